@@ -1,0 +1,3 @@
+export * from "./authenticator.js"
+export * from "./backfillRepository.js"
+export * from "./transferLookup.js"

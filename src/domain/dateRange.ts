@@ -1,0 +1,47 @@
+/**
+ * An inclusive range of calendar days. The brand is only given by decoding or by
+ * `makeDateRange`, both of which refuse a reversed range, so a `DateRange` value always
+ * has `start <= end` and at least one day.
+ */
+import { Either, Schema } from "effect"
+import { CalendarDate, compareDates, daysBetween, toPlainDate } from "./calendarDate.js"
+
+export const DateRange = Schema.Struct({ start: CalendarDate, end: CalendarDate }).pipe(
+  Schema.filter((range) => compareDates(range.start, range.end) <= 0 || "start must not be after end", {
+    identifier: "DateRange"
+  }),
+  Schema.brand("DateRange")
+)
+export type DateRange = typeof DateRange.Type
+
+export class ReversedRange extends Schema.TaggedError<ReversedRange>()("ReversedRange", {
+  start: CalendarDate,
+  end: CalendarDate
+}) {}
+
+export const makeDateRange = (start: CalendarDate, end: CalendarDate): Either.Either<DateRange, ReversedRange> =>
+  compareDates(start, end) <= 0
+    ? Either.right(DateRange.make({ start, end }, { disableValidation: true }))
+    : Either.left(new ReversedRange({ start, end }))
+
+/** Number of days in the range, both ends included. */
+export const dayCount = (range: DateRange): number => daysBetween(range.start, range.end) + 1
+
+/** Whether the ranges share at least one day. */
+export const overlaps = (a: DateRange, b: DateRange): boolean =>
+  compareDates(a.start, b.end) <= 0 && compareDates(b.start, a.end) <= 0
+
+/** Whether one range ends the day before the other starts: touching, not overlapping. */
+export const isAdjacent = (a: DateRange, b: DateRange): boolean =>
+  daysBetween(a.end, b.start) === 1 || daysBetween(b.end, a.start) === 1
+
+export const containsDay = (range: DateRange, day: CalendarDate): boolean =>
+  compareDates(range.start, day) <= 0 && compareDates(day, range.end) <= 0
+
+/** Every day of the range, in order. */
+export const daysOf = (range: DateRange): ReadonlyArray<CalendarDate> => {
+  const first = toPlainDate(range.start)
+  return Array.from({ length: dayCount(range) }, (_, offset) => first.add({ days: offset }).toString() as CalendarDate)
+}
+
+export const formatRange = (range: DateRange): string => `${range.start} to ${range.end}`

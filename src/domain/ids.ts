@@ -1,0 +1,69 @@
+/**
+ * Identifiers are PostgreSQL `bigint`s: up to 2^63 − 1, far beyond what a JS `number`
+ * holds exactly. They live as branded `bigint`s and are read from path strings and JSON
+ * without ever passing through a lossy `number`.
+ */
+import { ParseResult, Schema } from "effect"
+
+export const MAX_INT64 = 9223372036854775807n
+
+const PositiveInt64 = Schema.BigIntFromSelf.pipe(
+  Schema.betweenBigInt(1n, MAX_INT64, {
+    message: () => `must be an integer between 1 and ${MAX_INT64}`
+  })
+)
+
+export const TeamId = PositiveInt64.pipe(Schema.brand("TeamId"))
+export type TeamId = typeof TeamId.Type
+
+export const TransferId = PositiveInt64.pipe(Schema.brand("TransferId"))
+export type TransferId = typeof TransferId.Type
+
+export const BackfillId = PositiveInt64.pipe(Schema.brand("BackfillId"))
+export type BackfillId = typeof BackfillId.Type
+
+export const UserId = PositiveInt64.pipe(Schema.brand("UserId"))
+export type UserId = typeof UserId.Type
+
+/** Any of the four id schemas: all share the positive int64 representation. */
+export type IdSchema<Id extends bigint> = Schema.Schema<Id, bigint>
+
+/** A path segment holds an id only in canonical form: no sign, no leading zero, no spaces. */
+const CANONICAL_DECIMAL = /^[1-9][0-9]{0,18}$/
+
+const BigIntFromCanonicalDecimal = Schema.transformOrFail(Schema.String, Schema.BigIntFromSelf, {
+  strict: true,
+  decode: (text, _, ast) =>
+    CANONICAL_DECIMAL.test(text)
+      ? ParseResult.succeed(BigInt(text))
+      : ParseResult.fail(new ParseResult.Type(ast, text, "must be a canonical decimal integer")),
+  encode: (value) => ParseResult.succeed(value.toString())
+})
+
+/** Decodes an id from a URL path parameter, e.g. `"456789"`. */
+export const idFromPathParam = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, string> =>
+  Schema.compose(BigIntFromCanonicalDecimal, id)
+
+/**
+ * An id as it appears in JSON: a `number` when JSON.parse produced one (exact only up to
+ * 2^53 − 1, so larger numbers are rejected rather than guessed), or a `bigint` when the
+ * lossless parser of `wire/json` read the digits. It always encodes to a `bigint`, which
+ * the lossless writer prints as plain digits.
+ */
+const BigIntFromJsonNumber = Schema.transformOrFail(
+  Schema.Union(Schema.BigIntFromSelf, Schema.Number),
+  Schema.BigIntFromSelf,
+  {
+    strict: true,
+    decode: (value, _, ast) => {
+      if (typeof value === "bigint") return ParseResult.succeed(value)
+      return Number.isSafeInteger(value)
+        ? ParseResult.succeed(BigInt(value))
+        : ParseResult.fail(new ParseResult.Type(ast, value, "must be an exact integer"))
+    },
+    encode: (value) => ParseResult.succeed(value)
+  }
+).annotations({ jsonSchema: { type: "integer", format: "int64", minimum: 1 } })
+
+export const idFromJson = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, bigint | number> =>
+  Schema.compose(BigIntFromJsonNumber, id)

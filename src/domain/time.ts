@@ -1,0 +1,69 @@
+/**
+ * Instants and time zones. The wire shows instants in RFC 3339 UTC at second precision
+ * (`2024-02-01T09:00:00Z`), so the domain keeps them as whole epoch seconds: nothing finer
+ * is ever stored, shown or compared.
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { Temporal } from "temporal-polyfill"
+import { type CalendarDate, fromPlainDate } from "./calendarDate.js"
+
+const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
+const LAST_SECOND = 253402300799 // 9999-12-31T23:59:59Z
+
+export const Timestamp = Schema.Int.pipe(
+  Schema.between(FIRST_SECOND, LAST_SECOND, { message: () => "must be an instant between years 0001 and 9999" }),
+  Schema.brand("Timestamp")
+)
+export type Timestamp = typeof Timestamp.Type
+
+/** The clock gives milliseconds; a stored instant keeps the whole seconds. */
+export const timestampFromMillis = (epochMillis: number): Timestamp => Timestamp.make(Math.floor(epochMillis / 1000))
+
+export const formatTimestamp = (timestamp: number): string =>
+  Temporal.Instant.fromEpochMilliseconds(timestamp * 1000).toString({ smallestUnit: "second" })
+
+const RFC3339_UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
+
+const parseTimestamp = (text: string): Either.Either<Timestamp, string> => {
+  if (!RFC3339_UTC_SECONDS.test(text)) return Either.left("must be a UTC instant in the form YYYY-MM-DDTHH:MM:SSZ")
+  try {
+    const timestamp = timestampFromMillis(Temporal.Instant.from(text).epochMilliseconds)
+    // Temporal clamps a leap second to :59; only a text that prints back unchanged is exact.
+    return formatTimestamp(timestamp) === text ? Either.right(timestamp) : Either.left("must be a real instant")
+  } catch {
+    return Either.left("must be a real instant")
+  }
+}
+
+/** An instant on the wire: `2024-02-01T09:00:00Z`. */
+export const TimestampFromString = Schema.transformOrFail(Schema.String, Timestamp, {
+  strict: true,
+  decode: (text, _, ast) =>
+    Either.match(parseTimestamp(text), {
+      onLeft: (reason) => ParseResult.fail(new ParseResult.Type(ast, text, reason)),
+      onRight: (timestamp) => ParseResult.succeed(timestamp)
+    }),
+  encode: (timestamp) => ParseResult.succeed(formatTimestamp(timestamp))
+}).annotations({ identifier: "Timestamp", jsonSchema: { type: "string", format: "date-time" } })
+
+const isTimeZone = (name: string): boolean => {
+  try {
+    Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** An IANA time zone name (or `UTC`) that Temporal knows. */
+export const TimeZone = Schema.String.pipe(
+  Schema.filter((name) => isTimeZone(name) || "must be an IANA time zone name", { identifier: "TimeZone" }),
+  Schema.brand("TimeZone")
+)
+export type TimeZone = typeof TimeZone.Type
+
+export const UTC = TimeZone.make("UTC")
+
+/** The calendar day it is in `timeZone` at the instant `epochMillis`. */
+export const todayIn = (timeZone: TimeZone, epochMillis: number): Either.Either<CalendarDate, string> =>
+  fromPlainDate(Temporal.Instant.fromEpochMilliseconds(epochMillis).toZonedDateTimeISO(timeZone).toPlainDate())

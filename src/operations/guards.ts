@@ -1,0 +1,52 @@
+/**
+ * The checks every API operation starts with (SPEC §3 steps 1–6), each one step of the
+ * check order, so that every operation applies them the same way.
+ */
+import { Effect, Option } from "effect"
+import { type AccessLevel, authorize, type Principal } from "../domain/access.js"
+import { type Forbidden, NotFound, type PermissionDenied, Unauthorized } from "../domain/errors.js"
+import type { IdSchema, TeamId, TransferId } from "../domain/ids.js"
+import type { Transfer } from "../domain/transfer.js"
+import { Authenticator } from "../ports/authenticator.js"
+import { TransferLookup } from "../ports/transferLookup.js"
+import { bearerToken, decodePathParam, type PathParams } from "../wire/request.js"
+
+/** Step 1: the caller behind an `Authorization` header value. */
+export const authenticate = (authorization: string | undefined) =>
+  Effect.gen(function* () {
+    const token = bearerToken(authorization)
+    if (token === undefined) {
+      return yield* new Unauthorized({ description: "Send an Authorization header of the form: Bearer <token>." })
+    }
+    const authenticator = yield* Authenticator
+    const principal = yield* authenticator.authenticate(token)
+    return yield* Option.match(principal, {
+      onNone: () => Effect.fail(new Unauthorized({ description: "The bearer token is not valid." })),
+      onSome: (found): Effect.Effect<Principal> => Effect.succeed(found)
+    })
+  })
+
+/** Step 2: one id from the path. */
+export const pathId = <Id extends bigint>(path: PathParams, name: string, schema: IdSchema<Id>) =>
+  Effect.suspend(() => decodePathParam(path, name, schema))
+
+/** Steps 3–5: team membership, scope, permission. */
+export const requireAccess = (
+  principal: Principal,
+  teamId: TeamId,
+  level: AccessLevel
+): Effect.Effect<void, Forbidden | PermissionDenied> => Effect.suspend(() => authorize(principal, teamId, level))
+
+/** Step 6: the transfer, if it exists and belongs to the team; otherwise the same 404 either way. */
+export const findTeamTransfer = (teamId: TeamId, transferId: TransferId) =>
+  Effect.gen(function* () {
+    const transfers = yield* TransferLookup
+    const transfer = yield* transfers.findTransfer(transferId)
+    return yield* Option.match(
+      Option.filter(transfer, (found) => found.teamId === teamId),
+      {
+        onNone: () => Effect.fail(new NotFound({ resource: "transfer" })),
+        onSome: (found): Effect.Effect<Transfer> => Effect.succeed(found)
+      }
+    )
+  })

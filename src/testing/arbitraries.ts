@@ -1,0 +1,191 @@
+/**
+ * fast-check arbitraries for the library's values, for property tests of the library and
+ * of hosts. Built on `effect/FastCheck`, the copy `effect` itself uses, so they mix with
+ * `Arbitrary.make` and with `it.prop` of `@effect/vitest`.
+ */
+import { FastCheck as fc, Option, Schema } from "effect"
+import { Temporal } from "temporal-polyfill"
+import type { Principal } from "../domain/access.js"
+import type { Backfill, RunError } from "../domain/backfill.js"
+import type { CalendarDate } from "../domain/calendarDate.js"
+import { type DateRange, dayCount, daysOf, makeDateRange } from "../domain/dateRange.js"
+import { BackfillId, type IdSchema, MAX_INT64, TeamId, TransferId, UserId } from "../domain/ids.js"
+import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { Timestamp } from "../domain/time.js"
+
+const EPOCH = Temporal.PlainDate.from("1970-01-01")
+const epochDayOf = (date: string): number => EPOCH.until(Temporal.PlainDate.from(date), { largestUnit: "days" }).days
+
+export interface DateBounds {
+  /** Earliest day generated; default 0000-01-01. */
+  readonly min?: string
+  /** Latest day generated; default 9999-12-31. */
+  readonly max?: string
+}
+
+/** Any real calendar day between the bounds. */
+export const calendarDate = (bounds: DateBounds = {}): fc.Arbitrary<CalendarDate> =>
+  fc
+    .integer({ min: epochDayOf(bounds.min ?? "0000-01-01"), max: epochDayOf(bounds.max ?? "9999-12-31") })
+    .map((day) => EPOCH.add({ days: day }).toString() as CalendarDate)
+
+/** A range of 1 to `maxDays` days starting between the bounds (and ending by 9999-12-31). */
+export const dateRange = (options: DateBounds & { readonly maxDays?: number } = {}): fc.Arbitrary<DateRange> =>
+  fc
+    .tuple(calendarDate(options), fc.integer({ min: 0, max: (options.maxDays ?? 400) - 1 }))
+    .map(([start, extraDays]) => {
+      const end = Temporal.PlainDate.from(start).add({ days: extraDays })
+      const last = end.year > 9999 ? "9999-12-31" : end.toString()
+      return Option.getOrThrow(Option.getRight(makeDateRange(start, last as CalendarDate)))
+    })
+
+/** Text that must never parse as a calendar date: wrong shapes and impossible days. */
+export const invalidDateText: fc.Arbitrary<string> = fc.oneof(
+  fc.string().filter((text) => !/^\d{4}-\d{2}-\d{2}$/.test(text)),
+  fc.constantFrom(
+    "2024-02-30",
+    "2023-02-29",
+    "2024-13-01",
+    "2024-00-10",
+    "2024-01-00",
+    "2024-04-31",
+    "2024-1-01",
+    "2024-01-1",
+    "+002024-01-01",
+    "-002024-01-01",
+    "2024-01-01T00:00",
+    "2024-01-01Z",
+    " 2024-01-01",
+    "2024-01-01 ",
+    "20240101",
+    "2024/01/01",
+    "２０２４-01-01"
+  ),
+  fc
+    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }))
+    .map(([y, m, d]) => `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`)
+    .filter((text) => {
+      try {
+        Temporal.PlainDate.from(text, { overflow: "reject" })
+        return false
+      } catch {
+        return true
+      }
+    })
+)
+
+/** An id of the given kind, biased towards the edges (1 and 2^63 − 1). */
+export const id = <Id extends bigint>(schema: IdSchema<Id>): fc.Arbitrary<Id> =>
+  fc.bigInt({ min: 1n, max: MAX_INT64 }).map(Schema.decodeSync(schema))
+
+export const teamId = id(TeamId)
+export const transferId = id(TransferId)
+export const backfillId = id(BackfillId)
+export const userId = id(UserId)
+
+/** An instant between 1970 and 2100, at whole seconds. */
+export const timestamp: fc.Arbitrary<Timestamp> = fc
+  .integer({ min: 0, max: 4_102_444_800 })
+  .map((seconds) => Timestamp.make(seconds))
+
+export const backfillStatus: fc.Arbitrary<BackfillStatus> = fc.constantFrom(...ALL_STATUSES)
+
+interface Progress {
+  readonly created: number
+  readonly completed: number
+  readonly failedDays: ReadonlyArray<CalendarDate>
+}
+
+/** Run counters a backfill in `status` can have, per SPEC §4. */
+const progress = (status: BackfillStatus, days: ReadonlyArray<CalendarDate>): fc.Arbitrary<Progress> => {
+  const total = days.length
+  const allCreated = !(status === "CREATED" || status === "CANCELLED")
+  const createdArb = allCreated ? fc.constant(total) : fc.integer({ min: 0, max: total })
+  return createdArb.chain((created) => {
+    const finishedArb =
+      status === "CREATED"
+        ? fc.constant(0)
+        : status === "COMPLETED" || status === "FAILED"
+          ? fc.constant(created)
+          : fc.integer({ min: 0, max: created })
+    return finishedArb.chain((finished) => {
+      const failedArb =
+        status === "CREATED" || status === "SCHEDULED" || status === "COMPLETED"
+          ? fc.constant(0)
+          : fc.integer({ min: status === "FAILED" ? 1 : 0, max: finished })
+      return failedArb.chain((failed) =>
+        fc
+          .shuffledSubarray([...days], { minLength: failed, maxLength: failed })
+          .map((failedDays) => ({ created, completed: finished - failed, failedDays: [...failedDays].sort() }))
+      )
+    })
+  })
+}
+
+const runErrorText = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ minLength: 990, maxLength: 1000 }),
+  fc.constant("Source table not found")
+)
+
+/** A backfill whose fields are consistent with its status, as SPEC §2 and §4 require. */
+export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitrary<Backfill> =>
+  fc
+    .record({
+      id: backfillId,
+      transferId,
+      range: dateRange({ min: "1970-01-01", max: "2099-12-31", maxDays: options.maxDays ?? 60 }),
+      createdTime: timestamp,
+      createdUserId: userId,
+      removedUserId: userId,
+      status: backfillStatus,
+      hasStarted: fc.boolean(),
+      delays: fc.tuple(fc.nat(86_400), fc.nat(86_400 * 30))
+    })
+    .chain((generated) =>
+      fc
+        .tuple(
+          fc.constant(generated),
+          progress(generated.status, daysOf(generated.range)).chain((runs) =>
+            fc.tuple(fc.constant(runs), fc.tuple(...runs.failedDays.map(() => runErrorText)))
+          )
+        )
+        .map(([base, [runs, errors]]): Backfill => {
+          const started =
+            base.status === "RUNNING" ||
+            base.status === "COMPLETED" ||
+            base.status === "FAILED" ||
+            (base.hasStarted && base.status !== "CREATED")
+          const startTime = Timestamp.make(base.createdTime + base.delays[0])
+          const endTime = Timestamp.make(startTime + base.delays[1])
+          const ended = base.status === "COMPLETED" || base.status === "FAILED" || base.status === "CANCELLED"
+          const errorReport = runs.failedDays.map((day, index): RunError => ({ day, error: errors[index] ?? "" }))
+          return {
+            id: base.id,
+            transferId: base.transferId,
+            range: base.range,
+            createdTime: base.createdTime,
+            createdUserId: base.createdUserId,
+            removal:
+              base.status === "CANCELLED" ? Option.some({ time: endTime, userId: base.removedUserId }) : Option.none(),
+            startTime: started ? Option.some(startTime) : Option.none(),
+            endTime: ended ? Option.some(endTime) : Option.none(),
+            status: base.status,
+            runs: {
+              total: dayCount(base.range),
+              created: runs.created,
+              completed: runs.completed,
+              failed: runs.failedDays.length
+            },
+            errorReport
+          }
+        })
+    )
+
+/** Tokens' principals: a user in some teams with some of the library's scopes and permissions. */
+export const principal: fc.Arbitrary<Principal> = fc.record({
+  userId,
+  teamIds: fc.uniqueArray(teamId, { maxLength: 4 }),
+  scopes: fc.subarray(["dwh_transfers_read", "dwh_transfers_write", "other_scope"]),
+  permissions: fc.subarray(["dwh.transfer.view", "dwh.transfer.edit", "other.permission"])
+})

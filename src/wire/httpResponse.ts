@@ -1,0 +1,75 @@
+/**
+ * Turning an operation's outcome into an HTTP response, whatever the transport. A typed
+ * failure becomes its SPEC §5 envelope; a defect is logged and becomes a bare 500, so no
+ * internals ever reach a caller.
+ */
+import { Cause, Effect } from "effect"
+import { type ApiError, describeError, InternalServerError } from "../domain/errors.js"
+import { type RequestId, resolveRequestId } from "../domain/requestId.js"
+import { errorEnvelope, successEnvelope } from "./envelopes.js"
+import { stringifyJson } from "./json.js"
+
+export interface HttpResponse {
+  readonly status: number
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** JSON text; ids are written as exact integers. */
+  readonly body: string
+}
+
+const baseHeaders = (requestId: RequestId) => ({
+  "content-type": "application/json",
+  "x-request-id": requestId
+})
+
+export const successResponse = (requestId: RequestId, data: unknown): HttpResponse => ({
+  status: 200,
+  headers: baseHeaders(requestId),
+  body: stringifyJson(successEnvelope(requestId, data))
+})
+
+const challengeHeaders = (error: ApiError): Record<string, string> => {
+  switch (error._tag) {
+    case "Unauthorized":
+      return { "www-authenticate": "Bearer" }
+    case "TooManyRequests":
+      return { "retry-after": String(error.retryAfterSeconds) }
+    default:
+      return {}
+  }
+}
+
+export const errorResponse = (requestId: RequestId, error: ApiError): HttpResponse => ({
+  status: describeError(error).status,
+  headers: { ...baseHeaders(requestId), ...challengeHeaders(error) },
+  body: stringifyJson(errorEnvelope(requestId, error))
+})
+
+/**
+ * Runs `operation` and answers with its result in the success envelope (the data written
+ * by `encode`), or with the error envelope. Never fails: a defect is logged with the
+ * request id and answered with `INTERNAL_SERVER_ERROR`.
+ */
+export const respond = <A, E extends ApiError, R>(
+  operation: Effect.Effect<A, E, R>,
+  encode: (value: A) => unknown,
+  requestIdCandidate?: string
+): Effect.Effect<HttpResponse, never, R> =>
+  Effect.flatMap(resolveRequestId(requestIdCandidate), (requestId) =>
+    operation.pipe(
+      Effect.map((value) => successResponse(requestId, encode(value))),
+      Effect.catchAll((error) =>
+        Effect.as(
+          error._tag === "ServiceUnavailable" ? Effect.logWarning("A port is unavailable", error.cause) : Effect.void,
+          errorResponse(requestId, error)
+        )
+      ),
+      Effect.catchAllCause((cause) =>
+        Effect.as(
+          Effect.logError("Unexpected defect", Cause.pretty(cause)),
+          errorResponse(requestId, new InternalServerError())
+        )
+      ),
+      Effect.annotateLogs("request_id", requestId)
+    )
+  )

@@ -1,0 +1,108 @@
+/**
+ * Reading the parts of an HTTP request the operations need: the bearer token, the path
+ * parameters and a JSON object body. Transport-agnostic: hosts pass raw values.
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { BadRequest, excerpt } from "../domain/errors.js"
+import { type IdSchema, idFromPathParam, MAX_INT64 } from "../domain/ids.js"
+
+/** RFC 6750 §2.1: the scheme is case-insensitive, the token is a b64token. */
+const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+
+/** The token of an `Authorization: Bearer <token>` header, if the header is one. */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
+  authorization === undefined ? undefined : BEARER_CREDENTIALS.exec(authorization)?.[1]
+
+/** Path parameters as a router hands them over: names to raw values. */
+export type PathParams = Readonly<Record<string, unknown>>
+
+/** The id in path parameter `name`, or a 400 naming the parameter. */
+export const decodePathParam = <Id extends bigint>(
+  path: PathParams,
+  name: string,
+  schema: IdSchema<Id>
+): Either.Either<Id, BadRequest> => {
+  const raw = path[name]
+  return Either.mapLeft(Schema.decodeUnknownEither(idFromPathParam(schema))(raw), () => {
+    const got = typeof raw === "string" ? `; got ${excerpt(raw)}` : ""
+    return new BadRequest({
+      description: `Path parameter ${name} must be a canonical decimal integer between 1 and ${MAX_INT64}${got}.`
+    })
+  })
+}
+
+export const MAX_BODY_BYTES = 16 * 1024
+
+/**
+ * A request body as a host has it: the raw text or bytes, or a value its framework
+ * already parsed from JSON. `undefined` means no body was sent.
+ */
+export type RequestBody = string | Uint8Array | unknown
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true })
+
+const utf8ByteLength = (text: string): number => {
+  let bytes = 0
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index)
+    if (unit < 0x80) bytes += 1
+    else if (unit < 0x800) bytes += 2
+    else if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      bytes += 4
+      index += 1
+    } else bytes += 3
+  }
+  return bytes
+}
+
+const tooLarge = () => new BadRequest({ description: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` })
+
+const bodyText = (body: string | Uint8Array): Either.Either<string, BadRequest> => {
+  if (typeof body === "string") {
+    return body.length > MAX_BODY_BYTES || utf8ByteLength(body) > MAX_BODY_BYTES
+      ? Either.left(tooLarge())
+      : Either.right(body)
+  }
+  if (body.byteLength > MAX_BODY_BYTES) return Either.left(tooLarge())
+  return Either.try({
+    try: () => utf8Decoder.decode(body),
+    catch: () => new BadRequest({ description: "The request body must be UTF-8 encoded JSON." })
+  })
+}
+
+/** The JSON value of a body, or a 400: no body, over 16 KiB, or not JSON. */
+export const parseJsonBody = (body: RequestBody): Either.Either<unknown, BadRequest> => {
+  if (body === undefined) return Either.left(new BadRequest({ description: "A JSON request body is required." }))
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) return Either.right(body)
+  return Either.flatMap(bodyText(body), (text) =>
+    Either.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () => new BadRequest({ description: "The request body must be valid JSON." })
+    })
+  )
+}
+
+/**
+ * Decodes a JSON object body against `schema`, refusing unknown fields, and turns the
+ * first problem into a 400 that names the field. `fields` says, per field, what its value
+ * must be ("must be a string").
+ */
+export const decodeObjectBody = <A, I extends object>(
+  schema: Schema.Schema<A, I>,
+  fields: { readonly [Field in keyof I & string]: string }
+): ((body: RequestBody) => Either.Either<A, BadRequest>) => {
+  const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
+  const expected = `a JSON object with ${Object.keys(fields).join(" and ")}`
+  const describe = (error: ParseResult.ParseError): string => {
+    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+    const field = issue?.path[0]
+    if (issue === undefined || typeof field !== "string") return `The request body must be ${expected}.`
+    if (issue._tag === "Unexpected") return `Field ${excerpt(field)} is not allowed; the body must be ${expected}.`
+    if (issue._tag === "Missing") return `Field ${field} is required.`
+    return `Field ${field} ${fields[field as keyof typeof fields]}.`
+  }
+  return (body) =>
+    Either.flatMap(parseJsonBody(body), (json) =>
+      Either.mapLeft(decode(json), (error) => new BadRequest({ description: describe(error) }))
+    )
+}
