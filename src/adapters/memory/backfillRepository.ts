@@ -5,16 +5,23 @@
  * The active ranges of each transfer sit in a tree ordered by start day, so the overlap
  * check costs O(log n) however many backfills are active.
  */
-import { Effect, Layer, Option, Order, RedBlackTree } from "effect"
-import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
+import { Effect, Layer, Option, Order, RedBlackTree, Schema } from "effect"
+import { Backfill, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
+import { isActive } from "../../domain/status.js"
 import { ActiveRangeOverlap, BackfillRepository } from "../../ports/backfillRepository.js"
 
 type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, Backfill>
 
 interface StoredBackfill {
+  readonly teamId: TeamId
+  readonly backfill: Backfill
+}
+
+/** A backfill already in the store when it starts, in any status. */
+export interface SeededBackfill {
   readonly teamId: TeamId
   readonly backfill: Backfill
 }
@@ -46,14 +53,20 @@ class MemoryStore {
   }
 
   insert(teamId: TeamId, unsaved: UnsavedBackfill): Backfill {
-    this.lastId += 1n
-    const backfill: Backfill = { id: BackfillId.make(this.lastId), ...unsaved }
-    this.byId.set(backfill.id, { teamId, backfill })
-    this.activeByTransfer.set(
-      backfill.transferId,
-      RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill)
-    )
+    const backfill: Backfill = { id: BackfillId.make(this.lastId + 1n), ...unsaved }
+    this.store(teamId, backfill)
     return backfill
+  }
+
+  store(teamId: TeamId, backfill: Backfill): void {
+    if (backfill.id > this.lastId) this.lastId = backfill.id
+    this.byId.set(backfill.id, { teamId, backfill })
+    if (isActive(backfill.status)) {
+      this.activeByTransfer.set(
+        backfill.transferId,
+        RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill)
+      )
+    }
   }
 }
 
@@ -75,7 +88,20 @@ const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] =>
     )
 })
 
-/** A fresh, empty in-memory repository per layer build. */
-export const layerMemoryBackfillRepository: Layer.Layer<BackfillRepository> = Layer.sync(BackfillRepository, () =>
-  makeMemoryRepository(new MemoryStore())
-)
+/**
+ * A fresh in-memory repository per layer build, holding `seed` to begin with. Seeded
+ * backfills keep their ids (new ones count on from the largest); their active ranges
+ * must not overlap, as no repository could have stored them so.
+ */
+export const layerMemoryBackfillRepository = (seed: Iterable<SeededBackfill> = []): Layer.Layer<BackfillRepository> =>
+  Layer.sync(BackfillRepository, () => {
+    const store = new MemoryStore()
+    for (const { teamId, backfill } of seed) {
+      Schema.validateSync(Backfill)(backfill)
+      if (Option.isSome(store.findOverlap(backfill)) && isActive(backfill.status)) {
+        throw new RangeError(`Seeded backfill ${backfill.id} overlaps an active backfill of its transfer`)
+      }
+      store.store(teamId, backfill)
+    }
+    return makeMemoryRepository(store)
+  })

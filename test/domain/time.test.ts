@@ -1,0 +1,74 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, FastCheck as fc, Schema } from "effect"
+import {
+  formatTimestamp,
+  Timestamp,
+  TimestampFromString,
+  TimeZone,
+  timestampFromMillis,
+  todayIn,
+  UTC
+} from "../../src/domain/time.js"
+
+const decodeInstant = Schema.decodeUnknownEither(TimestampFromString)
+
+describe("timestamps", () => {
+  it("print as RFC 3339 UTC with whole seconds, as the seed shows them", () => {
+    expect(formatTimestamp(timestampFromMillis(Date.UTC(2024, 1, 1, 9, 0, 0, 999)))).toBe("2024-02-01T09:00:00Z")
+    expect(Schema.encodeSync(TimestampFromString)(Timestamp.make(0))).toBe("1970-01-01T00:00:00Z")
+  })
+
+  it("keep whole seconds of the clock, also before 1970", () => {
+    expect(timestampFromMillis(1999)).toBe(1)
+    expect(timestampFromMillis(-1)).toBe(-1)
+  })
+
+  it.prop(
+    "read back what they print",
+    [fc.integer({ min: -62135596800, max: 253402300799 })],
+    ([seconds]) => {
+      const text = formatTimestamp(seconds)
+      expect(decodeInstant(text)).toEqual(Either.right(seconds))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.each([
+    "2024-02-01T09:00:00.000Z",
+    "2024-02-01T09:00:00+00:00",
+    "2024-02-01 09:00:00Z",
+    "2024-02-01T09:00Z",
+    "2024-02-30T09:00:00Z",
+    "2024-02-01T24:00:00Z",
+    "2016-12-31T23:59:60Z",
+    "+002024-02-01T09:00:00Z"
+  ])("refuse %s", (text) => {
+    expect(Either.isLeft(decodeInstant(text))).toBe(true)
+  })
+
+  it("stay within years 0001 to 9999", () => {
+    expect(Schema.is(Timestamp)(-62135596800)).toBe(true)
+    expect(Schema.is(Timestamp)(-62135596801)).toBe(false)
+    expect(Schema.is(Timestamp)(253402300799)).toBe(true)
+    expect(Schema.is(Timestamp)(253402300800)).toBe(false)
+    expect(Schema.is(Timestamp)(1.5)).toBe(false)
+  })
+})
+
+describe("time zones", () => {
+  it("accept IANA names and UTC, refuse anything else", () => {
+    expect(Schema.is(TimeZone)("America/New_York")).toBe(true)
+    expect(Schema.is(TimeZone)("UTC")).toBe(true)
+    expect(Schema.is(TimeZone)("Mars/Olympus_Mons")).toBe(false)
+    expect(Schema.is(TimeZone)("")).toBe(false)
+  })
+
+  it("decide which day it is", () => {
+    const instant = Date.UTC(2024, 1, 1, 3, 0, 0)
+    expect(todayIn(UTC, instant)).toEqual(Either.right("2024-02-01"))
+    expect(todayIn(TimeZone.make("America/New_York"), instant)).toEqual(Either.right("2024-01-31"))
+    expect(todayIn(TimeZone.make("Pacific/Kiritimati"), Date.UTC(2024, 0, 31, 11, 0, 0))).toEqual(
+      Either.right("2024-02-01")
+    )
+  })
+})

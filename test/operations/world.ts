@@ -1,0 +1,70 @@
+/**
+ * The world the operation tests run in: the seed's transfer 456789 in team 1, a New York
+ * transfer beside it, a transfer of team 2, and tokens for the kinds of caller SPEC §1
+ * distinguishes. The clock stands at the seed's creation time unless a test moves it.
+ */
+import { Effect, Layer, Option } from "effect"
+import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
+import { layerMemoryBackfillRepository, type SeededBackfill } from "../../src/adapters/memory/backfillRepository.js"
+import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLookup.js"
+import type { Principal } from "../../src/domain/access.js"
+import { ServiceUnavailable } from "../../src/domain/errors.js"
+import { TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import { TimeZone, UTC } from "../../src/domain/time.js"
+import { Authenticator } from "../../src/ports/authenticator.js"
+import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { TransferLookup } from "../../src/ports/transferLookup.js"
+
+export const TEAM_1 = TeamId.make(1n)
+export const TEAM_2 = TeamId.make(2n)
+export const SEED_TRANSFER = TransferId.make(456789n)
+export const NEW_YORK_TRANSFER = TransferId.make(456790n)
+export const TEAM_2_TRANSFER = TransferId.make(111111n)
+
+/** 2024-02-01T09:00:00Z, when the seed's example backfill was created. */
+export const SEED_NOW = Date.UTC(2024, 1, 1, 9, 0, 0)
+
+const principal = (userId: bigint, overrides: Partial<Principal> = {}): Principal => ({
+  userId: UserId.make(userId),
+  teamIds: [TEAM_1],
+  scopes: ["dwh_transfers_read", "dwh_transfers_write"],
+  permissions: ["dwh.transfer.view", "dwh.transfer.edit"],
+  ...overrides
+})
+
+export const PRINCIPALS = {
+  admin: principal(789n),
+  viewer: principal(790n, { scopes: ["dwh_transfers_read"], permissions: ["dwh.transfer.view"] }),
+  noPermission: principal(791n, { permissions: ["dwh.transfer.view"] }),
+  team2: principal(800n, { teamIds: [TEAM_2] })
+} as const
+
+export const bearer = (token: keyof typeof PRINCIPALS) => `Bearer ${token}`
+
+export const transfersLayer = layerMemoryTransferLookup([
+  { id: SEED_TRANSFER, teamId: TEAM_1, timeZone: UTC },
+  { id: NEW_YORK_TRANSFER, teamId: TEAM_1, timeZone: TimeZone.make("America/New_York") },
+  { id: TEAM_2_TRANSFER, teamId: TEAM_2, timeZone: UTC }
+])
+
+export const world = (
+  options: { readonly seed?: Iterable<SeededBackfill>; readonly principals?: Readonly<Record<string, Principal>> } = {}
+) =>
+  Layer.mergeAll(
+    layerStaticTokens(options.principals ?? PRINCIPALS),
+    transfersLayer,
+    layerMemoryBackfillRepository(options.seed)
+  )
+
+const unavailable = () => Effect.fail(new ServiceUnavailable({ cause: new Error("connection refused: 10.0.0.7:5432") }))
+
+export const unavailableAuthenticator = Layer.succeed(Authenticator, { authenticate: unavailable })
+export const unavailableTransfers = Layer.succeed(TransferLookup, { findTransfer: unavailable })
+export const unavailableRepository = Layer.succeed(BackfillRepository, {
+  insertUnlessOverlapping: unavailable,
+  findById: unavailable
+})
+export const defectiveRepository = Layer.succeed(BackfillRepository, {
+  insertUnlessOverlapping: () => Effect.die(new Error("relation backfills does not exist; password=hunter2")),
+  findById: () => Effect.succeed(Option.none())
+})
