@@ -4,21 +4,25 @@
  * read and written as the built-ins do.
  */
 
-/** Writes `value` as JSON; a `bigint` becomes its plain digits. Undefined members are left out. */
-export const stringifyJson = (value: unknown): string => {
-  const text = write(value)
+/**
+ * Writes `value` as JSON; a `bigint` becomes its plain digits. Undefined members are left
+ * out. With `indent`, nests members on lines of their own, as `JSON.stringify(v, null, n)`.
+ */
+export const stringifyJson = (value: unknown, indent = 0): string => {
+  const text = write(value, " ".repeat(indent), "\n")
   if (text === undefined) throw new TypeError("A JSON document cannot be undefined")
   return text
 }
 
-const write = (value: unknown): string | undefined => {
+const write = (value: unknown, step: string, lineBreak: string): string | undefined => {
   switch (typeof value) {
     case "bigint":
       return value.toString()
     case "object":
       if (value === null) return "null"
-      if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? "null").join(",")}]`
-      return writeObject(value as Record<string, unknown>)
+      return Array.isArray(value)
+        ? writeArray(value, step, lineBreak)
+        : writeObject(value as Record<string, unknown>, step, lineBreak)
     case "undefined":
     case "function":
     case "symbol":
@@ -28,13 +32,27 @@ const write = (value: unknown): string | undefined => {
   }
 }
 
-const writeObject = (object: Record<string, unknown>): string => {
+const enclose = (open: string, members: ReadonlyArray<string>, close: string, step: string, lineBreak: string) => {
+  if (members.length === 0) return `${open}${close}`
+  if (step === "") return `${open}${members.join(",")}${close}`
+  const inner = `${lineBreak}${step}`
+  return `${open}${inner}${members.join(`,${inner}`)}${lineBreak}${close}`
+}
+
+const writeArray = (items: ReadonlyArray<unknown>, step: string, lineBreak: string): string => {
+  const nested = `${lineBreak}${step}`
+  return enclose("[", items.map((item) => write(item, step, nested) ?? "null"), "]", step, lineBreak)
+}
+
+const writeObject = (object: Record<string, unknown>, step: string, lineBreak: string): string => {
+  const nested = `${lineBreak}${step}`
+  const separator = step === "" ? ":" : ": "
   const members: Array<string> = []
   for (const [key, member] of Object.entries(object)) {
-    const text = write(member)
-    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`)
+    const text = write(member, step, nested)
+    if (text !== undefined) members.push(`${JSON.stringify(key)}${separator}${text}`)
   }
-  return `{${members.join(",")}}`
+  return enclose("{", members, "}", step, lineBreak)
 }
 
 /**

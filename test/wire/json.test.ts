@@ -93,6 +93,15 @@ describe("lossless JSON", () => {
     { fastCheck: { numRuns: 500 } }
   )
 
+  it.prop(
+    "indents as JSON.stringify does",
+    [fc.jsonValue(), fc.integer({ min: 0, max: 4 })],
+    ([value, indent]) => {
+      expect(stringifyJson(value, indent)).toBe(JSON.stringify(value, null, indent))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
   it("writes bigints as plain digits and reads them back", () => {
     const value = { id: 9223372036854775807n, ids: [1n, -5n], nested: { max: 2n ** 63n - 1n } }
     const text = stringifyJson(value)
