@@ -41,7 +41,13 @@ const enclose = (open: string, members: ReadonlyArray<string>, close: string, st
 
 const writeArray = (items: ReadonlyArray<unknown>, step: string, lineBreak: string): string => {
   const nested = `${lineBreak}${step}`
-  return enclose("[", items.map((item) => write(item, step, nested) ?? "null"), "]", step, lineBreak)
+  return enclose(
+    "[",
+    items.map((item) => write(item, step, nested) ?? "null"),
+    "]",
+    step,
+    lineBreak
+  )
 }
 
 const writeObject = (object: Record<string, unknown>, step: string, lineBreak: string): string => {

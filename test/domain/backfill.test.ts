@@ -1,6 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option, Schema } from "effect"
-import { Backfill, BackfillFromWire, encodeBackfill, inconsistency, newBackfill } from "../../src/domain/backfill.js"
+import { Either, JSONSchema, Option, Schema } from "effect"
+import {
+  Backfill,
+  BackfillFromWire,
+  BackfillWire,
+  encodeBackfill,
+  inconsistency,
+  newBackfill,
+  RunCounters
+} from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TransferId, UserId } from "../../src/domain/ids.js"
@@ -8,6 +16,7 @@ import { Timestamp, timestampFromMillis } from "../../src/domain/time.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { parseJson, stringifyJson } from "../../src/wire/json.js"
 import { SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { decodeMessage } from "../support/messages.js"
 
 const SPEC_KEY_ORDER = [
   "transfer_backfill_id",
@@ -137,6 +146,51 @@ describe("the backfill entity", () => {
     ).toBe(true)
   })
 
+  it("says why it refuses wire data", () => {
+    expect(decodeMessage(BackfillFromWire, { ...seedData, removed_time: "2024-02-01T09:01:00Z" })).toContain(
+      "removed_time and removed_user_id must be present together"
+    )
+    expect(
+      decodeMessage(BackfillFromWire, { ...seedData, range_start_date: "2024-02-01", range_end_date: "2024-01-01" })
+    ).toContain("range_start_date must not be after range_end_date")
+    expect(decodeMessage(BackfillFromWire, { ...seedData, transfer_runs_total: 30 })).toContain(
+      "transfer_runs_total must equal the days in the range"
+    )
+  })
+
+  it("refuses removed_* keys that are present without a value", () => {
+    expect(Either.isLeft(decodeWire({ ...seedData, removed_time: undefined, removed_user_id: undefined }))).toBe(true)
+  })
+
+  it("keeps run counters within int32", () => {
+    const counters = { total: 2 ** 31 - 1, created: 0, completed: 0, failed: 0 }
+    expect(Schema.is(RunCounters)(counters)).toBe(true)
+    expect(Schema.is(RunCounters)({ ...counters, total: 2 ** 31 })).toBe(false)
+    expect(Schema.is(RunCounters)({ ...counters, failed: -1 })).toBe(false)
+  })
+
+  it("describes its wire form in JSON Schema field by field", () => {
+    const schema = JSONSchema.make(BackfillWire) as unknown as {
+      $defs: { Backfill: { required: Array<string>; properties: Record<string, unknown> } }
+    }
+    const entity = schema.$defs.Backfill
+    expect(Object.keys(entity.properties)).toEqual(SPEC_KEY_ORDER)
+    expect(entity.required).toEqual(SPEC_KEY_ORDER.filter((key) => !key.startsWith("removed_")))
+    const int64 = { type: "integer", format: "int64", minimum: 1 }
+    const date = { type: "string", format: "date" }
+    expect(entity.properties).toMatchObject({
+      transfer_backfill_id: int64,
+      transfer_id: int64,
+      created_user_id: int64,
+      removed_user_id: int64,
+      range_start_date: date,
+      range_end_date: date,
+      status: { enum: ["CREATED", "SCHEDULED", "RUNNING", "FAILED", "COMPLETED", "CANCELLED"] },
+      transfer_runs_total: { minimum: 0, maximum: 2 ** 31 - 1 },
+      error_report: { type: "array", items: { properties: { transfer_run_date: date, error: { maxLength: 1000 } } } }
+    })
+  })
+
   it("refuses wire data with unknown statuses, fractional counters or non-integer ids", () => {
     expect(Either.isLeft(decodeWire({ ...seedData, status: "PAUSED" }))).toBe(true)
     expect(Either.isLeft(decodeWire({ ...seedData, transfer_runs_created: 0.5 }))).toBe(true)
@@ -203,6 +257,27 @@ describe("entity invariants", () => {
       { ...running, status: "FAILED", runs: { ...running.runs, completed: 29 } }
     ],
     ["start_time is set once a run has started", { ...running, startTime: Option.none() }],
+    [
+      "start_time is set once a run has started",
+      {
+        ...running,
+        status: "FAILED",
+        endTime: ended,
+        startTime: Option.none(),
+        runs: { ...running.runs, completed: 29 }
+      }
+    ],
+    [
+      "start_time is set once a run has started",
+      {
+        ...running,
+        status: "COMPLETED",
+        endTime: ended,
+        startTime: Option.none(),
+        runs: { ...running.runs, completed: 31, failed: 0 },
+        errorReport: []
+      }
+    ],
     ["a CREATED backfill has no started runs", { ...seedBackfill, startTime: Option.some(Timestamp.make(1)) }],
     [
       "a CREATED backfill has no started runs",

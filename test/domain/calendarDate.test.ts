@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Either, JSONSchema, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
 import {
   CalendarDate,
@@ -10,6 +10,7 @@ import {
   toPlainDate
 } from "../../src/domain/calendarDate.js"
 import * as Arb from "../../src/testing/arbitraries.js"
+import { decodeMessage } from "../support/messages.js"
 
 const RUNS = { fastCheck: { numRuns: 300 } }
 
@@ -38,6 +39,11 @@ describe("calendar dates", () => {
 
   it.each(["2024-02-30", "2024-1-01", "+002024-01-01", "2024-01-01T00:00", "2023-02-29"])("refuse %s", (text) => {
     expect(Either.isLeft(parseCalendarDate(text))).toBe(true)
+  })
+
+  it("describe themselves in JSON Schema as dates, and say why they refuse text", () => {
+    expect(JSONSchema.make(CalendarDate)).toMatchObject({ type: "string", format: "date" })
+    expect(decodeMessage(CalendarDate, "2024-02-30")).toContain("must be a real calendar date")
   })
 
   it("tell a wrong shape from an impossible day", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import { FastCheck as fc, Schema } from "effect"
 import {
-  type ApiError,
+  ApiError,
   BadRequest,
   Conflict,
   DuplicationFailed,
@@ -18,6 +18,8 @@ import {
   UnprocessableContent,
   UnprocessableEntity
 } from "../../src/domain/errors.js"
+import type { RequestId } from "../../src/domain/requestId.js"
+import { ErrorEnvelope, errorEnvelope } from "../../src/wire/envelopes.js"
 
 /** SPEC §5, typed out independently of the implementation. */
 const SPEC_STATUS_BY_CODE: Record<string, number> = {
@@ -73,6 +75,30 @@ describe("error taxonomy", () => {
       expect((detail.description ?? "").length).toBeLessThanOrEqual(2048)
     },
     { fastCheck: { numRuns: 500 } }
+  )
+
+  it.prop(
+    "survives encoding and decoding as data, cause and all",
+    [apiError],
+    ([error]) => {
+      const decoded = Schema.decodeUnknownSync(ApiError)(Schema.encodeSync(ApiError)(error))
+      expect(decoded._tag).toBe(error._tag)
+      expect(describeError(decoded)).toEqual(describeError(error))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop(
+    "renders as an error envelope that the envelope schema accepts",
+    [apiError],
+    ([error]) => {
+      const envelope = errorEnvelope("BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN" as RequestId, error)
+      expect(Schema.decodeUnknownSync(ErrorEnvelope)(envelope)).toEqual(envelope)
+      expect(Object.keys(envelope.error)).toEqual(
+        describeError(error).description === undefined ? ["code", "message"] : ["code", "message", "description"]
+      )
+    },
+    { fastCheck: { numRuns: 300 } }
   )
 
   it("uses the seed's messages", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
+import { Either, FastCheck as fc, JSONSchema, Schema } from "effect"
 import { BackfillId, idFromJson, idFromPathParam, MAX_INT64, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import { decodeMessage } from "../support/messages.js"
 
 const fromPath = Schema.decodeUnknownEither(idFromPathParam(TeamId))
 const fromJson = Schema.decodeUnknownEither(idFromJson(BackfillId))
@@ -61,6 +62,19 @@ describe("ids", () => {
     },
     { fastCheck: { numRuns: 200 } }
   )
+
+  it("say why they refuse a value", () => {
+    expect(decodeMessage(idFromPathParam(TeamId), "01")).toContain("must be a canonical decimal integer")
+    expect(decodeMessage(idFromPathParam(TeamId), "9223372036854775808")).toContain(
+      "must be an integer between 1 and 9223372036854775807"
+    )
+    expect(decodeMessage(idFromJson(TeamId), 2 ** 60)).toContain("must be an exact integer")
+    expect(decodeMessage(idFromJson(TeamId), 12)).toBeUndefined()
+  })
+
+  it("describe themselves in JSON Schema as int64 integers", () => {
+    expect(JSONSchema.make(idFromJson(UserId))).toMatchObject({ type: "integer", format: "int64", minimum: 1 })
+  })
 
   it("read JSON numbers only while they are exact", () => {
     expect(fromJson(12345)).toEqual(Either.right(12345n))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
+import { Either, FastCheck as fc, JSONSchema, Schema } from "effect"
 import {
   formatTimestamp,
   Timestamp,
@@ -9,6 +9,7 @@ import {
   todayIn,
   UTC
 } from "../../src/domain/time.js"
+import { decodeMessage } from "../support/messages.js"
 
 const decodeInstant = Schema.decodeUnknownEither(TimestampFromString)
 
@@ -46,6 +47,19 @@ describe("timestamps", () => {
     expect(Either.isLeft(decodeInstant(text))).toBe(true)
   })
 
+  it("say which form they expect", () => {
+    expect(decodeMessage(TimestampFromString, "2024-02-01T09:00:00+01:00")).toContain(
+      "must be a UTC instant in the form YYYY-MM-DDTHH:MM:SSZ"
+    )
+    expect(decodeMessage(Timestamp, 253402300800)).toContain("must be an instant between years 0001 and 9999")
+  })
+
+  it("describe themselves in JSON Schema as date-times", () => {
+    expect(JSONSchema.make(TimestampFromString)).toMatchObject({
+      $defs: { Timestamp: { type: "string", format: "date-time" } }
+    })
+  })
+
   it("stay within years 0001 to 9999", () => {
     expect(Schema.is(Timestamp)(-62135596800)).toBe(true)
     expect(Schema.is(Timestamp)(-62135596801)).toBe(false)
@@ -61,6 +75,8 @@ describe("time zones", () => {
     expect(Schema.is(TimeZone)("UTC")).toBe(true)
     expect(Schema.is(TimeZone)("Mars/Olympus_Mons")).toBe(false)
     expect(Schema.is(TimeZone)("")).toBe(false)
+    expect(decodeMessage(TimeZone, "Mars/Olympus_Mons")).toContain("must be an IANA time zone name")
+    expect(UTC).toBe("UTC")
   })
 
   it("decide which day it is", () => {
