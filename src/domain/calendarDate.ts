@@ -11,7 +11,8 @@ const ISO_CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string> => {
   if (!ISO_CALENDAR_DATE.test(text)) return Either.left("must be a date in the form YYYY-MM-DD")
   try {
-    return Either.right(Temporal.PlainDate.from(text, { overflow: "reject" }))
+    // An ISO string naming a day that does not exist always throws, whatever `overflow` says.
+    return Either.right(Temporal.PlainDate.from(text))
   } catch {
     return Either.left("must be a real calendar date")
   }
@@ -45,5 +46,4 @@ export const fromPlainDate = (date: Temporal.PlainDate): Either.Either<CalendarD
 export const compareDates = (a: CalendarDate, b: CalendarDate): -1 | 0 | 1 => (a < b ? -1 : a > b ? 1 : 0)
 
 /** Whole days from `a` to `b` (negative when `b` is earlier). */
-export const daysBetween = (a: CalendarDate, b: CalendarDate): number =>
-  toPlainDate(a).until(toPlainDate(b), { largestUnit: "days" }).days
+export const daysBetween = (a: CalendarDate, b: CalendarDate): number => toPlainDate(a).until(toPlainDate(b)).days

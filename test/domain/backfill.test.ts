@@ -150,6 +150,9 @@ describe("the backfill entity", () => {
     expect(decodeMessage(BackfillFromWire, { ...seedData, removed_time: "2024-02-01T09:01:00Z" })).toContain(
       "removed_time and removed_user_id must be present together"
     )
+    expect(decodeMessage(BackfillFromWire, { ...seedData, removed_user_id: 790 })).toContain(
+      "removed_time and removed_user_id must be present together"
+    )
     expect(
       decodeMessage(BackfillFromWire, { ...seedData, range_start_date: "2024-02-01", range_end_date: "2024-01-01" })
     ).toContain("range_start_date must not be after range_end_date")
@@ -282,6 +285,14 @@ describe("entity invariants", () => {
     [
       "a CREATED backfill has no started runs",
       { ...seedBackfill, runs: { ...seedBackfill.runs, created: 1, completed: 1 } }
+    ],
+    [
+      "a CREATED backfill has no started runs",
+      {
+        ...seedBackfill,
+        runs: { ...seedBackfill.runs, created: 2, completed: 1, failed: 1 },
+        errorReport: [secondJanuary]
+      }
     ],
     [
       "every run exists once a backfill is SCHEDULED",

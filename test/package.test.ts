@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from "node:fs"
+import { describe, expect, it } from "vitest"
+
+const root = new URL("../", import.meta.url)
+const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
+  type: string
+  exports: Record<string, { types: string; import: string }>
+  dependencies: Record<string, string>
+}
+
+/** The build maps src/X.ts to dist/X.js (tsconfig.build.json). */
+const sourceOf = (built: string) => built.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")
+
+describe("the package", () => {
+  it("is ESM with the entries `.` and `./testing`", () => {
+    expect(pkg.type).toBe("module")
+    expect(Object.keys(pkg.exports)).toEqual([".", "./testing"])
+  })
+
+  it("points every entry at a module the build produces, with its types beside it", () => {
+    for (const entry of Object.values(pkg.exports)) {
+      expect(existsSync(new URL(sourceOf(entry.import), root))).toBe(true)
+      expect(entry.types).toBe(entry.import.replace(/\.js$/, ".d.ts"))
+    }
+  })
+
+  it("depends at run time on effect 3 and temporal-polyfill only, never on @effect/schema", () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["effect", "temporal-polyfill"])
+    expect(pkg.dependencies.effect).toMatch(/^\^3\./)
+  })
+
+  it("keeps the core free of web frameworks and database drivers", async () => {
+    const { readdirSync } = await import("node:fs")
+    const sources = readdirSync(new URL("src/", root), { recursive: true, encoding: "utf8" }).filter((file) =>
+      file.endsWith(".ts")
+    )
+    for (const file of sources) {
+      const text = readFileSync(new URL(`src/${file}`, root), "utf8")
+      const imports = [...text.matchAll(/from "([^".][^"]*)"/g)].map((match) => match[1])
+      for (const specifier of imports)
+        expect(["effect", "temporal-polyfill"], `${file}: ${specifier}`).toContain(specifier)
+    }
+  })
+})
