@@ -1,17 +1,46 @@
 import { Context, type Effect, type Option, Schema } from "effect"
-import { Backfill, type UnsavedBackfill } from "../domain/backfill.js"
+import { Backfill, type Removal, type UnsavedBackfill } from "../domain/backfill.js"
+import type { CalendarDate } from "../domain/calendarDate.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
-import type { BackfillId, TeamId } from "../domain/ids.js"
+import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
+import type { RecordedOutcome } from "../domain/lifecycle.js"
+import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import type { BackfillStatus, IllegalTransition } from "../domain/status.js"
+import type {
+  DayOutsideRange,
+  LeaseLost,
+  RunDropped,
+  RunNotMaterialised,
+  UnknownBackfill
+} from "../domain/workerErrors.js"
 
 /** The insert found an active backfill of the same transfer sharing a day with the new one. */
 export class ActiveRangeOverlap extends Schema.TaggedError<ActiveRangeOverlap>()("ActiveRangeOverlap", {
   conflicting: Backfill
 }) {}
 
+/** One page of a team's backfills, newest first. */
+export interface PageQuery {
+  readonly statuses: ReadonlyArray<BackfillStatus>
+  /** Only backfills with a smaller id than this one: the last of the previous page. */
+  readonly before: Option.Option<BackfillId>
+  readonly limit: number
+}
+
+/** A run handed to a worker: the day to process and the backfill as it now stands. */
+export interface StartedRun {
+  readonly backfill: Backfill
+  readonly day: CalendarDate
+}
+
 /**
- * Where backfills live. Every method is one atomic step: no interleaving of concurrent
- * calls, in this process or any other sharing the store, may observe or leave a state
- * that breaks SPEC §3 step 10 or the invariants of §4.
+ * Where backfills and their runs live. Every method is one atomic step: no interleaving
+ * of concurrent calls, in this process or in any other sharing the store, may observe or
+ * leave a state that breaks SPEC §3 step 10 or the invariants of §4. The rules themselves
+ * are the domain's (`domain/lifecycle.ts`); a repository applies them, it does not decide.
+ *
+ * Times are passed in as epoch milliseconds (`nowMillis`), so that every implementation
+ * agrees on them and tests can choose them.
  */
 export class BackfillRepository extends Context.Tag("transfer-backfills/BackfillRepository")<
   BackfillRepository,
@@ -28,5 +57,80 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
 
     /** The backfill with this id, whichever team owns it. */
     readonly findById: (id: BackfillId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+
+    /** The backfill with this id if `teamId` owns it. */
+    readonly findForTeam: (teamId: TeamId, id: BackfillId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+
+    /** The newest backfill of the transfer, in any status. */
+    readonly latestForTransfer: (transferId: TransferId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+
+    /**
+     * The team's backfills in `statuses`, newest (largest id) first, at most `limit`.
+     * Backfills created after the first page have larger ids than any page's last, so a
+     * listing never repeats or skips one because of concurrent inserts.
+     */
+    readonly listForTeam: (
+      teamId: TeamId,
+      query: PageQuery
+    ) => Effect.Effect<ReadonlyArray<Backfill>, ServiceUnavailable>
+
+    /** Cancels an active backfill (`domain/lifecycle.cancel`) and drops its pending runs. */
+    readonly cancel: (
+      id: BackfillId,
+      removal: Removal
+    ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | ServiceUnavailable>
+
+    /** Creates the runs of the next `maxDays` days (`domain/lifecycle.materialiseRuns`). */
+    readonly materialiseRuns: (
+      id: BackfillId,
+      maxDays: number
+    ) => Effect.Effect<Backfill, UnknownBackfill | ServiceUnavailable>
+
+    /**
+     * Leases the oldest backfill that has work for a worker (`CREATED`, `SCHEDULED` or
+     * `RUNNING`) and no live lease, to `workerId` until `nowMillis + leaseMillis`. Runs
+     * left `running` by the previous holder go back to `pending`: their worker is gone.
+     * No two live leases ever cover one backfill.
+     */
+    readonly claim: (
+      workerId: WorkerId,
+      nowMillis: number,
+      leaseMillis: number
+    ) => Effect.Effect<Option.Option<Lease>, ServiceUnavailable>
+
+    /** Extends a lease that has not been taken over. */
+    readonly renewLease: (
+      lease: Lease,
+      nowMillis: number,
+      leaseMillis: number
+    ) => Effect.Effect<Lease, LeaseLost | ServiceUnavailable>
+
+    /** Gives a lease up; releasing a lease already lost does nothing. */
+    readonly releaseLease: (lease: Lease) => Effect.Effect<void, ServiceUnavailable>
+
+    /**
+     * Under a live lease, hands out the earliest pending day of the backfill and marks its
+     * run `running` (`domain/lifecycle.startRun`); `None` when no day is pending.
+     */
+    readonly startNextRun: (
+      lease: Lease,
+      nowMillis: number
+    ) => Effect.Effect<Option.Option<StartedRun>, LeaseLost | IllegalTransition | ServiceUnavailable>
+
+    /** Records one day's outcome (`domain/lifecycle.recordOutcome`); idempotent per day. */
+    readonly recordOutcome: (
+      id: BackfillId,
+      day: CalendarDate,
+      outcome: RunOutcome,
+      nowMillis: number
+    ) => Effect.Effect<
+      RecordedOutcome,
+      UnknownBackfill | DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition | ServiceUnavailable
+    >
+
+    /** Re-queues the failed days of a `FAILED` backfill (`domain/lifecycle.retryFailedDays`). */
+    readonly retryFailedDays: (
+      id: BackfillId
+    ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | ServiceUnavailable>
   }
 >() {}

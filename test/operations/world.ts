@@ -3,7 +3,7 @@
  * transfer beside it, a transfer of team 2, and tokens for the kinds of caller SPEC §1
  * distinguishes. The clock stands at the seed's creation time unless a test moves it.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { layerMemoryBackfillRepository, type SeededBackfill } from "../../src/adapters/memory/backfillRepository.js"
 import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLookup.js"
@@ -60,11 +60,25 @@ const unavailable = () => Effect.fail(new ServiceUnavailable({ cause: new Error(
 
 export const unavailableAuthenticator = Layer.succeed(Authenticator, { authenticate: unavailable })
 export const unavailableTransfers = Layer.succeed(TransferLookup, { findTransfer: unavailable })
-export const unavailableRepository = Layer.succeed(BackfillRepository, {
-  insertUnlessOverlapping: unavailable,
-  findById: unavailable
+/** A repository whose every method answers as `answer` does. */
+const repositoryAnswering = (answer: () => Effect.Effect<never, ServiceUnavailable>): BackfillRepository["Type"] => ({
+  insertUnlessOverlapping: answer,
+  findById: answer,
+  findForTeam: answer,
+  latestForTransfer: answer,
+  listForTeam: answer,
+  cancel: answer,
+  materialiseRuns: answer,
+  claim: answer,
+  renewLease: answer,
+  releaseLease: answer,
+  startNextRun: answer,
+  recordOutcome: answer,
+  retryFailedDays: answer
 })
-export const defectiveRepository = Layer.succeed(BackfillRepository, {
-  insertUnlessOverlapping: () => Effect.die(new Error("relation backfills does not exist; password=hunter2")),
-  findById: () => Effect.succeed(Option.none())
-})
+
+export const unavailableRepository = Layer.succeed(BackfillRepository, repositoryAnswering(unavailable))
+export const defectiveRepository = Layer.succeed(
+  BackfillRepository,
+  repositoryAnswering(() => Effect.die(new Error("relation backfills does not exist; password=hunter2")))
+)

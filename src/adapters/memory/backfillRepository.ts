@@ -5,34 +5,74 @@
  * The active ranges of each transfer sit in a tree ordered by start day, so the overlap
  * check costs O(log n) however many backfills are active.
  */
-import { Effect, Layer, Option, Order, RedBlackTree, Schema } from "effect"
+import { Effect, Either, Layer, Option, Order, RedBlackTree, Schema, SortedSet } from "effect"
 import { Backfill, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
-import { overlaps } from "../../domain/dateRange.js"
+import { daysOf, overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
+import * as Lifecycle from "../../domain/lifecycle.js"
+import { isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
+import { timestampFromMillis } from "../../domain/time.js"
+import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository } from "../../ports/backfillRepository.js"
-
-type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, Backfill>
-
-interface StoredBackfill {
-  readonly teamId: TeamId
-  readonly backfill: Backfill
-}
 
 /** A backfill already in the store when it starts, in any status. */
 export interface SeededBackfill {
   readonly teamId: TeamId
   readonly backfill: Backfill
+  /** Where each created day's run stands; by default pending, or as the counters imply. */
+  readonly runs?: ReadonlyMap<CalendarDate, RunState>
+}
+
+interface Stored {
+  readonly teamId: TeamId
+  backfill: Backfill
+  readonly runs: Map<CalendarDate, RunState>
+  lease: Option.Option<Lease>
+  /** The fence of the latest claim; the next claim gets a larger one. */
+  fence: number
+}
+
+type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
+
+const hasWork = (backfill: Backfill): boolean =>
+  backfill.status === "CREATED" || backfill.status === "SCHEDULED" || backfill.status === "RUNNING"
+
+/** Runs a seeded backfill's counters imply: reported days first, then pending ones. */
+const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => {
+  const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
+  const runs = new Map<CalendarDate, RunState>()
+  let completed = backfill.runs.completed
+  for (const day of daysOf(backfill.range).slice(0, backfill.runs.created)) {
+    if (failedDays.has(day)) runs.set(day, "failed")
+    else if (completed > 0) {
+      runs.set(day, "completed")
+      completed -= 1
+    } else runs.set(day, backfill.status === "CANCELLED" ? "dropped" : "pending")
+  }
+  return runs
 }
 
 class MemoryStore {
   private lastId = 0n
-  private readonly byId = new Map<BackfillId, StoredBackfill>()
+  private readonly byId = new Map<BackfillId, Stored>()
   private readonly activeByTransfer = new Map<TransferId, ActiveByStart>()
+  private readonly idsByTeam = new Map<TeamId, Array<BackfillId>>()
+  private readonly latestByTransfer = new Map<TransferId, BackfillId>()
+  private withWork = SortedSet.empty<BackfillId>(Order.bigint)
 
   private activeOf(transferId: TransferId): ActiveByStart {
-    return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, Backfill>(Order.string)
+    return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, BackfillId>(Order.string)
+  }
+
+  get(id: BackfillId): Option.Option<Stored> {
+    return Option.fromNullable(this.byId.get(id))
+  }
+
+  require(id: BackfillId): Either.Either<Stored, UnknownBackfill> {
+    const stored = this.byId.get(id)
+    return stored === undefined ? Either.left(new UnknownBackfill({ backfillId: id })) : Either.right(stored)
   }
 
   /**
@@ -42,66 +82,220 @@ class MemoryStore {
    */
   findOverlap(backfill: UnsavedBackfill): Option.Option<Backfill> {
     const active = this.activeOf(backfill.transferId)
-    for (const [, candidate] of RedBlackTree.lessThanEqualReversed(active, backfill.range.end)) {
-      return overlaps(candidate.range, backfill.range) ? Option.some(candidate) : Option.none()
+    for (const [, id] of RedBlackTree.lessThanEqualReversed(active, backfill.range.end)) {
+      const candidate = this.byId.get(id)?.backfill
+      return candidate !== undefined && overlaps(candidate.range, backfill.range) ? Option.some(candidate) : Option.none()
     }
     return Option.none()
   }
 
-  find(id: BackfillId): Option.Option<Backfill> {
-    return Option.map(Option.fromNullable(this.byId.get(id)), (stored) => stored.backfill)
-  }
-
   insert(teamId: TeamId, unsaved: UnsavedBackfill): Backfill {
     const backfill: Backfill = { id: BackfillId.make(this.lastId + 1n), ...unsaved }
-    this.store(teamId, backfill)
+    this.add(teamId, backfill, new Map())
     return backfill
   }
 
-  store(teamId: TeamId, backfill: Backfill): void {
+  add(teamId: TeamId, backfill: Backfill, runs: Map<CalendarDate, RunState>): void {
     if (backfill.id > this.lastId) this.lastId = backfill.id
-    this.byId.set(backfill.id, { teamId, backfill })
+    this.byId.set(backfill.id, { teamId, backfill, runs, lease: Option.none(), fence: 0 })
+    const teamIds = this.idsByTeam.get(teamId) ?? []
+    teamIds.push(backfill.id)
+    teamIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    this.idsByTeam.set(teamId, teamIds)
+    const latest = this.latestByTransfer.get(backfill.transferId)
+    if (latest === undefined || latest < backfill.id) this.latestByTransfer.set(backfill.transferId, backfill.id)
     if (isActive(backfill.status)) {
       this.activeByTransfer.set(
         backfill.transferId,
-        RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill)
+        RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill.id)
       )
     }
+    if (hasWork(backfill)) this.withWork = SortedSet.add(this.withWork, backfill.id)
+  }
+
+  /** Stores the next state of a backfill and keeps the indexes in step with its status. */
+  update(stored: Stored, next: Backfill): Backfill {
+    stored.backfill = next
+    if (!isActive(next.status)) {
+      this.activeByTransfer.set(
+        next.transferId,
+        RedBlackTree.removeFirst(this.activeOf(next.transferId), next.range.start)
+      )
+    }
+    this.withWork = hasWork(next) ? SortedSet.add(this.withWork, next.id) : SortedSet.remove(this.withWork, next.id)
+    return next
+  }
+
+  latestOf(transferId: TransferId): Option.Option<Backfill> {
+    return Option.flatMap(Option.fromNullable(this.latestByTransfer.get(transferId)), (id) =>
+      Option.map(this.get(id), (stored) => stored.backfill)
+    )
+  }
+
+  page(teamId: TeamId, query: Parameters<BackfillRepository["Type"]["listForTeam"]>[1]): ReadonlyArray<Backfill> {
+    const ids = this.idsByTeam.get(teamId) ?? []
+    const statuses = new Set(query.statuses)
+    const page: Array<Backfill> = []
+    for (let index = ids.length - 1; index >= 0 && page.length < query.limit; index--) {
+      const id = ids[index] as BackfillId
+      if (Option.isSome(query.before) && id >= query.before.value) continue
+      const backfill = this.byId.get(id)?.backfill
+      if (backfill !== undefined && statuses.has(backfill.status)) page.push(backfill)
+    }
+    return page
+  }
+
+  claim(workerId: Lease["workerId"], nowMillis: number, leaseMillis: number): Option.Option<Lease> {
+    for (const id of this.withWork) {
+      const stored = this.byId.get(id)
+      if (stored === undefined || Option.exists(stored.lease, (lease) => isLeaseLive(lease, nowMillis))) continue
+      for (const [day, state] of stored.runs) if (state === "running") stored.runs.set(day, "pending")
+      stored.fence += 1
+      const lease: Lease = { backfillId: id, workerId, fence: stored.fence, expiresAtMillis: nowMillis + leaseMillis }
+      stored.lease = Option.some(lease)
+      return Option.some(lease)
+    }
+    return Option.none()
+  }
+
+  /** The stored record behind a lease that still holds it. */
+  held(lease: Lease): Either.Either<Stored, LeaseLost> {
+    const stored = this.byId.get(lease.backfillId)
+    return stored !== undefined && Option.exists(stored.lease, (current) => current.fence === lease.fence)
+      ? Either.right(stored)
+      : Either.left(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
   }
 }
 
-const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
-  insertUnlessOverlapping: (teamId, backfill) =>
+const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] => {
+  /** One atomic step, after letting other fibers run as other transactions would. */
+  const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> =>
     Effect.zipRight(
       Effect.yieldNow(),
-      Effect.suspend(() =>
-        Option.match(store.findOverlap(backfill), {
-          onSome: (conflicting) => Effect.fail(new ActiveRangeOverlap({ conflicting })),
-          onNone: () => Effect.succeed(store.insert(teamId, backfill))
-        })
-      )
-    ),
-  findById: (id) =>
-    Effect.zipRight(
-      Effect.yieldNow(),
-      Effect.sync(() => store.find(id))
+      Effect.suspend(() => step())
     )
-})
+  const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
+
+  return {
+    insertUnlessOverlapping: (teamId, backfill) =>
+      atomically(() =>
+        Option.match(store.findOverlap(backfill), {
+          onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
+          onNone: () => Either.right(store.insert(teamId, backfill))
+        })
+      ),
+
+    findById: (id) => read(() => Option.map(store.get(id), (stored) => stored.backfill)),
+
+    findForTeam: (teamId, id) =>
+      read(() =>
+        Option.map(
+          Option.filter(store.get(id), (stored) => stored.teamId === teamId),
+          (stored) => stored.backfill
+        )
+      ),
+
+    latestForTransfer: (transferId) => read(() => store.latestOf(transferId)),
+
+    listForTeam: (teamId, query) => read(() => store.page(teamId, query)),
+
+    cancel: (id, removal) =>
+      atomically(() =>
+        Either.flatMap(store.require(id), (stored) =>
+          Either.map(Lifecycle.cancel(stored.backfill, removal), (cancelled) => {
+            for (const [day, state] of stored.runs) if (state === "pending") stored.runs.set(day, "dropped")
+            return store.update(stored, cancelled)
+          })
+        )
+      ),
+
+    materialiseRuns: (id, maxDays) =>
+      atomically(() =>
+        Either.map(store.require(id), (stored) => {
+          const { backfill, days } = Lifecycle.materialiseRuns(stored.backfill, maxDays)
+          for (const day of days) stored.runs.set(day, "pending")
+          return store.update(stored, backfill)
+        })
+      ),
+
+    claim: (workerId, nowMillis, leaseMillis) =>
+      read(() => store.claim(workerId, nowMillis, leaseMillis)),
+
+    renewLease: (lease, nowMillis, leaseMillis) =>
+      atomically(() =>
+        Either.map(store.held(lease), (stored) => {
+          const renewed: Lease = { ...lease, expiresAtMillis: nowMillis + leaseMillis }
+          stored.lease = Option.some(renewed)
+          return renewed
+        })
+      ),
+
+    releaseLease: (lease) =>
+      read(() => {
+        Either.map(store.held(lease), (stored) => {
+          stored.lease = Option.none()
+        })
+      }),
+
+    startNextRun: (lease, nowMillis) =>
+      atomically(() =>
+        Either.flatMap(
+          Either.filterOrLeft(
+            store.held(lease),
+            () => isLeaseLive(lease, nowMillis),
+            () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
+          ),
+          (stored) => {
+            const day = [...stored.runs].find(([, state]) => state === "pending")?.[0]
+            if (day === undefined) return Either.right(Option.none())
+            return Either.map(Lifecycle.startRun(stored.backfill, timestampFromMillis(nowMillis)), (running) => {
+              stored.runs.set(day, "running")
+              return Option.some({ backfill: store.update(stored, running), day })
+            })
+          }
+        )
+      ),
+
+    recordOutcome: (id, day, outcome, nowMillis) =>
+      atomically(() =>
+        Either.flatMap(store.require(id), (stored) =>
+          Either.map(
+            Lifecycle.recordOutcome(stored.backfill, day, stored.runs.get(day), outcome, timestampFromMillis(nowMillis)),
+            (recorded) => {
+              stored.runs.set(day, recorded.state)
+              store.update(stored, recorded.backfill)
+              return recorded
+            }
+          )
+        )
+      ),
+
+    retryFailedDays: (id) =>
+      atomically(() =>
+        Either.flatMap(store.require(id), (stored) =>
+          Either.map(Lifecycle.retryFailedDays(stored.backfill), ({ backfill, days }) => {
+            for (const day of days) stored.runs.set(day, "pending")
+            return store.update(stored, backfill)
+          })
+        )
+      )
+  }
+}
 
 /**
  * A fresh in-memory repository per layer build, holding `seed` to begin with. Seeded
- * backfills keep their ids (new ones count on from the largest); their active ranges
- * must not overlap, as no repository could have stored them so.
+ * backfills keep their ids (new ones count on from the largest); they must be consistent
+ * and their active ranges must not overlap, as no repository could have stored them so.
  */
 export const layerMemoryBackfillRepository = (seed: Iterable<SeededBackfill> = []): Layer.Layer<BackfillRepository> =>
   Layer.sync(BackfillRepository, () => {
     const store = new MemoryStore()
-    for (const { teamId, backfill } of seed) {
+    for (const { teamId, backfill, runs } of seed) {
       Schema.validateSync(Backfill)(backfill)
-      if (Option.isSome(store.findOverlap(backfill)) && isActive(backfill.status)) {
+      if (isActive(backfill.status) && Option.isSome(store.findOverlap(backfill))) {
         throw new RangeError(`Seeded backfill ${backfill.id} overlaps an active backfill of its transfer`)
       }
-      store.store(teamId, backfill)
+      store.add(teamId, backfill, new Map(runs ?? impliedRuns(backfill)))
     }
     return makeMemoryRepository(store)
   })

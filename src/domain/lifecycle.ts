@@ -1,0 +1,130 @@
+/**
+ * Every change a backfill goes through after its creation (SPEC §4), as pure decisions:
+ * given the backfill (and, for outcomes, where the day's run stands) each returns the
+ * next backfill or why the change is refused. Repositories apply them atomically; the
+ * status itself only ever moves through `transition`.
+ */
+import { Either, Option } from "effect"
+import type { Backfill, Removal, RunError } from "./backfill.js"
+import { type CalendarDate, compareDates, toPlainDate } from "./calendarDate.js"
+import { containsDay } from "./dateRange.js"
+import { hasReported, type RunOutcome, type RunState, truncateRunError } from "./runs.js"
+import { type IllegalTransition, LifecycleEvent, transition } from "./status.js"
+import type { Timestamp } from "./time.js"
+import { DayOutsideRange, RunDropped, RunNotMaterialised } from "./workerErrors.js"
+
+const move = (backfill: Backfill, event: LifecycleEvent): Either.Either<Backfill, IllegalTransition> =>
+  Either.map(transition(backfill.status, event), (status) => ({ ...backfill, status }))
+
+/** Runs created by one materialisation step: the days, in order. */
+export interface Materialised {
+  readonly backfill: Backfill
+  readonly days: ReadonlyArray<CalendarDate>
+}
+
+/**
+ * Creates the runs of the next `maxDays` days of a `CREATED` backfill; the last of them
+ * makes it `SCHEDULED`. A backfill past `CREATED` gets nothing, so repeating a step after
+ * a crash creates no run twice.
+ */
+export const materialiseRuns = (backfill: Backfill, maxDays: number): Materialised => {
+  if (backfill.status !== "CREATED") return { backfill, days: [] }
+  const { created, total } = backfill.runs
+  const count = Math.min(Math.max(maxDays, 0), total - created)
+  const first = toPlainDate(backfill.range.start).add({ days: created })
+  const days = Array.from({ length: count }, (_, offset) => first.add({ days: offset }).toString() as CalendarDate)
+  const grown: Backfill = { ...backfill, runs: { ...backfill.runs, created: created + count } }
+  return {
+    backfill: grown.runs.created === total ? Either.getOrThrow(move(grown, LifecycleEvent.AllRunsCreated())) : grown,
+    days
+  }
+}
+
+/** A run starts: the first one makes a `SCHEDULED` backfill `RUNNING` and sets `start_time` once. */
+export const startRun = (backfill: Backfill, now: Timestamp): Either.Either<Backfill, IllegalTransition> => {
+  if (backfill.status === "RUNNING") return Either.right(backfill)
+  return Either.map(move(backfill, LifecycleEvent.RunStarted()), (running) => ({
+    ...running,
+    startTime: Option.orElse(backfill.startTime, () => Option.some(now))
+  }))
+}
+
+export interface RecordedOutcome {
+  readonly backfill: Backfill
+  /** Where the day's run stands afterwards. */
+  readonly state: RunState
+  /** False when the day had already reported: the outcome changed nothing. */
+  readonly counted: boolean
+}
+
+const withRunError = (report: ReadonlyArray<RunError>, entry: RunError): ReadonlyArray<RunError> => {
+  const at = report.findIndex((existing) => compareDates(existing.day, entry.day) > 0)
+  return at === -1 ? [...report, entry] : [...report.slice(0, at), entry, ...report.slice(at)]
+}
+
+const count = (backfill: Backfill, day: CalendarDate, outcome: RunOutcome): Backfill =>
+  outcome._tag === "Completed"
+    ? { ...backfill, runs: { ...backfill.runs, completed: backfill.runs.completed + 1 } }
+    : {
+        ...backfill,
+        runs: { ...backfill.runs, failed: backfill.runs.failed + 1 },
+        errorReport: withRunError(backfill.errorReport, { day, error: truncateRunError(outcome.error) })
+      }
+
+/** The last outcome of a `RUNNING` backfill ends it: `COMPLETED`, or `FAILED` if any day failed. */
+const finishIfLast = (backfill: Backfill, now: Timestamp): Backfill => {
+  const { total, completed, failed } = backfill.runs
+  if (backfill.status !== "RUNNING" || completed + failed < total) return backfill
+  const ended = Either.getOrThrow(move(backfill, LifecycleEvent.AllRunsFinished({ anyFailed: failed > 0 })))
+  return { ...ended, endTime: Option.some(now) }
+}
+
+/**
+ * A worker reports the outcome of `day`, whose run is in `state` (`undefined` when it was
+ * never created). A day reports once: a second report is accepted and changes nothing.
+ * A pending day's report starts the backfill as its run would have; on a cancelled
+ * backfill the outcome of a run that was already executing is counted and the status
+ * stays `CANCELLED`.
+ */
+export const recordOutcome = (
+  backfill: Backfill,
+  day: CalendarDate,
+  state: RunState | undefined,
+  outcome: RunOutcome,
+  now: Timestamp
+): Either.Either<RecordedOutcome, DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition> => {
+  const backfillId = backfill.id
+  if (!containsDay(backfill.range, day)) return Either.left(new DayOutsideRange({ backfillId, day }))
+  if (state === undefined) return Either.left(new RunNotMaterialised({ backfillId, day }))
+  if (state === "dropped") return Either.left(new RunDropped({ backfillId, day }))
+  if (hasReported(state)) return Either.right({ backfill, state, counted: false })
+  const started = backfill.status === "CANCELLED" ? Either.right(backfill) : startRun(backfill, now)
+  return Either.map(started, (running) => ({
+    backfill: finishIfLast(count(running, day, outcome), now),
+    state: outcome._tag === "Completed" ? "completed" : "failed",
+    counted: true
+  }))
+}
+
+/** A user cancels: `CANCELLED`, with who and when; pending runs are to be dropped. */
+export const cancel = (backfill: Backfill, removal: Removal): Either.Either<Backfill, IllegalTransition> =>
+  Either.map(move(backfill, LifecycleEvent.Cancelled()), (cancelled) => ({
+    ...cancelled,
+    removal: Option.some(removal),
+    endTime: Option.some(removal.time)
+  }))
+
+/**
+ * The failed days of a `FAILED` backfill are queued again: `SCHEDULED`, their runs
+ * pending, the failed counter and error report emptied, `end_time` cleared.
+ */
+export const retryFailedDays = (backfill: Backfill): Either.Either<Materialised, IllegalTransition> =>
+  Either.map(move(backfill, LifecycleEvent.FailedDaysRetried()), (scheduled) => ({
+    backfill: {
+      ...scheduled,
+      runs: { ...scheduled.runs, failed: 0 },
+      errorReport: [],
+      endTime: Option.none()
+    },
+    days: backfill.errorReport.map((entry) => entry.day)
+  }))
