@@ -7,8 +7,8 @@ import { Schema } from "effect"
 import { CalendarDate } from "./calendarDate.js"
 import type { ErrorCode } from "./errors.js"
 import { BackfillId } from "./ids.js"
-import type { IllegalTransition } from "./status.js"
 import { WorkerId } from "./runs.js"
+import type { IllegalTransition } from "./status.js"
 
 export class UnknownBackfill extends Schema.TaggedError<UnknownBackfill>()("UnknownBackfill", {
   backfillId: BackfillId
@@ -37,7 +37,13 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   workerId: WorkerId
 }) {}
 
-export type WorkerError = UnknownBackfill | DayOutsideRange | RunNotMaterialised | RunDropped | LeaseLost | IllegalTransition
+export type WorkerError =
+  | UnknownBackfill
+  | DayOutsideRange
+  | RunNotMaterialised
+  | RunDropped
+  | LeaseLost
+  | IllegalTransition
 
 export const WORKER_ERROR_CODES: { readonly [Tag in WorkerError["_tag"]]: ErrorCode } = {
   UnknownBackfill: "NOT_FOUND",

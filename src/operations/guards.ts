@@ -4,10 +4,12 @@
  */
 import { Effect, Option } from "effect"
 import { type AccessLevel, authorize, type Principal } from "../domain/access.js"
+import type { Backfill } from "../domain/backfill.js"
 import { type Forbidden, NotFound, type PermissionDenied, Unauthorized } from "../domain/errors.js"
-import type { IdSchema, TeamId, TransferId } from "../domain/ids.js"
+import type { BackfillId, IdSchema, TeamId, TransferId } from "../domain/ids.js"
 import type { Transfer } from "../domain/transfer.js"
 import { Authenticator } from "../ports/authenticator.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
 import { bearerToken, decodePathParam, type PathParams } from "../wire/request.js"
 
@@ -49,4 +51,15 @@ export const findTeamTransfer = (teamId: TeamId, transferId: TransferId) =>
         onSome: (found): Effect.Effect<Transfer> => Effect.succeed(found)
       }
     )
+  })
+
+/** Step 6 for a backfill: it exists and belongs to the team; otherwise the same 404 either way. */
+export const findTeamBackfill = (teamId: TeamId, backfillId: BackfillId) =>
+  Effect.gen(function* () {
+    const repository = yield* BackfillRepository
+    const backfill = yield* repository.findForTeam(teamId, backfillId)
+    return yield* Option.match(backfill, {
+      onNone: () => Effect.fail(new NotFound({ resource: "backfill" })),
+      onSome: (found): Effect.Effect<Backfill> => Effect.succeed(found)
+    })
   })

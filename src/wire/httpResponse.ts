@@ -22,10 +22,16 @@ const baseHeaders = (requestId: RequestId) => ({
   "x-request-id": requestId
 })
 
-export const successResponse = (requestId: RequestId, data: unknown): HttpResponse => ({
+/** What a success carries: the `data`, and any `meta` beside the request id (a page cursor, say). */
+export interface SuccessBody {
+  readonly data: unknown
+  readonly meta?: Readonly<Record<string, unknown>>
+}
+
+export const successResponse = (requestId: RequestId, { data, meta }: SuccessBody): HttpResponse => ({
   status: 200,
   headers: baseHeaders(requestId),
-  body: stringifyJson(successEnvelope(requestId, data))
+  body: stringifyJson(successEnvelope(requestId, data, meta))
 })
 
 const challengeHeaders = (error: ApiError): Record<string, string> => {
@@ -46,13 +52,13 @@ export const errorResponse = (requestId: RequestId, error: ApiError): HttpRespon
 })
 
 /**
- * Runs `operation` and answers with its result in the success envelope (the data written
- * by `encode`), or with the error envelope. Never fails: a defect is logged with the
+ * Runs `operation` and answers with its result in the success envelope (`encode` writes
+ * the body), or with the error envelope. Never fails: a defect is logged with the
  * request id and answered with `INTERNAL_SERVER_ERROR`.
  */
 export const respond = <A, E extends ApiError, R>(
   operation: Effect.Effect<A, E, R>,
-  encode: (value: A) => unknown,
+  encode: (value: A) => SuccessBody,
   requestIdCandidate?: string
 ): Effect.Effect<HttpResponse, never, R> =>
   Effect.flatMap(resolveRequestId(requestIdCandidate), (requestId) =>

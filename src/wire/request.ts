@@ -106,3 +106,37 @@ export const decodeObjectBody = <A, I extends object>(
       Either.mapLeft(decode(json), (error) => new BadRequest({ description: describe(error) }))
     )
 }
+
+/** Query parameters as a router hands them over: a repeated parameter gives an array. */
+export type QueryParams = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
+/** A 400 for the first parameter not in `allowed`. */
+export const refuseUnknownQueryParams = (
+  query: QueryParams,
+  allowed: ReadonlyArray<string>
+): Either.Either<void, BadRequest> => {
+  const unknown = Object.keys(query).find((name) => query[name] !== undefined && !allowed.includes(name))
+  return unknown === undefined
+    ? Either.void
+    : Either.left(
+        new BadRequest({
+          description: `Query parameter ${excerpt(unknown)} is not supported; use ${allowed.join(", ")}.`
+        })
+      )
+}
+
+/** Every value of a parameter, with comma-separated lists split: `?a=x,y&a=z` gives x, y, z. */
+export const queryValues = (query: QueryParams, name: string): ReadonlyArray<string> => {
+  const raw = query[name]
+  const values = raw === undefined ? [] : typeof raw === "string" ? [raw] : raw
+  return values.flatMap((value) => value.split(",")).filter((value) => value !== "")
+}
+
+/** The single value of a parameter, or a 400 when it is given more than once. */
+export const querySingle = (query: QueryParams, name: string): Either.Either<string | undefined, BadRequest> => {
+  const raw = query[name]
+  if (raw === undefined || typeof raw === "string") return Either.right(raw)
+  return raw.length <= 1
+    ? Either.right(raw[0])
+    : Either.left(new BadRequest({ description: `Query parameter ${name} must be given at most once.` }))
+}

@@ -16,6 +16,7 @@ import { errorResponse, respond, successResponse } from "../../src/wire/httpResp
 import { SEED_ERROR_BODIES } from "../fixtures/seed.js"
 
 const requestId = "BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN" as RequestId
+const asData = (data: unknown) => ({ data })
 
 /** Collects what the program logs, to check what reaches the logs and what does not. */
 const capturingLogs = Effect.sync(() => {
@@ -29,7 +30,7 @@ const capturingLogs = Effect.sync(() => {
 
 describe("HTTP responses", () => {
   it("wrap data in the success envelope with JSON headers", () => {
-    expect(successResponse(requestId, { id: 9223372036854775807n })).toEqual({
+    expect(successResponse(requestId, { data: { id: 9223372036854775807n } })).toEqual({
       status: 200,
       headers: { "content-type": "application/json", "x-request-id": requestId },
       body: '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN"},"data":{"id":9223372036854775807}}'
@@ -54,6 +55,13 @@ describe("HTTP responses", () => {
     expect(withoutDescription).toEqual(seed.error)
   })
 
+  it("carry extra meta beside the request id, request id first", () => {
+    const response = successResponse(requestId, { data: [], meta: { next_cursor: null } })
+    expect(response.body).toBe(
+      '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN","next_cursor":null},"data":[]}'
+    )
+  })
+
   it("challenge for credentials on 401 and tell when to retry on 429", () => {
     expect(errorResponse(requestId, new Unauthorized({})).headers["www-authenticate"]).toBe("Bearer")
     expect(errorResponse(requestId, new TooManyRequests({ retryAfterSeconds: 60 })).headers["retry-after"]).toBe("60")
@@ -65,7 +73,7 @@ describe("HTTP responses", () => {
 
   it.effect("answer an operation's typed failure with its envelope", () =>
     Effect.gen(function* () {
-      const response = yield* respond(Effect.fail(new NotFound({ resource: "backfill" })), String, requestId)
+      const response = yield* respond(Effect.fail(new NotFound({ resource: "backfill" })), asData, requestId)
       expect(response.status).toBe(404)
       expect(JSON.parse(response.body)).toEqual({
         meta: { request_id: requestId },
@@ -83,7 +91,7 @@ describe("HTTP responses", () => {
       const { lines, layer } = yield* capturingLogs
       const response = yield* respond(
         Effect.die(new Error("pg: password authentication failed")),
-        String,
+        asData,
         requestId
       ).pipe(Effect.provide(layer))
       expect(response.status).toBe(500)
@@ -113,7 +121,7 @@ describe("HTTP responses", () => {
       const { lines, layer } = yield* capturingLogs
       const response = yield* respond(
         Effect.fail(new ServiceUnavailable({ cause: new Error("timeout after 5000ms on db-7") })),
-        String,
+        asData,
         requestId
       ).pipe(Effect.provide(layer))
       expect(response.status).toBe(503)
@@ -124,9 +132,9 @@ describe("HTTP responses", () => {
 
   it.effect("use the host's request id when well formed, and make one otherwise", () =>
     Effect.gen(function* () {
-      const kept = yield* respond(Effect.succeed(1), String, "host-request-0001")
+      const kept = yield* respond(Effect.succeed(1), asData, "host-request-0001")
       expect(kept.headers["x-request-id"]).toBe("host-request-0001")
-      const made = yield* respond(Effect.succeed(1), String, "no")
+      const made = yield* respond(Effect.succeed(1), asData, "no")
       expect(made.headers["x-request-id"]).toMatch(/^[0-9A-F]{8}-/)
       expect(JSON.parse(made.body).meta.request_id).toBe(made.headers["x-request-id"])
     })

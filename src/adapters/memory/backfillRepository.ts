@@ -84,7 +84,9 @@ class MemoryStore {
     const active = this.activeOf(backfill.transferId)
     for (const [, id] of RedBlackTree.lessThanEqualReversed(active, backfill.range.end)) {
       const candidate = this.byId.get(id)?.backfill
-      return candidate !== undefined && overlaps(candidate.range, backfill.range) ? Option.some(candidate) : Option.none()
+      return candidate !== undefined && overlaps(candidate.range, backfill.range)
+        ? Option.some(candidate)
+        : Option.none()
     }
     return Option.none()
   }
@@ -218,8 +220,7 @@ const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] =>
         })
       ),
 
-    claim: (workerId, nowMillis, leaseMillis) =>
-      read(() => store.claim(workerId, nowMillis, leaseMillis)),
+    claim: (workerId, nowMillis, leaseMillis) => read(() => store.claim(workerId, nowMillis, leaseMillis)),
 
     renewLease: (lease, nowMillis, leaseMillis) =>
       atomically(() =>
@@ -260,7 +261,13 @@ const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] =>
       atomically(() =>
         Either.flatMap(store.require(id), (stored) =>
           Either.map(
-            Lifecycle.recordOutcome(stored.backfill, day, stored.runs.get(day), outcome, timestampFromMillis(nowMillis)),
+            Lifecycle.recordOutcome(
+              stored.backfill,
+              day,
+              stored.runs.get(day),
+              outcome,
+              timestampFromMillis(nowMillis)
+            ),
             (recorded) => {
               stored.runs.set(day, recorded.state)
               store.update(stored, recorded.backfill)

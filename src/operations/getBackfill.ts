@@ -1,0 +1,36 @@
+/** Reading one backfill: `GET /teams/{team_id}/backfills/{backfill_id}`. */
+import { Effect } from "effect"
+import type { Backfill } from "../domain/backfill.js"
+import type {
+  BadRequest,
+  Forbidden,
+  NotFound,
+  PermissionDenied,
+  ServiceUnavailable,
+  Unauthorized
+} from "../domain/errors.js"
+import { BackfillId, TeamId } from "../domain/ids.js"
+import type { Authenticator } from "../ports/authenticator.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
+import type { PathParams } from "../wire/request.js"
+import { authenticate, findTeamBackfill, pathId, requireAccess } from "./guards.js"
+
+export interface GetBackfillRequest {
+  readonly authorization: string | undefined
+  /** `team_id` and `backfill_id`. */
+  readonly path: PathParams
+}
+
+export type ReadError = Unauthorized | BadRequest | Forbidden | PermissionDenied | NotFound | ServiceUnavailable
+
+/** The backfill, if the caller's team owns it; another team's backfill is a 404 like a missing one. */
+export const getBackfill = (
+  request: GetBackfillRequest
+): Effect.Effect<Backfill, ReadError, Authenticator | BackfillRepository> =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const teamId = yield* pathId(request.path, "team_id", TeamId)
+    const backfillId = yield* pathId(request.path, "backfill_id", BackfillId)
+    yield* requireAccess(principal, teamId, "read")
+    return yield* findTeamBackfill(teamId, backfillId)
+  })

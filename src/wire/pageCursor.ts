@@ -1,0 +1,95 @@
+/**
+ * Opaque, tamper-evident page cursors. A cursor says where the next page starts and for
+ * which listing (team and statuses); it is signed with HMAC-SHA-256 under the host's
+ * secret, so a caller can neither forge a position nor reuse a cursor on another listing.
+ * Web Crypto keeps this free of any runtime-specific module.
+ */
+import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { BackfillId, idFromPathParam, TeamId } from "../domain/ids.js"
+import { BackfillStatus } from "../domain/status.js"
+
+/** Where the next page of a listing starts, and which listing it belongs to. */
+export interface PagePosition {
+  readonly teamId: TeamId
+  readonly statuses: ReadonlyArray<BackfillStatus>
+  readonly before: BackfillId
+}
+
+/** The signed payload: short keys, ids as decimal strings. */
+const CursorPayload = Schema.parseJson(
+  Schema.Struct({ t: idFromPathParam(TeamId), s: Schema.Array(BackfillStatus), b: idFromPathParam(BackfillId) })
+)
+
+export class PageCursors extends Context.Tag("transfer-backfills/PageCursors")<
+  PageCursors,
+  {
+    readonly encode: (position: PagePosition) => Effect.Effect<string>
+    /** The position a cursor names, if this host signed it. */
+    readonly decode: (cursor: string) => Effect.Effect<Option.Option<PagePosition>>
+  }
+>() {}
+
+const encodePayload = Schema.encodeSync(CursorPayload)
+const decodePayload = Schema.decodeUnknownOption(CursorPayload)
+const textEncoder = new TextEncoder()
+
+const toBase64Url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")
+
+const fromBase64Url = (text: string): Option.Option<Uint8Array> => {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return Option.none()
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"))
+    return Option.some(Uint8Array.from(binary, (char) => char.charCodeAt(0)))
+  } catch {
+    return Option.none()
+  }
+}
+
+const MAX_CURSOR_LENGTH = 512
+
+/**
+ * Cursors signed with `secret`. Every API server of a deployment must share the secret,
+ * or a cursor from one is refused by the next.
+ */
+export const layerPageCursors = (secret: Redacted.Redacted<string> | string): Layer.Layer<PageCursors> =>
+  Layer.effect(
+    PageCursors,
+    Effect.gen(function* () {
+      const key = yield* Effect.promise(() =>
+        crypto.subtle.importKey(
+          "raw",
+          textEncoder.encode(Redacted.isRedacted(secret) ? Redacted.value(secret) : secret),
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign", "verify"]
+        )
+      )
+      return {
+        encode: (position) =>
+          Effect.promise(async () => {
+            const payload = textEncoder.encode(
+              encodePayload({ t: position.teamId, s: position.statuses, b: position.before })
+            )
+            const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, payload))
+            return `${toBase64Url(payload)}.${toBase64Url(signature)}`
+          }),
+        decode: (cursor) =>
+          Effect.promise(async () => {
+            const [payloadText, signatureText, ...rest] = cursor.split(".")
+            if (cursor.length > MAX_CURSOR_LENGTH || rest.length > 0) return Option.none()
+            const payload = Option.getOrUndefined(fromBase64Url(payloadText ?? ""))
+            const signature = Option.getOrUndefined(fromBase64Url(signatureText ?? ""))
+            if (payload === undefined || signature === undefined) return Option.none()
+            if (!(await crypto.subtle.verify("HMAC", key, signature, payload))) return Option.none()
+            return Option.map(
+              decodePayload(new TextDecoder().decode(payload)),
+              ({ t, s, b }): PagePosition => ({ teamId: t, statuses: s, before: b })
+            )
+          })
+      }
+    })
+  )
