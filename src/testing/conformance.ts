@@ -1,0 +1,429 @@
+/**
+ * The repository conformance suite: every promise of the `BackfillRepository` port as a
+ * test. A host calls it from a vitest file with a layer that builds a fresh, empty
+ * repository (each test provides the layer anew):
+ *
+ * ```ts
+ * import { backfillRepositoryConformance } from "transfer-backfills/testing"
+ * backfillRepositoryConformance("my SQL repository", layerMyRepository)
+ * ```
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, type Layer, Option } from "effect"
+import { type Backfill, newBackfill } from "../domain/backfill.js"
+import type { CalendarDate } from "../domain/calendarDate.js"
+import { type DateRange, makeDateRange, overlaps } from "../domain/dateRange.js"
+import { BackfillId, TeamId, TransferId, UserId } from "../domain/ids.js"
+import { completed, failed, type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
+import { isActive } from "../domain/status.js"
+import { timestampFromMillis } from "../domain/time.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
+
+const TEAM = TeamId.make(1n)
+const OTHER_TEAM = TeamId.make(2n)
+const TRANSFER = TransferId.make(10n)
+const OTHER_TRANSFER = TransferId.make(11n)
+const USER = UserId.make(789n)
+/** 2024-02-01T09:00:00Z */
+const T0 = 1706778000000
+const LEASE_MS = 30_000
+
+const range = (start: string, end: string): DateRange =>
+  Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate))
+
+const day = (text: string) => text as CalendarDate
+
+const worker = (name: string) => WorkerId.make(name)
+
+const repository = BackfillRepository
+
+const insert = (start: string, end: string, options: { transferId?: TransferId; teamId?: TeamId } = {}) =>
+  Effect.flatMap(repository, (repo) =>
+    repo.insertUnlessOverlapping(
+      options.teamId ?? TEAM,
+      newBackfill({
+        transferId: options.transferId ?? TRANSFER,
+        range: range(start, end),
+        createdTime: timestampFromMillis(T0),
+        createdUserId: USER
+      })
+    )
+  )
+
+const find = (id: BackfillId) => Effect.flatMap(repository, (repo) => Effect.map(repo.findById(id), Option.getOrThrow))
+
+const materialiseAll = (id: BackfillId) => Effect.flatMap(repository, (repo) => repo.materialiseRuns(id, 10_000))
+
+const claim = (name: string, nowMillis = T0) =>
+  Effect.flatMap(repository, (repo) => repo.claim(worker(name), nowMillis, LEASE_MS))
+
+const claimed = (name: string, nowMillis = T0) => Effect.map(claim(name, nowMillis), Option.getOrThrow)
+
+const startNext = (lease: Lease, nowMillis = T0) =>
+  Effect.flatMap(repository, (repo) => repo.startNextRun(lease, nowMillis))
+
+const report = (id: BackfillId, text: string, outcome: RunOutcome = completed, nowMillis = T0) =>
+  Effect.flatMap(repository, (repo) => repo.recordOutcome(id, day(text), outcome, nowMillis))
+
+/** Inserts a backfill, creates its runs and leases it: ready for runs to start. */
+const readyToRun = (start: string, end: string, name = "worker-1") =>
+  Effect.gen(function* () {
+    const backfill = yield* insert(start, end)
+    yield* materialiseAll(backfill.id)
+    const lease = yield* claimed(name)
+    return { backfill, lease }
+  })
+
+const errorTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.flip(effect), (error) => error._tag)
+
+export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Layer<BackfillRepository, E>): void => {
+  const test = (title: string, body: () => Effect.Effect<void, unknown, BackfillRepository>, timeout?: number) =>
+    it.live(title, () => Effect.provide(body(), layer), timeout)
+
+  describe(`${name} keeps the BackfillRepository contract`, () => {
+    describe("inserts", () => {
+      test("store what they return, with increasing ids, readable by the owning team only", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const first = yield* insert("2024-01-01", "2024-01-31")
+          const second = yield* insert("2024-01-01", "2024-01-31", { transferId: OTHER_TRANSFER, teamId: OTHER_TEAM })
+          expect(second.id > first.id).toBe(true)
+          expect(yield* repo.findById(first.id)).toEqual(Option.some(first))
+          expect(yield* repo.findForTeam(TEAM, first.id)).toEqual(Option.some(first))
+          expect(yield* repo.findForTeam(OTHER_TEAM, first.id)).toEqual(Option.none())
+          expect(yield* repo.findById(BackfillId.make(9223372036854775807n))).toEqual(Option.none())
+        }))
+
+      test("refuse a range sharing a day with an active backfill, naming it as it now stands", () =>
+        Effect.gen(function* () {
+          const blocker = yield* insert("2024-01-10", "2024-01-20")
+          yield* materialiseAll(blocker.id)
+          const refused = yield* Effect.flip(insert("2024-01-20", "2024-01-25"))
+          expect(refused._tag).toBe("ActiveRangeOverlap")
+          if (refused._tag === "ActiveRangeOverlap") {
+            expect(refused.conflicting).toEqual(yield* find(blocker.id))
+            expect(refused.conflicting.status).toBe("SCHEDULED")
+          }
+          expect(yield* errorTag(insert("2024-01-01", "2024-01-31"))).toBe("ActiveRangeOverlap")
+          expect(yield* errorTag(insert("2024-01-15", "2024-01-15"))).toBe("ActiveRangeOverlap")
+        }))
+
+      test("accept adjacent ranges and other transfers' ranges", () =>
+        Effect.gen(function* () {
+          yield* insert("2024-01-10", "2024-01-20")
+          yield* insert("2024-01-21", "2024-01-31")
+          yield* insert("2024-01-01", "2024-01-09")
+          yield* insert("2024-01-10", "2024-01-20", { transferId: OTHER_TRANSFER })
+        }))
+
+      test("accept a range again once its backfill is cancelled or completed", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const cancelled = yield* insert("2024-01-01", "2024-01-02")
+          yield* repo.cancel(cancelled.id, { time: timestampFromMillis(T0), userId: USER })
+          const done = yield* insert("2024-01-01", "2024-01-02")
+          yield* materialiseAll(done.id)
+          const lease = yield* claimed("w")
+          expect(lease.backfillId).toBe(done.id)
+          yield* report(done.id, "2024-01-01")
+          const finished = (yield* report(done.id, "2024-01-02")).backfill
+          expect(finished.status).toBe("COMPLETED")
+          yield* insert("2024-01-01", "2024-01-02")
+        }))
+
+      test(
+        "check and insert atomically: concurrent overlapping inserts store pairwise disjoint ranges",
+        () =>
+          Effect.gen(function* () {
+            const ranges = Array.from({ length: 60 }, (_, index) => {
+              const start = 1 + ((index * 7) % 25)
+              const end = Math.min(28, start + (index % 4))
+              const pad = (n: number) => String(n).padStart(2, "0")
+              return [`2024-01-${pad(start)}`, `2024-01-${pad(end)}`] as const
+            })
+            const outcomes = yield* Effect.all(
+              ranges.map(([start, end]) => Effect.either(insert(start, end))),
+              { concurrency: "unbounded" }
+            )
+            const stored: Array<Backfill> = []
+            for (const [index, outcome] of outcomes.entries()) {
+              const [start, end] = ranges[index] ?? ["", ""]
+              if (Either.isRight(outcome)) {
+                stored.push(outcome.right)
+              } else {
+                expect(outcome.left._tag).toBe("ActiveRangeOverlap")
+                if (outcome.left._tag === "ActiveRangeOverlap") {
+                  const conflicting = yield* find(outcome.left.conflicting.id)
+                  expect(isActive(conflicting.status)).toBe(true)
+                  expect(overlaps(conflicting.range, range(start, end))).toBe(true)
+                }
+              }
+            }
+            for (const [index, a] of stored.entries()) {
+              for (const b of stored.slice(index + 1)) expect(overlaps(a.range, b.range)).toBe(false)
+            }
+            expect(stored.length).toBeGreaterThan(0)
+          }),
+        60_000
+      )
+    })
+
+    describe("reads", () => {
+      test("find the newest backfill of a transfer in any status, or none", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          expect(yield* repo.latestForTransfer(TRANSFER)).toEqual(Option.none())
+          yield* insert("2024-01-01", "2024-01-02")
+          const newest = yield* insert("2024-01-03", "2024-01-04")
+          yield* insert("2024-01-05", "2024-01-06", { transferId: OTHER_TRANSFER })
+          const cancelled = yield* repo.cancel(newest.id, { time: timestampFromMillis(T0), userId: USER })
+          expect(yield* repo.latestForTransfer(TRANSFER)).toEqual(Option.some(cancelled))
+        }))
+
+      test("list a team's backfills newest first, filtered by status, in pages that neither repeat nor skip", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const ids: Array<BackfillId> = []
+          for (let index = 1; index <= 9; index++) {
+            const text = `2024-01-${String(index).padStart(2, "0")}`
+            ids.push((yield* insert(text, text)).id)
+          }
+          yield* insert("2024-02-01", "2024-02-01", { transferId: OTHER_TRANSFER, teamId: OTHER_TEAM })
+          const [cancelledId] = ids
+          if (cancelledId === undefined) return
+          yield* repo.cancel(cancelledId, { time: timestampFromMillis(T0), userId: USER })
+          const active = ["CREATED", "SCHEDULED", "RUNNING", "FAILED"] as const
+          const seen: Array<BackfillId> = []
+          let before = Option.none<BackfillId>()
+          for (let pageNumber = 0; pageNumber < 10; pageNumber++) {
+            const page = yield* repo.listForTeam(TEAM, { statuses: active, before, limit: 3 })
+            if (pageNumber === 1) yield* insert("2024-03-01", "2024-03-01")
+            if (page.length === 0) break
+            seen.push(...page.map((backfill) => backfill.id))
+            before = Option.some((page.at(-1) as Backfill).id)
+          }
+          expect(seen).toEqual(ids.slice(1).reverse())
+          const onlyCancelled = yield* repo.listForTeam(TEAM, {
+            statuses: ["CANCELLED"],
+            before: Option.none(),
+            limit: 100
+          })
+          expect(onlyCancelled.map((backfill) => backfill.id)).toEqual([cancelledId])
+          expect(
+            yield* repo.listForTeam(TeamId.make(3n), { statuses: active, before: Option.none(), limit: 100 })
+          ).toEqual([])
+        }))
+    })
+
+    describe("cancel", () => {
+      test("sets CANCELLED with who and when, drops pending runs and counts the late outcome of a running one", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          const run = Option.getOrThrow(yield* startNext(lease))
+          const removal = { time: timestampFromMillis(T0 + 5000), userId: UserId.make(790n) }
+          const cancelled = yield* repo.cancel(backfill.id, removal)
+          expect(cancelled).toMatchObject({
+            status: "CANCELLED",
+            removal: Option.some(removal),
+            endTime: Option.some(removal.time)
+          })
+          expect(yield* errorTag(report(backfill.id, "2024-01-02"))).toBe("RunDropped")
+          const late = yield* report(backfill.id, run.day, failed("stopped"))
+          expect(late.counted).toBe(true)
+          expect(late.backfill.status).toBe("CANCELLED")
+          expect(late.backfill.runs).toMatchObject({ created: 3, failed: 1, completed: 0 })
+          expect(yield* startNext(lease)).toEqual(Option.none())
+        }))
+
+      test("refuses a final backfill and an unknown one", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
+          const removal = { time: timestampFromMillis(T0), userId: USER }
+          yield* repo.cancel(backfill.id, removal)
+          expect(yield* errorTag(repo.cancel(backfill.id, removal))).toBe("IllegalTransition")
+          expect(yield* errorTag(repo.cancel(BackfillId.make(424242n), removal))).toBe("UnknownBackfill")
+        }))
+
+      test("lets exactly one of two concurrent cancels win", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
+          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const outcomes = yield* Effect.all(
+            [Effect.either(repo.cancel(backfill.id, removal)), Effect.either(repo.cancel(backfill.id, removal))],
+            { concurrency: "unbounded" }
+          )
+          expect(outcomes.filter(Either.isRight)).toHaveLength(1)
+        }))
+    })
+
+    describe("materialising", () => {
+      test("creates runs batch by batch, then SCHEDULED; repeating creates nothing twice", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const backfill = yield* insert("2024-01-01", "2024-01-10")
+          expect((yield* repo.materialiseRuns(backfill.id, 4)).runs.created).toBe(4)
+          expect((yield* repo.materialiseRuns(backfill.id, 4)).runs.created).toBe(8)
+          const done = yield* repo.materialiseRuns(backfill.id, 4)
+          expect(done.runs.created).toBe(10)
+          expect(done.status).toBe("SCHEDULED")
+          expect(yield* repo.materialiseRuns(backfill.id, 4)).toEqual(done)
+          expect(yield* errorTag(repo.materialiseRuns(BackfillId.make(424242n), 1))).toBe("UnknownBackfill")
+        }))
+
+      test("are refused outcomes for days not yet created", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const backfill = yield* insert("2024-01-01", "2024-01-10")
+          yield* repo.materialiseRuns(backfill.id, 2)
+          expect(yield* errorTag(report(backfill.id, "2024-01-05"))).toBe("RunNotMaterialised")
+          expect(yield* errorTag(report(backfill.id, "2024-01-11"))).toBe("DayOutsideRange")
+        }))
+    })
+
+    describe("leases", () => {
+      test("hand out the oldest backfill with work first, and nothing when none has work", () =>
+        Effect.gen(function* () {
+          expect(yield* claim("w")).toEqual(Option.none())
+          const older = yield* insert("2024-01-01", "2024-01-02")
+          const newer = yield* insert("2024-01-03", "2024-01-04")
+          expect((yield* claimed("a")).backfillId).toBe(older.id)
+          expect((yield* claimed("b")).backfillId).toBe(newer.id)
+          expect(yield* claim("c")).toEqual(Option.none())
+        }))
+
+      test("never give one backfill to two workers at once, however many claim together", () =>
+        Effect.gen(function* () {
+          for (let index = 1; index <= 5; index++) {
+            const text = `2024-01-0${index}`
+            yield* insert(text, text)
+          }
+          const claims = yield* Effect.all(
+            Array.from({ length: 12 }, (_, index) => claim(`worker-${index}`)),
+            { concurrency: "unbounded" }
+          )
+          const leased = claims.flatMap(Option.toArray).map((lease) => lease.backfillId)
+          expect(leased).toHaveLength(5)
+          expect(new Set(leased).size).toBe(5)
+        }))
+
+      test("let another worker take over once a lease expires, and fence the one that lost it", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03", "slow")
+          const run = Option.getOrThrow(yield* startNext(lease))
+          expect(yield* claim("eager", T0 + LEASE_MS - 1)).toEqual(Option.none())
+          const takeover = yield* claimed("eager", T0 + LEASE_MS)
+          expect(takeover.backfillId).toBe(backfill.id)
+          expect(takeover.fence > lease.fence).toBe(true)
+          expect(yield* errorTag(repo.renewLease(lease, T0 + LEASE_MS, LEASE_MS))).toBe("LeaseLost")
+          expect(yield* errorTag(startNext(lease, T0 + LEASE_MS))).toBe("LeaseLost")
+          const retaken = Option.getOrThrow(yield* startNext(takeover, T0 + LEASE_MS))
+          expect(retaken.day).toBe(run.day)
+          yield* repo.releaseLease(lease)
+          const kept = yield* repo.renewLease(takeover, T0 + LEASE_MS, LEASE_MS)
+          expect(kept.fence).toBe(takeover.fence)
+        }))
+
+      test("refuse runs under an expired lease until it is renewed", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          expect(yield* errorTag(startNext(lease, T0 + LEASE_MS))).toBe("LeaseLost")
+          const renewed = yield* repo.renewLease(lease, T0 + LEASE_MS, LEASE_MS)
+          expect(renewed.expiresAtMillis).toBe(T0 + 2 * LEASE_MS)
+          expect(Option.isSome(yield* startNext(renewed, T0 + LEASE_MS))).toBe(true)
+        }))
+
+      test("free a backfill on release", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          yield* repo.releaseLease(lease)
+          const next = yield* claimed("other")
+          expect(next.backfillId).toBe(backfill.id)
+          yield* repo.releaseLease(lease)
+          expect(yield* errorTag(repo.renewLease(lease, T0, LEASE_MS))).toBe("LeaseLost")
+        }))
+    })
+
+    describe("runs and outcomes", () => {
+      test("start days in date order, make the backfill RUNNING and set start_time once", () =>
+        Effect.gen(function* () {
+          const { lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          const first = Option.getOrThrow(yield* startNext(lease, T0 + 1000))
+          expect(first.day).toBe("2024-01-01")
+          expect(first.backfill.status).toBe("RUNNING")
+          expect(first.backfill.startTime).toEqual(Option.some(timestampFromMillis(T0 + 1000)))
+          const second = Option.getOrThrow(yield* startNext(lease, T0 + 9000))
+          expect(second.day).toBe("2024-01-02")
+          expect(second.backfill.startTime).toEqual(first.backfill.startTime)
+          yield* startNext(lease)
+          expect(yield* startNext(lease)).toEqual(Option.none())
+        }))
+
+      test("count each day once, even when the same outcome is reported concurrently", () =>
+        Effect.gen(function* () {
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-05")
+          yield* startNext(lease)
+          const reports = yield* Effect.all(
+            Array.from({ length: 20 }, (_, index) =>
+              report(backfill.id, `2024-01-0${(index % 5) + 1}`, index % 5 === 2 ? failed("boom") : completed)
+            ),
+            { concurrency: "unbounded" }
+          )
+          expect(reports.filter((result) => result.counted)).toHaveLength(5)
+          const final = yield* find(backfill.id)
+          expect(final.runs).toEqual({ total: 5, created: 5, completed: 4, failed: 1 })
+          expect(final.errorReport).toEqual([{ day: "2024-01-03", error: "boom" }])
+          expect(final.status).toBe("FAILED")
+        }))
+
+      test("finish COMPLETED with end_time when the last day completes", () =>
+        Effect.gen(function* () {
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-02")
+          yield* startNext(lease)
+          yield* report(backfill.id, "2024-01-01")
+          const last = yield* report(backfill.id, "2024-01-02", completed, T0 + 60_000)
+          expect(last.backfill.status).toBe("COMPLETED")
+          expect(last.backfill.endTime).toEqual(Option.some(timestampFromMillis(T0 + 60_000)))
+          expect(yield* claim("w2")).toEqual(Option.none())
+        }))
+
+      test("keep error texts to 1,000 characters", () =>
+        Effect.gen(function* () {
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-02")
+          yield* startNext(lease)
+          const result = yield* report(backfill.id, "2024-01-01", failed("e".repeat(3000)))
+          expect(result.backfill.errorReport[0]?.error).toBe("e".repeat(1000))
+        }))
+
+      test("retry the failed days of a FAILED backfill, which keeps its range meanwhile", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          yield* startNext(lease)
+          yield* report(backfill.id, "2024-01-01", failed("a"))
+          yield* report(backfill.id, "2024-01-02")
+          const failedBackfill = (yield* report(backfill.id, "2024-01-03", failed("c"))).backfill
+          expect(failedBackfill.status).toBe("FAILED")
+          expect(yield* errorTag(insert("2024-01-03", "2024-01-05"))).toBe("ActiveRangeOverlap")
+          yield* repo.releaseLease(lease)
+          const retried = yield* repo.retryFailedDays(backfill.id)
+          expect(retried).toMatchObject({ status: "SCHEDULED", errorReport: [], endTime: Option.none() })
+          expect(retried.runs).toEqual({ total: 3, created: 3, completed: 1, failed: 0 })
+          expect(yield* errorTag(insert("2024-01-03", "2024-01-05"))).toBe("ActiveRangeOverlap")
+          expect(yield* errorTag(repo.retryFailedDays(backfill.id))).toBe("IllegalTransition")
+          const again = yield* claimed("w2")
+          expect(Option.getOrThrow(yield* startNext(again)).day).toBe("2024-01-01")
+          expect(Option.getOrThrow(yield* startNext(again)).day).toBe("2024-01-03")
+          yield* report(backfill.id, "2024-01-01")
+          const done = (yield* report(backfill.id, "2024-01-03")).backfill
+          expect(done).toMatchObject({ status: "COMPLETED", runs: { total: 3, created: 3, completed: 3, failed: 0 } })
+        }))
+    })
+  })
+}

@@ -1,0 +1,223 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, FastCheck as fc, Option } from "effect"
+import { type Backfill, inconsistency } from "../../src/domain/backfill.js"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
+import { daysOf } from "../../src/domain/dateRange.js"
+import { TransferId, UserId } from "../../src/domain/ids.js"
+import * as Lifecycle from "../../src/domain/lifecycle.js"
+import { completed, failed, type RunState, truncateRunError } from "../../src/domain/runs.js"
+import { IllegalTransition } from "../../src/domain/status.js"
+import { Timestamp } from "../../src/domain/time.js"
+import { DayOutsideRange, RunDropped, RunNotMaterialised } from "../../src/domain/workerErrors.js"
+import * as Arb from "../../src/testing/arbitraries.js"
+import { backfillInStatus } from "../fixtures/backfills.js"
+
+const transferId = TransferId.make(456789n)
+const at = (seconds: number) => Timestamp.make(seconds)
+const day = (text: string) => text as CalendarDate
+
+/** A 3-day backfill with all runs created, as a worker finds it. */
+const scheduled = backfillInStatus("SCHEDULED", { id: 1n, transferId, start: "2024-01-01", end: "2024-01-03" })
+const created = backfillInStatus("CREATED", { id: 2n, transferId, start: "2024-01-01", end: "2024-01-10" })
+
+const record = (backfill: Backfill, text: string, state: RunState | undefined, outcome = completed, now = 100) =>
+  Lifecycle.recordOutcome(backfill, day(text), state, outcome, at(now))
+
+const recorded = (result: ReturnType<typeof record>) => Either.getOrThrow(result)
+
+describe("materialising runs", () => {
+  it("creates the next days in order and climbs the counter", () => {
+    const first = Lifecycle.materialiseRuns(created, 4)
+    expect(first.days).toEqual(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"])
+    expect(first.backfill.runs.created).toBe(4)
+    expect(first.backfill.status).toBe("CREATED")
+    const rest = Lifecycle.materialiseRuns(first.backfill, 100)
+    expect(rest.days).toEqual(daysOf(created.range).slice(4))
+    expect(rest.backfill.runs.created).toBe(10)
+    expect(rest.backfill.status).toBe("SCHEDULED")
+  })
+
+  it("creates nothing once past CREATED, so a repeated step after a crash creates nothing twice", () => {
+    const done = Lifecycle.materialiseRuns(created, 10).backfill
+    expect(Lifecycle.materialiseRuns(done, 10)).toEqual({ backfill: done, days: [] })
+    const cancelled = backfillInStatus("CANCELLED", { id: 3n, transferId, start: "2024-01-01", end: "2024-01-10" })
+    expect(Lifecycle.materialiseRuns(cancelled, 10).days).toEqual([])
+  })
+
+  it("treats a negative batch as empty", () => {
+    expect(Lifecycle.materialiseRuns(created, -5)).toEqual({ backfill: created, days: [] })
+  })
+
+  it.prop(
+    "creates every day exactly once, whatever the batch sizes",
+    [Arb.dateRange({ maxDays: 60 }), fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 40 })],
+    ([range, batches]) => {
+      let backfill: Backfill = {
+        ...backfillInStatus("CREATED", { id: 9n, transferId, start: range.start, end: range.end })
+      }
+      const made: Array<CalendarDate> = []
+      for (const size of [...batches, 60]) {
+        const step = Lifecycle.materialiseRuns(backfill, size)
+        made.push(...step.days)
+        backfill = step.backfill
+        expect(inconsistency(backfill)).toBeUndefined()
+      }
+      expect(made).toEqual(daysOf(range))
+      expect(backfill.status).toBe("SCHEDULED")
+    },
+    { fastCheck: { numRuns: 200 } }
+  )
+})
+
+describe("starting runs", () => {
+  it("makes a SCHEDULED backfill RUNNING and sets start_time once", () => {
+    const running = Either.getOrThrow(Lifecycle.startRun(scheduled, at(50)))
+    expect(running.status).toBe("RUNNING")
+    expect(running.startTime).toEqual(Option.some(50))
+    expect(Lifecycle.startRun(running, at(60))).toEqual(Either.right(running))
+  })
+
+  it("keeps the first start_time when a retried backfill starts again", () => {
+    const retried = { ...scheduled, startTime: Option.some(at(10)) }
+    expect(Either.getOrThrow(Lifecycle.startRun(retried, at(99))).startTime).toEqual(Option.some(10))
+  })
+
+  it.each(["CREATED", "FAILED", "COMPLETED", "CANCELLED"] as const)(
+    "refuses to start a run of a %s backfill",
+    (status) => {
+      const backfill = backfillInStatus(status, { id: 4n, transferId, start: "2024-01-01", end: "2024-01-03" })
+      expect(Lifecycle.startRun(backfill, at(1))).toEqual(
+        Either.left(new IllegalTransition({ from: status, event: "RunStarted" }))
+      )
+    }
+  )
+})
+
+describe("recording outcomes", () => {
+  const running = Either.getOrThrow(Lifecycle.startRun(scheduled, at(50)))
+
+  it("counts a completed day and a failed day with its error", () => {
+    const afterFirst = recorded(record(running, "2024-01-02", "running"))
+    expect(afterFirst).toMatchObject({ state: "completed", counted: true })
+    expect(afterFirst.backfill.runs).toMatchObject({ completed: 1, failed: 0 })
+    const afterSecond = recorded(record(afterFirst.backfill, "2024-01-01", "running", failed("quota exceeded")))
+    expect(afterSecond.state).toBe("failed")
+    expect(afterSecond.backfill.runs).toMatchObject({ completed: 1, failed: 1 })
+    expect(afterSecond.backfill.errorReport).toEqual([{ day: "2024-01-01", error: "quota exceeded" }])
+  })
+
+  it("counts a day once: a second report changes nothing", () => {
+    const once = recorded(record(running, "2024-01-02", "running"))
+    expect(record(once.backfill, "2024-01-02", "completed")).toEqual(
+      Either.right({ backfill: once.backfill, state: "completed", counted: false })
+    )
+    expect(record(once.backfill, "2024-01-02", "completed", failed("late"))).toEqual(
+      Either.right({ backfill: once.backfill, state: "completed", counted: false })
+    )
+    expect(record(once.backfill, "2024-01-03", "failed").pipe(Either.map((r) => r.counted))).toEqual(
+      Either.right(false)
+    )
+  })
+
+  it("finishes COMPLETED with end_time when the last day completes", () => {
+    let backfill = running
+    for (const text of ["2024-01-03", "2024-01-01", "2024-01-02"]) {
+      backfill = recorded(record(backfill, text, "running", completed, 500)).backfill
+    }
+    expect(backfill.status).toBe("COMPLETED")
+    expect(backfill.endTime).toEqual(Option.some(500))
+    expect(inconsistency(backfill)).toBeUndefined()
+  })
+
+  it("finishes FAILED when the last day reports and some day failed, keeping the report in date order", () => {
+    let backfill = running
+    backfill = recorded(record(backfill, "2024-01-03", "running", failed("c"))).backfill
+    backfill = recorded(record(backfill, "2024-01-02", "running")).backfill
+    backfill = recorded(record(backfill, "2024-01-01", "running", failed("a"), 700)).backfill
+    expect(backfill.status).toBe("FAILED")
+    expect(backfill.endTime).toEqual(Option.some(700))
+    expect(backfill.errorReport.map((entry) => entry.day)).toEqual(["2024-01-01", "2024-01-03"])
+    expect(inconsistency(backfill)).toBeUndefined()
+  })
+
+  it("starts a SCHEDULED backfill when a pending day reports", () => {
+    const result = recorded(record(scheduled, "2024-01-01", "pending", completed, 42))
+    expect(result.backfill.status).toBe("RUNNING")
+    expect(result.backfill.startTime).toEqual(Option.some(42))
+  })
+
+  it("refuses a day outside the range, a day never created and a dropped day", () => {
+    expect(record(running, "2024-01-04", "running")).toEqual(
+      Either.left(new DayOutsideRange({ backfillId: running.id, day: day("2024-01-04") }))
+    )
+    expect(record(running, "2023-12-31", undefined)).toEqual(
+      Either.left(new DayOutsideRange({ backfillId: running.id, day: day("2023-12-31") }))
+    )
+    expect(record(running, "2024-01-02", undefined)).toEqual(
+      Either.left(new RunNotMaterialised({ backfillId: running.id, day: day("2024-01-02") }))
+    )
+    expect(record(running, "2024-01-02", "dropped")).toEqual(
+      Either.left(new RunDropped({ backfillId: running.id, day: day("2024-01-02") }))
+    )
+  })
+
+  it("refuses an outcome while the backfill is still CREATED", () => {
+    const partly = Lifecycle.materialiseRuns(created, 2).backfill
+    expect(record(partly, "2024-01-01", "pending")).toEqual(
+      Either.left(new IllegalTransition({ from: "CREATED", event: "RunStarted" }))
+    )
+  })
+
+  it("counts the late outcome of a run that was executing at cancel, leaving the status CANCELLED", () => {
+    const cancelled = Either.getOrThrow(Lifecycle.cancel(running, { time: at(60), userId: UserId.make(790n) }))
+    const late = recorded(record(cancelled, "2024-01-02", "running", failed("cut short")))
+    expect(late.counted).toBe(true)
+    expect(late.backfill.status).toBe("CANCELLED")
+    expect(late.backfill.runs).toMatchObject({ failed: 1 })
+    expect(late.backfill.endTime).toEqual(Option.some(60))
+    expect(inconsistency(late.backfill)).toBeUndefined()
+  })
+
+  it("keeps error texts to 1,000 characters without splitting a character", () => {
+    const long = recorded(record(running, "2024-01-01", "running", failed("x".repeat(5000))))
+    expect(long.backfill.errorReport[0]?.error).toHaveLength(1000)
+    expect(truncateRunError("x".repeat(1000))).toHaveLength(1000)
+    expect(truncateRunError(`${"x".repeat(999)}😀`)).toBe("x".repeat(999))
+    expect(truncateRunError(`${"x".repeat(998)}😀y`)).toBe(`${"x".repeat(998)}😀`)
+  })
+})
+
+describe("cancelling", () => {
+  it("sets CANCELLED, who and when, and end_time", () => {
+    const removal = { time: at(77), userId: UserId.make(790n) }
+    const cancelled = Either.getOrThrow(Lifecycle.cancel(scheduled, removal))
+    expect(cancelled).toMatchObject({ status: "CANCELLED", removal: Option.some(removal), endTime: Option.some(77) })
+    expect(inconsistency(cancelled)).toBeUndefined()
+  })
+
+  it.each(["COMPLETED", "CANCELLED"] as const)("refuses a %s backfill", (status) => {
+    const final = backfillInStatus(status, { id: 5n, transferId, start: "2024-01-01", end: "2024-01-03" })
+    expect(Lifecycle.cancel(final, { time: at(1), userId: UserId.make(1n) })).toEqual(
+      Either.left(new IllegalTransition({ from: status, event: "Cancelled" }))
+    )
+  })
+})
+
+describe("retrying failed days", () => {
+  const failedBackfill = backfillInStatus("FAILED", { id: 6n, transferId, start: "2024-01-01", end: "2024-01-03" })
+
+  it("re-opens a FAILED backfill: SCHEDULED, failed days pending, report emptied, end_time cleared", () => {
+    const { backfill, days } = Either.getOrThrow(Lifecycle.retryFailedDays(failedBackfill))
+    expect(days).toEqual(failedBackfill.errorReport.map((entry) => entry.day))
+    expect(backfill).toMatchObject({ status: "SCHEDULED", errorReport: [], endTime: Option.none() })
+    expect(backfill.runs).toEqual({ ...failedBackfill.runs, failed: 0 })
+    expect(backfill.startTime).toEqual(failedBackfill.startTime)
+    expect(inconsistency(backfill)).toBeUndefined()
+  })
+
+  it("refuses any other status", () => {
+    expect(Lifecycle.retryFailedDays(scheduled)).toEqual(
+      Either.left(new IllegalTransition({ from: "SCHEDULED", event: "FailedDaysRetried" }))
+    )
+  })
+})
