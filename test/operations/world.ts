@@ -14,6 +14,7 @@ import { TimeZone, UTC } from "../../src/domain/time.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
+import { layerPageCursors } from "../../src/wire/pageCursor.js"
 
 export const TEAM_1 = TeamId.make(1n)
 export const TEAM_2 = TeamId.make(2n)
@@ -36,7 +37,10 @@ export const PRINCIPALS = {
   admin: principal(789n),
   viewer: principal(790n, { scopes: ["dwh_transfers_read"], permissions: ["dwh.transfer.view"] }),
   noPermission: principal(791n, { permissions: ["dwh.transfer.view"] }),
-  team2: principal(800n, { teamIds: [TEAM_2] })
+  team2: principal(800n, { teamIds: [TEAM_2] }),
+  bothTeams: principal(801n, { teamIds: [TEAM_1, TEAM_2] }),
+  writeOnly: principal(802n, { scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }),
+  noAccess: principal(803n, { permissions: [] })
 } as const
 
 export const bearer = (token: keyof typeof PRINCIPALS) => `Bearer ${token}`
@@ -47,13 +51,16 @@ export const transfersLayer = layerMemoryTransferLookup([
   { id: TEAM_2_TRANSFER, teamId: TEAM_2, timeZone: UTC }
 ])
 
+export const cursorsLayer = layerPageCursors("test-cursor-secret")
+
 export const world = (
   options: { readonly seed?: Iterable<SeededBackfill>; readonly principals?: Readonly<Record<string, Principal>> } = {}
 ) =>
   Layer.mergeAll(
     layerStaticTokens(options.principals ?? PRINCIPALS),
     transfersLayer,
-    layerMemoryBackfillRepository(options.seed)
+    layerMemoryBackfillRepository(options.seed),
+    cursorsLayer
   )
 
 const unavailable = () => Effect.fail(new ServiceUnavailable({ cause: new Error("connection refused: 10.0.0.7:5432") }))

@@ -1,0 +1,43 @@
+import { Effect, TestClock } from "effect"
+import type { HttpResponse } from "../../src/wire/httpResponse.js"
+import { parseJson } from "../../src/wire/json.js"
+import { SEED_NOW } from "./world.js"
+
+export interface ErrorJson {
+  readonly code: string
+  readonly message: string
+  readonly description?: string
+}
+
+/** A response with its body read back: `data` on success, `error` otherwise. */
+export interface ReadResponse extends HttpResponse {
+  readonly meta: Record<string, unknown> & { readonly request_id: string }
+  readonly data: unknown
+  readonly error: ErrorJson
+}
+
+export const readResponse = (response: HttpResponse): ReadResponse => {
+  const json = parseJson(response.body) as { meta: ReadResponse["meta"]; data?: unknown; error?: ErrorJson }
+  return { ...response, meta: json.meta, data: json.data, error: json.error ?? { code: "", message: "" } }
+}
+
+/** Runs a handler at the seed's time (unless the clock was moved) and reads its response. */
+export const call = <R>(response: Effect.Effect<HttpResponse, never, R>) =>
+  Effect.gen(function* () {
+    if ((yield* TestClock.currentTimeMillis) === 0) yield* TestClock.setTime(SEED_NOW)
+    return readResponse(yield* response)
+  })
+
+export type WireBackfill = Record<string, unknown> & { readonly transfer_backfill_id: bigint | number }
+
+export const NOT_FOUND_BACKFILL: ErrorJson = {
+  code: "NOT_FOUND",
+  message: "Not Found",
+  description: "The requested backfill could not be found or you do not have access to it."
+}
+
+export const NOT_FOUND_TRANSFER: ErrorJson = {
+  code: "NOT_FOUND",
+  message: "Not Found",
+  description: "The requested transfer could not be found or you do not have access to it."
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import type { Backfill } from "../../src/domain/backfill.js"
+import type { BackfillStatus } from "../../src/domain/status.js"
+import { handleListIncompleteBackfills, handleScheduleBackfill } from "../../src/handlers.js"
+import { layerPageCursors } from "../../src/wire/pageCursor.js"
+import type { QueryParams } from "../../src/wire/request.js"
+import { backfillInStatus } from "../fixtures/backfills.js"
+import { call, type WireBackfill } from "./http.js"
+import { bearer, NEW_YORK_TRANSFER, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
+
+const STATUSES: ReadonlyArray<BackfillStatus> = ["CREATED", "SCHEDULED", "RUNNING", "FAILED", "COMPLETED", "CANCELLED"]
+
+/** Twelve backfills of team 1, two of each status, on disjoint days; one of team 2. */
+const teamOneBackfills: ReadonlyArray<Backfill> = STATUSES.flatMap((status, index) =>
+  [0, 1].map((copy) => {
+    const day = `2023-${String(index * 2 + copy + 1).padStart(2, "0")}-01`
+    return backfillInStatus(status, {
+      id: BigInt(10 + index * 2 + copy),
+      transferId: copy === 0 ? SEED_TRANSFER : NEW_YORK_TRANSFER,
+      start: day,
+      end: day
+    })
+  })
+)
+const teamTwoBackfill = backfillInStatus("CREATED", {
+  id: 99n,
+  transferId: TEAM_2_TRANSFER,
+  start: "2023-01-01",
+  end: "2023-01-01"
+})
+
+const seeded = world({
+  seed: [
+    ...teamOneBackfills.map((backfill) => ({ teamId: TEAM_1, backfill })),
+    { teamId: TEAM_2, backfill: teamTwoBackfill }
+  ]
+})
+
+const list = (query: QueryParams = {}, options: { team?: string; authorization?: string } = {}) =>
+  call(
+    handleListIncompleteBackfills({
+      authorization: options.authorization ?? bearer("admin"),
+      path: { team_id: options.team ?? "1" },
+      query
+    })
+  )
+
+const ids = (data: unknown) =>
+  (data as ReadonlyArray<WireBackfill>).map((backfill) => Number(backfill.transfer_backfill_id))
+
+const idsIn = (statuses: ReadonlyArray<BackfillStatus>) =>
+  teamOneBackfills
+    .filter((backfill) => statuses.includes(backfill.status))
+    .map((backfill) => Number(backfill.id))
+    .reverse()
+
+/** Follows next_cursor from the first page to the last, collecting ids. */
+const walk = (query: QueryParams) =>
+  Effect.gen(function* () {
+    const seen: Array<number> = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const response = yield* list(cursor === null ? query : { ...query, cursor })
+      expect(response.status).toBe(200)
+      seen.push(...ids(response.data))
+      cursor = response.meta.next_cursor as string | null
+      pages += 1
+    } while (cursor !== null && pages < 50)
+    return { seen, pages }
+  })
+
+describe("list incomplete backfills", () => {
+  it.effect("lists CREATED, SCHEDULED, RUNNING and FAILED backfills of the team, newest first", () =>
+    Effect.gen(function* () {
+      const response = yield* list()
+      expect(response.status).toBe(200)
+      expect(ids(response.data)).toEqual(idsIn(["CREATED", "SCHEDULED", "RUNNING", "FAILED"]))
+      expect(response.meta.next_cursor).toBeNull()
+      expect(Object.keys(response.meta)).toEqual(["request_id", "next_cursor"])
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("answers an empty page for a team without backfills", () =>
+    Effect.gen(function* () {
+      const none = yield* list({}, { team: "2", authorization: bearer("team2") })
+      expect(none.status).toBe(200)
+      expect(none.data).toEqual([])
+      expect(none.meta.next_cursor).toBeNull()
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("filters by the statuses asked for, final ones included, comma-separated or repeated", () =>
+    Effect.gen(function* () {
+      expect(ids((yield* list({ status: "COMPLETED,CANCELLED" })).data)).toEqual(idsIn(["COMPLETED", "CANCELLED"]))
+      expect(ids((yield* list({ status: ["FAILED", "CANCELLED"] })).data)).toEqual(idsIn(["FAILED", "CANCELLED"]))
+      expect(ids((yield* list({ status: "RUNNING" })).data)).toEqual(idsIn(["RUNNING"]))
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("pages through every backfill exactly once, at most limit per page", () =>
+    Effect.gen(function* () {
+      const { seen, pages } = yield* walk({ limit: "3", status: STATUSES.join(",") })
+      expect(seen).toEqual(idsIn(STATUSES))
+      expect(pages).toBe(4)
+      const first = yield* list({ limit: "5" })
+      expect(ids(first.data)).toHaveLength(5)
+      expect(typeof first.meta.next_cursor).toBe("string")
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("keeps later pages stable while new backfills are scheduled", () =>
+    Effect.gen(function* () {
+      const first = yield* list({ limit: "4" })
+      yield* handleScheduleBackfill({
+        authorization: bearer("admin"),
+        path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
+        body: { range_start: "2024-01-01", range_end: "2024-01-31" }
+      })
+      const second = yield* list({ limit: "4", cursor: first.meta.next_cursor as string })
+      expect([...ids(first.data), ...ids(second.data)]).toEqual(idsIn(["CREATED", "SCHEDULED", "RUNNING", "FAILED"]))
+      expect(ids((yield* list({ limit: "1" })).data)).toEqual([100])
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect.each<readonly [string, QueryParams, RegExp]>([
+    ["an unknown status", { status: "PAUSED" }, /^Query parameter status must name statuses among CREATED/],
+    ["a limit of 0", { limit: "0" }, /^Query parameter limit must be an integer between 1 and 100; got "0"/],
+    ["a limit of 101", { limit: "101" }, /^Query parameter limit/],
+    ["a limit that is no number", { limit: "ten" }, /^Query parameter limit/],
+    ["a repeated limit", { limit: ["1", "2"] }, /^Query parameter limit must be given at most once/],
+    ["an unknown parameter", { sort: "asc" }, /^Query parameter "sort" is not supported/],
+    ["a cursor this service did not sign", { cursor: "eyJ0IjoiMSJ9.AAAA" }, /^Query parameter cursor is not a cursor/]
+  ])("answers %s with 400 naming the parameter", ([, query, description]) =>
+    Effect.gen(function* () {
+      const response = yield* list(query)
+      expect([response.status, response.error.code]).toEqual([400, "BAD_REQUEST"])
+      expect(response.error.description).toMatch(description)
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("refuses a cursor that was tampered with, or that belongs to another listing", () =>
+    Effect.gen(function* () {
+      const cursor = (yield* list({ limit: "2" })).meta.next_cursor as string
+      const [payload, signature] = cursor.split(".")
+      const forged = `${Buffer.from('{"t":"1","s":["CREATED","SCHEDULED","RUNNING","FAILED"],"b":"99"}').toString("base64url")}.${signature}`
+      const flipped = `${payload}.${signature?.startsWith("A") ? "B" : "A"}${signature?.slice(1)}`
+      for (const bad of [forged, flipped, `${cursor}.x`, "x".repeat(600), "%%%.%%%"]) {
+        expect((yield* list({ cursor: bad })).error.description).toMatch(/^Query parameter cursor is not a cursor/)
+      }
+      const otherFilter = yield* list({ cursor, status: "COMPLETED" })
+      expect(otherFilter.error.description).toMatch(/^Query parameter cursor belongs to another listing/)
+      const otherTeam = yield* list({ cursor }, { team: "2", authorization: bearer("bothTeams") })
+      expect(otherTeam.error.description).toMatch(/^Query parameter cursor belongs to another listing/)
+      expect((yield* list({ cursor })).status).toBe(200)
+    }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("refuses a cursor signed with another secret", () =>
+    Effect.gen(function* () {
+      const cursor = (yield* list({ limit: "2" })).meta.next_cursor as string
+      const elsewhere = yield* list({ cursor }).pipe(Effect.provide(layerPageCursors("another-secret")))
+      expect(elsewhere.error.description).toMatch(/^Query parameter cursor is not a cursor/)
+    }).pipe(Effect.provide(Layer.merge(seeded, layerPageCursors("test-cursor-secret"))))
+  )
+
+  it.effect("checks authentication, path and access before the query", () =>
+    Effect.gen(function* () {
+      expect((yield* list({ limit: "0" }, { authorization: "Bearer nope" })).status).toBe(401)
+      expect((yield* list({ limit: "0" }, { team: "x" })).error.description).toMatch(/^Path parameter team_id/)
+      expect((yield* list({ limit: "0" }, { team: "2" })).error.code).toBe("FORBIDDEN")
+      expect((yield* list({ limit: "0" }, { authorization: bearer("noAccess") })).error.code).toBe("PERMISSION_ERROR")
+      expect((yield* list({}, { authorization: bearer("viewer") })).status).toBe(200)
+    }).pipe(Effect.provide(seeded))
+  )
+})
