@@ -33,6 +33,15 @@ describe("the package", () => {
     expect(Object.values(peerDependenciesMeta).every((meta) => meta.optional)).toBe(true)
   })
 
+  it("declares the test framework the conformance suite needs as an optional peer", () => {
+    const { peerDependencies, peerDependenciesMeta } = pkg as unknown as {
+      peerDependencies: Record<string, string>
+      peerDependenciesMeta: Record<string, { optional: boolean }>
+    }
+    expect(Object.keys(peerDependencies).sort()).toEqual(["@effect/vitest", "vitest"])
+    expect(Object.values(peerDependenciesMeta).every((meta) => meta.optional)).toBe(true)
+  })
+
   it("depends at run time on effect 3 and temporal-polyfill only, never on @effect/schema", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["effect", "temporal-polyfill"])
     expect(pkg.dependencies.effect).toMatch(/^\^3\./)
@@ -45,9 +54,12 @@ describe("the package", () => {
     )
     for (const file of sources) {
       const text = readFileSync(new URL(`src/${file}`, root), "utf8")
-      const imports = [...text.matchAll(/from "([^".][^"]*)"/g)].map((match) => match[1])
-      for (const specifier of imports)
-        expect(["effect", "temporal-polyfill"], `${file}: ${specifier}`).toContain(specifier)
+      const imports = [...text.matchAll(/^(?:import|export)[^\n]*from "([^".][^"]*)"/gm)].map((match) => match[1])
+      // The testing entry is the one place that may use the test framework it serves.
+      const allowed = file.startsWith("testing/")
+        ? ["effect", "temporal-polyfill", "@effect/vitest"]
+        : ["effect", "temporal-polyfill"]
+      for (const specifier of imports) expect(allowed, `${file}: ${specifier}`).toContain(specifier)
     }
   })
 })
