@@ -33,15 +33,6 @@ describe("the package", () => {
     expect(Object.values(peerDependenciesMeta).every((meta) => meta.optional)).toBe(true)
   })
 
-  it("declares the test framework the conformance suite needs as an optional peer", () => {
-    const { peerDependencies, peerDependenciesMeta } = pkg as unknown as {
-      peerDependencies: Record<string, string>
-      peerDependenciesMeta: Record<string, { optional: boolean }>
-    }
-    expect(Object.keys(peerDependencies).sort()).toEqual(["@effect/vitest", "vitest"])
-    expect(Object.values(peerDependenciesMeta).every((meta) => meta.optional)).toBe(true)
-  })
-
   it("depends at run time on effect 3 and temporal-polyfill only, never on @effect/schema", () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["effect", "temporal-polyfill"])
     expect(pkg.dependencies.effect).toMatch(/^\^3\./)
