@@ -132,6 +132,20 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* insert("2024-01-01", "2024-01-02")
         }))
 
+      test("keep a new backfill blocking after an old one on the same days is cancelled and touched again", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const old = yield* insert("2024-01-01", "2024-01-05")
+          yield* repo.cancel(old.id, removal)
+          const current = yield* insert("2024-01-01", "2024-01-05")
+          yield* repo.materialiseRuns(old.id, 10)
+          yield* Effect.either(repo.cancel(old.id, removal))
+          yield* Effect.either(repo.retryFailedDays(old.id))
+          const refused = yield* Effect.flip(insert("2024-01-03", "2024-01-03"))
+          expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.id).toBe(current.id)
+        }))
+
       test(
         "check and insert atomically: concurrent overlapping inserts store pairwise disjoint ranges",
         () =>

@@ -117,8 +117,10 @@ class MemoryStore {
 
   /** Stores the next state of a backfill and keeps the indexes in step with its status. */
   update(stored: Stored, next: Backfill): Backfill {
+    const leavesActive = isActive(stored.backfill.status) && !isActive(next.status)
     stored.backfill = next
-    if (!isActive(next.status)) {
+    // Only on leaving the active set: another active backfill may now start on the same day.
+    if (leavesActive) {
       this.activeByTransfer.set(
         next.transferId,
         RedBlackTree.removeFirst(this.activeOf(next.transferId), next.range.start)
