@@ -3,12 +3,13 @@ import { Either, FastCheck as fc, Option } from "effect"
 import { type Backfill, inconsistency } from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { daysOf } from "../../src/domain/dateRange.js"
+import { TAXONOMY } from "../../src/domain/errors.js"
 import { TransferId, UserId } from "../../src/domain/ids.js"
 import * as Lifecycle from "../../src/domain/lifecycle.js"
 import { completed, failed, type RunState, truncateRunError } from "../../src/domain/runs.js"
 import { IllegalTransition } from "../../src/domain/status.js"
 import { Timestamp } from "../../src/domain/time.js"
-import { DayOutsideRange, RunDropped, RunNotMaterialised } from "../../src/domain/workerErrors.js"
+import { DayOutsideRange, RunDropped, RunNotMaterialised, WORKER_ERROR_CODES } from "../../src/domain/workerErrors.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 
@@ -219,5 +220,22 @@ describe("retrying failed days", () => {
     expect(Lifecycle.retryFailedDays(scheduled)).toEqual(
       Either.left(new IllegalTransition({ from: "SCHEDULED", event: "FailedDaysRetried" }))
     )
+  })
+})
+
+describe("worker errors", () => {
+  it("each map to a SPEC §5 code", () => {
+    const codes = new Set(Object.values(TAXONOMY).map((entry) => entry.code))
+    expect(Object.keys(WORKER_ERROR_CODES).sort()).toEqual([
+      "DayOutsideRange",
+      "IllegalTransition",
+      "LeaseLost",
+      "RunDropped",
+      "RunNotMaterialised",
+      "UnknownBackfill"
+    ])
+    for (const code of Object.values(WORKER_ERROR_CODES)) expect(codes.has(code)).toBe(true)
+    expect(WORKER_ERROR_CODES.LeaseLost).toBe("CONFLICT_ERROR")
+    expect(WORKER_ERROR_CODES.UnknownBackfill).toBe("NOT_FOUND")
   })
 })
