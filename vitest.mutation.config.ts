@@ -2,13 +2,20 @@ import { defineConfig } from "vitest/config"
 import { UnloadableFileAsFailedTest } from "./test/support/unloadableFileAsFailedTest.js"
 
 /**
- * The tests that specify src/domain, for StrykerJS: the domain's own tests and the
- * operation tests that exercise its rules through scheduling. The fuzz and concurrency
- * suites add minutes per mutant and no domain rule of their own.
+ * The tests that specify src/domain, for StrykerJS: the domain's own tests, the wire
+ * tests, the operation tests and the repository conformance suite that exercise its rules.
+ * The fuzz, concurrency and state-machine suites add minutes per mutant and no rule of
+ * their own.
  */
 export default defineConfig({
   test: {
-    include: ["test/domain/**/*.test.ts", "test/wire/**/*.test.ts", "test/operations/scheduleBackfill.test.ts"],
+    include: [
+      "test/domain/**/*.test.ts",
+      "test/wire/**/*.test.ts",
+      "test/operations/*.test.ts",
+      "test/adapters/memory.conformance.test.ts"
+    ],
+    exclude: ["test/operations/*.fuzz.test.ts", "test/operations/*.concurrency.test.ts"],
     reporters: ["default", new UnloadableFileAsFailedTest()]
   }
 })

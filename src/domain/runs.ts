@@ -4,7 +4,6 @@
  */
 import { Schema } from "effect"
 import { MAX_RUN_ERROR_LENGTH } from "./backfill.js"
-import { CalendarDate } from "./calendarDate.js"
 import { BackfillId } from "./ids.js"
 
 /**
@@ -18,9 +17,6 @@ export type RunState = typeof RunState.Type
 /** A state in which a run has reported, so a second report of the day changes nothing. */
 export const hasReported = (state: RunState): boolean => state === "completed" || state === "failed"
 
-export const DayRun = Schema.Struct({ day: CalendarDate, state: RunState })
-export type DayRun = typeof DayRun.Type
-
 /** What a worker reports for one day. */
 export const RunOutcome = Schema.Union(
   Schema.TaggedStruct("Completed", {}),
@@ -28,8 +24,10 @@ export const RunOutcome = Schema.Union(
 )
 export type RunOutcome = typeof RunOutcome.Type
 
-export const completed: RunOutcome = { _tag: "Completed" }
-export const failed = (error: string): RunOutcome => ({ _tag: "Failed", error })
+const [Completed, Failed] = RunOutcome.members
+
+export const completed: RunOutcome = Completed.make({})
+export const failed = (error: string): RunOutcome => Failed.make({ error })
 
 /**
  * Error texts are kept to `MAX_RUN_ERROR_LENGTH` UTF-16 units, never cutting a surrogate

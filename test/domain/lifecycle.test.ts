@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Option } from "effect"
+import { Either, FastCheck as fc, Option, Schema } from "effect"
 import { type Backfill, inconsistency } from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { daysOf } from "../../src/domain/dateRange.js"
 import { TAXONOMY } from "../../src/domain/errors.js"
 import { TransferId, UserId } from "../../src/domain/ids.js"
 import * as Lifecycle from "../../src/domain/lifecycle.js"
-import { completed, failed, type RunState, truncateRunError } from "../../src/domain/runs.js"
+import { completed, failed, type RunState, truncateRunError, WorkerId } from "../../src/domain/runs.js"
 import { IllegalTransition } from "../../src/domain/status.js"
 import { Timestamp } from "../../src/domain/time.js"
 import { DayOutsideRange, RunDropped, RunNotMaterialised, WORKER_ERROR_CODES } from "../../src/domain/workerErrors.js"
@@ -20,6 +20,9 @@ const day = (text: string) => text as CalendarDate
 /** A 3-day backfill with all runs created, as a worker finds it. */
 const scheduled = backfillInStatus("SCHEDULED", { id: 1n, transferId, start: "2024-01-01", end: "2024-01-03" })
 const created = backfillInStatus("CREATED", { id: 2n, transferId, start: "2024-01-01", end: "2024-01-10" })
+/** Ten days, all runs created. */
+const scheduledTenDays = () =>
+  backfillInStatus("SCHEDULED", { id: 3n, transferId, start: "2024-01-01", end: "2024-01-10" })
 
 const record = (backfill: Backfill, text: string, state: RunState | undefined, outcome = completed, now = 100) =>
   Lifecycle.recordOutcome(backfill, day(text), state, outcome, at(now))
@@ -179,12 +182,39 @@ describe("recording outcomes", () => {
     expect(inconsistency(late.backfill)).toBeUndefined()
   })
 
+  it("inserts a failed day between earlier and later ones in the report", () => {
+    let backfill = Either.getOrThrow(Lifecycle.startRun(scheduledTenDays(), at(1)))
+    for (const text of ["2024-01-01", "2024-01-09", "2024-01-05", "2024-01-07"]) {
+      backfill = recorded(record(backfill, text, "running", failed(text))).backfill
+    }
+    expect(backfill.errorReport.map((entry) => entry.day)).toEqual([
+      "2024-01-01",
+      "2024-01-05",
+      "2024-01-07",
+      "2024-01-09"
+    ])
+  })
+
+  it("leaves a cancelled backfill CANCELLED when its last running day reports", () => {
+    let backfill = Either.getOrThrow(Lifecycle.startRun(scheduled, at(50)))
+    backfill = recorded(record(backfill, "2024-01-01", "running")).backfill
+    backfill = recorded(record(backfill, "2024-01-02", "running")).backfill
+    const cancelled = Either.getOrThrow(Lifecycle.cancel(backfill, { time: at(60), userId: UserId.make(790n) }))
+    const last = recorded(record(cancelled, "2024-01-03", "running", completed, 90))
+    expect(last.backfill).toMatchObject({ status: "CANCELLED", endTime: Option.some(60) })
+    expect(last.backfill.runs).toMatchObject({ completed: 3, failed: 0 })
+  })
+
   it("keeps error texts to 1,000 characters without splitting a character", () => {
     const long = recorded(record(running, "2024-01-01", "running", failed("x".repeat(5000))))
     expect(long.backfill.errorReport[0]?.error).toHaveLength(1000)
     expect(truncateRunError("x".repeat(1000))).toHaveLength(1000)
     expect(truncateRunError(`${"x".repeat(999)}😀`)).toBe("x".repeat(999))
     expect(truncateRunError(`${"x".repeat(998)}😀y`)).toBe(`${"x".repeat(998)}😀`)
+    // The lowest and highest leading surrogates, U+10000 and U+10FFFF.
+    expect(truncateRunError(`${"x".repeat(999)}\u{10000}`)).toBe("x".repeat(999))
+    expect(truncateRunError(`${"x".repeat(999)}\u{10FFFF}`)).toBe("x".repeat(999))
+    expect(truncateRunError(`${"x".repeat(999)}\uD7FFz`)).toBe(`${"x".repeat(999)}\uD7FF`)
   })
 })
 
@@ -220,6 +250,16 @@ describe("retrying failed days", () => {
     expect(Lifecycle.retryFailedDays(scheduled)).toEqual(
       Either.left(new IllegalTransition({ from: "SCHEDULED", event: "FailedDaysRetried" }))
     )
+  })
+})
+
+describe("worker ids", () => {
+  it("are 1 to 128 printable ASCII characters without spaces", () => {
+    expect(Schema.is(WorkerId)("worker-1@host:4312")).toBe(true)
+    expect(Schema.is(WorkerId)("w".repeat(128))).toBe(true)
+    for (const bad of ["", "w".repeat(129), "two words", "tab\there", "ünïcode", "x\n"]) {
+      expect(Schema.is(WorkerId)(bad)).toBe(false)
+    }
   })
 })
 
