@@ -1,22 +1,14 @@
 /** Cancelling a backfill: `PATCH /teams/{team_id}/backfills/{backfill_id}` with `{"status":"CANCELLED"}`. */
 import { Clock, Effect, Schema } from "effect"
 import type { Backfill } from "../domain/backfill.js"
-import {
-  type BadRequest,
-  type Forbidden,
-  NotFound,
-  type PermissionDenied,
-  type ServiceUnavailable,
-  type Unauthorized,
-  UnprocessableEntity
-} from "../domain/errors.js"
+import { NotFound, UnprocessableEntity } from "../domain/errors.js"
 import { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
 import { timestampFromMillis } from "../domain/time.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../wire/request.js"
-import { authenticate, findTeamBackfill, pathId, requireAccess } from "./guards.js"
+import { authenticate, findTeamBackfill, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface CancelBackfillRequest {
   readonly authorization: string | undefined
@@ -26,14 +18,7 @@ export interface CancelBackfillRequest {
   readonly body: RequestBody
 }
 
-export type CancelBackfillError =
-  | Unauthorized
-  | BadRequest
-  | Forbidden
-  | PermissionDenied
-  | NotFound
-  | UnprocessableEntity
-  | ServiceUnavailable
+export type CancelBackfillError = GuardError | UnprocessableEntity
 
 const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal("CANCELLED") }), {
   status: 'must be "CANCELLED"'

@@ -1,19 +1,11 @@
 /** Reading one backfill: `GET /teams/{team_id}/backfills/{backfill_id}`. */
 import { Effect } from "effect"
 import type { Backfill } from "../domain/backfill.js"
-import type {
-  BadRequest,
-  Forbidden,
-  NotFound,
-  PermissionDenied,
-  ServiceUnavailable,
-  Unauthorized
-} from "../domain/errors.js"
 import { BackfillId, TeamId } from "../domain/ids.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import type { PathParams } from "../wire/request.js"
-import { authenticate, findTeamBackfill, pathId, requireAccess } from "./guards.js"
+import { authenticate, findTeamBackfill, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface GetBackfillRequest {
   readonly authorization: string | undefined
@@ -21,7 +13,8 @@ export interface GetBackfillRequest {
   readonly path: PathParams
 }
 
-export type ReadError = Unauthorized | BadRequest | Forbidden | PermissionDenied | NotFound | ServiceUnavailable
+/** Read operations fail only with the shared checks' errors. */
+export type ReadError = GuardError
 
 /** The backfill, if the caller's team owns it; another team's backfill is a 404 like a missing one. */
 export const getBackfill = (

@@ -4,14 +4,25 @@
  */
 import { Effect, Option } from "effect"
 import { type AccessLevel, authorize, type Principal } from "../domain/access.js"
-import type { Backfill } from "../domain/backfill.js"
-import { type Forbidden, NotFound, type PermissionDenied, Unauthorized } from "../domain/errors.js"
+import type { BadRequest, Forbidden, PermissionDenied, ServiceUnavailable } from "../domain/errors.js"
+import { NotFound, Unauthorized } from "../domain/errors.js"
 import type { BackfillId, IdSchema, TeamId, TransferId } from "../domain/ids.js"
-import type { Transfer } from "../domain/transfer.js"
 import { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
 import { bearerToken, decodePathParam, type PathParams } from "../wire/request.js"
+
+/** What the shared checks fail with; every API operation's error union includes it. */
+export type GuardError = Unauthorized | BadRequest | Forbidden | PermissionDenied | NotFound | ServiceUnavailable
+
+/** The value, or the 404 of `resource`: missing and foreign look the same. */
+export const orNotFound =
+  (resource: NotFound["resource"]) =>
+  <A>(found: Option.Option<A>): Effect.Effect<A, NotFound> =>
+    Option.match(found, {
+      onNone: () => Effect.fail(new NotFound({ resource })),
+      onSome: Effect.succeed
+    })
 
 /** Step 1: the caller behind an `Authorization` header value. */
 export const authenticate = (authorization: string | undefined) =>
@@ -39,27 +50,17 @@ export const requireAccess = (
   level: AccessLevel
 ): Effect.Effect<void, Forbidden | PermissionDenied> => Effect.suspend(() => authorize(principal, teamId, level))
 
-/** Step 6: the transfer, if it exists and belongs to the team; otherwise the same 404 either way. */
+/** Step 6: the transfer, if it exists and belongs to the team. */
 export const findTeamTransfer = (teamId: TeamId, transferId: TransferId) =>
   Effect.gen(function* () {
     const transfers = yield* TransferLookup
     const transfer = yield* transfers.findTransfer(transferId)
-    return yield* Option.match(
-      Option.filter(transfer, (found) => found.teamId === teamId),
-      {
-        onNone: () => Effect.fail(new NotFound({ resource: "transfer" })),
-        onSome: (found): Effect.Effect<Transfer> => Effect.succeed(found)
-      }
-    )
+    return yield* orNotFound("transfer")(Option.filter(transfer, (found) => found.teamId === teamId))
   })
 
-/** Step 6 for a backfill: it exists and belongs to the team; otherwise the same 404 either way. */
+/** Step 6 for a backfill: it exists and belongs to the team. */
 export const findTeamBackfill = (teamId: TeamId, backfillId: BackfillId) =>
   Effect.gen(function* () {
     const repository = yield* BackfillRepository
-    const backfill = yield* repository.findForTeam(teamId, backfillId)
-    return yield* Option.match(backfill, {
-      onNone: () => Effect.fail(new NotFound({ resource: "backfill" })),
-      onSome: (found): Effect.Effect<Backfill> => Effect.succeed(found)
-    })
+    return yield* orNotFound("backfill")(yield* repository.findForTeam(teamId, backfillId))
   })

@@ -1,14 +1,13 @@
 /** The newest backfill of a transfer: `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest`. */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { Backfill } from "../domain/backfill.js"
-import { NotFound } from "../domain/errors.js"
 import { TeamId, TransferId } from "../domain/ids.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import type { PathParams } from "../wire/request.js"
 import type { ReadError } from "./getBackfill.js"
-import { authenticate, findTeamTransfer, pathId, requireAccess } from "./guards.js"
+import { authenticate, findTeamTransfer, orNotFound, pathId, requireAccess } from "./guards.js"
 
 export interface LatestBackfillRequest {
   readonly authorization: string | undefined
@@ -30,9 +29,5 @@ export const latestBackfill = (
     yield* requireAccess(principal, teamId, "read")
     yield* findTeamTransfer(teamId, transferId)
     const repository = yield* BackfillRepository
-    const latest = yield* repository.latestForTransfer(transferId)
-    return yield* Option.match(latest, {
-      onNone: () => Effect.fail(new NotFound({ resource: "backfill" })),
-      onSome: (found): Effect.Effect<Backfill> => Effect.succeed(found)
-    })
+    return yield* orNotFound("backfill")(yield* repository.latestForTransfer(transferId))
   })

@@ -5,16 +5,7 @@
 import { Clock, Effect, Schema } from "effect"
 import { type Backfill, newBackfill } from "../domain/backfill.js"
 import { formatRange } from "../domain/dateRange.js"
-import {
-  type BadRequest,
-  Conflict,
-  type Forbidden,
-  type NotFound,
-  type PermissionDenied,
-  type ServiceUnavailable,
-  type Unauthorized,
-  type UnprocessableEntity
-} from "../domain/errors.js"
+import { Conflict, type UnprocessableEntity } from "../domain/errors.js"
 import { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillPolicy } from "../domain/policy.js"
 import { validateRequestedRange } from "../domain/scheduleRules.js"
@@ -23,7 +14,7 @@ import type { Authenticator } from "../ports/authenticator.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../wire/request.js"
-import { authenticate, findTeamTransfer, pathId, requireAccess } from "./guards.js"
+import { authenticate, findTeamTransfer, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface ScheduleBackfillRequest {
   /** The `Authorization` header value, if the request had one. */
@@ -34,15 +25,7 @@ export interface ScheduleBackfillRequest {
   readonly body: RequestBody
 }
 
-export type ScheduleBackfillError =
-  | Unauthorized
-  | BadRequest
-  | Forbidden
-  | PermissionDenied
-  | NotFound
-  | UnprocessableEntity
-  | Conflict
-  | ServiceUnavailable
+export type ScheduleBackfillError = GuardError | UnprocessableEntity | Conflict
 
 const ScheduleBackfillBody = Schema.Struct({ range_start: Schema.String, range_end: Schema.String })
 
