@@ -1,0 +1,81 @@
+/**
+ * The database the PostgreSQL tests run against: the server in `DATABASE_URL` when set
+ * (CI sets it), otherwise an embedded PGlite served over the wire protocol on a loopback
+ * port, so that the very same `@effect/sql-pg` client and adapter code run either way.
+ * Every test gets a schema of its own, dropped afterwards.
+ */
+
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { PGlite } from "@electric-sql/pglite"
+import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { type Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { migrate } from "../../src/adapters/postgres/migrations.js"
+import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
+import type { BackfillRepository } from "../../src/ports/backfillRepository.js"
+
+export interface TestDatabase {
+  /** `server` is a real PostgreSQL; `pglite` serves one connection at a time. */
+  readonly kind: "server" | "pglite"
+  readonly url: string
+  readonly client: Context.Context<SqlClient.SqlClient>
+  readonly close: () => Promise<void>
+}
+
+const clientLayer = (url: string, maxConnections: number) => PgClient.layer({ url: Redacted.make(url), maxConnections })
+
+const buildClient = async (url: string, maxConnections: number) => {
+  const scope = Effect.runSync(Scope.make())
+  const client = await Effect.runPromise(Layer.buildWithScope(clientLayer(url, maxConnections), scope))
+  return { client, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+export const openTestDatabase = async (): Promise<TestDatabase> => {
+  const serverUrl = process.env.DATABASE_URL
+  if (serverUrl !== undefined && serverUrl !== "") {
+    const { client, release } = await buildClient(serverUrl, 16)
+    return { kind: "server", url: serverUrl, client, close: release }
+  }
+  const db = await PGlite.create({ extensions: { btree_gist } })
+  const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1" })
+  await server.start()
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`
+  const { client, release } = await buildClient(url, 1)
+  return {
+    kind: "pglite",
+    url,
+    client,
+    close: async () => {
+      await release()
+      await server.stop()
+      await db.close()
+    }
+  }
+}
+
+let schemas = 0
+
+/** A name no other test run uses at the same time. */
+export const uniqueSchemaName = () => {
+  schemas += 1
+  return `tb_${process.pid}_${Date.now().toString(36)}_${schemas}`
+}
+
+/** A migrated schema of its own for the scope, dropped when the scope closes. */
+export const freshSchema = Effect.acquireRelease(
+  Effect.gen(function* () {
+    const schema = uniqueSchemaName()
+    yield* migrate({ schema })
+    return schema
+  }),
+  (schema) =>
+    Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.orDie(sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)))
+)
+
+/** A fresh, empty PostgreSQL repository per build, on the shared client. */
+export const freshRepository = (database: TestDatabase): Layer.Layer<BackfillRepository> =>
+  Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ schema }))).pipe(
+    Layer.provide(Layer.succeedContext(database.client)),
+    Layer.orDie
+  )
