@@ -12,9 +12,9 @@ const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
 const sourceOf = (built: string) => built.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")
 
 describe("the package", () => {
-  it("is ESM with the entries `.` and `./testing`", () => {
+  it("is ESM with the entries `.`, `./testing` and `./postgres`", () => {
     expect(pkg.type).toBe("module")
-    expect(Object.keys(pkg.exports)).toEqual([".", "./testing"])
+    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./postgres"])
   })
 
   it("points every entry at a module the build produces, with its types beside it", () => {
@@ -24,12 +24,12 @@ describe("the package", () => {
     }
   })
 
-  it("declares the test framework the conformance suite needs as an optional peer", () => {
+  it("declares the SQL client and the test framework as optional peers", () => {
     const { peerDependencies, peerDependenciesMeta } = pkg as unknown as {
       peerDependencies: Record<string, string>
       peerDependenciesMeta: Record<string, { optional: boolean }>
     }
-    expect(Object.keys(peerDependencies).sort()).toEqual(["@effect/vitest", "vitest"])
+    expect(Object.keys(peerDependencies).sort()).toEqual(["@effect/sql", "@effect/sql-pg", "@effect/vitest", "vitest"])
     expect(Object.values(peerDependenciesMeta).every((meta) => meta.optional)).toBe(true)
   })
 
@@ -39,6 +39,8 @@ describe("the package", () => {
   })
 
   it("keeps the core free of web frameworks and database drivers", async () => {
+    const core = readFileSync(new URL("src/index.ts", root), "utf8")
+    expect(core).not.toMatch(/adapters\/postgres|testing\//)
     const { readdirSync } = await import("node:fs")
     const sources = readdirSync(new URL("src/", root), { recursive: true, encoding: "utf8" }).filter((file) =>
       file.endsWith(".ts")
@@ -46,10 +48,12 @@ describe("the package", () => {
     for (const file of sources) {
       const text = readFileSync(new URL(`src/${file}`, root), "utf8")
       const imports = [...text.matchAll(/^(?:import|export)[^\n]*from "([^".][^"]*)"/gm)].map((match) => match[1])
-      // The testing entry is the one place that may use the test framework it serves.
+      // The testing entry may use the test framework it serves, the PostgreSQL entry its client.
       const allowed = file.startsWith("testing/")
         ? ["effect", "temporal-polyfill", "@effect/vitest"]
-        : ["effect", "temporal-polyfill"]
+        : file.startsWith("adapters/postgres/")
+          ? ["effect", "temporal-polyfill", "@effect/sql"]
+          : ["effect", "temporal-polyfill"]
       for (const specifier of imports) expect(allowed, `${file}: ${specifier}`).toContain(specifier)
     }
   })

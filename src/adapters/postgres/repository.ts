@@ -31,9 +31,10 @@ const WITH_WORK_SQL = "('CREATED', 'SCHEDULED', 'RUNNING')"
 /** SQLSTATE of an exclusion constraint violation: the overlap rule refused the insert. */
 const EXCLUSION_VIOLATION = "23P01"
 
+/** The SQLSTATE the server answered with; none when the server was never reached. */
 const sqlState = (error: SqlError.SqlError): string | undefined => {
   const cause = error.cause as { readonly code?: unknown } | undefined
-  return typeof cause?.code === "string" ? cause.code : undefined
+  return typeof cause?.code === "string" && /^[0-9A-Z]{5}$/.test(cause.code) ? cause.code : undefined
 }
 
 /**

@@ -1,0 +1,424 @@
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either, Fiber, Layer, Option, Redacted, Schedule, Tracer } from "effect"
+import Pg from "pg"
+import { afterAll } from "vitest"
+import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
+import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLookup.js"
+import { migrate } from "../../src/adapters/postgres/migrations.js"
+import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
+import { encodeBackfill, newBackfill } from "../../src/domain/backfill.js"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
+import { makeDateRange } from "../../src/domain/dateRange.js"
+import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import { completed, failed, WorkerId } from "../../src/domain/runs.js"
+import { timestampFromMillis, UTC } from "../../src/domain/time.js"
+import { handleScheduleBackfill } from "../../src/handlers.js"
+import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
+import * as Worker from "../../src/operations/worker.js"
+import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { stringifyJson } from "../../src/wire/json.js"
+import { freshSchema, openTestDatabase, uniqueSchemaName } from "../support/database.js"
+
+const database = await openTestDatabase()
+afterAll(() => database.close())
+
+const shared = Layer.succeedContext(database.client)
+const TEAM = TeamId.make(1n)
+const USER = UserId.make(789n)
+const NOW = Date.UTC(2024, 1, 1, 9)
+
+/** Runs `body` with a fresh migrated schema and the repository on it; drops the schema after. */
+const inFreshSchema = <A, E>(body: (schema: string) => Effect.Effect<A, E, SqlClient.SqlClient | BackfillRepository>) =>
+  Effect.scoped(
+    Effect.flatMap(freshSchema, (schema) => Effect.provide(body(schema), layerPostgresBackfillRepository({ schema })))
+  ).pipe(Effect.provide(shared))
+
+const draft = (transferId: bigint, start: string, end: string) =>
+  newBackfill({
+    transferId: TransferId.make(transferId),
+    range: Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate)),
+    createdTime: timestampFromMillis(NOW),
+    createdUserId: USER
+  })
+
+/** The number of SQL statements `effect` executes, from the spans `@effect/sql` opens for each. */
+const countStatements = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const base = yield* Effect.tracer
+    let statements = 0
+    const counting = Tracer.make({
+      span: (...args) => {
+        if (args[0] === "sql.execute") statements += 1
+        return base.span(...args)
+      },
+      context: base.context
+    })
+    const result = yield* Effect.withTracer(effect, counting)
+    return { result, statements }
+  })
+
+const principals = {
+  admin: {
+    userId: USER,
+    teamIds: [TEAM],
+    scopes: ["dwh_transfers_write"],
+    permissions: ["dwh.transfer.edit"]
+  }
+}
+const transfers = layerMemoryTransferLookup(
+  [1n, 2n, 3n, 4n, 5n].map((id) => ({ id: TransferId.make(id), teamId: TEAM, timeZone: UTC }))
+)
+
+describe(`PostgreSQL (${database.kind})`, () => {
+  describe("migrations", () => {
+    it.live(
+      "apply once, however often and however concurrently they run",
+      () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const schema = uniqueSchemaName()
+          const runs = yield* Effect.all(
+            Array.from({ length: 4 }, () => migrate({ schema })),
+            { concurrency: "unbounded" }
+          )
+          expect(runs.flat()).toEqual([1])
+          expect(yield* migrate({ schema })).toEqual([])
+          const tables = yield* sql<{ readonly table_name: string }>`
+            SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
+          expect(tables.map((row) => row.table_name)).toEqual(["backfill_migrations", "backfill_runs", "backfills"])
+          const versions = yield* sql.unsafe<{ readonly version: number }>(
+            `SELECT version FROM "${schema}".backfill_migrations`
+          )
+          expect(versions.map((row) => row.version)).toEqual([1])
+          yield* sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`)
+        }).pipe(Effect.provide(shared)),
+      60_000
+    )
+
+    it("refuse a schema name that is not a plain identifier", () => {
+      expect(() => Effect.runSync(Effect.provide(migrate({ schema: 'x"; DROP TABLE y; --' }), shared))).toThrow(
+        /Schema name/
+      )
+    })
+  })
+
+  describe("ids", () => {
+    it.live(
+      "stay exact up to 9223372036854775807 from insert to JSON",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            yield* sql.unsafe(`ALTER TABLE "${schema}".backfills ALTER COLUMN id RESTART WITH 9223372036854775807`)
+            const repository = yield* BackfillRepository
+            const max = 9223372036854775807n
+            const inserted = yield* repository.insertUnlessOverlapping(TeamId.make(max), {
+              ...draft(max, "2024-01-01", "2024-01-31"),
+              createdUserId: UserId.make(max)
+            })
+            expect(inserted.id).toBe(max)
+            const stored = Option.getOrThrow(yield* repository.findForTeam(TeamId.make(max), BackfillId.make(max)))
+            expect(stored).toEqual(inserted)
+            expect(stringifyJson(encodeBackfill(stored))).toContain(
+              '"transfer_backfill_id":9223372036854775807,"transfer_id":9223372036854775807'
+            )
+            expect(Option.isSome(yield* repository.latestForTransfer(TransferId.make(max)))).toBe(true)
+          })
+        ),
+      60_000
+    )
+  })
+
+  describe("statements", () => {
+    it.live(
+      "schedule in one statement, and name a conflict with one more",
+      () =>
+        inFreshSchema(() =>
+          Effect.gen(function* () {
+            const request = {
+              authorization: "Bearer admin",
+              path: { team_id: "1", transfer_id: "1" },
+              body: { range_start: "2024-01-01", range_end: "2024-01-31" }
+            }
+            const first = yield* countStatements(scheduleBackfill(request))
+            expect(first.statements).toBe(1)
+            const second = yield* countStatements(Effect.either(scheduleBackfill(request)))
+            expect(Either.isLeft(second.result)).toBe(true)
+            expect(second.statements).toBe(2)
+          }).pipe(Effect.provide(Layer.merge(layerStaticTokens(principals), transfers)))
+        ),
+      60_000
+    )
+
+    it.live(
+      "cost what docs/postgres.md says for every other operation",
+      () =>
+        inFreshSchema(() =>
+          Effect.gen(function* () {
+            const repository = yield* BackfillRepository
+            const backfill = yield* repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-02"))
+            const count = <A, E>(effect: Effect.Effect<A, E>) =>
+              Effect.map(countStatements(effect), ({ statements }) => statements)
+            const query = { statuses: ["CREATED" as const], before: Option.none<BackfillId>(), limit: 10 }
+            expect(yield* count(repository.findById(backfill.id))).toBe(1)
+            expect(yield* count(repository.findForTeam(TEAM, backfill.id))).toBe(1)
+            expect(yield* count(repository.latestForTransfer(backfill.transferId))).toBe(1)
+            expect(yield* count(repository.listForTeam(TEAM, query))).toBe(1)
+            expect(yield* count(repository.materialiseRuns(backfill.id, 10))).toBe(4)
+            const lease = Option.getOrThrow(yield* repository.claim(WorkerId.make("w"), NOW, 60_000))
+            expect(yield* count(repository.claim(WorkerId.make("v"), NOW, 60_000))).toBe(1)
+            expect(yield* count(repository.renewLease(lease, NOW, 60_000))).toBe(1)
+            expect(yield* count(repository.startNextRun(lease, NOW))).toBe(5)
+            expect(
+              yield* count(repository.recordOutcome(backfill.id, "2024-01-01" as CalendarDate, completed, NOW))
+            ).toBe(5)
+            expect(yield* count(repository.releaseLease(lease))).toBe(1)
+            expect(
+              yield* count(repository.recordOutcome(backfill.id, "2024-01-02" as CalendarDate, failed("x"), NOW))
+            ).toBe(5)
+            expect(yield* count(repository.retryFailedDays(backfill.id))).toBe(4)
+            expect(yield* count(repository.cancel(backfill.id, { time: timestampFromMillis(NOW), userId: USER }))).toBe(
+              4
+            )
+          })
+        ),
+      60_000
+    )
+  })
+
+  describe("failures", () => {
+    /** A client whose pool points at a port nobody listens on. */
+    const unreachable = PgClient.layerFromPool({
+      acquire: Effect.acquireRelease(
+        Effect.sync(() => new Pg.Pool({ host: "127.0.0.1", port: 9, connectionTimeoutMillis: 1000 })),
+        (pool) => Effect.promise(() => pool.end())
+      )
+    })
+
+    it.live(
+      "answer SERVICE_UNAVAILABLE when the database is unreachable, in every method",
+      () =>
+        Effect.gen(function* () {
+          const repository = yield* BackfillRepository
+          const id = BackfillId.make(1n)
+          const lease = { backfillId: id, workerId: WorkerId.make("w"), fence: 1, expiresAtMillis: NOW }
+          const calls: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
+            repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-02")),
+            repository.findById(id),
+            repository.findForTeam(TEAM, id),
+            repository.latestForTransfer(TransferId.make(1n)),
+            repository.listForTeam(TEAM, { statuses: ["CREATED"], before: Option.none(), limit: 1 }),
+            repository.cancel(id, { time: timestampFromMillis(NOW), userId: USER }),
+            repository.materialiseRuns(id, 1),
+            repository.claim(WorkerId.make("w"), NOW, 1000),
+            repository.renewLease(lease, NOW, 1000),
+            repository.releaseLease(lease),
+            repository.startNextRun(lease, NOW),
+            repository.recordOutcome(id, "2024-01-01" as CalendarDate, completed, NOW),
+            repository.retryFailedDays(id)
+          ]
+          for (const call of calls) expect((yield* Effect.flip(call))._tag).toBe("ServiceUnavailable")
+          const response = yield* handleScheduleBackfill({
+            authorization: "Bearer admin",
+            path: { team_id: "1", transfer_id: "1" },
+            body: { range_start: "2024-01-01", range_end: "2024-01-31" }
+          }).pipe(Effect.provide(Layer.merge(layerStaticTokens(principals), transfers)))
+          expect(response.status).toBe(503)
+          expect(response.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:9\b/)
+        }).pipe(Effect.provide(layerPostgresBackfillRepository().pipe(Layer.provide(unreachable)))),
+      60_000
+    )
+
+    it.live(
+      "answer SERVICE_UNAVAILABLE when a statement is cancelled mid-transaction, and write nothing",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const repository = yield* BackfillRepository
+            const backfill = yield* repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-03"))
+            yield* repository.materialiseRuns(backfill.id, 1)
+            // The second statement of a cancel fails as a statement timeout does (SQLSTATE 57014).
+            yield* sql.unsafe(`
+              CREATE FUNCTION "${schema}".cancel_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = 'query_canceled'; END $$`)
+            yield* sql.unsafe(`
+              CREATE TRIGGER time_out BEFORE UPDATE ON "${schema}".backfill_runs
+              FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".cancel_statement()`)
+            const refused = yield* Effect.flip(
+              repository.cancel(backfill.id, { time: timestampFromMillis(NOW), userId: USER })
+            )
+            expect(refused._tag).toBe("ServiceUnavailable")
+            const after = Option.getOrThrow(yield* repository.findById(backfill.id))
+            expect(after.status).toBe("CREATED")
+            expect(Option.isNone(after.removal)).toBe(true)
+            expect(after.runs.created).toBe(1)
+          })
+        ),
+      60_000
+    )
+
+    it.live.runIf(database.kind === "server")(
+      "answer SERVICE_UNAVAILABLE on a real statement timeout, and write nothing",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const url = `${database.url}${database.url.includes("?") ? "&" : "?"}options=-c%20statement_timeout%3D300`
+            const impatient = layerPostgresBackfillRepository({ schema }).pipe(
+              Layer.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))
+            )
+            const holder = yield* Effect.fork(
+              sql.withTransaction(
+                Effect.zipRight(
+                  sql.unsafe(`LOCK TABLE "${schema}".backfills IN ACCESS EXCLUSIVE MODE`),
+                  Effect.sleep(Duration.seconds(2))
+                )
+              )
+            )
+            yield* Effect.sleep(Duration.millis(200))
+            const refused = yield* Effect.flip(
+              Effect.flatMap(BackfillRepository, (repository) =>
+                repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-03"))
+              ).pipe(Effect.provide(impatient))
+            )
+            expect(refused._tag).toBe("ServiceUnavailable")
+            yield* Fiber.join(holder)
+            const rows = yield* sql.unsafe<{ readonly n: string }>(
+              `SELECT count(*)::text AS n FROM "${schema}".backfills`
+            )
+            expect(rows[0]?.n).toBe("0")
+          })
+        ),
+      60_000
+    )
+  })
+
+  describe("under load", () => {
+    it.live(
+      "keeps 500 concurrent schedules over 5 transfers disjoint, storing every 200 and naming a real overlap in every 409",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const requests = Array.from({ length: 500 }, (_, index) => {
+              const transfer = (index % 5) + 1
+              const start = 1 + ((index * 37) % 50)
+              const length = 1 + ((index * 11) % 7)
+              const day = (offset: number) => new Date(Date.UTC(2023, 10, start + offset)).toISOString().slice(0, 10)
+              return { transfer, start: day(0), end: day(length - 1) }
+            })
+            const outcomes = yield* Effect.all(
+              requests.map((request) =>
+                handleScheduleBackfill({
+                  authorization: "Bearer admin",
+                  path: { team_id: "1", transfer_id: String(request.transfer) },
+                  body: { range_start: request.start, range_end: request.end }
+                })
+              ),
+              { concurrency: 64 }
+            )
+            const statuses = outcomes.map((outcome) => outcome.status)
+            expect(statuses.every((status) => status === 200 || status === 409)).toBe(true)
+            const stored = yield* sql.unsafe<{ readonly id: string }>(
+              `SELECT id::text AS id FROM "${schema}".backfills`
+            )
+            const createdIds = outcomes
+              .filter((outcome) => outcome.status === 200)
+              .map((outcome) => /"transfer_backfill_id":(\d+)/.exec(outcome.body)?.[1])
+            expect(new Set(stored.map((row) => row.id))).toEqual(new Set(createdIds))
+            const overlapping = yield* sql.unsafe<{ readonly n: string }>(`
+              SELECT count(*)::text AS n
+              FROM "${schema}".backfills a JOIN "${schema}".backfills b
+                ON a.transfer_id = b.transfer_id AND a.id < b.id
+              WHERE a.status IN ('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')
+                AND b.status IN ('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')
+                AND daterange(a.range_start, a.range_end, '[]') && daterange(b.range_start, b.range_end, '[]')`)
+            expect(overlapping[0]?.n).toBe("0")
+            for (const [index, outcome] of outcomes.entries()) {
+              if (outcome.status !== 409) continue
+              const named = /overlaps active backfill (\d+)/.exec(outcome.body)?.[1] ?? "0"
+              const request = requests[index] ?? { transfer: 0, start: "", end: "" }
+              const real = yield* sql.unsafe<{ readonly n: string }>(
+                `SELECT count(*)::text AS n FROM "${schema}".backfills
+                 WHERE id = $1::bigint AND transfer_id = $2::bigint
+                   AND status IN ('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')
+                   AND daterange(range_start, range_end, '[]') && daterange($3::date, $4::date, '[]')`,
+                [named, String(request.transfer), request.start, request.end]
+              )
+              expect(real[0]?.n).toBe("1")
+            }
+            expect(statuses.filter((status) => status === 409).length).toBeGreaterThan(0)
+          }).pipe(Effect.provide(Layer.merge(layerStaticTokens(principals), transfers)))
+        ),
+      180_000
+    )
+
+    it.live(
+      "lets 8 workers finish 50 backfills, one of them stalling, with every day counted once",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const repository = yield* BackfillRepository
+            for (let index = 0; index < 50; index++) {
+              const start = new Date(Date.UTC(2023, 0, 1 + index * 10)).toISOString().slice(0, 10)
+              const end = new Date(Date.UTC(2023, 0, 1 + index * 10 + (index % 6))).toISOString().slice(0, 10)
+              yield* repository.insertUnlessOverlapping(TEAM, draft(BigInt((index % 5) + 1), start, end))
+            }
+            let stallerRuns = 0
+            const executor =
+              (name: string) => (run: { readonly day: CalendarDate; readonly backfill: { readonly id: bigint } }) => {
+                if (name === "w0") {
+                  stallerRuns += 1
+                  if (stallerRuns === 3) return Effect.never
+                }
+                const fails = (Number(run.backfill.id) * 31 + Number(run.day.slice(8))) % 7 === 0
+                return Effect.as(Effect.sleep(Duration.millis(2)), fails ? failed(`no data for ${run.day}`) : completed)
+              }
+            const workers = Array.from({ length: 8 }, (_, index) =>
+              Worker.runWorker({
+                workerId: WorkerId.make(`w${index}`),
+                leaseDuration: Duration.seconds(1),
+                pollInterval: Duration.millis(50),
+                execute: executor(`w${index}`)
+              })
+            )
+            const [stalling, ...healthy] = workers
+            if (stalling === undefined) return
+            // The stalled worker is left behind like a killed process: never joined, never cleaned up.
+            yield* Effect.forkDaemon(stalling)
+            const fibers = yield* Effect.all(healthy.map((worker) => Effect.fork(worker)))
+            yield* Effect.retry(
+              Effect.flatMap(
+                sql.unsafe<{ readonly n: string }>(
+                  `SELECT count(*)::text AS n FROM "${schema}".backfills WHERE status NOT IN ('COMPLETED', 'FAILED')`
+                ),
+                (rows) => (rows[0]?.n === "0" ? Effect.void : Effect.fail("busy"))
+              ),
+              Schedule.spaced(Duration.millis(100)).pipe(Schedule.upTo(Duration.seconds(150)))
+            )
+            yield* Effect.all(fibers.map(Fiber.interrupt))
+            expect(stallerRuns).toBeGreaterThanOrEqual(3)
+            const mismatched = yield* sql.unsafe<{ readonly id: string }>(`
+              SELECT b.id::text AS id
+              FROM "${schema}".backfills b
+              LEFT JOIN LATERAL (
+                SELECT count(*) AS created,
+                       count(*) FILTER (WHERE r.state = 'completed') AS completed,
+                       count(*) FILTER (WHERE r.state = 'failed') AS failed
+                FROM "${schema}".backfill_runs r WHERE r.backfill_id = b.id
+              ) r ON true
+              WHERE b.runs_created <> r.created OR b.runs_completed <> r.completed OR b.runs_failed <> r.failed
+                 OR r.created <> b.runs_total OR r.completed + r.failed <> b.runs_total
+                 OR (b.status = 'FAILED') <> (b.runs_failed > 0)
+                 OR b.end_time IS NULL`)
+            expect(mismatched).toEqual([])
+          })
+        ),
+      180_000
+    )
+  })
+})
