@@ -6,6 +6,12 @@ import Pg from "pg"
 import { afterAll } from "vitest"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLookup.js"
+import {
+  layerPostgresAuthenticator,
+  layerPostgresTransferLookup,
+  saveToken,
+  saveTransfer
+} from "../../src/adapters/postgres/directory.js"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import { encodeBackfill, newBackfill } from "../../src/domain/backfill.js"
@@ -13,11 +19,13 @@ import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { timestampFromMillis, UTC } from "../../src/domain/time.js"
+import { TimeZone, timestampFromMillis, UTC } from "../../src/domain/time.js"
 import { handleScheduleBackfill } from "../../src/handlers.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import * as Worker from "../../src/operations/worker.js"
+import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { stringifyJson } from "../../src/wire/json.js"
 import { freshSchema, openTestDatabase, uniqueSchemaName } from "../support/database.js"
 
@@ -83,15 +91,21 @@ describe(`PostgreSQL (${database.kind})`, () => {
             Array.from({ length: 4 }, () => migrate({ schema })),
             { concurrency: "unbounded" }
           )
-          expect(runs.flat()).toEqual([1])
+          expect(runs.flat()).toEqual([1, 2])
           expect(yield* migrate({ schema })).toEqual([])
           const tables = yield* sql<{ readonly table_name: string }>`
             SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
-          expect(tables.map((row) => row.table_name)).toEqual(["backfill_migrations", "backfill_runs", "backfills"])
+          expect(tables.map((row) => row.table_name)).toEqual([
+            "backfill_migrations",
+            "backfill_runs",
+            "backfill_tokens",
+            "backfill_transfers",
+            "backfills"
+          ])
           const versions = yield* sql.unsafe<{ readonly version: number }>(
             `SELECT version FROM "${schema}".backfill_migrations`
           )
-          expect(versions.map((row) => row.version)).toEqual([1])
+          expect(versions.map((row) => row.version)).toEqual([1, 2])
           yield* sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`)
         }).pipe(Effect.provide(shared)),
       60_000
@@ -102,6 +116,52 @@ describe(`PostgreSQL (${database.kind})`, () => {
         /Schema name/
       )
     })
+  })
+
+  describe("transfers and tokens", () => {
+    it.live(
+      "find saved transfers and authenticate saved tokens by digest, expired ones excepted",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const max = 9223372036854775807n
+            yield* saveTransfer(
+              { id: TransferId.make(max), teamId: TeamId.make(max), timeZone: TimeZone.make("America/New_York") },
+              { schema }
+            )
+            yield* saveTransfer({ id: TransferId.make(2n), teamId: TEAM, timeZone: UTC }, { schema })
+            const admin = {
+              userId: UserId.make(max),
+              teamIds: [TEAM, TeamId.make(max)],
+              scopes: ["dwh_transfers_write", 'odd "scope", with \\ and {braces}'],
+              permissions: ["dwh.transfer.edit"]
+            }
+            yield* saveToken("demo-admin", admin, { schema })
+            yield* saveToken("expired", admin, { schema, expiresAtMillis: Date.now() - 1000 })
+            const lookup = yield* TransferLookup
+            const authenticator = yield* Authenticator
+            expect(yield* lookup.findTransfer(TransferId.make(max))).toEqual(
+              Option.some({ id: max, teamId: max, timeZone: "America/New_York" })
+            )
+            expect(yield* lookup.findTransfer(TransferId.make(3n))).toEqual(Option.none())
+            expect(yield* authenticator.authenticate("demo-admin")).toEqual(Option.some(admin))
+            expect(yield* authenticator.authenticate("demo-admin ")).toEqual(Option.none())
+            expect(yield* authenticator.authenticate("expired")).toEqual(Option.none())
+            const stored = yield* sql.unsafe<{ readonly n: string }>(
+              `SELECT count(*)::text AS n FROM "${schema}".backfill_tokens WHERE convert_from(token_sha256, 'LATIN1') LIKE '%demo%'`
+            )
+            expect(stored[0]?.n).toBe("0")
+          }).pipe(
+            Effect.provide(
+              Layer.mergeAll(layerPostgresTransferLookup({ schema }), layerPostgresAuthenticator({ schema })).pipe(
+                Layer.provide(shared)
+              )
+            )
+          )
+        ),
+      60_000
+    )
   })
 
   describe("ids", () => {

@@ -67,6 +67,26 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         CONSTRAINT backfill_runs_error_when_failed CHECK ((state = 'failed') = (error IS NOT NULL))
       )`
     ]
+  },
+  {
+    version: 2,
+    name: "transfers and bearer tokens",
+    statements: [
+      `CREATE TABLE {schema}.backfill_transfers (
+        id bigint PRIMARY KEY CHECK (id > 0),
+        team_id bigint NOT NULL CHECK (team_id > 0),
+        time_zone text NOT NULL DEFAULT 'UTC'
+      )`,
+      // Only a token's SHA-256 is stored: a leaked table leaks no usable token.
+      `CREATE TABLE {schema}.backfill_tokens (
+        token_sha256 bytea PRIMARY KEY CHECK (octet_length(token_sha256) = 32),
+        user_id bigint NOT NULL CHECK (user_id > 0),
+        team_ids bigint[] NOT NULL,
+        scopes text[] NOT NULL,
+        permissions text[] NOT NULL,
+        expires_at timestamptz
+      )`
+    ]
   }
 ]
 

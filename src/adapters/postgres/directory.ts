@@ -1,0 +1,145 @@
+/**
+ * The host-facing ports on PostgreSQL, for deployments that keep transfers and API tokens
+ * in the same database: `TransferLookup` over `backfill_transfers`, `Authenticator` over
+ * `backfill_tokens`. Tokens are stored and looked up by their SHA-256 only.
+ */
+import { SqlClient, type SqlError } from "@effect/sql"
+import { Effect, Layer, Option, Schema } from "effect"
+import { Principal } from "../../domain/access.js"
+import { ServiceUnavailable } from "../../domain/errors.js"
+import { idFromPathParam, TeamId, TransferId } from "../../domain/ids.js"
+import { TimeZone } from "../../domain/time.js"
+import type { Transfer } from "../../domain/transfer.js"
+import { Authenticator } from "../../ports/authenticator.js"
+import { TransferLookup } from "../../ports/transferLookup.js"
+import { quoteSchema } from "./migrations.js"
+
+export interface DirectoryOptions {
+  /** The schema `migrate` created the tables in. Default `public`. */
+  readonly schema?: string
+}
+
+const toUnavailable = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
+  Effect.mapError(effect, (cause) => new ServiceUnavailable({ cause }))
+
+/** The SHA-256 of a token, in hex. */
+export const tokenDigest = (token: string): Effect.Effect<string> =>
+  Effect.promise(async () => {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("")
+  })
+
+const TransferRow = Schema.Struct({
+  id: idFromPathParam(TransferId),
+  team_id: idFromPathParam(TeamId),
+  time_zone: TimeZone
+})
+
+const PrincipalRow = Schema.Struct({
+  user_id: Schema.String,
+  team_ids: Schema.Array(Schema.String),
+  scopes: Schema.Array(Schema.String),
+  permissions: Schema.Array(Schema.String)
+})
+
+const decodeTransferRow = Schema.decodeUnknownSync(TransferRow)
+const decodePrincipalRow = Schema.decodeUnknownSync(PrincipalRow)
+const decodePrincipal = Schema.decodeUnknownSync(Principal)
+
+const tables = (options: DirectoryOptions) => {
+  const schema = quoteSchema(options.schema ?? "public")
+  return { transfers: `${schema}.backfill_transfers`, tokens: `${schema}.backfill_tokens` }
+}
+
+export const layerPostgresTransferLookup = (
+  options: DirectoryOptions = {}
+): Layer.Layer<TransferLookup, never, SqlClient.SqlClient> =>
+  Layer.effect(
+    TransferLookup,
+    Effect.map(SqlClient.SqlClient, (sql) => {
+      const table = sql.literal(tables(options).transfers)
+      return {
+        findTransfer: (transferId) =>
+          toUnavailable(
+            Effect.map(
+              sql`SELECT id::text AS id, team_id::text AS team_id, time_zone FROM ${table} WHERE id = ${String(transferId)}::bigint`,
+              (rows) =>
+                Option.map(Option.fromNullable(rows[0]), (row): Transfer => {
+                  const decoded = decodeTransferRow(row)
+                  return { id: decoded.id, teamId: decoded.team_id, timeZone: decoded.time_zone }
+                })
+            )
+          )
+      }
+    })
+  )
+
+export const layerPostgresAuthenticator = (
+  options: DirectoryOptions = {}
+): Layer.Layer<Authenticator, never, SqlClient.SqlClient> =>
+  Layer.effect(
+    Authenticator,
+    Effect.map(SqlClient.SqlClient, (sql) => {
+      const table = sql.literal(tables(options).tokens)
+      return {
+        authenticate: (token) =>
+          Effect.flatMap(tokenDigest(token), (digest) =>
+            toUnavailable(
+              Effect.map(
+                sql`
+                  SELECT user_id::text AS user_id, team_ids::text[] AS team_ids, scopes, permissions
+                  FROM ${table}
+                  WHERE token_sha256 = decode(${digest}, 'hex') AND (expires_at IS NULL OR expires_at > now())`,
+                (rows) =>
+                  Option.map(Option.fromNullable(rows[0]), (row) => {
+                    const decoded = decodePrincipalRow(row)
+                    return decodePrincipal({
+                      userId: BigInt(decoded.user_id),
+                      teamIds: decoded.team_ids.map(BigInt),
+                      scopes: decoded.scopes,
+                      permissions: decoded.permissions
+                    })
+                  })
+              )
+            )
+          )
+      }
+    })
+  )
+
+/** Adds or replaces a transfer, so hosts can keep the table in step with their own. */
+export const saveTransfer = (transfer: Transfer, options: DirectoryOptions = {}) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql`
+      INSERT INTO ${sql.literal(tables(options).transfers)} (id, team_id, time_zone)
+      VALUES (${String(transfer.id)}::bigint, ${String(transfer.teamId)}::bigint, ${transfer.timeZone})
+      ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, time_zone = EXCLUDED.time_zone`
+  )
+
+/** Issues a bearer token for `principal`, storing only its digest. */
+export const saveToken = (
+  token: string,
+  principal: Principal,
+  options: DirectoryOptions & { readonly expiresAtMillis?: number } = {}
+) =>
+  Effect.flatMap(
+    Effect.zip(SqlClient.SqlClient, tokenDigest(token)),
+    ([sql, digest]) =>
+      sql`
+      INSERT INTO ${sql.literal(tables(options).tokens)} (token_sha256, user_id, team_ids, scopes, permissions, expires_at)
+      VALUES (
+        decode(${digest}, 'hex'), ${String(principal.userId)}::bigint,
+        ${`{${principal.teamIds.join(",")}}`}::bigint[],
+        ${toTextArray(principal.scopes)}::text[], ${toTextArray(principal.permissions)}::text[],
+        to_timestamp(${options.expiresAtMillis === undefined ? null : options.expiresAtMillis / 1000}::double precision)
+      )
+      ON CONFLICT (token_sha256) DO UPDATE SET
+        user_id = EXCLUDED.user_id, team_ids = EXCLUDED.team_ids, scopes = EXCLUDED.scopes,
+        permissions = EXCLUDED.permissions, expires_at = EXCLUDED.expires_at`
+  )
+
+/** A PostgreSQL array literal of text values, each quoted and escaped. */
+const toTextArray = (values: ReadonlyArray<string>): string =>
+  `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`
