@@ -101,8 +101,10 @@ class MemoryStore {
     if (backfill.id > this.lastId) this.lastId = backfill.id
     this.byId.set(backfill.id, { teamId, backfill, runs, lease: Option.none(), fence: 0 })
     const teamIds = this.idsByTeam.get(teamId) ?? []
+    const last = teamIds.at(-1)
     teamIds.push(backfill.id)
-    teamIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    // New ids only grow; only seeds given out of order need a sort.
+    if (last !== undefined && last > backfill.id) teamIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     this.idsByTeam.set(teamId, teamIds)
     const latest = this.latestByTransfer.get(backfill.transferId)
     if (latest === undefined || latest < backfill.id) this.latestByTransfer.set(backfill.transferId, backfill.id)
