@@ -110,6 +110,28 @@ describe("the in-memory backfill repository", () => {
     )
   )
 
+  it.effect("lists seeds given out of id order newest first", () =>
+    Effect.gen(function* () {
+      const repository = yield* BackfillRepository
+      const page = yield* repository.listForTeam(team, { statuses: ["CREATED"], before: Option.none(), limit: 10 })
+      expect(page.map((backfill) => backfill.id)).toEqual([5n, 4n, 3n])
+    }).pipe(
+      Effect.provide(
+        layerMemoryBackfillRepository(
+          [5n, 3n, 4n].map((id) => ({
+            teamId: team,
+            backfill: backfillInStatus("CREATED", {
+              id,
+              transferId: transfer,
+              start: `2024-0${Number(id)}-01`,
+              end: `2024-0${Number(id)}-02`
+            })
+          }))
+        )
+      )
+    )
+  )
+
   it.effect("refuses a seed no repository could hold: an inconsistent backfill, or overlapping active ones", () =>
     Effect.gen(function* () {
       const created = backfillInStatus("CREATED", {
