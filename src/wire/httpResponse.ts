@@ -40,6 +40,8 @@ const challengeHeaders = (error: ApiError): Record<string, string> => {
       return { "www-authenticate": "Bearer" }
     case "TooManyRequests":
       return { "retry-after": String(error.retryAfterSeconds) }
+    case "MethodNotAllowed":
+      return { allow: error.allowed.join(", ") }
     default:
       return {}
   }

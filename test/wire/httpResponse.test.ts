@@ -5,6 +5,7 @@ import {
   Conflict,
   Forbidden,
   InternalServerError,
+  MethodNotAllowed,
   NotFound,
   ServiceUnavailable,
   TooManyRequests,
@@ -65,6 +66,9 @@ describe("HTTP responses", () => {
   it("challenge for credentials on 401 and tell when to retry on 429", () => {
     expect(errorResponse(requestId, new Unauthorized({})).headers["www-authenticate"]).toBe("Bearer")
     expect(errorResponse(requestId, new TooManyRequests({ retryAfterSeconds: 60 })).headers["retry-after"]).toBe("60")
+    expect(errorResponse(requestId, new MethodNotAllowed({ allowed: ["GET", "PATCH"] })).headers.allow).toBe(
+      "GET, PATCH"
+    )
     expect(errorResponse(requestId, new Conflict({ description: "x" })).headers).toEqual({
       "content-type": "application/json",
       "x-request-id": requestId
