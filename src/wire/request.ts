@@ -55,15 +55,17 @@ const utf8ByteLength = (text: string): number => {
   return bytes
 }
 
-const tooLarge = () => new BadRequest({ description: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` })
+/** The 400 for a body over `MAX_BODY_BYTES`, for hosts that stop reading a body early. */
+export const bodyTooLarge = () =>
+  new BadRequest({ description: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` })
 
 const bodyText = (body: string | Uint8Array): Either.Either<string, BadRequest> => {
   if (typeof body === "string") {
     return body.length > MAX_BODY_BYTES || utf8ByteLength(body) > MAX_BODY_BYTES
-      ? Either.left(tooLarge())
+      ? Either.left(bodyTooLarge())
       : Either.right(body)
   }
-  if (body.byteLength > MAX_BODY_BYTES) return Either.left(tooLarge())
+  if (body.byteLength > MAX_BODY_BYTES) return Either.left(bodyTooLarge())
   return Either.try({
     try: () => utf8Decoder.decode(body),
     catch: () => new BadRequest({ description: "The request body must be UTF-8 encoded JSON." })

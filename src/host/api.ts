@@ -1,0 +1,178 @@
+/**
+ * The five endpoints of SPEC §1 as an `@effect/platform` HttpApi. The schemas are the
+ * library's own (wire entity, envelopes, request bodies), so the OpenAPI document is
+ * generated from what the library actually reads and writes. Path and query parameters
+ * are declared as plain strings: the library validates them, in SPEC order, and answers
+ * with its own envelopes.
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { BackfillWire } from "../domain/backfill.js"
+import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../wire/envelopes.js"
+
+const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
+
+const BackfillPageEnvelope = Schema.Struct({
+  meta: Schema.extend(ResponseMeta, Schema.Struct({ next_cursor: Schema.NullOr(Schema.String) })),
+  data: Schema.Array(BackfillWire)
+}).annotations({ identifier: "BackfillPageEnvelope" })
+
+/** The error envelope, once per status an endpoint can answer with. */
+const errorAt = (status: number, description: string) =>
+  ErrorEnvelope.annotations({ identifier: `Error${status}`, description, ...HttpApiSchema.annotations({ status }) })
+
+const BadRequest = errorAt(400, "Malformed path parameter, query parameter or body")
+const Unauthorized = errorAt(401, "Missing, malformed or rejected bearer token")
+const Forbidden = errorAt(403, "Not a member of the team, or missing scope or permission")
+const NotFound = errorAt(404, "Transfer or backfill missing or of another team")
+const Conflict = errorAt(409, "The range overlaps an active backfill of the transfer")
+const Unprocessable = errorAt(422, "Invalid dates or range, or a final backfill")
+const TooManyRequests = errorAt(429, "Rate limit exceeded")
+const InternalError = errorAt(500, "Unexpected failure; nothing is leaked")
+const Unavailable = errorAt(503, "The database could not answer")
+
+const TeamPath = Schema.Struct({ team_id: Schema.String })
+const TransferPath = Schema.Struct({ team_id: Schema.String, transfer_id: Schema.String })
+const BackfillPath = Schema.Struct({ team_id: Schema.String, backfill_id: Schema.String })
+
+export const ScheduleBody = Schema.Struct({
+  range_start: Schema.String.annotations({ description: "First day, YYYY-MM-DD, inclusive", format: "date" }),
+  range_end: Schema.String.annotations({ description: "Last day, YYYY-MM-DD, inclusive", format: "date" })
+}).annotations({ identifier: "ScheduleBackfillRequest" })
+
+export const CancelBody = Schema.Struct({ status: Schema.Literal("CANCELLED") }).annotations({
+  identifier: "CancelBackfillRequest"
+})
+
+/** Strings or repeated strings, so that decoding never fails here: the library judges them. */
+const queryParam = (description: string) =>
+  Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({ description }))
+
+const ListQuery = Schema.Struct({
+  status: queryParam("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
+  limit: queryParam("Page size, 1 to 100; default 100"),
+  cursor: queryParam("meta.next_cursor of the previous page")
+})
+
+const withCommonErrors = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoint: E) =>
+  (endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint<string, "GET">)
+    .addError(BadRequest)
+    .addError(Unauthorized)
+    .addError(Forbidden)
+    .addError(TooManyRequests)
+    .addError(InternalError)
+    .addError(Unavailable) as unknown as E
+
+export const BackfillsGroup = HttpApiGroup.make("backfills")
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.post("schedule", "/teams/:team_id/transfers/:transfer_id/backfills")
+        .setPath(TransferPath)
+        .setPayload(ScheduleBody)
+        .addSuccess(BackfillEnvelope)
+        .addError(NotFound)
+        .addError(Unprocessable)
+        .addError(Conflict)
+        .annotate(OpenApi.Summary, "Schedule a backfill")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.get("latest", "/teams/:team_id/transfers/:transfer_id/backfills/latest")
+        .setPath(TransferPath)
+        .addSuccess(BackfillEnvelope)
+        .addError(NotFound)
+        .annotate(OpenApi.Summary, "The newest backfill of a transfer")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.get("get", "/teams/:team_id/backfills/:backfill_id")
+        .setPath(BackfillPath)
+        .addSuccess(BackfillEnvelope)
+        .addError(NotFound)
+        .annotate(OpenApi.Summary, "One backfill")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.get("list", "/teams/:team_id/backfills")
+        .setPath(TeamPath)
+        .setUrlParams(ListQuery)
+        .addSuccess(BackfillPageEnvelope)
+        .annotate(OpenApi.Summary, "Incomplete backfills of a team, newest first")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.patch("cancel", "/teams/:team_id/backfills/:backfill_id")
+        .setPath(BackfillPath)
+        .setPayload(CancelBody)
+        .addSuccess(BackfillEnvelope)
+        .addError(NotFound)
+        .addError(Unprocessable)
+        .annotate(OpenApi.Summary, "Cancel a backfill")
+    )
+  )
+
+export const BackfillApi = HttpApi.make("transfer-backfills")
+  .add(BackfillsGroup)
+  .annotate(OpenApi.Title, "Transfer backfills")
+  .annotate(OpenApi.Version, "1.0.0")
+
+type OpenApiDocument = ReturnType<typeof OpenApi.fromApi>
+type Operation = OpenApiDocument["paths"][string]["get"] & object
+
+/**
+ * An operation under the document's bearer scheme (no `security` of its own), its 400
+ * without the framework's decode error, which this API never sends.
+ */
+const withoutDecodeError = (operation: Operation): Omit<Operation, "security"> => {
+  const { security: _, ...rest } = operation
+  const badRequest = rest.responses[400]
+  const schema = badRequest?.content?.["application/json"]?.schema as { anyOf?: ReadonlyArray<{ $ref?: string }> }
+  const ours = schema?.anyOf?.filter((member) => member.$ref !== "#/components/schemas/HttpApiDecodeError")
+  if (badRequest === undefined || ours?.length !== 1) return rest
+  return {
+    ...rest,
+    responses: {
+      ...rest.responses,
+      400: {
+        ...badRequest,
+        description: "Malformed path parameter, query parameter or body",
+        content: { "application/json": { schema: ours[0] as never } }
+      }
+    }
+  }
+}
+
+/**
+ * The OpenAPI 3.1 document, generated from the HttpApi and the library's schemas, with
+ * the bearer scheme every operation needs and none of the framework's own error shapes.
+ */
+export const openApiDocument = () => {
+  const document = OpenApi.fromApi(BackfillApi)
+  const { HttpApiDecodeError: _, Issue: __, PropertyKey: ___, ...schemas } = document.components.schemas
+  return {
+    ...document,
+    paths: Object.fromEntries(
+      Object.entries(document.paths).map(([path, item]) => [
+        path,
+        Object.fromEntries(
+          Object.entries(item).map(([method, operation]) => [
+            method,
+            typeof operation === "object" && operation !== null && "responses" in operation
+              ? withoutDecodeError(operation as Operation)
+              : operation
+          ])
+        )
+      ])
+    ),
+    components: {
+      ...document.components,
+      schemas,
+      securitySchemes: { bearer: { type: "http" as const, scheme: "bearer" } }
+    },
+    security: [{ bearer: [] }]
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `npm start`: the reference host on http://127.0.0.1:3000 (PORT overrides), with the
+ * demo data and a worker, on an embedded database unless DATABASE_URL names a server.
+ * Ctrl-C (SIGINT) or SIGTERM shuts it down gracefully.
+ */
+import { HttpServer } from "@effect/platform"
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer, Option } from "effect"
+import { DEMO_TOKENS } from "./demo.js"
+import { hostConfigFromEnv, layerHost } from "./host.js"
+
+const banner = Effect.gen(function* () {
+  const server = yield* HttpServer.HttpServer
+  const url = HttpServer.formatAddress(server.address).replace("http://0.0.0.0", "http://127.0.0.1")
+  const tokens = Object.entries(DEMO_TOKENS)
+    .map(
+      ([token, principal]) =>
+        `    ${token.padEnd(12)} user ${principal.userId}, teams ${principal.teamIds.join(", ")}, ${principal.scopes.join(" ")}, ${principal.permissions.join(" ")}`
+    )
+    .join("\n")
+  yield* Console.log(`transfer-backfills reference host listening on ${url}
+
+  Bearer tokens:
+${tokens}
+
+  Schedule the seed's backfill:
+    curl -s -X POST ${url}/teams/1/transfers/456789/backfills \\
+      -H 'Authorization: Bearer demo-admin' -H 'Content-Type: application/json' \\
+      -d '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
+
+  Watch it:   curl -s ${url}/teams/1/backfills -H 'Authorization: Bearer demo-viewer'
+  OpenAPI:    ${url}/openapi.json
+  Stop:       Ctrl-C
+`)
+})
+
+const program = Effect.gen(function* () {
+  const config = yield* hostConfigFromEnv
+  if (Option.isNone(config.databaseUrl)) yield* Console.log("Starting an embedded PostgreSQL (PGlite)…")
+  return yield* Layer.launch(Layer.effectDiscard(banner).pipe(Layer.provideMerge(layerHost(config))))
+})
+
+NodeRuntime.runMain(program)
