@@ -1,0 +1,88 @@
+/**
+ * A backfill API on plain `node:http`, without Effect: the Promise facade of
+ * transfer-backfills over async ports (here, maps in memory) and the library's in-memory
+ * store. Run it with `node --import tsx docs/examples/promise-host.ts` (PORT, default
+ * 3100), then:
+ *
+ *   curl -s -X POST http://127.0.0.1:3100/teams/1/transfers/456789/backfills \
+ *     -H 'Authorization: Bearer demo-admin' -d '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
+ */
+import { createServer, type IncomingMessage } from "node:http"
+import { createPromiseApi, type PlainPrincipal, type PlainTransfer } from "../../src/promise.js"
+
+const tokens = new Map<string, PlainPrincipal>([
+  ["demo-admin", { userId: 789n, teamIds: [1n], scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }]
+])
+const transfers = new Map<bigint, PlainTransfer>([[456789n, { id: 456789n, teamId: 1n, timeZone: "UTC" }]])
+
+const api = createPromiseApi({
+  authenticate: async (token) => tokens.get(token),
+  findTransfer: async (transferId) => transfers.get(transferId),
+  cursorSecret: process.env.CURSOR_SECRET ?? "change-me"
+})
+
+const readBody = async (request: IncomingMessage): Promise<Uint8Array | undefined> => {
+  const chunks: Array<Buffer> = []
+  for await (const chunk of request) chunks.push(chunk as Buffer)
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks)
+}
+
+const routes: ReadonlyArray<{
+  readonly method: string
+  readonly path: RegExp
+  readonly handle: (
+    request: IncomingMessage,
+    params: Record<string, string>,
+    query: Record<string, string>
+  ) => ReturnType<typeof api.getBackfill>
+}> = [
+  {
+    method: "POST",
+    path: /^\/teams\/(?<team_id>[^/]+)\/transfers\/(?<transfer_id>[^/]+)\/backfills$/,
+    handle: async (request, path) =>
+      api.scheduleBackfill({ authorization: request.headers.authorization, path, body: await readBody(request) })
+  },
+  {
+    method: "GET",
+    path: /^\/teams\/(?<team_id>[^/]+)\/transfers\/(?<transfer_id>[^/]+)\/backfills\/latest$/,
+    handle: (request, path) => api.latestBackfill({ authorization: request.headers.authorization, path })
+  },
+  {
+    method: "GET",
+    path: /^\/teams\/(?<team_id>[^/]+)\/backfills\/(?<backfill_id>[^/]+)$/,
+    handle: (request, path) => api.getBackfill({ authorization: request.headers.authorization, path })
+  },
+  {
+    method: "PATCH",
+    path: /^\/teams\/(?<team_id>[^/]+)\/backfills\/(?<backfill_id>[^/]+)$/,
+    handle: async (request, path) =>
+      api.cancelBackfill({ authorization: request.headers.authorization, path, body: await readBody(request) })
+  },
+  {
+    method: "GET",
+    path: /^\/teams\/(?<team_id>[^/]+)\/backfills$/,
+    handle: (request, path, query) =>
+      api.listIncompleteBackfills({ authorization: request.headers.authorization, path, query })
+  }
+]
+
+const server = createServer(async (request, response) => {
+  const url = new URL(request.url ?? "/", "http://localhost")
+  const route = routes.find((candidate) => candidate.method === request.method && candidate.path.test(url.pathname))
+  if (route === undefined) {
+    response.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":"NOT_FOUND"}}')
+    return
+  }
+  const params = route.path.exec(url.pathname)?.groups ?? {}
+  const answer = await route.handle(request, params, Object.fromEntries(url.searchParams))
+  response.writeHead(answer.status, answer.headers).end(answer.body)
+})
+
+server.listen(Number(process.env.PORT ?? 3100), "127.0.0.1", () => {
+  const address = server.address()
+  process.stdout.write(`listening on http://127.0.0.1:${typeof address === "object" && address ? address.port : ""}\n`)
+})
+
+const stop = () => server.close(() => api.dispose().then(() => process.exit(0)))
+process.on("SIGINT", stop)
+process.on("SIGTERM", stop)
