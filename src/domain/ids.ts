@@ -40,9 +40,16 @@ const BigIntFromCanonicalDecimal = Schema.transformOrFail(Schema.String, Schema.
   encode: (value) => ParseResult.succeed(value.toString())
 })
 
-/** Decodes an id from a URL path parameter, e.g. `"456789"`. */
-export const idFromPathParam = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, string> =>
-  Schema.compose(BigIntFromCanonicalDecimal, id)
+const fromPathParam = new WeakMap<object, Schema.Schema<bigint, string>>()
+
+/** Decodes an id from a URL path parameter, e.g. `"456789"`. One schema per id kind. */
+export const idFromPathParam = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, string> => {
+  const known = fromPathParam.get(id)
+  if (known !== undefined) return known as unknown as Schema.Schema<Id, string>
+  const composed = Schema.compose(BigIntFromCanonicalDecimal, id)
+  fromPathParam.set(id, composed as unknown as Schema.Schema<bigint, string>)
+  return composed
+}
 
 /**
  * An id as it appears in JSON: a `number` when JSON.parse produced one (exact only up to

@@ -63,6 +63,25 @@ export type TimeZone = typeof TimeZone.Type
 
 export const UTC = TimeZone.make("UTC")
 
-/** The calendar day it is in `timeZone` at the instant `epochMillis`. */
-export const todayIn = (timeZone: TimeZone, epochMillis: number): Either.Either<CalendarDate, string> =>
-  fromPlainDate(Temporal.Instant.fromEpochMilliseconds(epochMillis).toZonedDateTimeISO(timeZone).toPlainDate())
+/** Per time zone, the last day asked for and the instants it spans. */
+const knownDays = new Map<TimeZone, { readonly from: number; readonly until: number; readonly day: CalendarDate }>()
+
+/**
+ * The calendar day it is in `timeZone` at the instant `epochMillis`. Every schedule asks,
+ * and the answer changes once a day, so the day and its bounds are remembered per zone:
+ * a zone's conversion runs again only when an instant falls outside the day last seen.
+ */
+export const todayIn = (timeZone: TimeZone, epochMillis: number): Either.Either<CalendarDate, string> => {
+  const known = knownDays.get(timeZone)
+  if (known !== undefined && epochMillis >= known.from && epochMillis < known.until) return Either.right(known.day)
+  const zoned = Temporal.Instant.fromEpochMilliseconds(epochMillis).toZonedDateTimeISO(timeZone)
+  return Either.map(fromPlainDate(zoned.toPlainDate()), (day) => {
+    const start = zoned.startOfDay()
+    knownDays.set(timeZone, {
+      from: start.epochMilliseconds,
+      until: start.add({ days: 1 }).epochMilliseconds,
+      day
+    })
+    return day
+  })
+}

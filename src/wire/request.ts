@@ -16,6 +16,17 @@ export const bearerToken = (authorization: string | undefined): string | undefin
 /** Path parameters as a router hands them over: names to raw values. */
 export type PathParams = Readonly<Record<string, unknown>>
 
+const pathDecoders = new WeakMap<object, (raw: unknown) => Either.Either<bigint, unknown>>()
+
+/** One decoder per id kind, built on first use: building decoders is not free. */
+const pathDecoder = <Id extends bigint>(schema: IdSchema<Id>) => {
+  const known = pathDecoders.get(schema)
+  if (known !== undefined) return known as (raw: unknown) => Either.Either<Id, unknown>
+  const decoder = Schema.decodeUnknownEither(idFromPathParam(schema))
+  pathDecoders.set(schema, decoder)
+  return decoder
+}
+
 /** The id in path parameter `name`, or a 400 naming the parameter. */
 export const decodePathParam = <Id extends bigint>(
   path: PathParams,
@@ -23,7 +34,7 @@ export const decodePathParam = <Id extends bigint>(
   schema: IdSchema<Id>
 ): Either.Either<Id, BadRequest> => {
   const raw = path[name]
-  return Either.mapLeft(Schema.decodeUnknownEither(idFromPathParam(schema))(raw), () => {
+  return Either.mapLeft(pathDecoder(schema)(raw), () => {
     const got = typeof raw === "string" ? `; got ${excerpt(raw)}` : ""
     return new BadRequest({
       description: `Path parameter ${name} must be a canonical decimal integer between 1 and ${MAX_INT64}${got}.`

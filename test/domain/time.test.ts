@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc, JSONSchema, Schema } from "effect"
+import { Temporal } from "temporal-polyfill"
 import {
   formatTimestamp,
   Timestamp,
@@ -78,6 +79,41 @@ describe("time zones", () => {
     expect(decodeMessage(TimeZone, "Mars/Olympus_Mons")).toContain("must be an IANA time zone name")
     expect(UTC).toBe("UTC")
   })
+
+  it.prop(
+    "decide the day as Temporal does, however instants and zones follow each other",
+    [
+      fc.array(
+        fc.tuple(
+          fc.constantFrom(
+            "UTC",
+            "America/New_York",
+            "Europe/Berlin",
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "Asia/Kolkata"
+          ),
+          // Around a DST change and a midnight, down to the millisecond.
+          fc.oneof(
+            fc.integer({ min: Date.UTC(2024, 2, 9), max: Date.UTC(2024, 2, 12) }),
+            fc.integer({ min: Date.UTC(2024, 9, 26), max: Date.UTC(2024, 10, 4) }),
+            fc.integer({ min: 0, max: 4_102_444_800_000 })
+          )
+        ),
+        { minLength: 1, maxLength: 30 }
+      )
+    ],
+    ([asks]) => {
+      for (const [zone, millis] of asks) {
+        const expected = Temporal.Instant.fromEpochMilliseconds(millis)
+          .toZonedDateTimeISO(zone)
+          .toPlainDate()
+          .toString()
+        expect(todayIn(TimeZone.make(zone), millis)).toEqual(Either.right(expected))
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 
   it("decide which day it is", () => {
     const instant = Date.UTC(2024, 1, 1, 3, 0, 0)
