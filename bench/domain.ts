@@ -96,8 +96,9 @@ export const domainOverhead = async (log: (line: string) => void): Promise<Resul
 const scheduleWithActive = async (active: number): Promise<Timing> => {
   const runtime = libraryRuntime(1)
   await runtime.runPromise(
-    Effect.forEach(Array.from({ length: active }, (_, index) => index), (index) =>
-      Effect.asVoid(scheduleBackfill(request(index, 1)))
+    Effect.forEach(
+      Array.from({ length: active }, (_, index) => index),
+      (index) => Effect.asVoid(scheduleBackfill(request(index, 1)))
     )
   )
   const timing = await timeSequential(3000, async (index) =>

@@ -96,7 +96,11 @@ export const schedulePlain = (
     readonly transfers: ReadonlyMap<bigint, PlainTransfer>
     readonly store: PlainStore
   },
-  request: { readonly authorization: string | undefined; readonly path: Record<string, unknown>; readonly body: unknown },
+  request: {
+    readonly authorization: string | undefined
+    readonly path: Record<string, unknown>
+    readonly body: unknown
+  },
   nowMillis: number
 ): PlainBackfill | PlainFailure => {
   const token = request.authorization === undefined ? undefined : BEARER.exec(request.authorization)?.[1]
@@ -131,7 +135,10 @@ export const schedulePlain = (
   const end = date(fields.range_end, "range_end")
   if (isFailure(end)) return end
   if (start > end) return fail(422, "UNPROCESSABLE_ENTITY", "reversed")
-  const today = Temporal.Instant.fromEpochMilliseconds(nowMillis).toZonedDateTimeISO(transfer.timeZone).toPlainDate().toString()
+  const today = Temporal.Instant.fromEpochMilliseconds(nowMillis)
+    .toZonedDateTimeISO(transfer.timeZone)
+    .toPlainDate()
+    .toString()
   if (end > today) return fail(422, "UNPROCESSABLE_ENTITY", "future")
   const total = Temporal.PlainDate.from(start).until(Temporal.PlainDate.from(end)).days + 1
   if (total > 366) return fail(422, "UNPROCESSABLE_ENTITY", "too long")

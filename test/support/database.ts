@@ -74,8 +74,11 @@ export const freshSchema = Effect.acquireRelease(
 )
 
 /** A fresh, empty PostgreSQL repository per build, on the shared client. */
-export const freshRepository = (database: TestDatabase): Layer.Layer<BackfillRepository> =>
-  Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ schema }))).pipe(
+export const freshRepository = (
+  database: TestDatabase,
+  options: { readonly optimisticAttempts?: number } = {}
+): Layer.Layer<BackfillRepository> =>
+  Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ ...options, schema }))).pipe(
     Layer.provide(Layer.succeedContext(database.client)),
     Layer.orDie
   )

@@ -87,6 +87,17 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         expires_at timestamptz
       )`
     ]
+  },
+  {
+    version: 3,
+    name: "versions for optimistic outcomes, and an index of failed runs",
+    statements: [
+      // Grows with every change of a backfill or its runs, so that a write decided on a
+      // snapshot can tell that nothing changed since.
+      "ALTER TABLE {schema}.backfills ADD COLUMN version bigint NOT NULL DEFAULT 0",
+      // The error report is read from the failed runs on every read of a backfill.
+      "CREATE INDEX backfill_runs_failed ON {schema}.backfill_runs (backfill_id, day) WHERE state = 'failed'"
+    ]
   }
 ]
 

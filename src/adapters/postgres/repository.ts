@@ -12,17 +12,29 @@ import { Backfill, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { ServiceUnavailable } from "../../domain/errors.js"
 import { BackfillId, type TeamId, TransferId, UserId } from "../../domain/ids.js"
+import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
-import type { Lease, RunState } from "../../domain/runs.js"
-import type { BackfillStatus } from "../../domain/status.js"
+import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
+import type { BackfillStatus, IllegalTransition } from "../../domain/status.js"
 import { Timestamp, timestampFromMillis } from "../../domain/time.js"
-import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
+import {
+  type DayOutsideRange,
+  LeaseLost,
+  type RunDropped,
+  type RunNotMaterialised,
+  UnknownBackfill
+} from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, type StartedRun } from "../../ports/backfillRepository.js"
 import { quoteSchema } from "./migrations.js"
 
 export interface PostgresRepositoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
   readonly schema?: string
+  /**
+   * How often an outcome is decided again when its backfill changed between read and
+   * write, before the locking transaction settles it. Default 8.
+   */
+  readonly optimisticAttempts?: number
 }
 
 const ACTIVE_STATUSES_SQL = "('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')"
@@ -180,7 +192,8 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           end_time = to_timestamp(${orNull(backfill.endTime)}::bigint),
           runs_created = ${backfill.runs.created},
           runs_completed = ${backfill.runs.completed},
-          runs_failed = ${backfill.runs.failed}
+          runs_failed = ${backfill.runs.failed},
+          version = version + 1
         WHERE id = ${String(backfill.id)}::bigint`
     }
 
@@ -244,6 +257,91 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }),
         lease.backfillId
       )
+
+    /**
+     * Outcomes are the worker's hot path, so they take two statements and no explicit
+     * transaction: one reads the backfill, its version and the day's run from a single
+     * snapshot; the domain decides; one statement writes the run and the backfill, only if
+     * the version is still the one read (locking the row to check it). A write that finds
+     * the backfill changed writes nothing and the step is decided again; after `attempts`
+     * such races the locking transaction settles it.
+     */
+    const recordOptimistically = (
+      id: BackfillId,
+      day: CalendarDate,
+      outcome: RunOutcome,
+      nowMillis: number,
+      attempts: number
+    ): Effect.Effect<
+      RecordedOutcome,
+      UnknownBackfill | DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition | SqlError.SqlError
+    > =>
+      Effect.gen(function* () {
+        const [row] = yield* sql<BackfillRow & { readonly version: string; readonly run_state: RunState | null }>`
+          SELECT ${columns}, b.version::text AS version,
+            (SELECT r.state FROM ${runs} r WHERE r.backfill_id = b.id AND r.day = ${day}::date) AS run_state
+          FROM ${backfills} b WHERE b.id = ${String(id)}::bigint`
+        if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
+        const recorded = yield* Lifecycle.recordOutcome(
+          toBackfill(row),
+          day,
+          row.run_state ?? undefined,
+          outcome,
+          timestampFromMillis(nowMillis)
+        )
+        if (!recorded.counted) return recorded
+        const next = recorded.backfill
+        const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
+        const [written] = yield* sql<{ readonly applied: boolean }>`
+          WITH unchanged AS (
+            SELECT id FROM ${backfills}
+            WHERE id = ${String(id)}::bigint AND version = ${row.version}::bigint
+            FOR UPDATE
+          ),
+          run AS (
+            UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+            WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date AND EXISTS (SELECT 1 FROM unchanged)
+            RETURNING 1
+          ),
+          saved AS (
+            UPDATE ${backfills} SET
+              status = ${next.status},
+              start_time = to_timestamp(${orNull(next.startTime)}::bigint),
+              end_time = to_timestamp(${orNull(next.endTime)}::bigint),
+              runs_completed = ${next.runs.completed},
+              runs_failed = ${next.runs.failed},
+              version = version + 1
+            WHERE id = ${String(id)}::bigint AND EXISTS (SELECT 1 FROM unchanged)
+            RETURNING 1
+          )
+          SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
+        if (written?.applied === true) return recorded
+        return yield* attempts > 1
+          ? recordOptimistically(id, day, outcome, nowMillis, attempts - 1)
+          : sql.withTransaction(recordLocked(id, day, outcome, nowMillis))
+      })
+
+    /** The same step under the backfill's row lock: always settles, one transaction. */
+    const recordLocked = (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number) =>
+      Effect.gen(function* () {
+        const current = yield* lockBackfill(id)
+        const stored = yield* sql<{ readonly state: RunState }>`
+          SELECT state FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
+        const recorded = yield* Lifecycle.recordOutcome(
+          current,
+          day,
+          stored[0]?.state,
+          outcome,
+          timestampFromMillis(nowMillis)
+        )
+        if (!recorded.counted) return recorded
+        const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
+        yield* sql`
+          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+          WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
+        yield* saveState(recorded.backfill)
+        return recorded
+      })
 
     const repository: BackfillRepository["Type"] = {
       insertUnlessOverlapping: (teamId, backfill) => unavailable(insertOrName(teamId, backfill, 5)),
@@ -317,6 +415,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
                 UPDATE ${backfills} b
                 SET lease_worker = ${workerId},
                     lease_fence = b.lease_fence + 1,
+                    version = b.version + 1,
                     lease_expires_at_ms = ${nowMillis + leaseMillis}
                 FROM candidate
                 WHERE b.id = candidate.id
@@ -379,35 +478,14 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             yield* sql`
               UPDATE ${runs} SET state = 'running'
               WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${day}::date`
-            if (running !== current) yield* saveState(running)
+            // Always saved, if only to move the version: a run changed.
+            yield* saveState(running)
             return Option.some({ backfill: running, day })
           })
         ),
 
       recordOutcome: (id, day, outcome, nowMillis) =>
-        transaction(
-          Effect.gen(function* () {
-            const current = yield* lockBackfill(id)
-            const stored = yield* sql<{ readonly state: RunState }>`
-              SELECT state FROM ${runs}
-              WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date
-              FOR UPDATE`
-            const recorded = yield* Lifecycle.recordOutcome(
-              current,
-              day,
-              stored[0]?.state,
-              outcome,
-              timestampFromMillis(nowMillis)
-            )
-            if (!recorded.counted) return recorded
-            const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
-            yield* sql`
-              UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
-              WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
-            yield* saveState(recorded.backfill)
-            return recorded
-          })
-        ),
+        unavailable(recordOptimistically(id, day, outcome, nowMillis, options.optimisticAttempts ?? 8)),
 
       retryFailedDays: (id) =>
         transaction(

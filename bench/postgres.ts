@@ -1,0 +1,198 @@
+/**
+ * Benchmarks 3 and 4 on PostgreSQL: the schedule operation against one bare INSERT of the
+ * same row, and recorded day outcomes against a bare counter UPDATE, both through the
+ * same `@effect/sql-pg` client, side by side in one run.
+ */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
+import { layerStaticTokens } from "../src/adapters/memory/authenticator.js"
+import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
+import { migrate } from "../src/adapters/postgres/migrations.js"
+import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
+import { newBackfill } from "../src/domain/backfill.js"
+import type { CalendarDate } from "../src/domain/calendarDate.js"
+import { makeDateRange } from "../src/domain/dateRange.js"
+import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
+import { completed } from "../src/domain/runs.js"
+import { timestampFromMillis, UTC } from "../src/domain/time.js"
+import { scheduleBackfill } from "../src/operations/scheduleBackfill.js"
+import { BackfillRepository } from "../src/ports/backfillRepository.js"
+import type { Result } from "./measure.js"
+import { summarise, type Timing } from "./measure.js"
+
+export const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
+const TRANSFERS = 5000
+const team = TeamId.make(1n)
+const principal = {
+  userId: UserId.make(789n),
+  teamIds: [team],
+  scopes: ["dwh_transfers_write"],
+  permissions: ["dwh.transfer.edit"]
+}
+const day = (offset: number) => new Date(Date.UTC(1900, 0, 1 + offset)).toISOString().slice(0, 10)
+
+const runtimeFor = (schema: string, connections: number) => {
+  const client = PgClient.layer({ url: Redacted.make(SERVER_URL), maxConnections: connections })
+  return ManagedRuntime.make(
+    Layer.mergeAll(
+      layerPostgresBackfillRepository({ schema }),
+      layerStaticTokens({ "bench-token": principal }),
+      layerMemoryTransferLookup(
+        Array.from({ length: TRANSFERS }, (_, index) => ({
+          id: TransferId.make(BigInt(index + 1)),
+          teamId: team,
+          timeZone: UTC
+        }))
+      )
+    ).pipe(Layer.provideMerge(client))
+  )
+}
+
+/** `clients` loops running `op` with consecutive indexes until `total` ops are done. */
+const concurrently = async (clients: number, total: number, op: (index: number) => Promise<unknown>) => {
+  let next = 0
+  const latencies: Array<number> = []
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let index = next++; index < total; index = next++) {
+        const before = performance.now()
+        await op(index)
+        latencies.push(performance.now() - before)
+      }
+    })
+  )
+  return summarise(latencies, performance.now() - start)
+}
+
+const format = (timing: Timing) =>
+  `${Math.round(timing.opsPerSecond).toLocaleString("en")} ops/s, p50 ${(timing.p50Micros / 1000).toFixed(2)} ms, p99 ${(timing.p99Micros / 1000).toFixed(2)} ms`
+
+const withSchema = async <A>(use: (schema: string) => Promise<A>): Promise<A> => {
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`
+  const setup = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(SERVER_URL), maxConnections: 1 }))
+  await setup.runPromise(migrate({ schema }))
+  await setup.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql.unsafe(`CREATE TABLE "${schema}".bench_counters (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0)`)
+    )
+  )
+  try {
+    return await use(schema)
+  } finally {
+    await setup.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`)))
+    await setup.dispose()
+  }
+}
+
+export const postgresSchedule = async (log: (line: string) => void): Promise<Result> =>
+  withSchema(async (schema) => {
+    let offset = 0
+    const atEight: Array<Timing> = []
+    for (const clients of [1, 8, 32]) {
+      const runtime = runtimeFor(schema, clients)
+      const sql = await runtime.runPromise(SqlClient.SqlClient)
+      const count = clients === 1 ? 1500 : 6000
+      const base = offset
+      const library = await concurrently(clients, count, async (index) => {
+        const range = day(base + Math.floor(index / TRANSFERS))
+        const outcome = await runtime.runPromise(
+          Effect.either(
+            scheduleBackfill({
+              authorization: "Bearer bench-token",
+              path: { team_id: "1", transfer_id: String(1 + (index % TRANSFERS)) },
+              body: { range_start: range, range_end: range }
+            })
+          )
+        )
+        if (Either.isLeft(outcome)) throw new Error(`schedule failed: ${outcome.left._tag}`)
+      })
+      offset += Math.ceil(count / TRANSFERS) + 1
+      const bareBase = offset
+      const bare = await concurrently(clients, count, (index) => {
+        const range = day(bareBase + Math.floor(index / TRANSFERS))
+        return runtime.runPromise(sql`
+          INSERT INTO ${sql.literal(`"${schema}".backfills`)}
+            (team_id, transfer_id, range_start, range_end, created_time, created_user_id, status, runs_total)
+          VALUES ('1', ${String(1 + (index % TRANSFERS))}, ${range}::date, ${range}::date,
+                  to_timestamp(${Math.floor(Date.now() / 1000)}), '789', 'CREATED', 1)
+          RETURNING id::text AS id`)
+      })
+      offset += Math.ceil(count / TRANSFERS) + 1
+      log(`  ${String(clients).padStart(2)} clients  library ${format(library)}`)
+      log(`             bare INSERT ${format(bare)}`)
+      if (clients === 8) atEight.push(library, bare)
+      await runtime.dispose()
+    }
+    log("  statements per schedule: 1 (INSERT … RETURNING), 2 when refused")
+    const [library, bare] = atEight as [Timing, Timing]
+    const ratio = library.opsPerSecond / bare.opsPerSecond
+    return {
+      name: "3. PostgreSQL schedule throughput at 8 clients vs a bare INSERT of the same row",
+      value: Math.round(library.opsPerSecond),
+      unit: "schedules/s",
+      baseline: Math.round(bare.opsPerSecond),
+      ratio: Math.round(ratio * 100) / 100,
+      goal: "ratio ≥ 0.5",
+      met: ratio >= 0.5
+    }
+  })
+
+export const postgresWorker = async (log: (line: string) => void): Promise<Result> =>
+  withSchema(async (schema) => {
+    const workers = 8
+    const runtime = runtimeFor(schema, workers)
+    const sql = await runtime.runPromise(SqlClient.SqlClient)
+    const repository = await runtime.runPromise(BackfillRepository)
+    // One backfill of 366 days per worker, every run created.
+    const backfills = await runtime.runPromise(
+      Effect.forEach(
+        Array.from({ length: workers }, (_, index) => index),
+        (index) =>
+          Effect.flatMap(
+            repository.insertUnlessOverlapping(
+              team,
+              newBackfill({
+                transferId: TransferId.make(BigInt(index + 1)),
+                range: Either.getOrThrow(makeDateRange("2020-01-01" as CalendarDate, "2020-12-31" as CalendarDate)),
+                createdTime: timestampFromMillis(Date.now()),
+                createdUserId: principal.userId
+              })
+            ),
+            (backfill) => repository.materialiseRuns(backfill.id, 366)
+          )
+      )
+    )
+    await runtime.runPromise(
+      sql`INSERT INTO ${sql.literal(`"${schema}".bench_counters`)} (id) SELECT generate_series(0, ${workers - 1})`
+    )
+    const days = Array.from({ length: 366 }, (_, index) => day(43829 + index))
+    const perWorker = 366
+    const library = await concurrently(workers, workers * perWorker, (index) => {
+      const backfill = backfills[index % workers]
+      const dayOfYear = days[Math.floor(index / workers)]
+      if (backfill === undefined || dayOfYear === undefined) throw new Error("bench setup")
+      return runtime.runPromise(repository.recordOutcome(backfill.id, dayOfYear as CalendarDate, completed, Date.now()))
+    })
+    const bare = await concurrently(workers, workers * perWorker, (index) =>
+      runtime.runPromise(
+        sql`UPDATE ${sql.literal(`"${schema}".bench_counters`)} SET n = n + 1 WHERE id = ${index % workers}`
+      )
+    )
+    await runtime.dispose()
+    log(`  8 workers  recordOutcome ${format(library)}`)
+    log(`             bare UPDATE   ${format(bare)}`)
+    log("  statements per recorded outcome: 5 in one transaction (+ BEGIN, COMMIT)")
+    const ratio = library.opsPerSecond / bare.opsPerSecond
+    return {
+      name: "4. worker day outcomes recorded per second by 8 workers vs a bare counter UPDATE",
+      value: Math.round(library.opsPerSecond),
+      unit: "outcomes/s",
+      baseline: Math.round(bare.opsPerSecond),
+      ratio: Math.round(ratio * 100) / 100,
+      goal: "ratio ≥ 0.4",
+      met: ratio >= 0.4
+    }
+  })
