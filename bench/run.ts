@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: every benchmark of the performance budget, side by side with its
+ * baseline in one run, printed as one table and written to bench/results.json.
+ * PostgreSQL benchmarks use DATABASE_URL, else the local server on 127.0.0.1:5432, else an
+ * embedded PGlite (one connection, so their concurrency figures then say little).
+ */
+import { writeFileSync } from "node:fs"
+import { arch, cpus, platform } from "node:os"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { embeddedPostgres } from "../src/host/database.js"
+import { domainOverhead, overlapScaling } from "./domain.js"
+import { httpHost } from "./http.js"
+import type { Result } from "./measure.js"
+import { postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
+import { startup } from "./startup.js"
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+const reachable = (url: string) =>
+  Effect.runPromise(
+    Effect.scoped(Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))).pipe(
+      Effect.as(true),
+      Effect.catchAll(() => Effect.succeed(false))
+    )
+  )
+
+const started = performance.now()
+log(
+  `transfer-backfills benchmarks — ${new Date().toISOString()}, Node ${process.version}, ${platform()} ${arch()}, ${cpus().length} cores`
+)
+
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const scope = Effect.runSync(Scope.make())
+let databaseUrl: string | undefined = serverUrl
+if (await reachable(serverUrl)) {
+  usePostgres(serverUrl, 64)
+  log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, "//")}`)
+} else {
+  const embedded = await Effect.runPromise(Scope.extend(embeddedPostgres, scope))
+  usePostgres(embedded.url, 1)
+  databaseUrl = undefined
+  log("PostgreSQL: no server reachable, embedded PGlite (one connection)")
+}
+
+const results: Array<Result> = []
+const section = async (title: string, run: () => Promise<Result | ReadonlyArray<Result>>) => {
+  log(`\n${title}`)
+  const outcome = await run()
+  results.push(...(Array.isArray(outcome) ? outcome : [outcome as Result]))
+}
+
+try {
+  await section("1. Domain overhead (in memory)", () => domainOverhead(log))
+  await section("2. Overlap scaling (in memory)", () => overlapScaling(log))
+  await section("3. PostgreSQL schedule", () => postgresSchedule(log))
+  await section("4. Worker throughput on PostgreSQL", () => postgresWorker(log))
+  await section("5. HTTP host", () => httpHost(log, databaseUrl))
+  await section("6. Start-up and size", () => startup(log))
+} finally {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+}
+
+writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`)
+log("")
+console.table(
+  results.map((result) => ({
+    benchmark: result.name.slice(0, 60),
+    value: `${result.value} ${result.unit}`,
+    baseline: `${result.baseline} ${result.unit}`,
+    ratio: result.ratio,
+    goal: result.goal,
+    met: result.met ? "yes" : "NO"
+  }))
+)
+log(`\nWritten to bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`)
