@@ -3,6 +3,7 @@
  * imports no web framework and no database driver.
  */
 
+export * from "./adapters/cachedAuthenticator.js"
 export * from "./adapters/memory/index.js"
 export * from "./domain/access.js"
 export * from "./domain/backfill.js"

@@ -11,6 +11,7 @@ import { HttpApiBuilder, type HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Config, Duration, Effect, Layer, Option } from "effect"
+import { withCachedAuthentication } from "../adapters/cachedAuthenticator.js"
 import {
   layerPostgresAuthenticator,
   layerPostgresTransferLookup,
@@ -81,7 +82,10 @@ export const layerHost = <Replaced extends HostServices = never>(
   const ports = Layer.mergeAll(
     layerPostgresBackfillRepository({ schema }),
     layerPostgresTransferLookup({ schema }),
-    layerPostgresAuthenticator({ schema }),
+    withCachedAuthentication(layerPostgresAuthenticator({ schema }), {
+      timeToLive: Duration.seconds(30),
+      capacity: 10_000
+    }),
     layerPageCursors(config.cursorSecret)
   )
   const server = HttpApiBuilder.serve(frontDoor(makeRateLimiter(config.rateLimitPerHour))).pipe(
