@@ -121,11 +121,17 @@ const ROUTES: ReadonlyArray<{ readonly path: RegExp; readonly methods: ReadonlyA
   }))
 })()
 
+/** The OpenAPI document never changes while the host runs: built on first request, then kept. */
+let document: ReturnType<typeof openApiDocument> | undefined
+const servedDocument = () => {
+  document ??= openApiDocument()
+  return document
+}
+
 const pathOf = (request: Request) => new URL(request.url, "http://host").pathname
 
 /** An envelope for a path the API lacks or a method the path does not serve; none otherwise. */
-const routingMiss = (request: Request): Option.Option<ApiError> => {
-  const path = pathOf(request)
+const routingMiss = (request: Request, path: string): Option.Option<ApiError> => {
   const route = ROUTES.find((candidate) => candidate.path.test(path))
   if (route === undefined) return Option.some(new NotFound({ resource: "route" }))
   const [first, ...rest] = route.methods
@@ -154,14 +160,15 @@ export const frontDoor =
           "x-ratelimit-limit": String(quota.limit),
           "x-ratelimit-remaining": String(quota.remaining)
         })
-      const miss = routingMiss(request)
+      const path = pathOf(request)
+      const miss = routingMiss(request, path)
       if (!quota.allowed) {
         return withRateHeaders(
           yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.retryAfterSeconds }))
         )
       }
       if (Option.isSome(miss)) return withRateHeaders(yield* refuse(request, miss.value))
-      if (pathOf(request) === "/openapi.json") return withRateHeaders(HttpServerResponse.unsafeJson(openApiDocument()))
+      if (path === "/openapi.json") return withRateHeaders(HttpServerResponse.unsafeJson(servedDocument()))
       yield* HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(withRateHeaders(response)))
       return yield* Effect.catchAllCause(app, (cause) =>
         Effect.map(
