@@ -71,7 +71,12 @@ export interface PromiseBackfillRepository {
 
 export interface PromiseApiOptions {
   readonly authenticate: (token: string) => Promise<PlainPrincipal | undefined>
-  readonly findTransfer: (transferId: bigint) => Promise<PlainTransfer | undefined>
+  /**
+   * The transfer, or `undefined`. It may answer `undefined` for another team's transfer
+   * too, and should look it up by both ids so that both cases take the same time: the
+   * library answers both with the same 404 anyway.
+   */
+  readonly findTransfer: (transferId: bigint, teamId: bigint) => Promise<PlainTransfer | undefined>
   /** The store; the library's in-memory one when left out (for demos and tests). */
   readonly repository?: PromiseBackfillRepository
   /** Signs page cursors; every server of a deployment must share it. */
@@ -105,9 +110,9 @@ const layerPromisePorts = (options: PromiseApiOptions) =>
         )
     }),
     Layer.succeed(TransferLookup, {
-      findTransfer: (transferId) =>
+      findTeamTransfer: (teamId, transferId) =>
         Effect.map(
-          port(() => options.findTransfer(transferId)),
+          port(() => options.findTransfer(transferId, teamId)),
           (found) =>
             Option.map(Option.fromNullable(found), (transfer) =>
               decodeTransfer({ id: transfer.id, teamId: transfer.teamId, timeZone: transfer.timeZone ?? "UTC" })

@@ -50,11 +50,15 @@ export const requireAccess = (
   level: AccessLevel
 ): Effect.Effect<void, Forbidden | PermissionDenied> => Effect.suspend(() => authorize(principal, teamId, level))
 
-/** Step 6: the transfer, if it exists and belongs to the team. */
+/**
+ * Step 6: the transfer, if it exists and belongs to the team. The port is asked by both
+ * ids, so another team's transfer costs what a missing one does; the team is checked
+ * here again so that a port that ignores it cannot leak one.
+ */
 export const findTeamTransfer = (teamId: TeamId, transferId: TransferId) =>
   Effect.gen(function* () {
     const transfers = yield* TransferLookup
-    const transfer = yield* transfers.findTransfer(transferId)
+    const transfer = yield* transfers.findTeamTransfer(teamId, transferId)
     return yield* orNotFound("transfer")(Option.filter(transfer, (found) => found.teamId === teamId))
   })
 

@@ -6,11 +6,13 @@
  * Workers are trusted callers: no authentication, and errors that say exactly what
  * happened (`domain/workerErrors.ts`).
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, SubscriptionRef } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
+import { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import { LeaseLost } from "../domain/workerErrors.js"
 import { BackfillRepository, type StartedRun } from "../ports/backfillRepository.js"
 
 /** Runs created per materialisation step, so that the created counter climbs visibly. */
@@ -23,7 +25,10 @@ const withRepository = <A, E>(use: (repository: BackfillRepository["Type"]) => E
 export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERIALISE_BATCH_DAYS) =>
   withRepository((repository) => repository.materialiseRuns(backfillId, maxDays))
 
-/** Leases the oldest backfill with work and no live lease, or `None`. */
+/**
+ * Leases the oldest backfill with work and no live lease, or `None`; a lease this worker
+ * id still holds is taken back first.
+ */
 export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput) =>
   withRepository((repository) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => repository.claim(workerId, now, Duration.toMillis(leaseDuration)))
@@ -43,10 +48,14 @@ export const releaseLease = (lease: Lease) => withRepository((repository) => rep
 export const startNextRun = (lease: Lease) =>
   withRepository((repository) => Effect.flatMap(Clock.currentTimeMillis, (now) => repository.startNextRun(lease, now)))
 
-/** Records one day's outcome; the same day reported twice counts once. */
-export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome) =>
+/**
+ * Records one day's outcome; the same day reported twice counts once. With the `lease`
+ * the day was started under, the outcome counts only while no other worker has claimed
+ * the backfill since (else `LeaseLost`): the fence that keeps a day from counting twice.
+ */
+export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease?: Lease) =>
   withRepository((repository) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now))
+    Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now, lease))
   )
 
 /** Queues the failed days of a `FAILED` backfill again. */
@@ -56,45 +65,167 @@ export const retryFailedDays = (backfillId: BackfillId) =>
 /** The host's transfer run: process one day of one backfill and say how it went. */
 export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>
 
-export interface WorkerOptions<R> {
-  readonly workerId: WorkerId
-  /** How long a claim holds without renewal; renewed before every run. */
-  readonly leaseDuration: Duration.DurationInput
-  readonly execute: RunExecutor<R>
+/** How a worker loop is doing, for a host's health check or logs. */
+export interface WorkerHealth {
+  /** False once the loop has ended (interrupted, or a defect the loop could not survive). */
+  readonly running: boolean
+  /** When the loop last completed a step: a day recorded, or a look for work. */
+  readonly lastSuccessMillis: Option.Option<number>
+  /** Steps that failed since the last success; 0 when healthy. */
+  readonly consecutiveFailures: number
 }
 
-/** Materialises a claimed `CREATED` backfill batch by batch, renewing the lease in between. */
-const materialiseAll = (lease: Lease, leaseDuration: Duration.DurationInput) =>
-  Effect.iterate(Option.none<Backfill>(), {
-    while: (latest) => Option.match(latest, { onNone: () => true, onSome: (b) => b.status === "CREATED" }),
-    body: () =>
-      Effect.zipRight(renewLease(lease, leaseDuration), Effect.map(materialiseRuns(lease.backfillId), Option.some))
-  })
+/** A health record for one worker loop, to pass as `WorkerOptions.health` and read or watch. */
+export const makeWorkerHealth = SubscriptionRef.make<WorkerHealth>({
+  running: true,
+  lastSuccessMillis: Option.none(),
+  consecutiveFailures: 0
+})
+
+export interface WorkerOptions<R> {
+  /** Names one worker loop: two loops running at once must not share an id. */
+  readonly workerId: WorkerId
+  /**
+   * How long a claim holds without renewal. The lease is renewed in the background every
+   * third of it for as long as the worker works on the backfill, so it bounds how long a
+   * crashed worker's backfill waits, not how long a day may run.
+   */
+  readonly leaseDuration: Duration.DurationInput
+  readonly execute: RunExecutor<R>
+  /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
+  readonly health?: SubscriptionRef.SubscriptionRef<WorkerHealth>
+}
+
+const markSuccess = (health: WorkerOptions<unknown>["health"]) =>
+  health === undefined
+    ? Effect.void
+    : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        SubscriptionRef.update(health, (current) => ({
+          ...current,
+          lastSuccessMillis: Option.some(now),
+          consecutiveFailures: 0
+        }))
+      )
+
+/** How often a held lease is renewed: three times per lease, so one failed renewal is not fatal. */
+const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
+  Duration.unsafeDivide(Duration.decode(leaseDuration), 3)
+
+/** A lease the worker holds while it works, renewed in the background. */
+interface HeldLease {
+  /** The lease as last renewed. */
+  readonly current: Effect.Effect<Lease>
+  /**
+   * Runs `effect` unless the lease is lost first: then `effect` is interrupted (even
+   * inside an uninterruptible region) and the result is `LeaseLost`.
+   */
+  readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
+}
 
 /**
- * Works on one claimed backfill until no run of it is pending: each day is started,
- * executed and recorded as one uninterruptible unit, so a shutdown lets the current day
- * finish. The lease is released at the end, whatever happens.
+ * Renews `lease` every third of its duration until the scope closes. The lease counts
+ * as lost when another worker took it over, or when a renewal failed and the next one
+ * would come too late: the lease might expire and be claimed before it.
  */
-export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
+const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
   Effect.gen(function* () {
-    yield* materialiseAll(lease, options.leaseDuration)
-    for (;;) {
-      yield* renewLease(lease, options.leaseDuration)
-      const finished = yield* Effect.uninterruptible(
-        Effect.flatMap(startNextRun(lease), (next) =>
-          Option.match(next, {
-            onNone: () => Effect.succeed(true),
-            onSome: (run) =>
-              Effect.flatMap(options.execute(run), (outcome) =>
-                Effect.as(recordRunOutcome(run.backfill.id, run.day, outcome), false)
-              )
+    const current = yield* Ref.make(lease)
+    const lost = yield* Deferred.make<never, LeaseLost>()
+    const interval = renewalInterval(leaseDuration)
+    const lose = (cause: Cause.Cause<unknown>) =>
+      Effect.zipRight(
+        Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
+        Deferred.fail(lost, new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+      )
+    const renewOnce = Effect.gen(function* () {
+      const held = yield* Ref.get(current)
+      const renewal = yield* Effect.exit(
+        renewLease(held, leaseDuration).pipe(
+          Effect.timeoutFail({
+            duration: interval,
+            onTimeout: () => new ServiceUnavailable({ cause: new Error("The lease renewal timed out") })
           })
         )
       )
-      if (finished) return
-    }
-  }).pipe(Effect.ensuring(Effect.ignore(releaseLease(lease))))
+      if (renewal._tag === "Success") return yield* Effect.as(Ref.set(current, renewal.value), true)
+      const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
+      const now = yield* Clock.currentTimeMillis
+      if (takenOver || now + Duration.toMillis(interval) >= held.expiresAtMillis) {
+        return yield* Effect.as(lose(renewal.cause), false)
+      }
+      return yield* Effect.as(Effect.logWarning("Lease renewal failed; trying again", renewal.cause), true)
+    })
+    yield* Effect.forkScoped(
+      Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
+    )
+    const awaitLoss = Effect.interruptible(Deferred.await(lost))
+    return {
+      current: Ref.get(current),
+      // A daemon, not a child: a child would get the interruption of a shutdown even
+      // while the caller defers it, and the day would not finish.
+      guard: (effect) =>
+        Effect.flatMap(Effect.forkDaemon(Effect.raceFirst(Effect.interruptible(effect), awaitLoss)), (race) =>
+          Effect.onInterrupt(Fiber.join(race), () => Fiber.interrupt(race))
+        )
+    } satisfies HeldLease
+  })
+
+/** Retries a step that could not reach the repository, backing off up to a second. */
+const RETRY_UNAVAILABLE = Schedule.union(
+  Schedule.exponential(Duration.millis(50)),
+  Schedule.spaced(Duration.seconds(1))
+)
+
+/**
+ * One day of a held backfill: start it, execute it, record its outcome under the lease;
+ * `true` when no day was pending. An outcome the repository could not take is retried
+ * for as long as the lease holds, so a brief outage does not run the day again.
+ */
+const runNextDay = <R>(held: HeldLease, options: WorkerOptions<R>) =>
+  Effect.gen(function* () {
+    const next = yield* held.guard(Effect.flatMap(held.current, startNextRun))
+    if (Option.isNone(next)) return true
+    const run = next.value
+    const outcome = yield* held.guard(options.execute(run))
+    yield* held.guard(
+      Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)).pipe(
+        Effect.retry({ schedule: RETRY_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" })
+      )
+    )
+    yield* markSuccess(options.health)
+    return false
+  })
+
+/** Materialises a claimed `CREATED` backfill batch by batch. */
+const materialiseAll = (backfillId: BackfillId) =>
+  Effect.iterate(Option.none<Backfill>(), {
+    while: (latest) => Option.match(latest, { onNone: () => true, onSome: (b) => b.status === "CREATED" }),
+    body: () => Effect.map(materialiseRuns(backfillId), Option.some)
+  })
+
+/**
+ * Works on one claimed backfill until no run of it is pending, renewing the lease in the
+ * background all along. Each day is started, executed and recorded as one
+ * uninterruptible unit, so a shutdown lets the current day finish; only losing the lease
+ * cuts a day short, and then its outcome is not recorded. The lease is released at the
+ * end, whatever happens.
+ */
+export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const held = yield* holdLease(lease, options.leaseDuration)
+      yield* held.guard(materialiseAll(lease.backfillId))
+      for (;;) {
+        const finished = yield* Effect.uninterruptible(runNextDay(held, options))
+        if (finished) return
+      }
+    })
+  ).pipe(
+    // A release that fails or hangs (an outage, say) is left to the lease's expiry.
+    Effect.ensuring(
+      Effect.exit(Effect.timeout(Effect.interruptible(releaseLease(lease)), renewalInterval(options.leaseDuration)))
+    )
+  )
 
 /**
  * Claims the oldest backfill with work and processes it; `false` when there was none. A
@@ -112,16 +243,53 @@ export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
     })
   )
 
+/** The pause after the `failures`-th failure in a row: doubling from 100 ms, never over `pollInterval`. */
+const backoffAfter = (failures: number, pollInterval: Duration.DurationInput): Duration.Duration =>
+  Duration.min(Duration.millis(100 * 2 ** Math.min(failures - 1, 20)), Duration.decode(pollInterval))
+
 /**
  * Processes backfills until interrupted, waiting `pollInterval` whenever there is nothing
- * to do or a step failed (the failure is logged; the backfill stays claimable once its
- * lease expires).
+ * to do. Whatever a step fails or dies with (the repository, the driver under it, the
+ * executor) is logged with its cause and the loop goes on after a backoff that never
+ * exceeds `pollInterval`, so the worker is back within one poll interval of the
+ * database; on its next claim it takes back the lease it held. The loop's end is logged.
  */
 export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval: Duration.DurationInput }) =>
-  Effect.forever(
-    processNextBackfill(options).pipe(
-      Effect.catchAll((error) => Effect.as(Effect.logWarning("Worker step failed", error), false)),
-      Effect.flatMap((worked) => (worked ? Effect.void : Effect.sleep(options.pollInterval))),
-      Effect.annotateLogs("worker_id", options.workerId)
+  Effect.gen(function* () {
+    const health = options.health ?? (yield* makeWorkerHealth)
+    const watched = { ...options, health }
+    const failed = (cause: Cause.Cause<unknown>) =>
+      Effect.gen(function* () {
+        const failures = (yield* SubscriptionRef.updateAndGet(health, (current) => ({
+          ...current,
+          consecutiveFailures: current.consecutiveFailures + 1
+        }))).consecutiveFailures
+        const pause = backoffAfter(failures, options.pollInterval)
+        const message = `Worker step failed (${failures} in a row); next try in ${Duration.format(pause)}`
+        yield* Cause.isFailure(cause) && !Cause.isDie(cause)
+          ? Effect.logWarning(message, cause)
+          : Effect.logError(message, cause)
+        yield* Effect.sleep(pause)
+      })
+    const step = processNextBackfill(watched).pipe(
+      Effect.tap(() => markSuccess(health)),
+      Effect.matchCauseEffect({
+        onSuccess: (worked) => (worked ? Effect.void : Effect.sleep(options.pollInterval)),
+        onFailure: failed
+      })
     )
-  )
+    return yield* Effect.forever(step).pipe(
+      Effect.onExit((exit) =>
+        Effect.zipRight(
+          SubscriptionRef.update(health, (current) => ({ ...current, running: false })),
+          Exit.match(exit, {
+            onSuccess: () => Effect.void,
+            onFailure: (cause) =>
+              Cause.isInterruptedOnly(cause)
+                ? Effect.logInfo("Worker stopped")
+                : Effect.logError("Worker loop ended", cause)
+          })
+        )
+      )
+    )
+  }).pipe(Effect.annotateLogs("worker_id", options.workerId))

@@ -88,9 +88,12 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
 
     /**
      * Leases the oldest backfill that has work for a worker (`CREATED`, `SCHEDULED` or
-     * `RUNNING`) and no live lease, to `workerId` until `nowMillis + leaseMillis`. Runs
-     * left `running` by the previous holder go back to `pending`: their worker is gone.
-     * No two live leases ever cover one backfill.
+     * `RUNNING`) and no live lease, to `workerId` until `nowMillis + leaseMillis`. A
+     * backfill whose lease `workerId` itself still holds is taken back first, live or
+     * not: a worker id names one loop, so a lease it holds while claiming was left behind
+     * by a step that failed (an outage, say). Runs left `running` by the previous holder
+     * go back to `pending`: their worker is gone. No two live leases ever cover one
+     * backfill.
      */
     readonly claim: (
       workerId: WorkerId,
@@ -117,15 +120,27 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
       nowMillis: number
     ) => Effect.Effect<Option.Option<StartedRun>, LeaseLost | IllegalTransition | ServiceUnavailable>
 
-    /** Records one day's outcome (`domain/lifecycle.recordOutcome`); idempotent per day. */
+    /**
+     * Records one day's outcome (`domain/lifecycle.recordOutcome`); idempotent per day.
+     * Given the `lease` the day was started under, the outcome is recorded only while
+     * that lease's claim is still the backfill's latest (its fence is current, expired or
+     * not); after another claim it fails with `LeaseLost` and records nothing.
+     */
     readonly recordOutcome: (
       id: BackfillId,
       day: CalendarDate,
       outcome: RunOutcome,
-      nowMillis: number
+      nowMillis: number,
+      lease?: Lease
     ) => Effect.Effect<
       RecordedOutcome,
-      UnknownBackfill | DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition | ServiceUnavailable
+      | UnknownBackfill
+      | DayOutsideRange
+      | RunNotMaterialised
+      | RunDropped
+      | IllegalTransition
+      | LeaseLost
+      | ServiceUnavailable
     >
 
     /** Re-queues the failed days of a `FAILED` backfill (`domain/lifecycle.retryFailedDays`). */

@@ -342,6 +342,41 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           expect(kept.fence).toBe(takeover.fence)
         }))
 
+      test("give a worker back the lease it still holds before any other backfill, and reset its running days", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const older = yield* insert("2024-01-01", "2024-01-02")
+          const newer = yield* insert("2024-01-05", "2024-01-06")
+          yield* materialiseAll(newer.id)
+          const onOlder = yield* claimed("x")
+          const held = yield* claimed("w")
+          expect([onOlder.backfillId, held.backfillId]).toEqual([older.id, newer.id])
+          const running = Option.getOrThrow(yield* startNext(held))
+          yield* repo.releaseLease(onOlder)
+          const retaken = yield* claimed("w", T0 + 1000)
+          expect(retaken.backfillId).toBe(newer.id)
+          expect(retaken.fence > held.fence).toBe(true)
+          expect(yield* errorTag(repo.renewLease(held, T0 + 1000, LEASE_MS))).toBe("LeaseLost")
+          expect(Option.getOrThrow(yield* startNext(retaken, T0 + 1000)).day).toBe(running.day)
+          expect(yield* claim("y", T0 + 1000)).toEqual(Option.some(expect.objectContaining({ backfillId: older.id })))
+        }))
+
+      test("count an outcome given with a lease only while that lease is the latest claim", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03", "first")
+          yield* startNext(lease)
+          const fenced = (text: string, holder: Lease) =>
+            repo.recordOutcome(backfill.id, day(text), completed, T0, holder)
+          expect((yield* fenced("2024-01-01", lease)).counted).toBe(true)
+          const takeover = yield* claimed("second", T0 + LEASE_MS)
+          expect(yield* errorTag(fenced("2024-01-02", lease))).toBe("LeaseLost")
+          expect((yield* find(backfill.id)).runs.completed).toBe(1)
+          expect((yield* fenced("2024-01-02", takeover)).counted).toBe(true)
+          expect((yield* report(backfill.id, "2024-01-03")).counted).toBe(true)
+          expect((yield* find(backfill.id)).runs.completed).toBe(3)
+        }))
+
       test("refuse runs under an expired lease until it is renewed", () =>
         Effect.gen(function* () {
           const repo = yield* repository

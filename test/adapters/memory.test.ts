@@ -169,10 +169,11 @@ describe("the in-memory transfer lookup and static tokens", () => {
     Effect.gen(function* () {
       const transfers = yield* TransferLookup
       const authenticator = yield* Authenticator
-      expect(yield* transfers.findTransfer(transfer)).toEqual(
+      expect(yield* transfers.findTeamTransfer(team, transfer)).toEqual(
         Option.some({ id: transfer, teamId: team, timeZone: UTC })
       )
-      expect(yield* transfers.findTransfer(TransferId.make(99n))).toEqual(Option.none())
+      expect(yield* transfers.findTeamTransfer(TeamId.make(team + 1n), transfer)).toEqual(Option.none())
+      expect(yield* transfers.findTeamTransfer(team, TransferId.make(99n))).toEqual(Option.none())
       expect(Option.map(yield* authenticator.authenticate("token-1"), (p) => p.userId)).toEqual(Option.some(7n))
       expect(yield* authenticator.authenticate("token-2")).toEqual(Option.none())
       expect(yield* authenticator.authenticate("toString")).toEqual(Option.none())

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Layer, Option, Redacted, Schedule, Tracer } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Option, Redacted, Ref, Schedule, Tracer } from "effect"
 import Pg from "pg"
 import { afterAll } from "vitest"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
@@ -28,6 +28,7 @@ import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { stringifyJson } from "../../src/wire/json.js"
 import { freshSchema, openTestDatabase, uniqueSchemaName } from "../support/database.js"
+import { type Fault, withFaults } from "../support/faultyRepository.js"
 
 const database = await openTestDatabase()
 afterAll(() => database.close())
@@ -141,10 +142,11 @@ describe(`PostgreSQL (${database.kind})`, () => {
             yield* saveToken("expired", admin, { schema, expiresAtMillis: Date.now() - 1000 })
             const lookup = yield* TransferLookup
             const authenticator = yield* Authenticator
-            expect(yield* lookup.findTransfer(TransferId.make(max))).toEqual(
+            expect(yield* lookup.findTeamTransfer(TeamId.make(max), TransferId.make(max))).toEqual(
               Option.some({ id: max, teamId: max, timeZone: "America/New_York" })
             )
-            expect(yield* lookup.findTransfer(TransferId.make(3n))).toEqual(Option.none())
+            expect(yield* lookup.findTeamTransfer(TEAM, TransferId.make(max))).toEqual(Option.none())
+            expect(yield* lookup.findTeamTransfer(TEAM, TransferId.make(3n))).toEqual(Option.none())
             expect(yield* authenticator.authenticate("demo-admin")).toEqual(Option.some(admin))
             expect(yield* authenticator.authenticate("demo-admin ")).toEqual(Option.none())
             expect(yield* authenticator.authenticate("expired")).toEqual(Option.none())
@@ -430,11 +432,13 @@ describe(`PostgreSQL (${database.kind})`, () => {
               yield* repository.insertUnlessOverlapping(TEAM, draft(BigInt((index % 5) + 1), start, end))
             }
             let stallerRuns = 0
+            const frozen = yield* Ref.make<Fault>("none")
             const executor =
               (name: string) => (run: { readonly day: CalendarDate; readonly backfill: { readonly id: bigint } }) => {
                 if (name === "w0") {
                   stallerRuns += 1
-                  if (stallerRuns === 3) return Effect.never
+                  // A killed process, as the database sees it: no more calls, no more renewals.
+                  if (stallerRuns === 3) return Effect.zipRight(Ref.set(frozen, "frozen"), Effect.never)
                 }
                 const fails = (Number(run.backfill.id) * 31 + Number(run.day.slice(8))) % 7 === 0
                 return Effect.as(Effect.sleep(Duration.millis(2)), fails ? failed(`no data for ${run.day}`) : completed)
@@ -450,7 +454,9 @@ describe(`PostgreSQL (${database.kind})`, () => {
             const [stalling, ...healthy] = workers
             if (stalling === undefined) return
             // The stalled worker is left behind like a killed process: never joined, never cleaned up.
-            yield* Effect.forkDaemon(stalling)
+            yield* Effect.forkDaemon(
+              Effect.provideService(stalling, BackfillRepository, withFaults(repository, frozen))
+            )
             const fibers = yield* Effect.all(healthy.map((worker) => Effect.fork(worker)))
             yield* Effect.retry(
               Effect.flatMap(

@@ -30,7 +30,8 @@ beforeAll(async () => {
   faulty = await startHost({
     rateLimitPerHour: 3,
     overrides: Layer.succeed(TransferLookup, {
-      findTransfer: (id) => (id === 999999n ? Effect.die(new Error("lookup exploded: secret=42")) : Effect.succeedNone)
+      findTeamTransfer: (_, id) =>
+        id === 999999n ? Effect.die(new Error("lookup exploded: secret=42")) : Effect.succeedNone
     })
   })
 }, 120_000)

@@ -66,7 +66,7 @@ export const world = (
 const unavailable = () => Effect.fail(new ServiceUnavailable({ cause: new Error("connection refused: 10.0.0.7:5432") }))
 
 export const unavailableAuthenticator = Layer.succeed(Authenticator, { authenticate: unavailable })
-export const unavailableTransfers = Layer.succeed(TransferLookup, { findTransfer: unavailable })
+export const unavailableTransfers = Layer.succeed(TransferLookup, { findTeamTransfer: unavailable })
 /** A repository whose every method answers as `answer` does. */
 const repositoryAnswering = (answer: () => Effect.Effect<never, ServiceUnavailable>): BackfillRepository["Type"] => ({
   insertUnlessOverlapping: answer,

@@ -152,16 +152,35 @@ class MemoryStore {
   }
 
   claim(workerId: Lease["workerId"], nowMillis: number, leaseMillis: number): Option.Option<Lease> {
+    let free: Stored | undefined
     for (const id of this.withWork) {
       const stored = this.byId.get(id)
-      if (stored === undefined || Option.exists(stored.lease, (lease) => isLeaseLive(lease, nowMillis))) continue
-      for (const [day, state] of stored.runs) if (state === "running") stored.runs.set(day, "pending")
-      stored.fence += 1
-      const lease: Lease = { backfillId: id, workerId, fence: stored.fence, expiresAtMillis: nowMillis + leaseMillis }
-      stored.lease = Option.some(lease)
-      return Option.some(lease)
+      if (stored === undefined) continue
+      if (Option.exists(stored.lease, (lease) => lease.workerId === workerId))
+        return this.lease(stored, workerId, nowMillis, leaseMillis)
+      if (free === undefined && !Option.exists(stored.lease, (lease) => isLeaseLive(lease, nowMillis))) free = stored
     }
-    return Option.none()
+    return free === undefined ? Option.none() : this.lease(free, workerId, nowMillis, leaseMillis)
+  }
+
+  private lease(stored: Stored, workerId: Lease["workerId"], nowMillis: number, leaseMillis: number) {
+    for (const [day, state] of stored.runs) if (state === "running") stored.runs.set(day, "pending")
+    stored.fence += 1
+    const lease: Lease = {
+      backfillId: stored.backfill.id,
+      workerId,
+      fence: stored.fence,
+      expiresAtMillis: nowMillis + leaseMillis
+    }
+    stored.lease = Option.some(lease)
+    return Option.some(lease)
+  }
+
+  /** The record, if `lease` (when given) is its latest claim. */
+  fencedBy(stored: Stored, lease: Lease | undefined): Either.Either<Stored, LeaseLost> {
+    return lease === undefined || lease.fence === stored.fence
+      ? Either.right(stored)
+      : Either.left(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
   }
 
   /** The stored record behind a lease that still holds it. */
@@ -261,23 +280,25 @@ const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] =>
         )
       ),
 
-    recordOutcome: (id, day, outcome, nowMillis) =>
+    recordOutcome: (id, day, outcome, nowMillis, lease) =>
       atomically(() =>
-        Either.flatMap(store.require(id), (stored) =>
-          Either.map(
-            Lifecycle.recordOutcome(
-              stored.backfill,
-              day,
-              stored.runs.get(day),
-              outcome,
-              timestampFromMillis(nowMillis)
-            ),
-            (recorded) => {
-              stored.runs.set(day, recorded.state)
-              store.update(stored, recorded.backfill)
-              return recorded
-            }
-          )
+        Either.flatMap(
+          Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
+          (stored) =>
+            Either.map(
+              Lifecycle.recordOutcome(
+                stored.backfill,
+                day,
+                stored.runs.get(day),
+                outcome,
+                timestampFromMillis(nowMillis)
+              ),
+              (recorded) => {
+                stored.runs.set(day, recorded.state)
+                store.update(stored, recorded.backfill)
+                return recorded
+              }
+            )
         )
       ),
 

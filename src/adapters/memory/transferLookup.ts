@@ -7,5 +7,8 @@ import { TransferLookup } from "../../ports/transferLookup.js"
 export const layerMemoryTransferLookup = (transfers: Iterable<Transfer>): Layer.Layer<TransferLookup> =>
   Layer.sync(TransferLookup, () => {
     const byId = new Map<TransferId, Transfer>(Array.from(transfers, (transfer) => [transfer.id, transfer]))
-    return { findTransfer: (transferId) => Effect.sync(() => Option.fromNullable(byId.get(transferId))) }
+    return {
+      findTeamTransfer: (teamId, transferId) =>
+        Effect.sync(() => Option.filter(Option.fromNullable(byId.get(transferId)), (found) => found.teamId === teamId))
+    }
   })

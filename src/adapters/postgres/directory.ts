@@ -3,24 +3,23 @@
  * in the same database: `TransferLookup` over `backfill_transfers`, `Authenticator` over
  * `backfill_tokens`. Tokens are stored and looked up by their SHA-256 only.
  */
-import { SqlClient, type SqlError } from "@effect/sql"
-import { Effect, Layer, Option, Schema } from "effect"
+import { SqlClient } from "@effect/sql"
+import { type Duration, Effect, Layer, Option, Schema } from "effect"
 import { Principal } from "../../domain/access.js"
-import { ServiceUnavailable } from "../../domain/errors.js"
 import { idFromPathParam, TeamId, TransferId } from "../../domain/ids.js"
 import { TimeZone } from "../../domain/time.js"
 import type { Transfer } from "../../domain/transfer.js"
 import { Authenticator } from "../../ports/authenticator.js"
 import { TransferLookup } from "../../ports/transferLookup.js"
+import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
 import { quoteSchema } from "./migrations.js"
 
 export interface DirectoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
   readonly schema?: string
+  /** How long one lookup may wait for the database before it fails with `ServiceUnavailable`. Default 5 seconds. */
+  readonly deadline?: Duration.DurationInput
 }
-
-const toUnavailable = <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>) =>
-  Effect.mapError(effect, (cause) => new ServiceUnavailable({ cause }))
 
 /** The SHA-256 of a token, in hex. */
 export const tokenDigest = (token: string): Effect.Effect<string> =>
@@ -58,11 +57,14 @@ export const layerPostgresTransferLookup = (
     TransferLookup,
     Effect.map(SqlClient.SqlClient, (sql) => {
       const table = sql.literal(tables(options).transfers)
+      const unavailable = databaseCall(options.deadline ?? DEFAULT_DEADLINE)
       return {
-        findTransfer: (transferId) =>
-          toUnavailable(
+        findTeamTransfer: (teamId, transferId) =>
+          unavailable(
             Effect.map(
-              sql`SELECT id::text AS id, team_id::text AS team_id, time_zone FROM ${table} WHERE id = ${String(transferId)}::bigint`,
+              sql`
+                SELECT id::text AS id, team_id::text AS team_id, time_zone FROM ${table}
+                WHERE id = ${String(transferId)}::bigint AND team_id = ${String(teamId)}::bigint`,
               (rows) =>
                 Option.map(Option.fromNullable(rows[0]), (row): Transfer => {
                   const decoded = decodeTransferRow(row)
@@ -81,10 +83,11 @@ export const layerPostgresAuthenticator = (
     Authenticator,
     Effect.map(SqlClient.SqlClient, (sql) => {
       const table = sql.literal(tables(options).tokens)
+      const unavailable = databaseCall(options.deadline ?? DEFAULT_DEADLINE)
       return {
         authenticate: (token) =>
           Effect.flatMap(tokenDigest(token), (digest) =>
-            toUnavailable(
+            unavailable(
               Effect.map(
                 sql`
                   SELECT user_id::text AS user_id, team_ids::text[] AS team_ids, scopes, permissions

@@ -7,10 +7,9 @@
  * domain for the next state and writes it back, all in one transaction.
  */
 import { SqlClient, type SqlError, type Statement } from "@effect/sql"
-import { Effect, Layer, Option, Schema } from "effect"
+import { type Duration, Effect, Layer, Option, Schema } from "effect"
 import { Backfill, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
-import { ServiceUnavailable } from "../../domain/errors.js"
 import { BackfillId, type TeamId, TransferId, UserId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
@@ -25,6 +24,7 @@ import {
   UnknownBackfill
 } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, type StartedRun } from "../../ports/backfillRepository.js"
+import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
 import { quoteSchema } from "./migrations.js"
 
 export interface PostgresRepositoryOptions {
@@ -35,6 +35,11 @@ export interface PostgresRepositoryOptions {
    * write, before the locking transaction settles it. Default 8.
    */
   readonly optimisticAttempts?: number
+  /**
+   * How long one call may wait for the database before it fails with
+   * `ServiceUnavailable` (SPEC §5: 503). Default 5 seconds.
+   */
+  readonly deadline?: Duration.DurationInput
 }
 
 const ACTIVE_STATUSES_SQL = "('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')"
@@ -42,32 +47,6 @@ const WITH_WORK_SQL = "('CREATED', 'SCHEDULED', 'RUNNING')"
 
 /** SQLSTATE of an exclusion constraint violation: the overlap rule refused the insert. */
 const EXCLUSION_VIOLATION = "23P01"
-
-/** The SQLSTATE the server answered with; none when the server was never reached. */
-const sqlState = (error: SqlError.SqlError): string | undefined => {
-  const cause = error.cause as { readonly code?: unknown } | undefined
-  return typeof cause?.code === "string" && /^[0-9A-Z]{5}$/.test(cause.code) ? cause.code : undefined
-}
-
-/**
- * Failures of the database as a service (unreachable, timed out, shutting down, out of
- * resources, a lost serialisation race) become `ServiceUnavailable`; anything else the
- * database refuses is a defect of this code or of the deployment (a missing migration,
- * say) and is left to surface as one.
- */
-const UNAVAILABLE_CLASSES = ["08", "40", "53", "55", "57", "58"]
-
-const unavailable = <A, E, R>(effect: Effect.Effect<A, E | SqlError.SqlError, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is SqlError.SqlError => (error as { _tag?: unknown })._tag === "SqlError",
-    (error) => {
-      const state = sqlState(error)
-      return state === undefined || UNAVAILABLE_CLASSES.includes(state.slice(0, 2))
-        ? Effect.fail(new ServiceUnavailable({ cause: error }))
-        : Effect.die(error)
-    }
-  ) as Effect.Effect<A, Exclude<E, SqlError.SqlError> | ServiceUnavailable, R>
 
 interface BackfillRow {
   readonly id: string
@@ -122,6 +101,7 @@ const orNull = (time: Option.Option<Timestamp>) => Option.getOrNull(time)
 export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const unavailable = databaseCall(options.deadline ?? DEFAULT_DEADLINE)
     const schema = quoteSchema(options.schema ?? "public")
     const backfills = sql.literal(`${schema}.backfills`)
     const runs = sql.literal(`${schema}.backfill_runs`)
@@ -245,6 +225,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         )
       )
 
+    /** Passes when no lease is given or `lease` is the backfill's latest claim (`fence`). */
+    const fencedBy = (fence: number | undefined, lease: Lease | undefined): Effect.Effect<void, LeaseLost> =>
+      lease === undefined || lease.fence === fence
+        ? Effect.void
+        : Effect.fail(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+
     /** Locks and reads the backfill of a lease that is still held and live. */
     const lockLeasedBackfill = (lease: Lease, nowMillis: number) =>
       lockThenRead(
@@ -271,17 +257,27 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
       day: CalendarDate,
       outcome: RunOutcome,
       nowMillis: number,
+      lease: Lease | undefined,
       attempts: number
     ): Effect.Effect<
       RecordedOutcome,
-      UnknownBackfill | DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition | SqlError.SqlError
+      | UnknownBackfill
+      | DayOutsideRange
+      | RunNotMaterialised
+      | RunDropped
+      | IllegalTransition
+      | LeaseLost
+      | SqlError.SqlError
     > =>
       Effect.gen(function* () {
-        const [row] = yield* sql<BackfillRow & { readonly version: string; readonly run_state: RunState | null }>`
-          SELECT ${columns}, b.version::text AS version,
+        const [row] = yield* sql<
+          BackfillRow & { readonly version: string; readonly fence: number; readonly run_state: RunState | null }
+        >`
+          SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
             (SELECT r.state FROM ${runs} r WHERE r.backfill_id = b.id AND r.day = ${day}::date) AS run_state
           FROM ${backfills} b WHERE b.id = ${String(id)}::bigint`
         if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
+        yield* fencedBy(row.fence, lease)
         const recorded = yield* Lifecycle.recordOutcome(
           toBackfill(row),
           day,
@@ -317,14 +313,25 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
         if (written?.applied === true) return recorded
         return yield* attempts > 1
-          ? recordOptimistically(id, day, outcome, nowMillis, attempts - 1)
-          : sql.withTransaction(recordLocked(id, day, outcome, nowMillis))
+          ? recordOptimistically(id, day, outcome, nowMillis, lease, attempts - 1)
+          : sql.withTransaction(recordLocked(id, day, outcome, nowMillis, lease))
       })
 
     /** The same step under the backfill's row lock: always settles, one transaction. */
-    const recordLocked = (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number) =>
+    const recordLocked = (
+      id: BackfillId,
+      day: CalendarDate,
+      outcome: RunOutcome,
+      nowMillis: number,
+      lease: Lease | undefined
+    ) =>
       Effect.gen(function* () {
         const current = yield* lockBackfill(id)
+        if (lease !== undefined) {
+          const [row] = yield* sql<{ readonly fence: number }>`
+            SELECT lease_fence AS fence FROM ${backfills} WHERE id = ${String(id)}::bigint`
+          yield* fencedBy(row?.fence, lease)
+        }
         const stored = yield* sql<{ readonly state: RunState }>`
           SELECT state FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
         const recorded = yield* Lifecycle.recordOutcome(
@@ -406,8 +413,9 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
               WITH candidate AS (
                 SELECT id FROM ${backfills}
                 WHERE status IN ${sql.literal(WITH_WORK_SQL)}
-                  AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= ${nowMillis})
-                ORDER BY id
+                  AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= ${nowMillis}
+                    OR lease_worker = ${workerId})
+                ORDER BY lease_worker IS NOT DISTINCT FROM ${workerId}::text DESC, id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
               ),
@@ -484,8 +492,8 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           })
         ),
 
-      recordOutcome: (id, day, outcome, nowMillis) =>
-        unavailable(recordOptimistically(id, day, outcome, nowMillis, options.optimisticAttempts ?? 8)),
+      recordOutcome: (id, day, outcome, nowMillis, lease) =>
+        unavailable(recordOptimistically(id, day, outcome, nowMillis, lease, options.optimisticAttempts ?? 8)),
 
       retryFailedDays: (id) =>
         transaction(

@@ -1,0 +1,67 @@
+/**
+ * A PostgreSQL client for the adapters that never keeps a hung connection. Port calls
+ * already give up after their deadline (`failures.ts`), but `@effect/sql-pg` hands an
+ * abandoned connection back to its pool, and the next call on it would hang as well.
+ * Here each connection watches itself: once it has sent a request and heard nothing back
+ * for `deadline`, it is destroyed, so the pool drops it and opens a fresh one.
+ */
+import { Socket } from "node:net"
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Redacted } from "effect"
+import { DEFAULT_DEADLINE } from "./failures.js"
+
+/**
+ * A socket that destroys itself when a write goes unanswered for `deadlineMillis`. The
+ * timer starts with the first write after the socket last heard from the server and
+ * stops at the next byte it receives, so idle pooled connections are never touched.
+ */
+const answerDeadlineSocket = (deadlineMillis: number): Socket => {
+  const socket = new Socket()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stop = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+  socket.on("data", stop)
+  socket.on("close", stop)
+  const write = socket.write.bind(socket) as (...args: ReadonlyArray<unknown>) => boolean
+  socket.write = ((...args: ReadonlyArray<unknown>) => {
+    if (timer === undefined && !socket.destroyed) {
+      timer = setTimeout(
+        () => socket.destroy(new Error(`No answer from the database within ${deadlineMillis} ms`)),
+        deadlineMillis
+      )
+      timer.unref()
+    }
+    return write(...args)
+  }) as Socket["write"]
+  return socket
+}
+
+export interface PostgresClientOptions {
+  /** `postgres://user@host:port/database`. */
+  readonly url: string
+  /** Default 10, as `pg`'s pool. */
+  readonly maxConnections?: number
+  /**
+   * How long a connection may wait for an answer before it is closed; use the deadline
+   * the ports are given. Default 5 seconds. TLS connections wrap the socket below this
+   * watch: on them the ports' deadline still answers, but a hung connection is only
+   * dropped when the operating system gives up on it.
+   */
+  readonly deadline?: Duration.DurationInput
+  /** Shown in `pg_stat_activity`, to tell this client's connections apart. */
+  readonly applicationName?: string
+}
+
+/** `@effect/sql-pg`'s client, with connections that close themselves when hung. */
+export const layerPostgresClient = (options: PostgresClientOptions) => {
+  const deadlineMillis = Duration.toMillis(options.deadline ?? DEFAULT_DEADLINE)
+  return PgClient.layer({
+    url: Redacted.make(options.url),
+    maxConnections: options.maxConnections ?? 10,
+    connectTimeout: Duration.millis(deadlineMillis),
+    stream: () => answerDeadlineSocket(deadlineMillis),
+    ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName })
+  })
+}

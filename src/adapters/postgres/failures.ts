@@ -1,0 +1,64 @@
+/**
+ * The one failure policy of the PostgreSQL adapters, applied around every call a port
+ * makes: what the database could not do because it is unavailable becomes
+ * `ServiceUnavailable` (SPEC §5: 503), whatever else it refuses is a defect, and no call
+ * waits longer than its deadline.
+ */
+import type { SqlError } from "@effect/sql"
+import { Duration, Effect, Option } from "effect"
+import { ServiceUnavailable } from "../../domain/errors.js"
+
+/** How long a port call may wait for the database unless the adapter is told otherwise. */
+export const DEFAULT_DEADLINE = Duration.seconds(5)
+
+/** The SQLSTATE the server answered with; none when the server was never reached. */
+export const sqlState = (error: SqlError.SqlError): string | undefined => {
+  const cause = error.cause as { readonly code?: unknown } | undefined
+  return typeof cause?.code === "string" && /^[0-9A-Z]{5}$/.test(cause.code) ? cause.code : undefined
+}
+
+const isSqlError = (value: unknown): value is SqlError.SqlError =>
+  typeof value === "object" && value !== null && (value as { readonly _tag?: unknown })._tag === "SqlError"
+
+/**
+ * SQLSTATE classes of a database that cannot answer now: connection exceptions,
+ * transaction rollbacks (a lost serialisation race), insufficient resources, object not
+ * in prerequisite state, operator intervention (a cancelled statement, a shutdown),
+ * system errors.
+ */
+const UNAVAILABLE_CLASSES = ["08", "40", "53", "55", "57", "58"]
+
+const classify = (error: SqlError.SqlError): Effect.Effect<never, ServiceUnavailable> => {
+  const state = sqlState(error)
+  return state === undefined || UNAVAILABLE_CLASSES.includes(state.slice(0, 2))
+    ? Effect.fail(new ServiceUnavailable({ cause: error }))
+    : Effect.die(error)
+}
+
+/**
+ * Runs one port call against the database:
+ * - a `SqlError`, failed or died with (`@effect/sql` turns a failed COMMIT or ROLLBACK,
+ *   such as one on a connection reset mid-transaction, into a defect), is classified:
+ *   never reached, or an unavailable SQLSTATE → `ServiceUnavailable`; anything else the
+ *   database refused (a missing migration, say) stays a defect;
+ * - after `deadline` the caller gets `ServiceUnavailable` at once, while the abandoned
+ *   call is interrupted in the background (a rollback on a frozen connection would
+ *   otherwise hold the caller until the connection dies).
+ */
+export const databaseCall =
+  (deadline: Duration.DurationInput) =>
+  <A, E, R>(
+    effect: Effect.Effect<A, E | SqlError.SqlError, R>
+  ): Effect.Effect<A, Exclude<E, SqlError.SqlError> | ServiceUnavailable, R> =>
+    effect.pipe(
+      Effect.catchSomeDefect((defect) => (isSqlError(defect) ? Option.some(classify(defect)) : Option.none())),
+      Effect.catchIf(isSqlError, classify),
+      Effect.disconnect,
+      Effect.timeoutFail({
+        duration: deadline,
+        onTimeout: () =>
+          new ServiceUnavailable({
+            cause: new Error(`No answer from the database within ${Duration.format(deadline)}`)
+          })
+      })
+    ) as Effect.Effect<A, Exclude<E, SqlError.SqlError> | ServiceUnavailable, R>

@@ -1,0 +1,231 @@
+/**
+ * The worker loop against the faults of production, on the in-memory repository with
+ * the test clock: days that outlive the lease, a worker cut off from its database, a
+ * driver error escaping the repository, an executor with a bug.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Clock, Duration, Effect, Fiber, Logger, Option, Ref, SubscriptionRef, TestClock } from "effect"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
+import { BackfillId } from "../../src/domain/ids.js"
+import { completed, WorkerId } from "../../src/domain/runs.js"
+import { handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
+import * as Worker from "../../src/operations/worker.js"
+import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { type Fault, withFaults } from "../support/faultyRepository.js"
+import { call, type WireBackfill } from "./http.js"
+import { bearer, SEED_TRANSFER, world } from "./world.js"
+
+const LEASE = Duration.seconds(30)
+const POLL = Duration.seconds(1)
+
+const schedule = (start: string, end: string) =>
+  Effect.map(
+    call(
+      handleScheduleBackfill({
+        authorization: bearer("admin"),
+        path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
+        body: { range_start: start, range_end: end }
+      })
+    ),
+    (response) => BackfillId.make(BigInt((response.data as WireBackfill).transfer_backfill_id))
+  )
+
+const read = (id: BackfillId) =>
+  Effect.map(
+    call(handleGetBackfill({ authorization: bearer("admin"), path: { team_id: "1", backfill_id: String(id) } })),
+    (response) => response.data as WireBackfill
+  )
+
+/** Moves the test clock on in steps of `step` seconds; every sleep ends at its own time within a step. */
+const advanceSeconds = (seconds: number, step = 1) =>
+  Effect.forEach(Array.from({ length: Math.ceil(seconds / step) }), () => TestClock.adjust(Duration.seconds(step)), {
+    discard: true
+  })
+
+/** Counts calls per key, e.g. per worker and day. */
+const tally = () => {
+  const counts = new Map<string, number>()
+  return {
+    add: (key: string) => Effect.sync(() => counts.set(key, (counts.get(key) ?? 0) + 1)),
+    entries: () => Object.fromEntries(counts)
+  }
+}
+
+interface LogEntry {
+  readonly level: string
+  readonly message: string
+  readonly cause: string
+}
+
+const capturingLogger = (entries: Array<LogEntry>) =>
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ logLevel, message, cause }) => {
+      entries.push({ level: logLevel.label, message: String(message), cause: Cause.pretty(cause) })
+    })
+  )
+
+describe("the worker loop under faults", () => {
+  it.effect("holds its lease through days three times as long as the lease, so 4 workers run each day once", () =>
+    Effect.gen(function* () {
+      const ids = [yield* schedule("2024-01-01", "2024-01-02"), yield* schedule("2024-01-10", "2024-01-11")]
+      const executions = tally()
+      const loops = yield* Effect.forEach(["w1", "w2", "w3", "w4"], (name) =>
+        Effect.fork(
+          Worker.runWorker({
+            workerId: WorkerId.make(name),
+            leaseDuration: LEASE,
+            pollInterval: POLL,
+            execute: (run) =>
+              Effect.zipRight(
+                executions.add(`${run.backfill.id}/${run.day}`),
+                Effect.as(Effect.sleep(Duration.times(LEASE, 3)), completed)
+              )
+          })
+        )
+      )
+      yield* advanceSeconds(4 * 90, 5)
+      expect(executions.entries()).toEqual({
+        "1/2024-01-01": 1,
+        "1/2024-01-02": 1,
+        "2/2024-01-10": 1,
+        "2/2024-01-11": 1
+      })
+      for (const id of ids) {
+        expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 2 })
+      }
+      yield* Effect.forEach(loops, Fiber.interrupt)
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect(
+    "cuts short the day of a worker that lost its database, records nothing of it, and lets another worker finish it once",
+    () =>
+      Effect.gen(function* () {
+        const id = yield* schedule("2024-01-01", "2024-01-02")
+        const repository = yield* BackfillRepository
+        const cut = yield* Ref.make<Fault>("none")
+        const started = tally()
+        const finished = tally()
+        const execute = (name: string) => (run: { readonly day: CalendarDate }) =>
+          Effect.zipRight(
+            started.add(`${name}/${run.day}`),
+            Effect.as(Effect.zipRight(Effect.sleep(Duration.minutes(1)), finished.add(`${name}/${run.day}`)), completed)
+          )
+        const loop = (name: string) =>
+          Worker.runWorker({
+            workerId: WorkerId.make(name),
+            leaseDuration: LEASE,
+            pollInterval: POLL,
+            execute: execute(name)
+          })
+        const cutOff = yield* Effect.fork(
+          Effect.provideService(loop("cut"), BackfillRepository, withFaults(repository, cut))
+        )
+        yield* advanceSeconds(1)
+        expect(started.entries()).toEqual({ "cut/2024-01-01": 1 })
+        yield* Ref.set(cut, "unavailable")
+        const other = yield* Effect.fork(loop("other"))
+        yield* advanceSeconds(300, 5)
+        expect(finished.entries()).toEqual({ "other/2024-01-01": 1, "other/2024-01-02": 1 })
+        expect(started.entries()).toEqual({ "cut/2024-01-01": 1, "other/2024-01-01": 1, "other/2024-01-02": 1 })
+        expect(yield* read(id)).toMatchObject({
+          status: "COMPLETED",
+          transfer_runs_completed: 2,
+          transfer_runs_failed: 0
+        })
+        yield* Fiber.interrupt(cutOff)
+        yield* Fiber.interrupt(other)
+      }).pipe(Effect.provide(world()))
+  )
+
+  it.effect(
+    "survives driver errors escaping the repository, logs them, and is back within one poll interval on its own lease",
+    () =>
+      Effect.gen(function* () {
+        const id = yield* schedule("2024-01-01", "2024-01-05")
+        const repository = yield* BackfillRepository
+        const fault = yield* Ref.make<Fault>("none")
+        const health = yield* Worker.makeWorkerHealth
+        const starts: Array<readonly [CalendarDate, number]> = []
+        const logs: Array<LogEntry> = []
+        const loop = yield* Effect.fork(
+          Worker.runWorker({
+            workerId: WorkerId.make("w"),
+            leaseDuration: LEASE,
+            pollInterval: POLL,
+            health,
+            execute: (run) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.zipRight(
+                  Effect.sync(() => starts.push([run.day, now])),
+                  Effect.as(Effect.sleep(Duration.seconds(1)), completed)
+                )
+              )
+          }).pipe(
+            Effect.provideService(BackfillRepository, withFaults(repository, fault)),
+            Effect.provide(capturingLogger(logs))
+          )
+        )
+        yield* advanceSeconds(1)
+        yield* Ref.set(fault, "dying")
+        yield* advanceSeconds(8)
+        const during = yield* SubscriptionRef.get(health)
+        expect(during.consecutiveFailures).toBeGreaterThan(3)
+        expect(during.running).toBe(true)
+        const restoredAt = yield* Clock.currentTimeMillis
+        yield* Ref.set(fault, "none")
+        yield* advanceSeconds(10)
+        const resumed = starts.find(([, at]) => at >= restoredAt)
+        expect(resumed?.[1]).toBeLessThanOrEqual(restoredAt + Duration.toMillis(POLL))
+        expect(new Set(starts.map(([day]) => day)).size).toBe(5)
+        expect(yield* read(id)).toMatchObject({
+          status: "COMPLETED",
+          transfer_runs_created: 5,
+          transfer_runs_completed: 5,
+          transfer_runs_failed: 0
+        })
+        const after = yield* SubscriptionRef.get(health)
+        expect(after.consecutiveFailures).toBe(0)
+        expect(Option.getOrThrow(after.lastSuccessMillis)).toBeGreaterThan(restoredAt)
+        const failures = logs.filter((entry) => entry.message.startsWith("Worker step failed"))
+        expect(failures.length).toBe(during.consecutiveFailures)
+        expect(failures.every((entry) => entry.level === "ERROR" && entry.cause.includes("ECONNRESET"))).toBe(true)
+
+        yield* Fiber.interrupt(loop)
+        expect((yield* SubscriptionRef.get(health)).running).toBe(false)
+        expect(logs.at(-1)).toMatchObject({ level: "INFO", message: "Worker stopped" })
+      }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("goes on after an executor that dies, and runs that day again", () =>
+    Effect.gen(function* () {
+      const id = yield* schedule("2024-01-01", "2024-01-03")
+      const executions = tally()
+      let calls = 0
+      const logs: Array<LogEntry> = []
+      const loop = yield* Effect.fork(
+        Worker.runWorker({
+          workerId: WorkerId.make("w"),
+          leaseDuration: LEASE,
+          pollInterval: POLL,
+          execute: (run) =>
+            Effect.zipRight(
+              executions.add(run.day),
+              Effect.suspend(() => {
+                calls += 1
+                return calls === 1 ? Effect.die(new Error("bug in the transfer run")) : Effect.succeed(completed)
+              })
+            )
+        }).pipe(Effect.provide(capturingLogger(logs)))
+      )
+      yield* advanceSeconds(3)
+      expect(executions.entries()).toEqual({ "2024-01-01": 2, "2024-01-02": 1, "2024-01-03": 1 })
+      expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 3 })
+      expect(logs.some((entry) => entry.level === "ERROR" && entry.cause.includes("bug in the transfer run"))).toBe(
+        true
+      )
+      yield* Fiber.interrupt(loop)
+    }).pipe(Effect.provide(world()))
+  )
+})
