@@ -27,7 +27,7 @@ import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { stringifyJson } from "../../src/wire/json.js"
-import { freshSchema, openTestDatabase, uniqueSchemaName } from "../support/database.js"
+import { freshSchema, openTestDatabase, unfinishedOrMiscounted, uniqueSchemaName } from "../support/database.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
 
 const database = await openTestDatabase()
@@ -469,19 +469,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             )
             yield* Effect.all(fibers.map(Fiber.interrupt))
             expect(stallerRuns).toBeGreaterThanOrEqual(3)
-            const mismatched = yield* sql.unsafe<{ readonly id: string }>(`
-              SELECT b.id::text AS id
-              FROM "${schema}".backfills b
-              LEFT JOIN LATERAL (
-                SELECT count(*) AS created,
-                       count(*) FILTER (WHERE r.state = 'completed') AS completed,
-                       count(*) FILTER (WHERE r.state = 'failed') AS failed
-                FROM "${schema}".backfill_runs r WHERE r.backfill_id = b.id
-              ) r ON true
-              WHERE b.runs_created <> r.created OR b.runs_completed <> r.completed OR b.runs_failed <> r.failed
-                 OR r.created <> b.runs_total OR r.completed + r.failed <> b.runs_total
-                 OR (b.status = 'FAILED') <> (b.runs_failed > 0)
-                 OR b.end_time IS NULL`)
+            const mismatched = yield* unfinishedOrMiscounted(schema)
             expect(mismatched).toEqual([])
           })
         ),

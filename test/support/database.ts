@@ -82,3 +82,25 @@ export const freshRepository = (
     Layer.provide(Layer.succeedContext(database.client)),
     Layer.orDie
   )
+
+/**
+ * Backfills whose counters disagree with their runs, or that are not final with every
+ * day reported: none, once workers have finished every backfill of `schema`.
+ */
+export const unfinishedOrMiscounted = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ readonly id: string }>(`
+      SELECT b.id::text AS id
+      FROM "${schema}".backfills b
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS created,
+               count(*) FILTER (WHERE r.state = 'completed') AS completed,
+               count(*) FILTER (WHERE r.state = 'failed') AS failed
+        FROM "${schema}".backfill_runs r WHERE r.backfill_id = b.id
+      ) r ON true
+      WHERE b.runs_created <> r.created OR b.runs_completed <> r.completed OR b.runs_failed <> r.failed
+         OR r.created <> b.runs_total OR r.completed + r.failed <> b.runs_total
+         OR b.status NOT IN ('COMPLETED', 'FAILED')
+         OR (b.status = 'FAILED') <> (b.runs_failed > 0)
+         OR b.end_time IS NULL`)
+  )

@@ -22,12 +22,18 @@ export interface TcpProxy {
 }
 
 export const startTcpProxy = async (targetHost: string, targetPort: number): Promise<TcpProxy> => {
-  const pairs = new Set<{ readonly client: Socket; readonly upstream: Socket }>()
+  interface Pair {
+    readonly client: Socket
+    readonly upstream: Socket
+    /** Writes held back while frozen. */
+    readonly held: Array<() => void>
+  }
+  const pairs = new Set<Pair>()
   let frozen = false
   let isDown = false
   let clientCloses = 0
 
-  const reset = (pair: { readonly client: Socket; readonly upstream: Socket }) => {
+  const reset = (pair: Pair) => {
     pairs.delete(pair)
     pair.client.resetAndDestroy()
     pair.upstream.resetAndDestroy()
@@ -39,15 +45,16 @@ export const startTcpProxy = async (targetHost: string, targetPort: number): Pro
       return
     }
     const upstream = createConnection({ host: targetHost, port: targetPort })
-    const pair = { client, upstream }
+    const pair: Pair = { client, upstream, held: [] }
     pairs.add(pair)
     let closing = false
-    client.on("data", (chunk) => upstream.write(chunk))
-    upstream.on("data", (chunk) => client.write(chunk))
-    if (frozen) {
-      client.pause()
-      upstream.pause()
+    // Frozen bytes are held back, not left unread: each end still sees its own socket close.
+    const forward = (to: Socket) => (chunk: Buffer) => {
+      if (frozen) pair.held.push(() => to.write(chunk))
+      else to.write(chunk)
     }
+    client.on("data", forward(upstream))
+    upstream.on("data", forward(client))
     const end = (byClient: boolean) => () => {
       if (closing) return
       closing = true
@@ -68,17 +75,10 @@ export const startTcpProxy = async (targetHost: string, targetPort: number): Pro
     address: `127.0.0.1:${port}`,
     freeze: () => {
       frozen = true
-      for (const { client, upstream } of pairs) {
-        client.pause()
-        upstream.pause()
-      }
     },
     thaw: () => {
       frozen = false
-      for (const { client, upstream } of pairs) {
-        client.resume()
-        upstream.resume()
-      }
+      for (const { held } of pairs) for (const send of held.splice(0)) send()
     },
     cut: () => {
       for (const pair of [...pairs]) reset(pair)

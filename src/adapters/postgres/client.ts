@@ -22,19 +22,29 @@ const answerDeadlineSocket = (deadlineMillis: number): Socket => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
   }
+  const start = () => {
+    if (timer !== undefined || socket.destroyed) return
+    timer = setTimeout(
+      () => socket.destroy(new Error(`No answer from the database within ${deadlineMillis} ms`)),
+      deadlineMillis
+    )
+    timer.unref()
+  }
   socket.on("data", stop)
   socket.on("close", stop)
-  const write = socket.write.bind(socket) as (...args: ReadonlyArray<unknown>) => boolean
-  socket.write = ((...args: ReadonlyArray<unknown>) => {
-    if (timer === undefined && !socket.destroyed) {
-      timer = setTimeout(
-        () => socket.destroy(new Error(`No answer from the database within ${deadlineMillis} ms`)),
-        deadlineMillis
-      )
-      timer.unref()
+  // The hooks a stream implements its writes with: `connect` resets an own `write`.
+  const write = socket._write.bind(socket)
+  socket._write = (chunk, encoding, callback) => {
+    start()
+    write(chunk, encoding, callback)
+  }
+  const writev = socket._writev?.bind(socket)
+  if (writev !== undefined) {
+    socket._writev = (chunks, callback) => {
+      start()
+      writev(chunks, callback)
     }
-    return write(...args)
-  }) as Socket["write"]
+  }
   return socket
 }
 
