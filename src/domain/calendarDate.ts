@@ -1,15 +1,22 @@
 /**
- * A calendar day written exactly as `YYYY-MM-DD`. Kept as its canonical string: with a
- * fixed four-digit year, string order is calendar order, equality is `===`, and the
- * wire form needs no conversion. Validity and arithmetic are Temporal's.
+ * A calendar day written exactly as `YYYY-MM-DD`, from 0001-01-01 to 9999-12-31. Kept as
+ * its canonical string: with a fixed four-digit year, string order is calendar order,
+ * equality is `===`, and the wire form needs no conversion. Validity and arithmetic are
+ * Temporal's. Year 0000 is refused although ISO 8601 has it: PostgreSQL's `date` has no
+ * year 0 (1 BC comes before AD 1), and every adapter must accept the same days.
  */
 import { Either, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
 
 const ISO_CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 
+export const FIRST_DAY = "0001-01-01"
+export const LAST_DAY = "9999-12-31"
+const OUT_OF_RANGE = `must be between ${FIRST_DAY} and ${LAST_DAY}`
+
 const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string> => {
   if (!ISO_CALENDAR_DATE.test(text)) return Either.left("must be a date in the form YYYY-MM-DD")
+  if (text.startsWith("0000")) return Either.left(OUT_OF_RANGE)
   try {
     // An ISO string naming a day that does not exist always throws, whatever `overflow` says.
     return Either.right(Temporal.PlainDate.from(text))
@@ -34,11 +41,9 @@ export const parseCalendarDate = (text: string): Either.Either<CalendarDate, str
 
 export const toPlainDate = (date: CalendarDate): Temporal.PlainDate => Temporal.PlainDate.from(date)
 
-/** The calendar date of a Temporal date, if it can be written with a four-digit year. */
+/** The calendar date of a Temporal date, if it lies between `FIRST_DAY` and `LAST_DAY`. */
 export const fromPlainDate = (date: Temporal.PlainDate): Either.Either<CalendarDate, string> =>
-  date.year < 0 || date.year > 9999
-    ? Either.left("must be between 0000-01-01 and 9999-12-31")
-    : Either.right(date.toString() as CalendarDate)
+  date.year < 1 || date.year > 9999 ? Either.left(OUT_OF_RANGE) : Either.right(date.toString() as CalendarDate)
 
 export const compareDates = (a: CalendarDate, b: CalendarDate): -1 | 0 | 1 => (a < b ? -1 : a > b ? 1 : 0)
 

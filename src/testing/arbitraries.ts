@@ -7,7 +7,7 @@ import { FastCheck as fc, Option, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
 import type { Principal } from "../domain/access.js"
 import type { Backfill, RunError } from "../domain/backfill.js"
-import type { CalendarDate } from "../domain/calendarDate.js"
+import { type CalendarDate, FIRST_DAY, LAST_DAY } from "../domain/calendarDate.js"
 import { type DateRange, dayCount, daysOf, makeDateRange } from "../domain/dateRange.js"
 import { BackfillId, type IdSchema, MAX_INT64, TeamId, TransferId, UserId } from "../domain/ids.js"
 import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
@@ -17,7 +17,7 @@ const EPOCH = Temporal.PlainDate.from("1970-01-01")
 const epochDayOf = (date: string): number => EPOCH.until(Temporal.PlainDate.from(date), { largestUnit: "days" }).days
 
 export interface DateBounds {
-  /** Earliest day generated; default 0000-01-01. */
+  /** Earliest day generated; default 0001-01-01, the first the library accepts. */
   readonly min?: string
   /** Latest day generated; default 9999-12-31. */
   readonly max?: string
@@ -26,7 +26,7 @@ export interface DateBounds {
 /** Any real calendar day between the bounds. */
 export const calendarDate = (bounds: DateBounds = {}): fc.Arbitrary<CalendarDate> =>
   fc
-    .integer({ min: epochDayOf(bounds.min ?? "0000-01-01"), max: epochDayOf(bounds.max ?? "9999-12-31") })
+    .integer({ min: epochDayOf(bounds.min ?? FIRST_DAY), max: epochDayOf(bounds.max ?? LAST_DAY) })
     .map((day) => EPOCH.add({ days: day }).toString() as CalendarDate)
 
 /** A range of 1 to `maxDays` days starting between the bounds (and ending by 9999-12-31). */
@@ -35,7 +35,7 @@ export const dateRange = (options: DateBounds & { readonly maxDays?: number } = 
     .tuple(calendarDate(options), fc.integer({ min: 0, max: (options.maxDays ?? 400) - 1 }))
     .map(([start, extraDays]) => {
       const end = Temporal.PlainDate.from(start).add({ days: extraDays })
-      const last = end.year > 9999 ? "9999-12-31" : end.toString()
+      const last = end.year > 9999 ? LAST_DAY : end.toString()
       return Option.getOrThrow(Option.getRight(makeDateRange(start, last as CalendarDate)))
     })
 

@@ -95,10 +95,31 @@ export const parseJsonBody = (body: RequestBody): Either.Either<unknown, BadRequ
   )
 }
 
+/** The first problem a decoder found: what kind, and at which field of the body, if any. */
+const firstIssue = (
+  issue: ParseResult.ParseIssue,
+  field: PropertyKey | undefined = undefined
+): { readonly tag: ParseResult.ParseIssue["_tag"]; readonly field: PropertyKey | undefined } => {
+  switch (issue._tag) {
+    case "Pointer": {
+      const path = Array.isArray(issue.path) ? issue.path : [issue.path]
+      return firstIssue(issue.issue, field ?? path[0])
+    }
+    case "Composite":
+      return firstIssue(Array.isArray(issue.issues) ? issue.issues[0] : issue.issues, field)
+    case "Refinement":
+    case "Transformation":
+      return firstIssue(issue.issue, field)
+    default:
+      return { tag: issue._tag, field }
+  }
+}
+
 /**
  * Decodes a JSON object body against `schema`, refusing unknown fields, and turns the
  * first problem into a 400 that names the field. `fields` says, per field, what its value
- * must be ("must be a string").
+ * must be ("must be a string"). The caller's value is never formatted: a value nested
+ * thousands deep would overflow the stack of any formatter.
  */
 export const decodeObjectBody = <A, I extends object>(
   schema: Schema.Schema<A, I>,
@@ -107,11 +128,10 @@ export const decodeObjectBody = <A, I extends object>(
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
   const expected = `a JSON object with ${Object.keys(fields).join(" and ")}`
   const describe = (error: ParseResult.ParseError): string => {
-    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-    const field = issue?.path[0]
-    if (issue === undefined || typeof field !== "string") return `The request body must be ${expected}.`
-    if (issue._tag === "Unexpected") return `Field ${excerpt(field)} is not allowed; the body must be ${expected}.`
-    if (issue._tag === "Missing") return `Field ${field} is required.`
+    const { tag, field } = firstIssue(error.issue)
+    if (typeof field !== "string") return `The request body must be ${expected}.`
+    if (tag === "Unexpected") return `Field ${excerpt(field)} is not allowed; the body must be ${expected}.`
+    if (tag === "Missing") return `Field ${field} is required.`
     return `Field ${field} ${fields[field as keyof typeof fields]}.`
   }
   return (body) =>

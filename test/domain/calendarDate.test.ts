@@ -51,9 +51,15 @@ describe("calendar dates", () => {
     expect(parseCalendarDate("2024-02-30")).toEqual(Either.left("must be a real calendar date"))
   })
 
-  it("accept leap days of leap years and the first and last four-digit days", () => {
-    for (const text of ["2024-02-29", "2000-02-29", "0000-01-01", "9999-12-31"]) {
+  it("accept leap days of leap years and the first and last supported days", () => {
+    for (const text of ["2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31"]) {
       expect(parseCalendarDate(text)).toEqual(Either.right(text))
+    }
+  })
+
+  it("refuse year 0000, which PostgreSQL's dates do not have", () => {
+    for (const text of ["0000-01-01", "0000-12-31", "0000-02-29"]) {
+      expect(parseCalendarDate(text)).toEqual(Either.left("must be between 0001-01-01 and 9999-12-31"))
     }
   })
 
@@ -67,12 +73,15 @@ describe("calendar dates", () => {
     RUNS
   )
 
-  it("only come from Temporal dates with a four-digit year", () => {
+  it("only come from Temporal dates between 0001-01-01 and 9999-12-31", () => {
     expect(fromPlainDate(Temporal.PlainDate.from("2024-03-05"))).toEqual(Either.right("2024-03-05"))
-    expect(fromPlainDate(Temporal.PlainDate.from("0000-01-01"))).toEqual(Either.right("0000-01-01"))
+    expect(fromPlainDate(Temporal.PlainDate.from("0001-01-01"))).toEqual(Either.right("0001-01-01"))
     expect(fromPlainDate(Temporal.PlainDate.from("9999-12-31"))).toEqual(Either.right("9999-12-31"))
+    expect(fromPlainDate(Temporal.PlainDate.from("0000-12-31"))).toEqual(
+      Either.left("must be between 0001-01-01 and 9999-12-31")
+    )
     expect(fromPlainDate(Temporal.PlainDate.from("+010000-01-01"))).toEqual(
-      Either.left("must be between 0000-01-01 and 9999-12-31")
+      Either.left("must be between 0001-01-01 and 9999-12-31")
     )
     expect(Either.isLeft(fromPlainDate(Temporal.PlainDate.from("-000001-12-31")))).toBe(true)
   })
