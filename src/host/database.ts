@@ -9,7 +9,8 @@ import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { type Duration, Effect, Layer, Option, Redacted } from "effect"
+import { layerPostgresClient } from "../adapters/postgres/client.js"
 
 /** An embedded PostgreSQL for the scope, reachable at the URL it yields. */
 export const embeddedPostgres = Effect.acquireRelease(
@@ -26,11 +27,30 @@ export const embeddedPostgres = Effect.acquireRelease(
     })
 )
 
-/** A client of the server at `url`, or of an embedded database when there is none. */
-export const layerDatabase = (url: Option.Option<string>): Layer.Layer<SqlClient.SqlClient, unknown> =>
-  Option.match(url, {
-    onSome: (serverUrl) => PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 16 }),
-    // PGlite serves one connection at a time.
+export interface DatabaseOptions {
+  /** A PostgreSQL server; `None` runs an embedded one. */
+  readonly url: Option.Option<string>
+  /** Connections to a server at most. */
+  readonly poolSize: number
+  /** How long a server connection may leave a request unanswered before it is closed. */
+  readonly deadline: Duration.DurationInput
+}
+
+/**
+ * A client of the server at `url`, whose hung connections close themselves, or of an
+ * embedded database when there is none. The embedded one runs in this process, with no
+ * network between to freeze; it serves one connection at a time and one statement after
+ * another, so a statement that waits there is queued work, not a hung connection.
+ */
+export const layerDatabase = (options: DatabaseOptions): Layer.Layer<SqlClient.SqlClient, unknown> =>
+  Option.match(options.url, {
+    onSome: (serverUrl) =>
+      layerPostgresClient({
+        url: serverUrl,
+        maxConnections: options.poolSize,
+        deadline: options.deadline,
+        applicationName: "transfer-backfills-host"
+      }),
     onNone: () =>
       Layer.unwrapScoped(
         Effect.map(embeddedPostgres, ({ url: embeddedUrl }) =>

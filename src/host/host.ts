@@ -6,8 +6,8 @@
  * requests and finishes the ones in flight, the worker finishes its current day and
  * releases its lease, the database closes.
  */
-import { createServer } from "node:http"
-import { HttpApiBuilder, type HttpServer } from "@effect/platform"
+import { createServer, type Server } from "node:http"
+import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Config, Duration, Effect, Layer, Option } from "effect"
@@ -20,12 +20,16 @@ import {
 } from "../adapters/postgres/directory.js"
 import { migrate } from "../adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../adapters/postgres/repository.js"
+import { BadRequest } from "../domain/errors.js"
+import { generateRequestId } from "../domain/requestId.js"
+import * as Worker from "../operations/worker.js"
+import { errorResponse } from "../wire/httpResponse.js"
 import { layerPageCursors } from "../wire/pageCursor.js"
 import { layerDatabase } from "./database.js"
 import { DEMO_TEAMS, DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
-import { frontDoor, type HostServices, layerBackfillHttpApi } from "./http.js"
-import { makeRateLimiter } from "./rateLimiter.js"
-import { runSimulatedWorker, type SimulatedWorkerOptions, showProgress } from "./simulatedWorker.js"
+import { frontDoor, type HostServices } from "./http.js"
+import { layerRequestLimiter, type RateLimitStore } from "./rateLimiter.js"
+import { reportHealth, runSimulatedWorker, type SimulatedWorkerOptions, showProgress } from "./simulatedWorker.js"
 
 export interface HostConfig {
   /** Port on 127.0.0.1; 0 picks a free one. */
@@ -33,7 +37,16 @@ export interface HostConfig {
   /** A PostgreSQL server; `None` runs an embedded one. */
   readonly databaseUrl: Option.Option<string>
   readonly schema: string
+  /** Connections to a PostgreSQL server at most. */
+  readonly databasePoolSize: number
+  /**
+   * How long one database call may take before its request gets 503
+   * `SERVICE_UNAVAILABLE`; a server connection that stays silent as long is closed.
+   */
+  readonly databaseDeadline: Duration.Duration
   readonly rateLimitPerHour: number
+  /** Where rate-limit windows live: this process, or Redis to share them among hosts. */
+  readonly rateLimitStore: RateLimitStore
   /** Signs page cursors; every API server of a deployment must share it. */
   readonly cursorSecret: string
   /** The simulated worker, or `None` to run the API alone. */
@@ -45,7 +58,21 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   port: Config.integer("PORT").pipe(Config.withDefault(3000)),
   databaseUrl: Config.option(Config.nonEmptyString("DATABASE_URL")),
   schema: Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("transfer_backfills")),
+  databasePoolSize: Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(16)),
+  databaseDeadline: Config.integer("DATABASE_DEADLINE_MS").pipe(Config.withDefault(5000), Config.map(Duration.millis)),
   rateLimitPerHour: Config.integer("RATE_LIMIT_PER_HOUR").pipe(Config.withDefault(5000)),
+  rateLimitStore: Config.all({
+    url: Config.option(Config.nonEmptyString("REDIS_URL")),
+    prefix: Config.string("RATE_LIMIT_REDIS_PREFIX").pipe(Config.withDefault("transfer-backfills:rate:"))
+  }).pipe(
+    Config.map(
+      ({ url, prefix }): RateLimitStore =>
+        Option.match(url, {
+          onNone: () => ({ _tag: "Memory" }),
+          onSome: (redis) => ({ _tag: "Redis", url: redis, prefix })
+        })
+    )
+  ),
   cursorSecret: Config.string("CURSOR_SECRET").pipe(Config.withDefault(`reference-host-${crypto.randomUUID()}`)),
   worker: Config.all({
     enabled: Config.string("WORKER").pipe(Config.withDefault("on")),
@@ -67,40 +94,76 @@ const prepareDatabase = (schema: string) =>
   })
 
 /**
+ * A Node server whose answer to a request it cannot even parse as HTTP (Node's own bare
+ * 400) is the SPEC §5 envelope with a request id, like every other answer of the host.
+ */
+const createEnvelopingServer = (): Server => {
+  const server = createServer()
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const requestId = Effect.runSync(generateRequestId)
+    const answer = errorResponse(
+      requestId,
+      new BadRequest({ description: "The request could not be read as HTTP/1.1." })
+    )
+    const head = Object.entries({
+      ...answer.headers,
+      connection: "close",
+      "content-length": Buffer.byteLength(answer.body)
+    })
+      .map(([name, value]) => `${name}: ${value}`)
+      .join("\r\n")
+    socket.end(`HTTP/1.1 ${answer.status} Bad Request\r\n${head}\r\n\r\n${answer.body}`)
+  })
+  return server
+}
+
+/**
  * The whole host. `overrides` replaces ports (tests use it to make one fail); the output
  * is the running HTTP server, whose address tells the chosen port.
  */
 export const layerHost = <Replaced extends HostServices = never>(
   config: HostConfig,
   overrides?: Layer.Layer<Replaced>
-): Layer.Layer<HttpServer.HttpServer, unknown> => {
-  const { schema } = config
-  const database = Layer.provideMerge(
-    Layer.effectDiscard(prepareDatabase(schema)),
-    layerDatabase(config.databaseUrl)
-  ) satisfies Layer.Layer<SqlClient.SqlClient, unknown>
-  const ports = Layer.mergeAll(
-    layerPostgresBackfillRepository({ schema }),
-    layerPostgresTransferLookup({ schema }),
-    withCachedAuthentication(layerPostgresAuthenticator({ schema }), {
-      timeToLive: Duration.seconds(30),
-      capacity: 10_000
-    }),
-    layerPageCursors(config.cursorSecret)
-  )
-  const server = HttpApiBuilder.serve(frontDoor(makeRateLimiter(config.rateLimitPerHour))).pipe(
-    Layer.provide(layerBackfillHttpApi),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: "127.0.0.1" }))
-  )
-  const worker = Option.match(config.worker, {
-    onNone: () => Layer.empty,
-    onSome: (options) =>
-      Layer.scopedDiscard(
-        Effect.zipRight(Effect.forkScoped(runSimulatedWorker(options)), Effect.forkScoped(showProgress(DEMO_TEAMS)))
+): Layer.Layer<HttpServer.HttpServer, unknown> =>
+  Layer.unwrapEffect(
+    Effect.map(Worker.makeWorkerHealth, (health) => {
+      const { schema } = config
+      const deadline = config.databaseDeadline
+      const database = Layer.provideMerge(
+        Layer.effectDiscard(prepareDatabase(schema)),
+        layerDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, deadline })
+      ) satisfies Layer.Layer<SqlClient.SqlClient, unknown>
+      const ports = Layer.mergeAll(
+        layerPostgresBackfillRepository({ schema, deadline }),
+        layerPostgresTransferLookup({ schema, deadline }),
+        withCachedAuthentication(layerPostgresAuthenticator({ schema, deadline }), {
+          timeToLive: Duration.seconds(30),
+          capacity: 10_000
+        }),
+        layerPageCursors(config.cursorSecret)
       )
-  })
-  return Layer.merge(server, worker).pipe(
-    Layer.provide(overrides === undefined ? ports : Layer.merge(ports, overrides)),
-    Layer.provide(database)
+      const server = HttpServer.serve(frontDoor({ workerHealth: Option.map(config.worker, () => health) })).pipe(
+        Layer.provide(layerRequestLimiter(config.rateLimitPerHour, config.rateLimitStore)),
+        Layer.provideMerge(NodeHttpServer.layer(createEnvelopingServer, { port: config.port, host: "127.0.0.1" }))
+      )
+      const worker = Option.match(config.worker, {
+        onNone: () => Layer.empty,
+        onSome: (options) =>
+          Layer.scopedDiscard(
+            Effect.all([
+              Effect.forkScoped(runSimulatedWorker(options, health)),
+              Effect.forkScoped(reportHealth(health)),
+              Effect.forkScoped(showProgress(DEMO_TEAMS))
+            ])
+          )
+      })
+      return Layer.merge(server, worker).pipe(
+        Layer.provide(overrides === undefined ? ports : Layer.merge(ports, overrides)),
+        Layer.provide(database)
+      )
+    })
   )
-}

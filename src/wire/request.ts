@@ -2,7 +2,7 @@
  * Reading the parts of an HTTP request the operations need: the bearer token, the path
  * parameters and a JSON object body. Transport-agnostic: hosts pass raw values.
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Either, type ParseResult, Schema } from "effect"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import { type IdSchema, idFromPathParam, MAX_INT64 } from "../domain/ids.js"
 

@@ -21,6 +21,7 @@ import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
 import { TimeZone, timestampFromMillis, UTC } from "../../src/domain/time.js"
 import { handleScheduleBackfill } from "../../src/handlers.js"
+import { latestBackfill } from "../../src/operations/latestBackfill.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import * as Worker from "../../src/operations/worker.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
@@ -52,21 +53,32 @@ const draft = (transferId: bigint, start: string, end: string) =>
     createdUserId: USER
   })
 
-/** The number of SQL statements `effect` executes, from the spans `@effect/sql` opens for each. */
-const countStatements = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+/** The SQL statements `effect` executes, from the spans `@effect/sql` opens for each, and its result. */
+const recordStatements = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const base = yield* Effect.tracer
-    let statements = 0
-    const counting = Tracer.make({
+    const texts: Array<string> = []
+    const recording = Tracer.make({
       span: (...args) => {
-        if (args[0] === "sql.execute") statements += 1
-        return base.span(...args)
+        const span = base.span(...args)
+        if (args[0] !== "sql.execute") return span
+        const index = texts.push("") - 1
+        const attribute = span.attribute.bind(span)
+        span.attribute = (key, value) => {
+          if (key === "db.query.text") texts[index] = String(value)
+          attribute(key, value)
+        }
+        return span
       },
       context: base.context
     })
-    const result = yield* Effect.withTracer(effect, counting)
-    return { result, statements }
+    const result = yield* Effect.withTracer(effect, recording)
+    return { result, texts }
   })
+
+/** The number of SQL statements `effect` executes. */
+const countStatements = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(recordStatements(effect), ({ result, texts }) => ({ result, statements: texts.length }))
 
 const principals = {
   admin: {
@@ -210,6 +222,41 @@ describe(`PostgreSQL (${database.kind})`, () => {
             expect(Either.isLeft(second.result)).toBe(true)
             expect(second.statements).toBe(2)
           }).pipe(Effect.provide(Layer.merge(layerStaticTokens(principals), transfers)))
+        ),
+      60_000
+    )
+
+    it.live(
+      "look up another team's transfer with the very statements of a missing one, on latest and on schedule",
+      () =>
+        inFreshSchema((schema) =>
+          Effect.gen(function* () {
+            yield* saveTransfer({ id: TransferId.make(7n), teamId: TeamId.make(2n), timeZone: UTC }, { schema })
+            const attempts = (transferId: string) => [
+              latestBackfill({ authorization: "Bearer admin", path: { team_id: "1", transfer_id: transferId } }),
+              scheduleBackfill({
+                authorization: "Bearer admin",
+                path: { team_id: "1", transfer_id: transferId },
+                body: { range_start: "2024-01-01", range_end: "2024-01-02" }
+              })
+            ]
+            const [foreignLatest, foreignSchedule] = attempts("7")
+            const [missingLatest, missingSchedule] = attempts("8")
+            for (const [foreign, missing] of [
+              [foreignLatest, missingLatest],
+              [foreignSchedule, missingSchedule]
+            ] as const) {
+              if (foreign === undefined || missing === undefined) continue
+              const seenForeign = yield* recordStatements(Effect.flip(foreign))
+              const seenMissing = yield* recordStatements(Effect.flip(missing))
+              expect(seenForeign.result).toEqual(seenMissing.result)
+              expect(seenForeign.result._tag).toBe("NotFound")
+              expect(seenForeign.texts).toHaveLength(1)
+              expect(seenForeign.texts).toEqual(seenMissing.texts)
+              // The team is part of the lookup, so no row comes back in either case: nothing to decode.
+              expect(seenForeign.texts[0]).toMatch(/WHERE id = \$1::bigint AND team_id = \$2::bigint/)
+            }
+          }).pipe(Effect.provide(Layer.merge(layerStaticTokens(principals), layerPostgresTransferLookup({ schema }))))
         ),
       60_000
     )

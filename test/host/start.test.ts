@@ -2,45 +2,11 @@
  * `npm start` as a user runs it: a process that prints where it listens and how to use
  * it, serves requests, works through backfills, and exits 0 on SIGTERM and SIGINT.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-
-const root = fileURLToPath(new URL("../..", import.meta.url))
+import { startHostProcess } from "./hostProcess.js"
 
 /** On its embedded database: what a fresh machine has. */
-const start = () => {
-  const { DATABASE_URL: _, ...inherited } = process.env
-  const child = spawn(process.execPath, ["--import", "tsx", "src/host/main.ts"], {
-    cwd: root,
-    env: { ...inherited, PORT: "0", WORKER_DAY_MS: "5" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let output = ""
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-      if (url !== undefined) {
-        clearInterval(timer)
-        resolve(url)
-      }
-    }, 50)
-    child.on("exit", () => {
-      clearInterval(timer)
-      reject(new Error(`exited before listening:\n${output}`))
-    })
-  })
-  return { child, listening, output: () => output }
-}
-
-const exitCode = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+const start = () => startHostProcess({ DATABASE_URL: undefined, REDIS_URL: undefined, PORT: "0", WORKER_DAY_MS: "5" })
 
 describe("npm start", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
@@ -65,9 +31,8 @@ describe("npm start", () => {
         status = ((await read.json()) as { data: { status: string } }).data.status
       }
       expect(status).toBe("COMPLETED")
-      const exited = exitCode(host.child)
       host.child.kill(signal)
-      expect(await exited).toBe(0)
+      expect(await host.exited).toBe(0)
     },
     60_000
   )

@@ -4,8 +4,8 @@
  */
 import { HttpServer } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Exit, Layer, Option, Scope } from "effect"
-import { layerDatabase } from "../../src/host/database.js"
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Effect, Exit, Layer, Logger, Option, Redacted, Scope } from "effect"
 import { type HostConfig, layerHost } from "../../src/host/host.js"
 import type { HostServices } from "../../src/host/http.js"
 import { uniqueSchemaName } from "../support/database.js"
@@ -16,21 +16,32 @@ export interface RunningHost {
 }
 
 export const startHost = async <Replaced extends HostServices = never>(
-  options: Partial<HostConfig> & { readonly overrides?: Layer.Layer<Replaced> } = {}
+  options: Partial<HostConfig> & {
+    readonly overrides?: Layer.Layer<Replaced>
+    /** Receives what the host logs, instead of the console. */
+    readonly logger?: Logger.Logger<unknown, void>
+    /** Whether `stop` drops the host's schema; by default when the host ran on a server. */
+    readonly dropSchema?: boolean
+  } = {}
 ): Promise<RunningHost> => {
-  const databaseUrl = Option.fromNullable(process.env.DATABASE_URL).pipe(Option.filter((url) => url !== ""))
   const schema = uniqueSchemaName()
   const config: HostConfig = {
     port: 0,
-    databaseUrl,
+    databaseUrl: Option.fromNullable(process.env.DATABASE_URL).pipe(Option.filter((url) => url !== "")),
     schema,
+    databasePoolSize: 16,
+    databaseDeadline: Duration.seconds(5),
     rateLimitPerHour: 5000,
+    rateLimitStore: { _tag: "Memory" },
     cursorSecret: "e2e-secret",
     worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 0 }),
     ...options
   }
   const scope = Effect.runSync(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(layerHost(config, options.overrides), scope))
+  const layer = layerHost(config, options.overrides)
+  const logged =
+    options.logger === undefined ? layer : Layer.provide(layer, Logger.replace(Logger.defaultLogger, options.logger))
+  const context = await Effect.runPromise(Layer.buildWithScope(logged, scope))
   const server = Layer.succeedContext(context)
   const address = await Effect.runPromise(Effect.provide(HttpServer.HttpServer, server))
   const url = HttpServer.formatAddress(address.address).replace("0.0.0.0", "127.0.0.1")
@@ -39,10 +50,10 @@ export const startHost = async <Replaced extends HostServices = never>(
     stop: async () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))
       // A server database keeps the test's schema otherwise.
-      if (Option.isSome(databaseUrl)) {
+      if (Option.isSome(config.databaseUrl) && options.dropSchema !== false) {
         await Effect.runPromise(
           Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).pipe(
-            Effect.provide(layerDatabase(databaseUrl)),
+            Effect.provide(PgClient.layer({ url: Redacted.make(config.databaseUrl.value), maxConnections: 1 })),
             Effect.orDie
           )
         )
