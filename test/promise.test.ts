@@ -106,6 +106,21 @@ describe("the Promise facade", () => {
     await down.dispose()
     await broken.dispose()
   })
+
+  it("asks for a transfer by both ids, and answers another team's with the 404 whatever the port says", async () => {
+    const asked: Array<[bigint, bigint]> = []
+    const careless = createPromiseApi({
+      ...options,
+      findTransfer: async (id, teamId) => {
+        asked.push([id, teamId])
+        return { id, teamId: 2n }
+      }
+    })
+    const response = await careless.scheduleBackfill({ ...request, body: january })
+    expect(response.status).toBe(404)
+    expect(asked).toEqual([[456789n, 1n]])
+    await careless.dispose()
+  })
 })
 
 describe("the plain node:http example in docs/", () => {

@@ -17,7 +17,11 @@ const transfers = new Map<bigint, PlainTransfer>([[456789n, { id: 456789n, teamI
 
 const api = createPromiseApi({
   authenticate: async (token) => tokens.get(token),
-  findTransfer: async (transferId) => transfers.get(transferId),
+  // By both ids, so that another team's transfer answers as fast as a missing one.
+  findTransfer: async (transferId, teamId) => {
+    const transfer = transfers.get(transferId)
+    return transfer?.teamId === teamId ? transfer : undefined
+  },
   cursorSecret: process.env.CURSOR_SECRET ?? "change-me"
 })
 

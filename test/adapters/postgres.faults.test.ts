@@ -33,6 +33,7 @@ import * as Worker from "../../src/operations/worker.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { freshSchema, unfinishedOrMiscounted } from "../support/database.js"
 import { openFaultTarget } from "../support/faultTarget.js"
+import { tally } from "../support/tally.js"
 
 const target = await openFaultTarget()
 
@@ -94,14 +95,6 @@ const allFinishedAndCounted = (schema: string, within: Duration.DurationInput) =
     ),
     Schedule.spaced(Duration.millis(100)).pipe(Schedule.upTo(within))
   )
-
-const tally = () => {
-  const counts = new Map<string, number>()
-  return {
-    add: (key: string) => Effect.sync(() => counts.set(key, (counts.get(key) ?? 0) + 1)),
-    entries: () => Object.fromEntries(counts)
-  }
-}
 
 describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
   it.live(

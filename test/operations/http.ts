@@ -1,7 +1,9 @@
 import { Effect, TestClock } from "effect"
+import { BackfillId } from "../../src/domain/ids.js"
+import { handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
 import type { HttpResponse } from "../../src/wire/httpResponse.js"
 import { parseJson } from "../../src/wire/json.js"
-import { SEED_NOW } from "./world.js"
+import { bearer, SEED_NOW, SEED_TRANSFER } from "./world.js"
 
 export interface ErrorJson {
   readonly code: string
@@ -29,6 +31,26 @@ export const call = <R>(response: Effect.Effect<HttpResponse, never, R>) =>
   })
 
 export type WireBackfill = Record<string, unknown> & { readonly transfer_backfill_id: bigint | number }
+
+/** Schedules a backfill of the seed's transfer as its team's admin; its id. */
+export const scheduleSeedBackfill = (start: string, end: string) =>
+  Effect.map(
+    call(
+      handleScheduleBackfill({
+        authorization: bearer("admin"),
+        path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
+        body: { range_start: start, range_end: end }
+      })
+    ),
+    (response) => BackfillId.make(BigInt((response.data as WireBackfill).transfer_backfill_id))
+  )
+
+/** A backfill of team 1 in its wire form, as its admin reads it. */
+export const readBackfill = (id: BackfillId) =>
+  Effect.map(
+    call(handleGetBackfill({ authorization: bearer("admin"), path: { team_id: "1", backfill_id: String(id) } })),
+    (response) => response.data as WireBackfill
+  )
 
 export const NOT_FOUND_BACKFILL: ErrorJson = {
   code: "NOT_FOUND",

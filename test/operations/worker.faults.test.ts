@@ -6,50 +6,22 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Fiber, Logger, Option, Ref, SubscriptionRef, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
-import { BackfillId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
-import { handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
 import * as Worker from "../../src/operations/worker.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
-import { call, type WireBackfill } from "./http.js"
-import { bearer, SEED_TRANSFER, world } from "./world.js"
+import { tally } from "../support/tally.js"
+import { readBackfill as read, scheduleSeedBackfill as schedule } from "./http.js"
+import { world } from "./world.js"
 
 const LEASE = Duration.seconds(30)
 const POLL = Duration.seconds(1)
-
-const schedule = (start: string, end: string) =>
-  Effect.map(
-    call(
-      handleScheduleBackfill({
-        authorization: bearer("admin"),
-        path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
-        body: { range_start: start, range_end: end }
-      })
-    ),
-    (response) => BackfillId.make(BigInt((response.data as WireBackfill).transfer_backfill_id))
-  )
-
-const read = (id: BackfillId) =>
-  Effect.map(
-    call(handleGetBackfill({ authorization: bearer("admin"), path: { team_id: "1", backfill_id: String(id) } })),
-    (response) => response.data as WireBackfill
-  )
 
 /** Moves the test clock on in steps of `step` seconds; every sleep ends at its own time within a step. */
 const advanceSeconds = (seconds: number, step = 1) =>
   Effect.forEach(Array.from({ length: Math.ceil(seconds / step) }), () => TestClock.adjust(Duration.seconds(step)), {
     discard: true
   })
-
-/** Counts calls per key, e.g. per worker and day. */
-const tally = () => {
-  const counts = new Map<string, number>()
-  return {
-    add: (key: string) => Effect.sync(() => counts.set(key, (counts.get(key) ?? 0) + 1)),
-    entries: () => Object.fromEntries(counts)
-  }
-}
 
 interface LogEntry {
   readonly level: string

@@ -3,32 +3,14 @@ import { Deferred, Duration, Effect, Fiber, Option, Ref, TestClock } from "effec
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { BackfillId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { handleCancelBackfill, handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
+import { handleCancelBackfill } from "../../src/handlers.js"
 import * as Worker from "../../src/operations/worker.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
-import { call, type WireBackfill } from "./http.js"
-import { bearer, SEED_NOW, SEED_TRANSFER, world } from "./world.js"
+import { call, readBackfill as read, scheduleSeedBackfill as schedule } from "./http.js"
+import { bearer, SEED_NOW, world } from "./world.js"
 
 const LEASE = Duration.seconds(30)
-
-const schedule = (start: string, end: string) =>
-  Effect.map(
-    call(
-      handleScheduleBackfill({
-        authorization: bearer("admin"),
-        path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
-        body: { range_start: start, range_end: end }
-      })
-    ),
-    (response) => BackfillId.make(BigInt((response.data as WireBackfill).transfer_backfill_id))
-  )
-
-const read = (id: BackfillId) =>
-  Effect.map(
-    call(handleGetBackfill({ authorization: bearer("admin"), path: { team_id: "1", backfill_id: String(id) } })),
-    (response) => response.data as WireBackfill
-  )
 
 const findBackfill = (id: BackfillId) =>
   Effect.flatMap(BackfillRepository, (repository) => Effect.map(repository.findById(id), Option.getOrThrow))
