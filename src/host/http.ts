@@ -8,7 +8,7 @@
  * moves bytes.
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Either, Option, Stream, SubscriptionRef } from "effect"
+import { Cause, Effect, Either, Option, Ref, Stream } from "effect"
 import { BadRequest, MethodNotAllowed, NotFound, type ServiceUnavailable, TooManyRequests } from "../domain/errors.js"
 import { formatTimestamp, timestampFromMillis } from "../domain/time.js"
 import {
@@ -231,7 +231,7 @@ const healthBody = (health: WorkerHealth) => ({
 
 export interface FrontDoorOptions {
   /** The worker this host runs, if any, for `GET /health`. */
-  readonly workerHealth: Option.Option<SubscriptionRef.SubscriptionRef<WorkerHealth>>
+  readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
 }
 
 /** Routes one request, after its charge: a matched route's endpoint or one of the host's own answers. */
@@ -246,8 +246,7 @@ const route = (
   if (path === "/health" && request.method === "GET") {
     return Option.match(options.workerHealth, {
       onNone: () => Effect.succeed(HttpServerResponse.unsafeJson({ worker: null })),
-      onSome: (health) =>
-        Effect.map(SubscriptionRef.get(health), (current) => HttpServerResponse.unsafeJson(healthBody(current)))
+      onSome: (health) => Effect.map(Ref.get(health), (current) => HttpServerResponse.unsafeJson(healthBody(current)))
     })
   }
   const match = matchPath(path)

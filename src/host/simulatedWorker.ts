@@ -2,7 +2,7 @@
  * The reference host's worker: the library's worker loop around a simulated transfer run
  * (a pause per day, failing at a chosen rate), and a terminal view of its progress.
  */
-import { Duration, Effect, Option, Random, Stream, type SubscriptionRef } from "effect"
+import { Duration, Effect, Option, Random, Ref } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { TeamId } from "../domain/ids.js"
 import { completed, failed, WorkerId } from "../domain/runs.js"
@@ -27,10 +27,7 @@ export const simulatedRun =
       )
     )
 
-export const runSimulatedWorker = (
-  options: SimulatedWorkerOptions,
-  health: SubscriptionRef.SubscriptionRef<Worker.WorkerHealth>
-) =>
+export const runSimulatedWorker = (options: SimulatedWorkerOptions, health: Ref.Ref<Worker.WorkerHealth>) =>
   Worker.runWorker({
     workerId: WorkerId.make(`reference-host-${process.pid}`),
     leaseDuration: Duration.seconds(30),
@@ -40,22 +37,25 @@ export const runSimulatedWorker = (
   })
 
 /**
- * Prints the worker's health as it changes: when it starts failing, when it recovers and
- * after how many failed steps (each failure is logged by the loop with its cause).
+ * Prints the worker's health when it changes, looking once a second: when it starts
+ * failing, and when it recovers after how many failed steps (each failure is logged by
+ * the loop with its cause).
  */
-export const reportHealth = (health: SubscriptionRef.SubscriptionRef<Worker.WorkerHealth>) =>
-  health.changes.pipe(
-    Stream.mapAccum(0, (failuresBefore, current) => [current.consecutiveFailures, [failuresBefore, current] as const]),
-    Stream.runForEach(([failuresBefore, current]) => {
-      if (failuresBefore === 0 && current.consecutiveFailures > 0) {
-        return Effect.logWarning("Worker unhealthy: its steps are failing; it keeps retrying")
-      }
-      if (failuresBefore > 0 && current.consecutiveFailures === 0) {
-        return Effect.logInfo(`Worker healthy again after ${failuresBefore} failed steps`)
-      }
-      return Effect.void
-    })
-  )
+export const reportHealth = (health: Ref.Ref<Worker.WorkerHealth>) =>
+  Effect.iterate(0, {
+    while: () => true,
+    body: (failuresBefore) =>
+      Effect.gen(function* () {
+        yield* Effect.sleep(Duration.seconds(1))
+        const failures = (yield* Ref.get(health)).consecutiveFailures
+        if (failuresBefore === 0 && failures > 0) {
+          yield* Effect.logWarning("Worker unhealthy: its steps are failing; it keeps retrying")
+        } else if (failuresBefore > 0 && failures === 0) {
+          yield* Effect.logInfo(`Worker healthy again after ${failuresBefore} or more failed steps`)
+        }
+        return failures
+      })
+  })
 
 const progressLine = (backfill: Backfill) => {
   const { total, created, completed: done, failed: failedDays } = backfill.runs

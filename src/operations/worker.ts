@@ -6,7 +6,7 @@
  * Workers are trusted callers: no authentication, and errors that say exactly what
  * happened (`domain/workerErrors.ts`).
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, SubscriptionRef } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import { ServiceUnavailable } from "../domain/errors.js"
@@ -75,8 +75,11 @@ export interface WorkerHealth {
   readonly consecutiveFailures: number
 }
 
-/** A health record for one worker loop, to pass as `WorkerOptions.health` and read or watch. */
-export const makeWorkerHealth = SubscriptionRef.make<WorkerHealth>({
+/**
+ * A health record for one worker loop, to pass as `WorkerOptions.health` and read. A plain
+ * `Ref`, so that the core pulls in no streams: a host that wants changes polls it.
+ */
+export const makeWorkerHealth = Ref.make<WorkerHealth>({
   running: true,
   lastSuccessMillis: Option.none(),
   consecutiveFailures: 0
@@ -93,14 +96,14 @@ export interface WorkerOptions<R> {
   readonly leaseDuration: Duration.DurationInput
   readonly execute: RunExecutor<R>
   /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
-  readonly health?: SubscriptionRef.SubscriptionRef<WorkerHealth>
+  readonly health?: Ref.Ref<WorkerHealth>
 }
 
 const markSuccess = (health: WorkerOptions<unknown>["health"]) =>
   health === undefined
     ? Effect.void
     : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        SubscriptionRef.update(health, (current) => ({
+        Ref.update(health, (current) => ({
           ...current,
           lastSuccessMillis: Option.some(now),
           consecutiveFailures: 0
@@ -170,11 +173,20 @@ const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
     } satisfies HeldLease
   })
 
-/** Retries a step that could not reach the repository, backing off up to a second. */
-const RETRY_UNAVAILABLE = Schedule.union(
-  Schedule.exponential(Duration.millis(50)),
-  Schedule.spaced(Duration.seconds(1))
-)
+/** Runs `step` again while it finds the repository unavailable, pausing 50 ms, doubling up to a second. */
+const retryWhileUnavailable = <A, E extends { readonly _tag: string }, R>(
+  step: Effect.Effect<A, E, R>,
+  pauseMillis = 50
+): Effect.Effect<A, E, R> =>
+  Effect.catchIf(
+    step,
+    (error) => error._tag === "ServiceUnavailable",
+    () =>
+      Effect.zipRight(
+        Effect.sleep(Duration.millis(pauseMillis)),
+        retryWhileUnavailable(step, Math.min(pauseMillis * 2, 1000))
+      )
+  )
 
 /**
  * One day of a held backfill: start it, execute it, record its outcome under the lease;
@@ -188,8 +200,8 @@ const runNextDay = <R>(held: HeldLease, options: WorkerOptions<R>) =>
     const run = next.value
     const outcome = yield* held.guard(options.execute(run))
     yield* held.guard(
-      Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)).pipe(
-        Effect.retry({ schedule: RETRY_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" })
+      retryWhileUnavailable(
+        Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease))
       )
     )
     yield* markSuccess(options.health)
@@ -260,7 +272,7 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
     const watched = { ...options, health }
     const failed = (cause: Cause.Cause<unknown>) =>
       Effect.gen(function* () {
-        const failures = (yield* SubscriptionRef.updateAndGet(health, (current) => ({
+        const failures = (yield* Ref.updateAndGet(health, (current) => ({
           ...current,
           consecutiveFailures: current.consecutiveFailures + 1
         }))).consecutiveFailures
@@ -281,7 +293,7 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
     return yield* Effect.forever(step).pipe(
       Effect.onExit((exit) =>
         Effect.zipRight(
-          SubscriptionRef.update(health, (current) => ({ ...current, running: false })),
+          Ref.update(health, (current) => ({ ...current, running: false })),
           Exit.match(exit, {
             onSuccess: () => Effect.void,
             onFailure: (cause) =>

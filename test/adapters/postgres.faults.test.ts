@@ -6,20 +6,7 @@
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import {
-  Deferred,
-  Duration,
-  Effect,
-  Either,
-  Exit,
-  Fiber,
-  Layer,
-  Logger,
-  Redacted,
-  Schedule,
-  Scope,
-  SubscriptionRef
-} from "effect"
+import { Deferred, Duration, Effect, Either, Exit, Fiber, Layer, Logger, Redacted, Ref, Schedule, Scope } from "effect"
 import { afterAll } from "vitest"
 import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
@@ -216,7 +203,7 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
           yield* allFinishedAndCounted(schema, Duration.seconds(90))
           expect(yield* Fiber.poll(worker)).toEqual(expect.objectContaining({ _tag: "None" }))
           expect(failedSteps).toBeGreaterThan(0)
-          expect((yield* SubscriptionRef.get(health)).running).toBe(true)
+          expect((yield* Ref.get(health)).running).toBe(true)
           yield* Fiber.interrupt(worker)
           const counts = yield* sql<{ readonly status: string; readonly n: string }>`
             SELECT status, count(*)::text AS n FROM ${sql(schema)}.backfills GROUP BY status`

@@ -4,7 +4,7 @@
  * driver error escaping the repository, an executor with a bug.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Fiber, Logger, Option, Ref, SubscriptionRef, TestClock } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Logger, Option, Ref, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import * as Worker from "../../src/operations/worker.js"
@@ -142,7 +142,7 @@ describe("the worker loop under faults", () => {
         yield* advanceSeconds(1)
         yield* Ref.set(fault, "dying")
         yield* advanceSeconds(8)
-        const during = yield* SubscriptionRef.get(health)
+        const during = yield* Ref.get(health)
         expect(during.consecutiveFailures).toBeGreaterThan(3)
         expect(during.running).toBe(true)
         const restoredAt = yield* Clock.currentTimeMillis
@@ -157,7 +157,7 @@ describe("the worker loop under faults", () => {
           transfer_runs_completed: 5,
           transfer_runs_failed: 0
         })
-        const after = yield* SubscriptionRef.get(health)
+        const after = yield* Ref.get(health)
         expect(after.consecutiveFailures).toBe(0)
         expect(Option.getOrThrow(after.lastSuccessMillis)).toBeGreaterThan(restoredAt)
         const failures = logs.filter((entry) => entry.message.startsWith("Worker step failed"))
@@ -165,7 +165,7 @@ describe("the worker loop under faults", () => {
         expect(failures.every((entry) => entry.level === "ERROR" && entry.cause.includes("ECONNRESET"))).toBe(true)
 
         yield* Fiber.interrupt(loop)
-        expect((yield* SubscriptionRef.get(health)).running).toBe(false)
+        expect((yield* Ref.get(health)).running).toBe(false)
         expect(logs.at(-1)).toMatchObject({ level: "INFO", message: "Worker stopped" })
       }).pipe(Effect.provide(world()))
   )
