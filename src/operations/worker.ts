@@ -6,12 +6,12 @@
  * Workers are trusted callers: no authentication, and errors that say exactly what
  * happened (`domain/workerErrors.ts`).
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Ref } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Random, Ref } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
-import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import { type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
 import { BackfillRepository, type StartedRun } from "../ports/backfillRepository.js"
 
@@ -86,17 +86,27 @@ export const makeWorkerHealth = Ref.make<WorkerHealth>({
 })
 
 export interface WorkerOptions<R> {
-  /** Names one worker loop: two loops running at once must not share an id. */
+  /**
+   * Names the worker. A claim gives back a lease held under the same id, so two loops
+   * must never claim under one id at once: `runWorker` adds a suffix of its own per loop;
+   * callers of `processNextBackfill` choose unique ids themselves.
+   */
   readonly workerId: WorkerId
   /**
    * How long a claim holds without renewal. The lease is renewed in the background every
-   * third of it for as long as the worker works on the backfill, so it bounds how long a
-   * crashed worker's backfill waits, not how long a day may run.
+   * quarter of it for as long as the worker works on the backfill, so it bounds how long
+   * a crashed worker's backfill waits, not how long a day may run.
    */
   readonly leaseDuration: Duration.DurationInput
   readonly execute: RunExecutor<R>
   /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
   readonly health?: Ref.Ref<WorkerHealth>
+  /**
+   * How long a shutdown waits for the day in progress to finish before interrupting it
+   * (its outcome then goes unrecorded, and the day runs again later). Default: the lease
+   * duration.
+   */
+  readonly shutdownGrace?: Duration.DurationInput
 }
 
 const markSuccess = (health: WorkerOptions<unknown>["health"]) =>
@@ -110,31 +120,31 @@ const markSuccess = (health: WorkerOptions<unknown>["health"]) =>
         }))
       )
 
-/** How often a held lease is renewed: three times per lease, so one failed renewal is not fatal. */
+/** How often a held lease is renewed: four times per lease, so one failed renewal is not fatal. */
 const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
-  Duration.unsafeDivide(Duration.decode(leaseDuration), 3)
+  Duration.unsafeDivide(Duration.decode(leaseDuration), 4)
 
 /** A lease the worker holds while it works, renewed in the background. */
 interface HeldLease {
   /** The lease as last renewed. */
   readonly current: Effect.Effect<Lease>
-  /**
-   * Runs `effect` unless the lease is lost first: then `effect` is interrupted (even
-   * inside an uninterruptible region) and the result is `LeaseLost`.
-   */
+  /** Runs `effect` unless the lease is lost first: then `effect` is interrupted and the result is `LeaseLost`. */
   readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
 }
 
 /**
- * Renews `lease` every third of its duration until the scope closes. The lease counts
- * as lost when another worker took it over, or when a renewal failed and the next one
- * would come too late: the lease might expire and be claimed before it.
+ * Renews `lease` every quarter of its duration until the scope closes, each attempt
+ * given half that long. The lease counts as lost when another worker took it over, or
+ * when a renewal failed and the next might not succeed before the lease expires (and
+ * another worker may claim it): so one failed renewal is survived, and a lost lease is
+ * given up a quarter of the lease before anyone else can claim the backfill.
  */
 const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
   Effect.gen(function* () {
     const current = yield* Ref.make(lease)
     const lost = yield* Deferred.make<never, LeaseLost>()
     const interval = renewalInterval(leaseDuration)
+    const attempt = Duration.unsafeDivide(interval, 2)
     const lose = (cause: Cause.Cause<unknown>) =>
       Effect.zipRight(
         Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
@@ -145,7 +155,7 @@ const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
       const renewal = yield* Effect.exit(
         renewLease(held, leaseDuration).pipe(
           Effect.timeoutFail({
-            duration: interval,
+            duration: attempt,
             onTimeout: () => new ServiceUnavailable({ cause: new Error("The lease renewal timed out") })
           })
         )
@@ -153,7 +163,7 @@ const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
       if (renewal._tag === "Success") return yield* Effect.as(Ref.set(current, renewal.value), true)
       const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
       const now = yield* Clock.currentTimeMillis
-      if (takenOver || now + Duration.toMillis(interval) >= held.expiresAtMillis) {
+      if (takenOver || now + Duration.toMillis(Duration.sum(interval, attempt)) >= held.expiresAtMillis) {
         return yield* Effect.as(lose(renewal.cause), false)
       }
       return yield* Effect.as(Effect.logWarning("Lease renewal failed; trying again", renewal.cause), true)
@@ -161,17 +171,32 @@ const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
     yield* Effect.forkScoped(
       Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
     )
-    const awaitLoss = Effect.interruptible(Deferred.await(lost))
     return {
       current: Ref.get(current),
-      // A daemon, not a child: a child would get the interruption of a shutdown even
-      // while the caller defers it, and the day would not finish.
-      guard: (effect) =>
-        Effect.flatMap(Effect.forkDaemon(Effect.raceFirst(Effect.interruptible(effect), awaitLoss)), (race) =>
-          Effect.onInterrupt(Fiber.join(race), () => Fiber.interrupt(race))
-        )
+      guard: (effect) => Effect.raceFirst(effect, Deferred.await(lost))
     } satisfies HeldLease
   })
+
+/**
+ * Runs `day` so that an interruption of the caller (a shutdown) lets it finish: in a
+ * fiber of its own, which that interruption does not reach; the caller then waits for it
+ * up to `grace`, and only past that interrupts it.
+ */
+const lettingFinishWithin =
+  (grace: Duration.DurationInput) =>
+  <A, E, R>(day: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(day)), (fiber) =>
+        restore(Fiber.join(fiber)).pipe(
+          Effect.onInterrupt(() =>
+            Effect.zipRight(
+              Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
+              Fiber.interrupt(fiber)
+            )
+          )
+        )
+      )
+    )
 
 /** Runs `step` again while it finds the repository unavailable, pausing 50 ms, doubling up to a second. */
 const retryWhileUnavailable = <A, E extends { readonly _tag: string }, R>(
@@ -217,18 +242,19 @@ const materialiseAll = (backfillId: BackfillId) =>
 
 /**
  * Works on one claimed backfill until no run of it is pending, renewing the lease in the
- * background all along. Each day is started, executed and recorded as one
- * uninterruptible unit, so a shutdown lets the current day finish; only losing the lease
- * cuts a day short, and then its outcome is not recorded. The lease is released at the
- * end, whatever happens.
+ * background all along. Each day is started, executed and recorded as one unit that a
+ * shutdown lets finish (for up to `shutdownGrace`); losing the lease cuts a day short,
+ * and then its outcome is not recorded. The lease is released at the end, whatever
+ * happens.
  */
 export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
   Effect.scoped(
     Effect.gen(function* () {
       const held = yield* holdLease(lease, options.leaseDuration)
+      const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
       yield* held.guard(materialiseAll(lease.backfillId))
       for (;;) {
-        const finished = yield* Effect.uninterruptible(runNextDay(held, options))
+        const finished = yield* letFinish(runNextDay(held, options))
         if (finished) return
       }
     })
@@ -255,6 +281,16 @@ export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
     })
   )
 
+/**
+ * The id a loop claims under: `workerId` and a random suffix of its own, so that two
+ * loops given one id (two containers whose processes are all pid 1, say) never take each
+ * other's leases for leases they left behind themselves.
+ */
+const loopWorkerId = (workerId: WorkerId) =>
+  Effect.map(Random.nextIntBetween(0, 0x1000000), (suffix) =>
+    WorkerId.make(`${workerId.slice(0, 120)}/${suffix.toString(16).padStart(6, "0")}`)
+  )
+
 /** The pause after the `failures`-th failure in a row: doubling from 100 ms, never over `pollInterval`. */
 const backoffAfter = (failures: number, pollInterval: Duration.DurationInput): Duration.Duration =>
   Duration.min(Duration.millis(100 * 2 ** Math.min(failures - 1, 20)), Duration.decode(pollInterval))
@@ -269,7 +305,8 @@ const backoffAfter = (failures: number, pollInterval: Duration.DurationInput): D
 export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval: Duration.DurationInput }) =>
   Effect.gen(function* () {
     const health = options.health ?? (yield* makeWorkerHealth)
-    const watched = { ...options, health }
+    const loopId = yield* loopWorkerId(options.workerId)
+    const watched = { ...options, workerId: loopId, health }
     const failed = (cause: Cause.Cause<unknown>) =>
       Effect.gen(function* () {
         const failures = (yield* Ref.updateAndGet(health, (current) => ({
@@ -302,6 +339,7 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
                 : Effect.logError("Worker loop ended", cause)
           })
         )
-      )
+      ),
+      Effect.annotateLogs("worker_id", loopId)
     )
-  }).pipe(Effect.annotateLogs("worker_id", options.workerId))
+  })

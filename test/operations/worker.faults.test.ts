@@ -4,7 +4,7 @@
  * driver error escaping the repository, an executor with a bug.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Fiber, Logger, Option, Ref, TestClock } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Fiber, Logger, Option, Ref, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import * as Worker from "../../src/operations/worker.js"
@@ -168,6 +168,86 @@ describe("the worker loop under faults", () => {
         expect((yield* Ref.get(health)).running).toBe(false)
         expect(logs.at(-1)).toMatchObject({ level: "INFO", message: "Worker stopped" })
       }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("keeps its lease through one renewal that hangs past its time, and runs the day once", () =>
+    Effect.gen(function* () {
+      const id = yield* schedule("2024-01-01", "2024-01-01")
+      const repository = yield* BackfillRepository
+      const fault = yield* Ref.make<Fault>("none")
+      const executions = tally()
+      const loop = (name: string) =>
+        Worker.runWorker({
+          workerId: WorkerId.make(name),
+          leaseDuration: Duration.seconds(40),
+          pollInterval: POLL,
+          execute: (run) =>
+            Effect.zipRight(
+              executions.add(`${name}/${run.day}`),
+              Effect.as(Effect.sleep(Duration.minutes(1)), completed)
+            )
+        })
+      const holder = yield* Effect.fork(
+        Effect.provideService(loop("holder"), BackfillRepository, withFaults(repository, fault))
+      )
+      yield* advanceSeconds(1)
+      const other = yield* Effect.fork(loop("other"))
+      // Renewals every 10 s, each given 5 s: the one at 10 s hangs and times out at 15 s.
+      yield* advanceSeconds(4)
+      yield* Ref.set(fault, "frozen")
+      yield* advanceSeconds(11)
+      yield* Ref.set(fault, "none")
+      yield* advanceSeconds(120, 5)
+      expect(executions.entries()).toEqual({ "holder/2024-01-01": 1 })
+      expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 1 })
+      yield* Effect.forEach([holder, other], Fiber.interrupt)
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("never lets two loops given one id take each other's leases", () =>
+    Effect.gen(function* () {
+      yield* schedule("2024-01-01", "2024-01-03")
+      yield* schedule("2023-06-01", "2023-06-03")
+      const executions = tally()
+      const loops = yield* Effect.forEach([1, 2], () =>
+        Effect.fork(
+          Worker.runWorker({
+            workerId: WorkerId.make("pid-1"),
+            leaseDuration: LEASE,
+            pollInterval: POLL,
+            execute: (run) =>
+              Effect.zipRight(executions.add(run.day), Effect.as(Effect.sleep(Duration.seconds(5)), completed))
+          })
+        )
+      )
+      yield* advanceSeconds(60)
+      expect(Object.values(executions.entries())).toEqual([1, 1, 1, 1, 1, 1])
+      yield* Effect.forEach(loops, Fiber.interrupt)
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("gives up a day that outlasts the shutdown grace, and frees its lease", () =>
+    Effect.gen(function* () {
+      yield* schedule("2024-01-01", "2024-01-02")
+      const started = yield* Deferred.make<void>()
+      const loop = yield* Effect.fork(
+        Worker.runWorker({
+          workerId: WorkerId.make("w"),
+          leaseDuration: LEASE,
+          pollInterval: POLL,
+          shutdownGrace: Duration.seconds(10),
+          execute: () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+        })
+      )
+      yield* Deferred.await(started)
+      const stopping = yield* Effect.fork(Fiber.interrupt(loop))
+      yield* advanceSeconds(9)
+      expect(yield* Fiber.poll(stopping)).toEqual(Option.none())
+      yield* advanceSeconds(1)
+      yield* Fiber.join(stopping)
+      const next = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("next"), LEASE))
+      expect(Option.getOrThrow(yield* Worker.startNextRun(next)).day).toBe("2024-01-01")
+    }).pipe(Effect.provide(world()))
   )
 
   it.effect("goes on after an executor that dies, and runs that day again", () =>
