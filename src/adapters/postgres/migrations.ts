@@ -98,6 +98,14 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       // The error report is read from the failed runs on every read of a backfill.
       "CREATE INDEX backfill_runs_failed ON {schema}.backfill_runs (backfill_id, day) WHERE state = 'failed'"
     ]
+  },
+  {
+    version: 4,
+    name: "an index of leases by worker",
+    statements: [
+      // A claim first looks for a lease the claiming worker left behind, on every poll.
+      "CREATE INDEX backfills_leased_by ON {schema}.backfills (lease_worker) WHERE lease_worker IS NOT NULL"
+    ]
   }
 ]
 

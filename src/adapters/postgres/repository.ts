@@ -410,15 +410,23 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         unavailable(
           Effect.map(
             sql<{ readonly id: string; readonly fence: number; readonly expires: string }>`
-              WITH candidate AS (
+              WITH own AS (
                 SELECT id FROM ${backfills}
-                WHERE status IN ${sql.literal(WITH_WORK_SQL)}
-                  AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= ${nowMillis}
-                    OR lease_worker = ${workerId})
-                ORDER BY lease_worker IS NOT DISTINCT FROM ${workerId}::text DESC, id
+                WHERE lease_worker = ${workerId} AND status IN ${sql.literal(WITH_WORK_SQL)}
+                ORDER BY id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
               ),
+              free AS (
+                SELECT id FROM ${backfills}
+                WHERE status IN ${sql.literal(WITH_WORK_SQL)}
+                  AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= ${nowMillis})
+                  AND NOT EXISTS (SELECT 1 FROM own)
+                ORDER BY id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+              ),
+              candidate AS (SELECT id FROM own UNION ALL SELECT id FROM free),
               claimed AS (
                 UPDATE ${backfills} b
                 SET lease_worker = ${workerId},
