@@ -3,7 +3,7 @@
  * lease, a worker's connections cut or terminated again and again, a connection frozen
  * mid-call. Runs on the server in `DATABASE_URL`, else on a PGlite of its own.
  */
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Either, Exit, Fiber, Layer, Logger, Redacted, Ref, Schedule, Scope } from "effect"
@@ -215,6 +215,53 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
 })
 
 describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, () => {
+  it.live.runIf(target.kind === "server")(
+    "end a transaction its client left hanging, so its row lock does not outlive the deadline (server only: PGlite takes no session settings)",
+    () =>
+      inFreshSchema((schema) =>
+        Effect.gen(function* () {
+          const backfill = yield* schedule(1n, "2024-01-01", "2024-01-31")
+          const hanging = Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            return yield* sql.withTransaction(
+              Effect.zipRight(
+                sql`SELECT id FROM ${sql(schema)}.backfills WHERE id = ${String(backfill.id)}::bigint FOR UPDATE`,
+                Effect.never
+              )
+            )
+          }).pipe(Effect.provide(layerPostgresClient({ url: target.directUrl, maxConnections: 1, deadline: DEADLINE })))
+          const holder = yield* Effect.fork(hanging)
+          yield* Effect.sleep(Duration.millis(300))
+          const cancelled = yield* Effect.flatMap(BackfillRepository, (repository) =>
+            repository.cancel(backfill.id, { time: timestampFromMillis(Date.UTC(2024, 1, 2)), userId: UserId.make(1n) })
+          )
+          expect(cancelled.status).toBe("CANCELLED")
+          yield* Fiber.interrupt(holder)
+        })
+      ),
+    60_000
+  )
+
+  it.live.runIf(target.kind === "server")(
+    "set the deadline as the server's statement and idle-transaction timeouts, unless the URL says otherwise (server only)",
+    () =>
+      Effect.gen(function* () {
+        const show = (url: string) =>
+          Effect.flatMap(
+            SqlClient.SqlClient,
+            (sql) =>
+              sql<{ readonly statement_timeout: string; readonly idle: string }>`
+              SELECT current_setting('statement_timeout') AS statement_timeout,
+                     current_setting('idle_in_transaction_session_timeout') AS idle`
+          ).pipe(Effect.provide(layerPostgresClient({ url, maxConnections: 1, deadline: DEADLINE })))
+        expect(yield* show(target.directUrl)).toEqual([{ statement_timeout: "1s", idle: "1s" }])
+        const own = new URL(target.directUrl)
+        own.searchParams.set("options", "-c statement_timeout=7000")
+        expect(yield* show(own.toString())).toEqual([{ statement_timeout: "7s", idle: "1s" }])
+      }),
+    60_000
+  )
+
   it.live(
     "answer SERVICE_UNAVAILABLE after the deadline while the connection is still frozen, then drop that connection",
     () =>

@@ -32,6 +32,8 @@ const answerDeadlineSocket = (deadlineMillis: number): Socket => {
   }
   socket.on("data", stop)
   socket.on("close", stop)
+  // The operating system's own watch, for a peer that vanished while nothing was asked.
+  socket.on("connect", () => socket.setKeepAlive(true, deadlineMillis))
   // The hooks a stream implements its writes with: `connect` resets an own `write`.
   const write = socket._write.bind(socket)
   socket._write = (chunk, encoding, callback) => {
@@ -64,11 +66,28 @@ export interface PostgresClientOptions {
   readonly applicationName?: string
 }
 
-/** `@effect/sql-pg`'s client, with connections that close themselves when hung. */
+/**
+ * The URL with server settings that end, on the server's side too, what the client gave
+ * up on: a statement running past the deadline, and a transaction left idle as long (its
+ * client frozen or gone), which would otherwise hold its row locks until TCP notices.
+ * Settings already in the URL's `options` come after, so they win.
+ */
+const withServerDeadlines = (url: string, deadlineMillis: number): string => {
+  const parsed = new URL(url)
+  const own = `-c statement_timeout=${deadlineMillis} -c idle_in_transaction_session_timeout=${deadlineMillis}`
+  const given = parsed.searchParams.get("options")
+  parsed.searchParams.set("options", given === null ? own : `${own} ${given}`)
+  return parsed.toString()
+}
+
+/**
+ * `@effect/sql-pg`'s client, with connections that close themselves when hung, and
+ * server sessions that end statements and idle transactions past the same deadline.
+ */
 export const layerPostgresClient = (options: PostgresClientOptions) => {
   const deadlineMillis = Duration.toMillis(options.deadline ?? DEFAULT_DEADLINE)
   return PgClient.layer({
-    url: Redacted.make(options.url),
+    url: Redacted.make(withServerDeadlines(options.url, deadlineMillis)),
     maxConnections: options.maxConnections ?? 10,
     connectTimeout: Duration.millis(deadlineMillis),
     stream: () => answerDeadlineSocket(deadlineMillis),
