@@ -7,6 +7,7 @@
  * releases its lease, the database closes.
  */
 import { createServer, type Server } from "node:http"
+import type { Socket } from "node:net"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
@@ -93,30 +94,42 @@ const prepareDatabase = (schema: string) =>
     for (const [token, principal] of Object.entries(DEMO_TOKENS)) yield* saveToken(token, principal, { schema })
   })
 
+/** What a request Node could not read gets told, by Node's error code. */
+const unreadable = (code: string | undefined): string => {
+  switch (code) {
+    case "HPE_HEADER_OVERFLOW":
+      return "The request headers are too large."
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return "The request did not arrive in time."
+    default:
+      return "The request could not be read as HTTP/1.1."
+  }
+}
+
 /**
- * A Node server whose answer to a request it cannot even parse as HTTP (Node's own bare
- * 400) is the SPEC §5 envelope with a request id, like every other answer of the host.
+ * A Node server whose answer to a request it cannot read as HTTP is the SPEC §5 envelope
+ * with a request id, like every other answer of the host, where Node would send a bare
+ * 400. As Node does, it answers only when nothing was sent on the connection yet, then
+ * closes it.
  */
 const createEnvelopingServer = (): Server => {
   const server = createServer()
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (error.code === "ECONNRESET" || !socket.writable) {
-      socket.destroy()
-      return
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && socket.bytesWritten === 0 && error.code !== "ECONNRESET") {
+      const answer = errorResponse(
+        Effect.runSync(generateRequestId),
+        new BadRequest({ description: unreadable(error.code) })
+      )
+      const head = Object.entries({
+        ...answer.headers,
+        connection: "close",
+        "content-length": Buffer.byteLength(answer.body)
+      })
+        .map(([name, value]) => `${name}: ${value}`)
+        .join("\r\n")
+      socket.write(`HTTP/1.1 ${answer.status} Bad Request\r\n${head}\r\n\r\n${answer.body}`)
     }
-    const requestId = Effect.runSync(generateRequestId)
-    const answer = errorResponse(
-      requestId,
-      new BadRequest({ description: "The request could not be read as HTTP/1.1." })
-    )
-    const head = Object.entries({
-      ...answer.headers,
-      connection: "close",
-      "content-length": Buffer.byteLength(answer.body)
-    })
-      .map(([name, value]) => `${name}: ${value}`)
-      .join("\r\n")
-    socket.end(`HTTP/1.1 ${answer.status} Bad Request\r\n${head}\r\n\r\n${answer.body}`)
+    socket.destroy()
   })
   return server
 }

@@ -8,7 +8,8 @@
  * moves bytes.
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Either, Option, Ref, Stream } from "effect"
+import { Cause, Clock, Effect, Either, Option, Ref, Stream } from "effect"
+import type { Principal } from "../domain/access.js"
 import { BadRequest, MethodNotAllowed, NotFound, type ServiceUnavailable, TooManyRequests } from "../domain/errors.js"
 import { formatTimestamp, timestampFromMillis } from "../domain/time.js"
 import {
@@ -26,7 +27,7 @@ import { type HttpResponse, respond } from "../wire/httpResponse.js"
 import type { PageCursors } from "../wire/pageCursor.js"
 import { bearerToken, bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../wire/request.js"
 import { BackfillApi, openApiDocument } from "./api.js"
-import { type Quota, RequestLimiter } from "./rateLimiter.js"
+import { LapsingMap, MEMORY_CAPACITY, type Quota, RequestLimiter } from "./rateLimiter.js"
 
 type Request = HttpServerRequest.HttpServerRequest
 
@@ -56,6 +57,8 @@ const refuse = (
   error: BadRequest | NotFound | MethodNotAllowed | TooManyRequests | ServiceUnavailable
 ) => respond(Effect.fail(error), () => ({ data: null }), hostRequestId(request))
 
+const CLIENT_GONE = Effect.logDebug("The client closed the request before its answer")
+
 /**
  * The body's bytes, keeping no more than one byte past the limit; `undefined` for none.
  * The rest of an oversized body is read and dropped, so that the client, still sending,
@@ -69,7 +72,12 @@ const withBody = <R>(request: Request, use: (body: Uint8Array | undefined) => Ef
       return body
     }),
     Effect.matchEffect({
-      onFailure: () => refuse(request, bodyTooLarge()),
+      // The body stopped arriving: the client went away (nobody will read this answer).
+      onFailure: () =>
+        Effect.zipRight(
+          CLIENT_GONE,
+          refuse(request, new BadRequest({ description: "The request body could not be read to its end." }))
+        ),
       onSuccess: ({ kept, size }) => {
         if (size > MAX_BODY_BYTES) return refuse(request, bodyTooLarge())
         const bytes = new Uint8Array(size)
@@ -112,23 +120,31 @@ const ENDPOINTS: {
   cancel: (request, path) => withBody(request, (body) => handleCancelBackfill({ ...caller(request), path, body }))
 }
 
+interface Endpoint {
+  readonly method: Method
+  readonly name: EndpointName
+}
+
 interface Route {
   /** Literal segments, and `:name` for a parameter. */
   readonly segments: ReadonlyArray<string>
-  readonly endpoints: ReadonlyArray<{ readonly method: Method; readonly name: EndpointName }>
+  readonly endpoints: readonly [Endpoint, ...Array<Endpoint>]
 }
 
 /** The API's routes, read off the HttpApi definition, so the OpenAPI document and routing agree. */
 const ROUTES: ReadonlyArray<Route> = (() => {
-  const byPath = new Map<string, Array<Route["endpoints"][number]>>()
+  const byPath = new Map<string, Route>()
   for (const group of Object.values(BackfillApi.groups)) {
-    for (const endpoint of Object.values(group.endpoints)) {
-      const known = byPath.get(endpoint.path) ?? []
-      known.push({ method: endpoint.method as Method, name: endpoint.name as EndpointName })
-      byPath.set(endpoint.path, known)
+    for (const { path, method, name } of Object.values(group.endpoints)) {
+      const endpoint: Endpoint = { method: method as Method, name: name as EndpointName }
+      const known = byPath.get(path)
+      byPath.set(path, {
+        segments: path.slice(1).split("/"),
+        endpoints: known === undefined ? [endpoint] : [...known.endpoints, endpoint]
+      })
     }
   }
-  return [...byPath].map(([path, endpoints]) => ({ segments: path.slice(1).split("/"), endpoints }))
+  return [...byPath.values()]
 })()
 
 export type PathMatch =
@@ -186,31 +202,71 @@ interface Identified {
 }
 
 /**
+ * The address a request is charged to: IPv4 as is (also when mapped into IPv6), IPv6 by
+ * its /64 prefix, which one client usually holds whole and could otherwise walk through.
+ */
+export const addressKey = (remote: string): string => {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote)?.[1]
+  if (mapped !== undefined || !remote.includes(":")) return `address:${mapped ?? remote}`
+  const [head = "", tail = ""] = remote.split("::")
+  const headGroups = head === "" ? [] : head.split(":")
+  const tailGroups = tail === "" ? [] : tail.split(":")
+  const groups = remote.includes("::")
+    ? [...headGroups, ...Array.from({ length: 8 - headGroups.length - tailGroups.length }, () => "0"), ...tailGroups]
+    : headGroups
+  return `address:${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`
+}
+
+/** How long a valid token is remembered as valid, as long as the authenticator's cache. */
+const RECENTLY_VALID_MILLIS = 30_000
+
+/**
  * Whom a request is charged to: the authenticated user, per team of the path when the
  * user is a member of it (so a team's work does not spend the user's other teams'
  * quota); else the client address, for requests without a token or with one that is not
  * valid, so that spraying tokens spends the address's quota. Once the address is over
- * its limit, its tokens are not even looked up: failures stay cheap.
+ * its limit, tokens from it are not looked up: failures stay cheap. Tokens found valid
+ * lately still are, so callers sharing an address with a sprayer are not locked out.
  */
-const identify = (request: Request, teamParam: string | undefined) =>
-  Effect.gen(function* () {
-    const address = `address:${Option.getOrElse(request.remoteAddress, () => "unknown")}`
-    const byAddress: Identified = { key: address, unavailable: Option.none() }
-    const token = bearerToken(request.headers.authorization)
-    if (token === undefined) return byAddress
-    const limiter = yield* RequestLimiter
-    if (Option.isSome(yield* limiter.refusedLately(address))) return byAddress
-    const authenticator = yield* Authenticator
-    const found = yield* Effect.either(authenticator.authenticate(token))
-    if (Either.isLeft(found)) return { key: address, unavailable: Option.some(found.left) }
-    return Option.match(found.right, {
-      onNone: () => byAddress,
-      onSome: (principal): Identified => {
-        const team = principal.teamIds.find((teamId) => String(teamId) === teamParam)
-        return { key: `caller:${principal.userId}:${team ?? "-"}`, unavailable: Option.none() }
+const makeIdentify = () => {
+  const recentlyValid = new LapsingMap<{ readonly principal: Principal; readonly untilMillis: number }>(
+    MEMORY_CAPACITY,
+    (entry, now) => entry.untilMillis <= now
+  )
+  const charged = (principal: Principal, teamParam: string | undefined): Identified => {
+    const team = principal.teamIds.find((teamId) => String(teamId) === teamParam)
+    return { key: `caller:${principal.userId}:${team ?? "-"}`, unavailable: Option.none() }
+  }
+  return (request: Request, teamParam: string | undefined) =>
+    Effect.gen(function* () {
+      const byAddress: Identified = {
+        key: addressKey(Option.getOrElse(request.remoteAddress, () => "unknown")),
+        unavailable: Option.none()
       }
+      const token = bearerToken(request.headers.authorization)
+      if (token === undefined) return byAddress
+      const now = yield* Clock.currentTimeMillis
+      const limiter = yield* RequestLimiter
+      if (Option.isSome(yield* limiter.refusedLately(byAddress.key))) {
+        const known = recentlyValid.get(token, now)
+        return known === undefined ? byAddress : charged(known.principal, teamParam)
+      }
+      const found = yield* Effect.either(
+        Effect.flatMap(Authenticator, (authenticator) => authenticator.authenticate(token))
+      )
+      if (Either.isLeft(found)) return { key: byAddress.key, unavailable: Option.some(found.left) }
+      return Option.match(found.right, {
+        onNone: () => byAddress,
+        onSome: (principal) => {
+          recentlyValid.set(token, { principal, untilMillis: now + RECENTLY_VALID_MILLIS }, now)
+          return charged(principal, teamParam)
+        }
+      })
     })
-  })
+}
 
 const rateHeaders = (quota: Quota) => ({
   "x-ratelimit-limit": String(quota.limit),
@@ -218,38 +274,46 @@ const rateHeaders = (quota: Quota) => ({
   "x-ratelimit-reset": String(quota.resetSeconds)
 })
 
-/** The worker's health, as the `/health` route shows it. */
-const healthBody = (health: WorkerHealth) => ({
-  worker: {
-    running: health.running,
-    last_success_time: Option.getOrNull(
-      Option.map(health.lastSuccessMillis, (millis) => formatTimestamp(timestampFromMillis(millis)))
-    ),
-    consecutive_failures: health.consecutiveFailures
-  }
-})
+/** Failed steps in a row from which `/health` calls the worker unhealthy. */
+const UNHEALTHY_AFTER_FAILURES = 5
+
+/**
+ * `GET /health`: 200 while the worker runs and succeeds, 503 once its loop has ended or
+ * its steps keep failing, so a load balancer or an orchestrator can act on it.
+ */
+const healthResponse = (health: Option.Option<WorkerHealth>) =>
+  Option.match(health, {
+    onNone: () => HttpServerResponse.unsafeJson({ worker: null }),
+    onSome: (current) =>
+      HttpServerResponse.unsafeJson(
+        {
+          worker: {
+            running: current.running,
+            last_success_time: Option.getOrNull(
+              Option.map(current.lastSuccessMillis, (millis) => formatTimestamp(timestampFromMillis(millis)))
+            ),
+            consecutive_failures: current.consecutiveFailures
+          }
+        },
+        { status: current.running && current.consecutiveFailures < UNHEALTHY_AFTER_FAILURES ? 200 : 503 }
+      )
+  })
 
 export interface FrontDoorOptions {
   /** The worker this host runs, if any, for `GET /health`. */
   readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
 }
 
-/** Routes one request, after its charge: a matched route's endpoint or one of the host's own answers. */
+/** Routes one request of the API, after its charge: the matched endpoint, or an envelope saying why none. */
 const route = (
   request: Request,
-  options: FrontDoorOptions
+  match: PathMatch,
+  search: string,
+  path: string
 ): Effect.Effect<HttpResponse | HttpServerResponse.HttpServerResponse, never, HostServices> => {
-  const { path, search } = splitTarget(request.url)
   if (path === "/openapi.json" && request.method === "GET") {
     return Effect.succeed(HttpServerResponse.unsafeJson(servedDocument()))
   }
-  if (path === "/health" && request.method === "GET") {
-    return Option.match(options.workerHealth, {
-      onNone: () => Effect.succeed(HttpServerResponse.unsafeJson({ worker: null })),
-      onSome: (health) => Effect.map(Ref.get(health), (current) => HttpServerResponse.unsafeJson(healthBody(current)))
-    })
-  }
-  const match = matchPath(path)
   switch (match._tag) {
     case "Malformed":
       return refuse(request, match.error)
@@ -257,44 +321,48 @@ const route = (
       return refuse(request, new NotFound({ resource: "route" }))
     case "Found": {
       const endpoint = match.route.endpoints.find((candidate) => candidate.method === request.method)
-      if (endpoint === undefined) {
-        const [first, ...rest] = match.route.endpoints.map((candidate) => candidate.method)
-        return first === undefined
-          ? refuse(request, new NotFound({ resource: "route" }))
-          : refuse(request, new MethodNotAllowed({ allowed: [first, ...rest] }))
-      }
-      return ENDPOINTS[endpoint.name](request, match.params, search)
+      if (endpoint !== undefined) return ENDPOINTS[endpoint.name](request, match.params, search)
+      const [first, ...rest] = match.route.endpoints
+      return refuse(request, new MethodNotAllowed({ allowed: [first.method, ...rest.map(({ method }) => method)] }))
     }
   }
 }
 
 /**
- * The front door, for every request: charges it to its caller (`identify`) and answers
- * 429 past the limit, then routes it. Every response carries the rate headers. A client
- * that goes away mid-request is logged at debug level only; any other defect is logged
- * and answered with a bare 500.
+ * The front door, for every request: `GET /health` is answered at once, uncharged, so
+ * probes never spend a quota; anything else is charged to its caller (`identify`) and
+ * answered 429 past the limit, then routed. Every charged response carries the rate
+ * headers. A client that goes away mid-request is logged at debug level only; any other
+ * defect is logged and answered with a bare 500.
  */
-export const frontDoor = (options: FrontDoorOptions) =>
-  Effect.gen(function* () {
+export const frontDoor = (options: FrontDoorOptions) => {
+  const identify = makeIdentify()
+  return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
+    const { path, search } = splitTarget(request.url)
+    if (path === "/health" && request.method === "GET") {
+      return healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get))
+    }
     const limiter = yield* RequestLimiter
-    const match = matchPath(splitTarget(request.url).path)
+    const match = matchPath(path)
     const who = yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
     const quota = yield* limiter.take(who.key)
     const answer: HttpResponse | HttpServerResponse.HttpServerResponse = !quota.allowed
       ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.resetSeconds }))
       : Option.isSome(who.unavailable)
         ? yield* refuse(request, who.unavailable.value)
-        : yield* route(request, options)
+        : yield* route(request, match, search, path)
     const response = HttpServerResponse.isServerResponse(answer) ? answer : toServerResponse(answer)
     return HttpServerResponse.setHeaders(response, rateHeaders(quota))
   }).pipe(
+    Effect.onInterrupt(() => CLIENT_GONE),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
-        ? Effect.zipRight(Effect.logDebug("The client closed the request before its answer"), Effect.failCause(cause))
+        ? Effect.failCause(cause)
         : Effect.map(
             respond(Effect.die(Cause.squash(cause)), () => ({ data: null })),
             toServerResponse
           )
     )
   )
+}

@@ -40,7 +40,7 @@ export const MEMORY_CAPACITY = 100_000
  * than nine tenths are still live, those written longest ago: so a full sweep comes at
  * most once per tenth of `capacity` writes, and a write costs O(1) on average.
  */
-class LapsingMap<V> {
+export class LapsingMap<V> {
   // Map order is write order: the first entries were written longest ago.
   private readonly entries = new Map<string, V>()
 
@@ -74,9 +74,10 @@ class LapsingMap<V> {
 
 /**
  * `RateLimiter.layerStoreMemory` with a bound: the same answers, but at most `capacity`
- * keys per algorithm. A fixed window lapses when it expires, a token bucket once it has
- * refilled: dropping those forgets nothing. Beyond `capacity` live keys the one written
- * longest ago is forgotten, and its caller starts afresh. A window costs about 200 bytes
+ * keys per algorithm. A fixed window lapses when it expires: dropping it forgets nothing.
+ * A token bucket never lapses (even full, the phase of its refills shapes later
+ * answers). Beyond `capacity` keys the one written longest ago is forgotten, and its
+ * caller starts afresh. A window costs about 200 bytes
  * (key included; 19 MB measured for 100,000), so the default bound holds the store near
  * 20 MB per algorithm however many callers come.
  */
@@ -85,15 +86,14 @@ export const makeBoundedMemoryStore = (capacity: number = MEMORY_CAPACITY) => {
     capacity,
     (window, now) => window.expiresAt <= now
   )
-  const buckets = new LapsingMap<{ tokens: number; lastRefill: number; fullAt: number }>(
-    capacity,
-    (bucket, now) => bucket.fullAt <= now
-  )
+  const buckets = new LapsingMap<{ tokens: number; lastRefill: number }>(capacity, () => false)
   const store = RateLimiter.RateLimiterStore.of({
     fixedWindow: (options) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const window = windows.get(options.key, now) ?? { count: 0, expiresAt: now }
         if (options.limit !== undefined && window.count + options.tokens > options.limit) {
+          // Written again, so that a caller over its limit is not the first one forgotten.
+          if (window.count > 0) windows.set(options.key, window, now)
           return [window.count + options.tokens, window.expiresAt - now] as const
         }
         window.count += options.tokens
@@ -104,7 +104,7 @@ export const makeBoundedMemoryStore = (capacity: number = MEMORY_CAPACITY) => {
     tokenBucket: (options) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const refillMillis = Duration.toMillis(options.refillRate)
-        const bucket = buckets.get(options.key, now) ?? { tokens: options.limit, lastRefill: now, fullAt: now }
+        const bucket = buckets.get(options.key, now) ?? { tokens: options.limit, lastRefill: now }
         const refilled = Math.floor((now - bucket.lastRefill) / refillMillis)
         if (refilled > 0) {
           bucket.tokens = Math.min(options.limit, bucket.tokens + refilled)
@@ -112,7 +112,6 @@ export const makeBoundedMemoryStore = (capacity: number = MEMORY_CAPACITY) => {
         }
         const next = bucket.tokens - options.tokens
         if (options.allowOverflow || next >= 0) bucket.tokens = next
-        bucket.fullAt = bucket.lastRefill + (options.limit - bucket.tokens) * refillMillis
         buckets.set(options.key, bucket, now)
         return next
       })

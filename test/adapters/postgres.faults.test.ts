@@ -89,9 +89,10 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
     () =>
       inFreshSchema((schema) =>
         Effect.gen(function* () {
-          yield* schedule(1n, "2024-01-01", "2024-01-02")
-          yield* schedule(2n, "2024-01-01", "2024-01-02")
-          const lease = Duration.seconds(3)
+          yield* schedule(1n, "2024-01-01", "2024-01-01")
+          yield* schedule(2n, "2024-01-01", "2024-01-01")
+          // Renewals every 2 s, each given 1 s: room for a loaded machine's pauses.
+          const lease = Duration.seconds(8)
           const executions = tally()
           const workers = yield* Effect.forEach(["w1", "w2", "w3", "w4"], (name) =>
             Effect.fork(
@@ -109,12 +110,7 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
           )
           yield* allFinishedAndCounted(schema, Duration.seconds(90))
           yield* Effect.forEach(workers, Fiber.interrupt)
-          expect(executions.entries()).toEqual({
-            "1/2024-01-01": 1,
-            "1/2024-01-02": 1,
-            "2/2024-01-01": 1,
-            "2/2024-01-02": 1
-          })
+          expect(executions.entries()).toEqual({ "1/2024-01-01": 1, "2/2024-01-01": 1 })
         })
       ),
     120_000

@@ -3,13 +3,15 @@
  * address when the token is missing or invalid; exact under concurrency, in one process
  * and across two sharing Redis; with headers that agree; and with bounded memory.
  */
-import { Duration, Effect, Layer, Option } from "effect"
+import { RateLimiter } from "@effect/experimental"
+import { Duration, Effect, FastCheck as fc, Layer, Option, TestClock, TestContext } from "effect"
 import { Redis } from "ioredis"
 import Pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { withCachedAuthentication } from "../../src/adapters/cachedAuthenticator.js"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { DEMO_TOKENS } from "../../src/host/demo.js"
+import { addressKey } from "../../src/host/http.js"
 import { MEMORY_CAPACITY, makeBoundedMemoryStore } from "../../src/host/rateLimiter.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { uniqueSchemaName } from "../support/database.js"
@@ -77,9 +79,11 @@ describe("rate limits in one process", () => {
   const sprayedAuthenticator = countingAuthenticator()
 
   beforeAll(async () => {
+    // A deadline that a busy machine's queue of 200 requests on one embedded connection cannot reach.
+    const settings = { rateLimitPerHour: LIMIT, worker: Option.none(), databaseDeadline: Duration.seconds(60) }
     ;[caller, sprayed] = await Promise.all([
-      startHost({ rateLimitPerHour: LIMIT, worker: Option.none() }),
-      startHost({ rateLimitPerHour: LIMIT, worker: Option.none(), overrides: sprayedAuthenticator.layer })
+      startHost(settings),
+      startHost({ ...settings, overrides: sprayedAuthenticator.layer })
     ])
   }, 120_000)
   afterAll(async () => {
@@ -92,6 +96,9 @@ describe("rate limits in one process", () => {
   })
 
   it("charge the address for tokens that are not valid, and stop looking them up once it is over", async () => {
+    const admin = { path: "/teams/1/backfills", token: "demo-admin" }
+    expect((await send(sprayed.url, admin)).status).toBe(200)
+    const lookupsBefore = sprayedAuthenticator.counter.lookups
     const statuses: Array<number> = []
     for (let wave = 0; wave < 30; wave++) {
       const answers = await Promise.all(
@@ -104,13 +111,59 @@ describe("rate limits in one process", () => {
     expect(statuses.filter((status) => status === 401)).toHaveLength(LIMIT)
     expect(statuses.filter((status) => status === 429)).toHaveLength(300 - LIMIT)
     // Each token once (the cache answers the handler's second look), and none once the address is over.
-    expect(sprayedAuthenticator.counter.lookups).toBeLessThanOrEqual(LIMIT + 10)
+    expect(sprayedAuthenticator.counter.lookups - lookupsBefore).toBeLessThanOrEqual(LIMIT + 10)
     const noToken = await send(sprayed.url, { path: "/teams/1/backfills" })
     expect(noToken.status).toBe(429)
+    // A token found valid lately still counts as its caller, not as the exhausted address.
+    const valid = await send(sprayed.url, admin)
+    expect(valid.status).toBe(200)
+    expect(valid.headers["x-ratelimit-remaining"]).toBe(String(LIMIT - 2))
+  })
+})
+
+describe("addresses as rate-limit keys", () => {
+  it("take IPv4 as it is, also mapped into IPv6, and IPv6 by its /64", () => {
+    expect(addressKey("203.0.113.7")).toBe("address:203.0.113.7")
+    expect(addressKey("::ffff:203.0.113.7")).toBe("address:203.0.113.7")
+    expect(addressKey("2001:db8:0:42::1")).toBe("address:2001:db8:0:42::/64")
+    expect(addressKey("2001:DB8:0000:0042:ffff:1:2:3")).toBe("address:2001:db8:0:42::/64")
+    expect(addressKey("2001:db8::")).toBe("address:2001:db8:0:0::/64")
+    expect(addressKey("::1")).toBe("address:0:0:0:0::/64")
   })
 })
 
 describe("the in-memory window store", () => {
+  it("answers exactly as @effect/experimental's own memory store, fixed windows and token buckets alike", async () => {
+    const call = fc.record({
+      key: fc.constantFrom("a", "b", "c"),
+      tokens: fc.integer({ min: 1, max: 3 }),
+      bucket: fc.boolean(),
+      limit: fc.constantFrom(undefined, 5),
+      advanceMillis: fc.integer({ min: 0, max: 3000 })
+    })
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { maxLength: 60 }), (calls) =>
+        Effect.runPromise(
+          Effect.gen(function* () {
+            const theirs = yield* Effect.provide(RateLimiter.RateLimiterStore, RateLimiter.layerStoreMemory)
+            // Room for every key: beyond its capacity the store forgets callers on purpose.
+            const ours = makeBoundedMemoryStore(10).store
+            const refillRate = Duration.millis(1000)
+            for (const { key, tokens, bucket, limit, advanceMillis } of calls) {
+              yield* TestClock.adjust(Duration.millis(advanceMillis))
+              const answer = (store: RateLimiter.RateLimiterStore["Type"]): Effect.Effect<unknown, unknown> =>
+                bucket
+                  ? store.tokenBucket({ key, tokens, limit: 5, refillRate, allowOverflow: false })
+                  : store.fixedWindow({ key, tokens, refillRate, limit })
+              expect(yield* answer(ours)).toEqual(yield* answer(theirs))
+            }
+          }).pipe(Effect.provide(TestContext.TestContext))
+        )
+      ),
+      { numRuns: 200 }
+    )
+  })
+
   it("keeps at most its capacity of windows however many callers come: 1,000,000 distinct keys", async () => {
     const { setFlagsFromString } = await import("node:v8")
     const { runInNewContext } = await import("node:vm")

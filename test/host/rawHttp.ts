@@ -31,7 +31,10 @@ export const send = (baseUrl: string, options: RawRequest): Promise<RawResponse>
         path: options.path,
         headers: {
           ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+          // Framed explicitly: Node's client sends a DELETE's or a GET's body unframed.
+          ...(options.body === undefined
+            ? {}
+            : { "content-type": "application/json", "content-length": String(Buffer.byteLength(options.body)) }),
           ...options.headers
         }
       },

@@ -5,7 +5,7 @@
 import { HttpServer } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Exit, Layer, Logger, Option, Redacted, Scope } from "effect"
+import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { type HostConfig, layerHost } from "../../src/host/host.js"
 import type { HostServices } from "../../src/host/http.js"
 import { uniqueSchemaName } from "../support/database.js"
@@ -18,8 +18,9 @@ export interface RunningHost {
 export const startHost = async <Replaced extends HostServices = never>(
   options: Partial<HostConfig> & {
     readonly overrides?: Layer.Layer<Replaced>
-    /** Receives what the host logs, instead of the console. */
+    /** Receives what the host logs, instead of the console, from `minimumLogLevel` (default Info) up. */
     readonly logger?: Logger.Logger<unknown, void>
+    readonly minimumLogLevel?: LogLevel.LogLevel
     /** Whether `stop` drops the host's schema; by default when the host ran on a server. */
     readonly dropSchema?: boolean
   } = {}
@@ -40,7 +41,15 @@ export const startHost = async <Replaced extends HostServices = never>(
   const scope = Effect.runSync(Scope.make())
   const layer = layerHost(config, options.overrides)
   const logged =
-    options.logger === undefined ? layer : Layer.provide(layer, Logger.replace(Logger.defaultLogger, options.logger))
+    options.logger === undefined
+      ? layer
+      : Layer.provide(
+          layer,
+          Layer.merge(
+            Logger.replace(Logger.defaultLogger, options.logger),
+            Logger.minimumLogLevel(options.minimumLogLevel ?? LogLevel.Info)
+          )
+        )
   const context = await Effect.runPromise(Layer.buildWithScope(logged, scope))
   const server = Layer.succeedContext(context)
   const address = await Effect.runPromise(Effect.provide(HttpServer.HttpServer, server))
