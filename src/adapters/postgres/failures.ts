@@ -61,4 +61,4 @@ export const databaseCall =
             cause: new Error(`No answer from the database within ${Duration.format(deadline)}`)
           })
       })
-    ) as Effect.Effect<A, Exclude<E, SqlError.SqlError> | ServiceUnavailable, R>
+    )
