@@ -5,7 +5,7 @@
  * waits longer than its deadline.
  */
 import type { SqlError } from "@effect/sql"
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, FiberId, Option } from "effect"
 import { ServiceUnavailable } from "../../domain/errors.js"
 
 /** How long a port call may wait for the database unless the adapter is told otherwise. */
@@ -36,29 +36,56 @@ const classify = (error: SqlError.SqlError): Effect.Effect<never, ServiceUnavail
 }
 
 /**
+ * Runs `effect` in a fiber of its own and answers with its result, or with
+ * `onTimeout()` after `deadlineMillis` while the fiber is interrupted in the background
+ * (a rollback on a frozen connection would otherwise hold the caller until the
+ * connection dies). One fiber and one timer per call: a database call's deadline is wall
+ * time, and this is the hot path of every port. An interrupted caller does not wait
+ * for the call's interruption either.
+ */
+const withDeadline =
+  (deadlineMillis: number, onTimeout: () => ServiceUnavailable) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ServiceUnavailable, R> =>
+    Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
+      Effect.async<A, E | ServiceUnavailable>((resume) => {
+        let answered = false
+        const answer = (result: Effect.Effect<A, E | ServiceUnavailable>) => {
+          if (answered) return
+          answered = true
+          clearTimeout(timer)
+          resume(result)
+        }
+        const timer = setTimeout(() => {
+          answer(Effect.fail(onTimeout()))
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        }, deadlineMillis)
+        fiber.addObserver(answer)
+        return Effect.sync(() => {
+          answered = true
+          clearTimeout(timer)
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        })
+      })
+    )
+
+/**
  * Runs one port call against the database:
  * - a `SqlError`, failed or died with (`@effect/sql` turns a failed COMMIT or ROLLBACK,
  *   such as one on a connection reset mid-transaction, into a defect), is classified:
  *   never reached, or an unavailable SQLSTATE → `ServiceUnavailable`; anything else the
  *   database refused (a missing migration, say) stays a defect;
- * - after `deadline` the caller gets `ServiceUnavailable` at once, while the abandoned
- *   call is interrupted in the background (a rollback on a frozen connection would
- *   otherwise hold the caller until the connection dies).
+ * - after `deadline` the caller gets `ServiceUnavailable` at once (`withDeadline`).
  */
-export const databaseCall =
-  (deadline: Duration.DurationInput) =>
-  <A, E, R>(
+export const databaseCall = (deadline: Duration.DurationInput) => {
+  const deadlineMillis = Duration.toMillis(deadline)
+  const timedOut = () =>
+    new ServiceUnavailable({ cause: new Error(`No answer from the database within ${Duration.format(deadline)}`) })
+  return <A, E, R>(
     effect: Effect.Effect<A, E | SqlError.SqlError, R>
   ): Effect.Effect<A, Exclude<E, SqlError.SqlError> | ServiceUnavailable, R> =>
     effect.pipe(
       Effect.catchSomeDefect((defect) => (isSqlError(defect) ? Option.some(classify(defect)) : Option.none())),
       Effect.catchIf(isSqlError, classify),
-      Effect.disconnect,
-      Effect.timeoutFail({
-        duration: deadline,
-        onTimeout: () =>
-          new ServiceUnavailable({
-            cause: new Error(`No answer from the database within ${Duration.format(deadline)}`)
-          })
-      })
+      withDeadline(deadlineMillis, timedOut)
     )
+}
