@@ -7,7 +7,7 @@ import { Either, Option, ParseResult, Schema } from "effect"
 import { CalendarDate, compareDates } from "./calendarDate.js"
 import { containsDay, DateRange, dayCount, makeDateRange } from "./dateRange.js"
 import { BackfillId, idFromJson, TransferId, UserId } from "./ids.js"
-import { BackfillStatus } from "./status.js"
+import { BackfillStatus, hasEnded, hasStarted } from "./status.js"
 import { Timestamp, TimestampFromString } from "./time.js"
 
 /** Longest error text kept per failed day; longer messages are truncated on record. */
@@ -49,9 +49,6 @@ const BackfillFields = Schema.Struct({
 
 type BackfillState = Omit<typeof BackfillFields.Type, "id">
 
-const hasEnded = (status: BackfillStatus): boolean =>
-  status === "COMPLETED" || status === "FAILED" || status === "CANCELLED"
-
 const errorReportIsOrderedInRange = ({ errorReport, range }: BackfillState): boolean =>
   errorReport.every((entry, index) => {
     const previous = errorReport[index - 1]
@@ -76,10 +73,7 @@ const INVARIANTS: ReadonlyArray<readonly [string, (backfill: BackfillState) => b
     "end_time is set exactly when the backfill is COMPLETED, FAILED or CANCELLED",
     (b) => Option.isSome(b.endTime) === hasEnded(b.status)
   ],
-  [
-    "start_time is set once a run has started",
-    (b) => Option.isSome(b.startTime) || !(b.status === "RUNNING" || b.status === "COMPLETED" || b.status === "FAILED")
-  ],
+  ["start_time is set once a run has started", (b) => Option.isSome(b.startTime) || !hasStarted(b.status)],
   [
     "a CREATED backfill has no started runs",
     (b) => b.status !== "CREATED" || (Option.isNone(b.startTime) && b.runs.completed + b.runs.failed === 0)

@@ -2,7 +2,7 @@
  * The backfill lifecycle (SPEC §4) as one decision: `transition(from, event)`. Every
  * status change anywhere in the library goes through it.
  */
-import { Data, Either, Match, Schema } from "effect"
+import { Data, Either, Schema } from "effect"
 
 export const BackfillStatus = Schema.Literal("CREATED", "SCHEDULED", "RUNNING", "FAILED", "COMPLETED", "CANCELLED")
 export type BackfillStatus = typeof BackfillStatus.Type
@@ -21,10 +21,25 @@ export type ActiveStatus = (typeof ACTIVE_STATUSES)[number]
 export const FINAL_STATUSES = ["COMPLETED", "CANCELLED"] as const satisfies ReadonlyArray<BackfillStatus>
 export type FinalStatus = (typeof FINAL_STATUSES)[number]
 
-export const isActive = (status: BackfillStatus): status is ActiveStatus =>
-  (ACTIVE_STATUSES as ReadonlyArray<BackfillStatus>).includes(status)
+/** Backfills a worker has something to do for: runs to create, to start or to finish. */
+export const WITH_WORK_STATUSES = ["CREATED", "SCHEDULED", "RUNNING"] as const satisfies ReadonlyArray<BackfillStatus>
 
-export const isFinal = (status: BackfillStatus): status is FinalStatus => !isActive(status)
+/** Backfills whose first run has started: `start_time` is set. */
+export const STARTED_STATUSES = ["RUNNING", "COMPLETED", "FAILED"] as const satisfies ReadonlyArray<BackfillStatus>
+
+/** Backfills that have ended, for now or for good: `end_time` is set. */
+export const ENDED_STATUSES = ["COMPLETED", "FAILED", "CANCELLED"] as const satisfies ReadonlyArray<BackfillStatus>
+
+const isIn =
+  <Member extends BackfillStatus>(statuses: ReadonlyArray<Member>) =>
+  (status: BackfillStatus): status is Member =>
+    (statuses as ReadonlyArray<BackfillStatus>).includes(status)
+
+export const isActive = isIn(ACTIVE_STATUSES)
+export const isFinal = isIn(FINAL_STATUSES)
+export const hasWork = isIn(WITH_WORK_STATUSES)
+export const hasStarted = isIn(STARTED_STATUSES)
+export const hasEnded = isIn(ENDED_STATUSES)
 
 export type LifecycleEvent = Data.TaggedEnum<{
   /** The last of the per-day runs has been materialised. */
@@ -55,24 +70,69 @@ export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("
   event: Schema.String
 }) {}
 
-const nextStatus = (from: BackfillStatus): ((event: LifecycleEvent) => BackfillStatus | undefined) =>
-  Match.type<LifecycleEvent>().pipe(
-    Match.tagsExhaustive({
-      AllRunsCreated: () => (from === "CREATED" ? "SCHEDULED" : undefined),
-      RunStarted: () => (from === "SCHEDULED" ? "RUNNING" : undefined),
-      AllRunsFinished: ({ anyFailed }) => (from === "RUNNING" ? (anyFailed ? "FAILED" : "COMPLETED") : undefined),
-      FailedDaysRetried: () => (from === "FAILED" ? "SCHEDULED" : undefined),
-      Cancelled: () => (isActive(from) ? "CANCELLED" : undefined)
-    })
-  )
+type EventTag = LifecycleEvent["_tag"]
+
+/** What an event does in one status: the next status, or `null` when it is refused. */
+type Decision<Tag extends EventTag> =
+  | ((event: Extract<LifecycleEvent, { readonly _tag: Tag }>) => BackfillStatus)
+  | null
+
+/**
+ * SPEC §4 as a table over every status and every event: a status or an event added
+ * without deciding each of its transitions does not compile.
+ */
+const TRANSITIONS: { readonly [From in BackfillStatus]: { readonly [Tag in EventTag]: Decision<Tag> } } = {
+  CREATED: {
+    AllRunsCreated: () => "SCHEDULED",
+    RunStarted: null,
+    AllRunsFinished: null,
+    FailedDaysRetried: null,
+    Cancelled: () => "CANCELLED"
+  },
+  SCHEDULED: {
+    AllRunsCreated: null,
+    RunStarted: () => "RUNNING",
+    AllRunsFinished: null,
+    FailedDaysRetried: null,
+    Cancelled: () => "CANCELLED"
+  },
+  RUNNING: {
+    AllRunsCreated: null,
+    RunStarted: null,
+    AllRunsFinished: ({ anyFailed }) => (anyFailed ? "FAILED" : "COMPLETED"),
+    FailedDaysRetried: null,
+    Cancelled: () => "CANCELLED"
+  },
+  FAILED: {
+    AllRunsCreated: null,
+    RunStarted: null,
+    AllRunsFinished: null,
+    FailedDaysRetried: () => "SCHEDULED",
+    Cancelled: () => "CANCELLED"
+  },
+  COMPLETED: {
+    AllRunsCreated: null,
+    RunStarted: null,
+    AllRunsFinished: null,
+    FailedDaysRetried: null,
+    Cancelled: null
+  },
+  CANCELLED: {
+    AllRunsCreated: null,
+    RunStarted: null,
+    AllRunsFinished: null,
+    FailedDaysRetried: null,
+    Cancelled: null
+  }
+}
 
 /** The status after `event`, or why the event is not allowed in status `from`. */
 export const transition = (
   from: BackfillStatus,
   event: LifecycleEvent
 ): Either.Either<BackfillStatus, IllegalTransition> => {
-  const to = nextStatus(from)(event)
-  return to === undefined ? Either.left(new IllegalTransition({ from, event: event._tag })) : Either.right(to)
+  const decide = TRANSITIONS[from][event._tag] as ((event: LifecycleEvent) => BackfillStatus) | null
+  return decide === null ? Either.left(new IllegalTransition({ from, event: event._tag })) : Either.right(decide(event))
 }
 
 /** Whether some event moves a backfill from `from` to `to`. */

@@ -6,6 +6,7 @@ import { Duration, Effect, Option, Random, Ref } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { TeamId } from "../domain/ids.js"
 import { completed, failed, WorkerId } from "../domain/runs.js"
+import { WITH_WORK_STATUSES } from "../domain/status.js"
 import * as Worker from "../operations/worker.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 
@@ -76,7 +77,7 @@ export const showProgress = (teams: ReadonlyArray<TeamId>) =>
       Effect.gen(function* () {
         const pages = yield* Effect.forEach(teams, (team) =>
           repository.listForTeam(team, {
-            statuses: ["CREATED", "SCHEDULED", "RUNNING"],
+            statuses: WITH_WORK_STATUSES,
             before: Option.none(),
             limit: 20
           })

@@ -7,7 +7,7 @@ import { Effect, Either, Option } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import { type BackfillId, TeamId } from "../domain/ids.js"
-import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { ACTIVE_STATUSES, ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { PageCursors } from "../wire/pageCursor.js"
@@ -21,8 +21,8 @@ import {
 import type { ReadError } from "./getBackfill.js"
 import { authenticate, pathId, requireAccess } from "./guards.js"
 
-/** SPEC §1's "incomplete": every status a backfill can still leave. */
-export const INCOMPLETE_STATUSES: ReadonlyArray<BackfillStatus> = ["CREATED", "SCHEDULED", "RUNNING", "FAILED"]
+/** SPEC §1's "incomplete": every status a backfill can still leave, the active ones. */
+export const INCOMPLETE_STATUSES: ReadonlyArray<BackfillStatus> = ACTIVE_STATUSES
 
 export const MAX_PAGE_SIZE = 100
 

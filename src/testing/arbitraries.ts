@@ -10,7 +10,7 @@ import type { Backfill, RunError } from "../domain/backfill.js"
 import { type CalendarDate, FIRST_DAY, LAST_DAY } from "../domain/calendarDate.js"
 import { type DateRange, dayCount, daysOf, makeDateRange } from "../domain/dateRange.js"
 import { BackfillId, type IdSchema, MAX_INT64, TeamId, TransferId, UserId } from "../domain/ids.js"
-import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { ALL_STATUSES, type BackfillStatus, hasEnded, hasStarted } from "../domain/status.js"
 import { Timestamp } from "../domain/time.js"
 
 const EPOCH = Temporal.PlainDate.from("1970-01-01")
@@ -151,14 +151,10 @@ export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitr
           )
         )
         .map(([base, [runs, errors]]): Backfill => {
-          const started =
-            base.status === "RUNNING" ||
-            base.status === "COMPLETED" ||
-            base.status === "FAILED" ||
-            (base.hasStarted && base.status !== "CREATED")
+          const started = hasStarted(base.status) || (base.hasStarted && base.status !== "CREATED")
           const startTime = Timestamp.make(base.createdTime + base.delays[0])
           const endTime = Timestamp.make(startTime + base.delays[1])
-          const ended = base.status === "COMPLETED" || base.status === "FAILED" || base.status === "CANCELLED"
+          const ended = hasEnded(base.status)
           const errorReport = runs.failedDays.map((day, index): RunError => ({ day, error: errors[index] ?? "" }))
           return {
             id: base.id,

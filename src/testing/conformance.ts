@@ -15,7 +15,7 @@ import type { CalendarDate } from "../domain/calendarDate.js"
 import { type DateRange, makeDateRange, overlaps } from "../domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../domain/ids.js"
 import { completed, failed, type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
-import { isActive } from "../domain/status.js"
+import { ACTIVE_STATUSES, isActive } from "../domain/status.js"
 import { timestampFromMillis } from "../domain/time.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 
@@ -207,7 +207,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           const [cancelledId] = ids
           if (cancelledId === undefined) return
           yield* repo.cancel(cancelledId, { time: timestampFromMillis(T0), userId: USER })
-          const active = ["CREATED", "SCHEDULED", "RUNNING", "FAILED"] as const
+          const active = ACTIVE_STATUSES
           const seen: Array<BackfillId> = []
           let before = Option.none<BackfillId>()
           for (let pageNumber = 0; pageNumber < 10; pageNumber++) {

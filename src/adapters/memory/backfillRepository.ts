@@ -12,7 +12,7 @@ import { daysOf, overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
-import { isActive } from "../../domain/status.js"
+import { hasWork, isActive } from "../../domain/status.js"
 import { timestampFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository } from "../../ports/backfillRepository.js"
@@ -35,9 +35,6 @@ interface Stored {
 }
 
 type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
-
-const hasWork = (backfill: Backfill): boolean =>
-  backfill.status === "CREATED" || backfill.status === "SCHEDULED" || backfill.status === "RUNNING"
 
 /** Runs a seeded backfill's counters imply: reported days first, then pending ones. */
 const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => {
@@ -114,7 +111,7 @@ class MemoryStore {
         RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill.id)
       )
     }
-    if (hasWork(backfill)) this.withWork = SortedSet.add(this.withWork, backfill.id)
+    if (hasWork(backfill.status)) this.withWork = SortedSet.add(this.withWork, backfill.id)
   }
 
   /** Stores the next state of a backfill and keeps the indexes in step with its status. */
@@ -128,7 +125,9 @@ class MemoryStore {
         RedBlackTree.removeFirst(this.activeOf(next.transferId), next.range.start)
       )
     }
-    this.withWork = hasWork(next) ? SortedSet.add(this.withWork, next.id) : SortedSet.remove(this.withWork, next.id)
+    this.withWork = hasWork(next.status)
+      ? SortedSet.add(this.withWork, next.id)
+      : SortedSet.remove(this.withWork, next.id)
     return next
   }
 

@@ -14,7 +14,12 @@ import { BackfillId, type TeamId, TransferId, UserId } from "../../domain/ids.js
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
-import type { BackfillStatus, IllegalTransition } from "../../domain/status.js"
+import {
+  ACTIVE_STATUSES,
+  type BackfillStatus,
+  type IllegalTransition,
+  WITH_WORK_STATUSES
+} from "../../domain/status.js"
 import { Timestamp, timestampFromMillis } from "../../domain/time.js"
 import {
   type DayOutsideRange,
@@ -26,6 +31,7 @@ import {
 import { ActiveRangeOverlap, BackfillRepository, type StartedRun } from "../../ports/backfillRepository.js"
 import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
 import { quoteSchema } from "./migrations.js"
+import { sqlStatusList } from "./statusSql.js"
 
 export interface PostgresRepositoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
@@ -42,8 +48,8 @@ export interface PostgresRepositoryOptions {
   readonly deadline?: Duration.DurationInput
 }
 
-const ACTIVE_STATUSES_SQL = "('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')"
-const WITH_WORK_SQL = "('CREATED', 'SCHEDULED', 'RUNNING')"
+const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)
+const WITH_WORK_SQL = sqlStatusList(WITH_WORK_STATUSES)
 
 /** SQLSTATE of an exclusion constraint violation: the overlap rule refused the insert. */
 const EXCLUSION_VIOLATION = "23P01"
