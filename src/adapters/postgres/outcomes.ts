@@ -1,0 +1,133 @@
+/**
+ * Recording a day's outcome on PostgreSQL, the worker's hot path. Two statements and no
+ * explicit transaction: one reads the backfill, its version, the fence of its latest
+ * claim and the day's run from a single snapshot; the domain decides; one statement
+ * writes the run and the backfill, only if the version is still the one read (locking
+ * the row to check it). A write that finds the backfill changed writes nothing and the
+ * step is decided again; after `attempts` such races the locking transaction settles it.
+ */
+import type { SqlError } from "@effect/sql"
+import { Effect } from "effect"
+import type { CalendarDate } from "../../domain/calendarDate.js"
+import type { BackfillId } from "../../domain/ids.js"
+import type { RecordedOutcome } from "../../domain/lifecycle.js"
+import * as Lifecycle from "../../domain/lifecycle.js"
+import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
+import type { IllegalTransition } from "../../domain/status.js"
+import { timestampFromMillis } from "../../domain/time.js"
+import {
+  type DayOutsideRange,
+  type LeaseLost,
+  type RunDropped,
+  type RunNotMaterialised,
+  UnknownBackfill
+} from "../../domain/workerErrors.js"
+import { backfillFromRow } from "./rows.js"
+import { type BackfillTables, fencedBy, orNull } from "./tables.js"
+
+export type RecordOutcomeError =
+  | UnknownBackfill
+  | DayOutsideRange
+  | RunNotMaterialised
+  | RunDropped
+  | IllegalTransition
+  | LeaseLost
+  | SqlError.SqlError
+
+export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
+  const { sql, backfills, runs, columns } = tables
+
+  const optimistically = (
+    id: BackfillId,
+    day: CalendarDate,
+    outcome: RunOutcome,
+    nowMillis: number,
+    lease: Lease | undefined,
+    attemptsLeft: number
+  ): Effect.Effect<RecordedOutcome, RecordOutcomeError> =>
+    Effect.gen(function* () {
+      const [row] = yield* sql<{
+        readonly version: string
+        readonly fence: number
+        readonly run_state: RunState | null
+      }>`
+        SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
+          (SELECT r.state FROM ${runs} r WHERE r.backfill_id = b.id AND r.day = ${day}::date) AS run_state
+        FROM ${backfills} b WHERE b.id = ${String(id)}::bigint`
+      if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
+      yield* fencedBy(row.fence, lease)
+      const recorded = yield* Lifecycle.recordOutcome(
+        backfillFromRow(row),
+        day,
+        row.run_state ?? undefined,
+        outcome,
+        timestampFromMillis(nowMillis)
+      )
+      if (!recorded.counted) return recorded
+      const next = recorded.backfill
+      const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
+      const [written] = yield* sql<{ readonly applied: boolean }>`
+        WITH unchanged AS (
+          SELECT id FROM ${backfills}
+          WHERE id = ${String(id)}::bigint AND version = ${row.version}::bigint
+          FOR UPDATE
+        ),
+        run AS (
+          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+          WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date AND EXISTS (SELECT 1 FROM unchanged)
+          RETURNING 1
+        ),
+        saved AS (
+          UPDATE ${backfills} SET
+            status = ${next.status},
+            start_time = to_timestamp(${orNull(next.startTime)}::bigint),
+            end_time = to_timestamp(${orNull(next.endTime)}::bigint),
+            runs_completed = ${next.runs.completed},
+            runs_failed = ${next.runs.failed},
+            version = version + 1
+          WHERE id = ${String(id)}::bigint AND EXISTS (SELECT 1 FROM unchanged)
+          RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
+      if (written?.applied === true) return recorded
+      return yield* attemptsLeft > 1
+        ? optimistically(id, day, outcome, nowMillis, lease, attemptsLeft - 1)
+        : sql.withTransaction(underLock(id, day, outcome, nowMillis, lease))
+    })
+
+  /** The same step under the backfill's row lock: always settles, one transaction. */
+  const underLock = (
+    id: BackfillId,
+    day: CalendarDate,
+    outcome: RunOutcome,
+    nowMillis: number,
+    lease: Lease | undefined
+  ) =>
+    Effect.gen(function* () {
+      const current = yield* tables.lockBackfill(id)
+      if (lease !== undefined) {
+        const [row] = yield* sql<{ readonly fence: number }>`
+          SELECT lease_fence AS fence FROM ${backfills} WHERE id = ${String(id)}::bigint`
+        yield* fencedBy(row?.fence, lease)
+      }
+      const stored = yield* sql<{ readonly state: RunState }>`
+        SELECT state FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
+      const recorded = yield* Lifecycle.recordOutcome(
+        current,
+        day,
+        stored[0]?.state,
+        outcome,
+        timestampFromMillis(nowMillis)
+      )
+      if (!recorded.counted) return recorded
+      const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
+      yield* sql`
+        UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+        WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
+      yield* tables.saveState(recorded.backfill)
+      return recorded
+    })
+
+  return (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number, lease: Lease | undefined) =>
+    optimistically(id, day, outcome, nowMillis, lease, attempts)
+}
