@@ -7,12 +7,13 @@
 import { pathToFileURL } from "node:url"
 import { Effect, Layer } from "effect"
 import {
-  type HttpResponse,
-  handleScheduleBackfill,
   layerMemoryBackfillRepository,
   layerMemoryTransferLookup,
-  layerStaticTokens,
-  parseJson,
+  layerStaticTokens
+} from "../src/adapters/memory/index.js"
+import {
+  type HttpResponse,
+  handleScheduleBackfill,
   stringifyJson,
   TeamId,
   TransferId,
@@ -61,7 +62,7 @@ const show = ({ body, response }: Exchange): string =>
     `HTTP ${response.status}  ${Object.entries(response.headers)
       .map(([name, value]) => `${name}: ${value}`)
       .join("  ")}`,
-    stringifyJson(parseJson(response.body), 2),
+    stringifyJson(JSON.parse(response.body), 2),
     ""
   ].join("\n")
 

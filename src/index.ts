@@ -1,10 +1,11 @@
 /**
  * transfer-backfills: the domain core of a transfer service's backfill API. This entry
- * imports no web framework and no database driver.
+ * imports no web framework and no database driver, and exports no adapter: the ports'
+ * implementations are entries of their own (`transfer-backfills/memory`,
+ * `transfer-backfills/postgres`).
  */
 
 export * from "./adapters/cachedAuthenticator.js"
-export * from "./adapters/memory/index.js"
 export * from "./domain/access.js"
 export * from "./domain/backfill.js"
 export * from "./domain/calendarDate.js"

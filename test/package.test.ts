@@ -12,9 +12,9 @@ const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
 const sourceOf = (built: string) => built.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")
 
 describe("the package", () => {
-  it("is ESM with the entries `.`, `./testing`, `./postgres` and `./promise`", () => {
+  it("is ESM with the entries `.`, `./testing`, `./memory`, `./postgres` and `./promise`", () => {
     expect(pkg.type).toBe("module")
-    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./postgres", "./promise"])
+    expect(Object.keys(pkg.exports)).toEqual([".", "./testing", "./memory", "./postgres", "./promise"])
   })
 
   it("points every entry at a module the build produces, with its types beside it", () => {
@@ -40,7 +40,7 @@ describe("the package", () => {
 
   it("keeps the core free of web frameworks and database drivers", async () => {
     const core = readFileSync(new URL("src/index.ts", root), "utf8")
-    expect(core).not.toMatch(/adapters\/postgres|testing\/|host\/|promise/)
+    expect(core).not.toMatch(/adapters\/postgres|adapters\/memory|testing\/|host\/|promise/)
     const { readdirSync } = await import("node:fs")
     const sources = readdirSync(new URL("src/", root), { recursive: true, encoding: "utf8" }).filter((file) =>
       file.endsWith(".ts")

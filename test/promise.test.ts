@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRepository.js"
 import { BackfillRepository } from "../src/ports/backfillRepository.js"
 import { createPromiseApi, type PlainPrincipal, type PromiseBackfillRepository } from "../src/promise.js"
-import { parseJson } from "../src/wire/json.js"
+import { parseJson } from "./support/losslessJson.js"
 
 const admin: PlainPrincipal = {
   userId: 789n,

@@ -14,8 +14,9 @@ import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TransferId, UserId } from "../../src/domain/ids.js"
 import { Timestamp, timestampFromMillis } from "../../src/domain/time.js"
 import * as Arb from "../../src/testing/arbitraries.js"
-import { parseJson, stringifyJson } from "../../src/wire/json.js"
+import { stringifyJson } from "../../src/wire/json.js"
 import { SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { parseJson } from "../support/losslessJson.js"
 import { decodeMessage } from "../support/messages.js"
 
 const SPEC_KEY_ORDER = [

@@ -4,8 +4,8 @@ import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { quickstart } from "../../examples/quickstart.js"
-import { parseJson } from "../../src/wire/json.js"
 import { SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { parseJson } from "../support/losslessJson.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 

@@ -2,7 +2,7 @@ import { Effect, TestClock } from "effect"
 import { BackfillId } from "../../src/domain/ids.js"
 import { handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
 import type { HttpResponse } from "../../src/wire/httpResponse.js"
-import { parseJson } from "../../src/wire/json.js"
+import { parseJson } from "../support/losslessJson.js"
 import { bearer, SEED_NOW, SEED_TRANSFER } from "./world.js"
 
 export interface ErrorJson {

@@ -4,7 +4,7 @@ import { BackfillFromWire } from "../../src/domain/backfill.js"
 import { handleScheduleBackfill } from "../../src/handlers.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { ErrorEnvelope, SuccessEnvelope } from "../../src/wire/envelopes.js"
-import { parseJson } from "../../src/wire/json.js"
+import { parseJson } from "../support/losslessJson.js"
 import { bearer, SEED_NOW, world } from "./world.js"
 
 /** Strings for a date field: real dates near "today", impossible ones, and noise. */

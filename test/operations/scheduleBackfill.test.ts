@@ -9,9 +9,9 @@ import { type ScheduleBackfillRequest, scheduleBackfill } from "../../src/operat
 import type { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import type { TransferLookup } from "../../src/ports/transferLookup.js"
-import { parseJson } from "../../src/wire/json.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { SEED_ERROR_BODIES, SEED_SCHEDULE_REQUEST_BODY, SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { parseJson } from "../support/losslessJson.js"
 import {
   bearer,
   defectiveRepository,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { parseJson, stringifyJson } from "../../src/wire/json.js"
+import { stringifyJson } from "../../src/wire/json.js"
+import { parseJson } from "../support/losslessJson.js"
 
 const outcome = (parse: () => unknown): { value: unknown } | { error: string } => {
   try {
