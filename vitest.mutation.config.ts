@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config"
 import { UnloadableFileAsFailedTest } from "./test/support/unloadableFileAsFailedTest.js"
 
 /**
- * The tests that specify src/domain, for StrykerJS: the domain's own tests, the wire
+ * The tests that specify src/domain, for StrykerJS: the domain's own tests, the HTTP
  * tests, the operation tests and the repository conformance suite that exercise its rules.
  * The fuzz, concurrency and state-machine suites add minutes per mutant and no rule of
  * their own.
@@ -11,7 +11,8 @@ export default defineConfig({
   test: {
     include: [
       "test/domain/**/*.test.ts",
-      "test/wire/**/*.test.ts",
+      "test/http/**/*.test.ts",
+      "test/golden/*.test.ts",
       "test/operations/*.test.ts",
       "test/adapters/memory.conformance.test.ts"
     ],

@@ -22,7 +22,9 @@ import {
   handleLatestBackfill,
   handleListIncompleteBackfills,
   handleScheduleBackfill
-} from "./handlers.js"
+} from "./http/handlers.js"
+import { layerPageCursors } from "./http/pageCursor.js"
+import type { HttpResponse } from "./http/response.js"
 import type { CancelBackfillRequest } from "./operations/cancelBackfill.js"
 import type { GetBackfillRequest } from "./operations/getBackfill.js"
 import type { LatestBackfillRequest } from "./operations/latestBackfill.js"
@@ -31,8 +33,6 @@ import type { ScheduleBackfillRequest } from "./operations/scheduleBackfill.js"
 import { Authenticator } from "./ports/authenticator.js"
 import { ActiveRangeOverlap, BackfillRepository, type PageQuery } from "./ports/backfillRepository.js"
 import { TransferLookup } from "./ports/transferLookup.js"
-import type { HttpResponse } from "./wire/httpResponse.js"
-import { layerPageCursors } from "./wire/pageCursor.js"
 
 /** The caller behind a token, with ids as bigints; `undefined` refuses the token. */
 export interface PlainPrincipal {

@@ -54,7 +54,7 @@ export const idFromPathParam = <Id extends bigint>(id: IdSchema<Id>): Schema.Sch
 /**
  * An id as it appears in JSON: a `number` when JSON.parse produced one (exact only up to
  * 2^53 − 1, so larger numbers are rejected rather than guessed), or a `bigint` when the
- * lossless parser of `wire/json` read the digits. It always encodes to a `bigint`, which
+ * lossless reader of the tests read the digits. It always encodes to a `bigint`, which
  * the lossless writer prints as plain digits.
  */
 const BigIntFromJsonNumber = Schema.transformOrFail(

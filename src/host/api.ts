@@ -8,7 +8,7 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { BackfillWire } from "../domain/backfill.js"
-import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../wire/envelopes.js"
+import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../http/envelopes.js"
 
 const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
 

@@ -18,14 +18,14 @@ import {
   handleLatestBackfill,
   handleListIncompleteBackfills,
   handleScheduleBackfill
-} from "../handlers.js"
+} from "../http/handlers.js"
+import type { PageCursors } from "../http/pageCursor.js"
+import { bearerToken, bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../http/request.js"
+import { type HttpResponse, respond } from "../http/response.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { type HttpResponse, respond } from "../wire/httpResponse.js"
-import type { PageCursors } from "../wire/pageCursor.js"
-import { bearerToken, bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../wire/request.js"
 import { BackfillApi, openApiDocument } from "./api.js"
 import { LapsingMap, MEMORY_CAPACITY, type Quota, RequestLimiter } from "./rateLimiter.js"
 

@@ -5,9 +5,9 @@ import { NotFound, UnprocessableEntity } from "../domain/errors.js"
 import { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
 import { timestampFromMillis } from "../domain/time.js"
+import { decodeObjectBody, type PathParams, type RequestBody } from "../http/request.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
-import { decodeObjectBody, type PathParams, type RequestBody } from "../wire/request.js"
 import { authenticate, findTeamBackfill, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface CancelBackfillRequest {

@@ -2,9 +2,9 @@
 import { Effect } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import { BackfillId, TeamId } from "../domain/ids.js"
+import type { PathParams } from "../http/request.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import type { PathParams } from "../wire/request.js"
 import { authenticate, findTeamBackfill, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface GetBackfillRequest {

@@ -7,10 +7,10 @@ import { type AccessLevel, authorize, type Principal } from "../domain/access.js
 import type { BadRequest, Forbidden, PermissionDenied, ServiceUnavailable } from "../domain/errors.js"
 import { NotFound, Unauthorized } from "../domain/errors.js"
 import type { BackfillId, IdSchema, TeamId, TransferId } from "../domain/ids.js"
+import { bearerToken, decodePathParam, type PathParams } from "../http/request.js"
 import { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
-import { bearerToken, decodePathParam, type PathParams } from "../wire/request.js"
 
 /** What the shared checks fail with; every API operation's error union includes it. */
 export type GuardError = Unauthorized | BadRequest | Forbidden | PermissionDenied | NotFound | ServiceUnavailable

@@ -2,10 +2,10 @@
 import { Effect } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import { TeamId, TransferId } from "../domain/ids.js"
+import type { PathParams } from "../http/request.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import type { PathParams } from "../wire/request.js"
 import type { ReadError } from "./getBackfill.js"
 import { authenticate, findTeamTransfer, orNotFound, pathId, requireAccess } from "./guards.js"
 

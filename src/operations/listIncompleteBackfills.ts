@@ -8,16 +8,16 @@ import type { Backfill } from "../domain/backfill.js"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import { type BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES, ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
-import type { Authenticator } from "../ports/authenticator.js"
-import { BackfillRepository } from "../ports/backfillRepository.js"
-import { PageCursors } from "../wire/pageCursor.js"
+import { PageCursors } from "../http/pageCursor.js"
 import {
   type PathParams,
   type QueryParams,
   querySingle,
   queryValues,
   refuseUnknownQueryParams
-} from "../wire/request.js"
+} from "../http/request.js"
+import type { Authenticator } from "../ports/authenticator.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { ReadError } from "./getBackfill.js"
 import { authenticate, pathId, requireAccess } from "./guards.js"
 

@@ -10,10 +10,10 @@ import { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillPolicy } from "../domain/policy.js"
 import { validateRequestedRange } from "../domain/scheduleRules.js"
 import { timestampFromMillis, todayIn } from "../domain/time.js"
+import { decodeObjectBody, type PathParams, type RequestBody } from "../http/request.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { decodeObjectBody, type PathParams, type RequestBody } from "../wire/request.js"
 import { authenticate, findTeamTransfer, type GuardError, pathId, requireAccess } from "./guards.js"
 
 export interface ScheduleBackfillRequest {

@@ -20,7 +20,7 @@ import {
   UnprocessableEntity
 } from "../../src/domain/errors.js"
 import type { RequestId } from "../../src/domain/requestId.js"
-import { ErrorEnvelope, errorEnvelope } from "../../src/wire/envelopes.js"
+import { ErrorEnvelope, errorEnvelope } from "../../src/http/envelopes.js"
 
 /** SPEC §5, typed out independently of the implementation, plus the one code the library adds. */
 const SPEC_STATUS_BY_CODE: Record<string, number> = {

@@ -14,8 +14,8 @@ import {
   handleLatestBackfill,
   handleListIncompleteBackfills,
   handleScheduleBackfill
-} from "../../src/handlers.js"
-import type { HttpResponse } from "../../src/wire/httpResponse.js"
+} from "../../src/http/handlers.js"
+import type { HttpResponse } from "../../src/http/response.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import {
   bearer,

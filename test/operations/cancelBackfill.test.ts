@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import type { BackfillStatus } from "../../src/domain/status.js"
-import { handleCancelBackfill, handleScheduleBackfill } from "../../src/handlers.js"
+import { handleCancelBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call, NOT_FOUND_BACKFILL, type WireBackfill } from "./http.js"
 import { bearer, SEED_NOW, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"

@@ -1,7 +1,7 @@
 import { Effect, TestClock } from "effect"
 import { BackfillId } from "../../src/domain/ids.js"
-import { handleGetBackfill, handleScheduleBackfill } from "../../src/handlers.js"
-import type { HttpResponse } from "../../src/wire/httpResponse.js"
+import { handleGetBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import type { HttpResponse } from "../../src/http/response.js"
 import { parseJson } from "../support/losslessJson.js"
 import { bearer, SEED_NOW, SEED_TRANSFER } from "./world.js"
 

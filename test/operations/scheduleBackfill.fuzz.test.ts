@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, FastCheck as fc, Schema, TestClock } from "effect"
 import { BackfillFromWire } from "../../src/domain/backfill.js"
-import { handleScheduleBackfill } from "../../src/handlers.js"
+import { ErrorEnvelope, SuccessEnvelope } from "../../src/http/envelopes.js"
+import { handleScheduleBackfill } from "../../src/http/handlers.js"
 import * as Arb from "../../src/testing/arbitraries.js"
-import { ErrorEnvelope, SuccessEnvelope } from "../../src/wire/envelopes.js"
 import { parseJson } from "../support/losslessJson.js"
 import { bearer, SEED_NOW, world } from "./world.js"
 

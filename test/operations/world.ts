@@ -11,10 +11,10 @@ import type { Principal } from "../../src/domain/access.js"
 import { ServiceUnavailable } from "../../src/domain/errors.js"
 import { TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { TimeZone, UTC } from "../../src/domain/time.js"
+import { layerPageCursors } from "../../src/http/pageCursor.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
-import { layerPageCursors } from "../../src/wire/pageCursor.js"
 
 export const TEAM_1 = TeamId.make(1n)
 export const TEAM_2 = TeamId.make(2n)

@@ -8,7 +8,7 @@ import {
   decodePathParam,
   MAX_BODY_BYTES,
   parseJsonBody
-} from "../../src/wire/request.js"
+} from "../../src/http/request.js"
 
 const descriptionOf = <A>(result: Either.Either<A, BadRequest>): string | undefined =>
   Either.getLeft(result).pipe(

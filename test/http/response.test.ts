@@ -13,7 +13,7 @@ import {
   UnprocessableEntity
 } from "../../src/domain/errors.js"
 import type { RequestId } from "../../src/domain/requestId.js"
-import { errorResponse, respond, successResponse } from "../../src/wire/httpResponse.js"
+import { errorResponse, respond, successResponse } from "../../src/http/response.js"
 import { SEED_ERROR_BODIES } from "../fixtures/seed.js"
 
 const requestId = "BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN" as RequestId

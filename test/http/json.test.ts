@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { stringifyJson } from "../../src/wire/json.js"
+import { stringifyJson } from "../../src/http/json.js"
 import { parseJson } from "../support/losslessJson.js"
 
 const outcome = (parse: () => unknown): { value: unknown } | { error: string } => {

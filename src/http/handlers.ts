@@ -3,17 +3,17 @@
  * raw request parts plus an optional host request id and always yields a response.
  */
 import { Option } from "effect"
-import { type Backfill, encodeBackfill } from "./domain/backfill.js"
-import { type CancelBackfillRequest, cancelBackfill } from "./operations/cancelBackfill.js"
-import { type GetBackfillRequest, getBackfill } from "./operations/getBackfill.js"
-import { type LatestBackfillRequest, latestBackfill } from "./operations/latestBackfill.js"
+import { type Backfill, encodeBackfill } from "../domain/backfill.js"
+import { type CancelBackfillRequest, cancelBackfill } from "../operations/cancelBackfill.js"
+import { type GetBackfillRequest, getBackfill } from "../operations/getBackfill.js"
+import { type LatestBackfillRequest, latestBackfill } from "../operations/latestBackfill.js"
 import {
   type BackfillPage,
   type ListBackfillsRequest,
   listIncompleteBackfills
-} from "./operations/listIncompleteBackfills.js"
-import { type ScheduleBackfillRequest, scheduleBackfill } from "./operations/scheduleBackfill.js"
-import { respond, type SuccessBody } from "./wire/httpResponse.js"
+} from "../operations/listIncompleteBackfills.js"
+import { type ScheduleBackfillRequest, scheduleBackfill } from "../operations/scheduleBackfill.js"
+import { respond, type SuccessBody } from "./response.js"
 
 export interface HostRequest {
   /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
