@@ -9,7 +9,7 @@ import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRe
 import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { UTC } from "../src/domain/time.js"
-import { scheduleBackfill } from "../src/operations/scheduleBackfill.js"
+import { scheduleBackfillRequest } from "../src/http/handlers.js"
 import { type PlainPrincipal, PlainStore, type PlainTransfer, schedulePlain } from "./baseline/schedulePlain.js"
 import { type Result, sideBySide, type Timing, timeSequential } from "./measure.js"
 
@@ -71,7 +71,7 @@ export const domainOverhead = async (log: (line: string) => void): Promise<Resul
   const [library, baseline] = await sideBySide(
     10,
     2000,
-    async (index) => succeeded(await runtime.runPromise(Effect.either(scheduleBackfill(request(index))))),
+    async (index) => succeeded(await runtime.runPromise(Effect.either(scheduleBackfillRequest(request(index))))),
     (index) => {
       const outcome = schedulePlain(plainWorld, request(index), Date.now())
       if ("code" in outcome) throw new Error(`plain schedule failed: ${outcome.code}`)
@@ -98,11 +98,11 @@ const scheduleWithActive = async (active: number): Promise<Timing> => {
   await runtime.runPromise(
     Effect.forEach(
       Array.from({ length: active }, (_, index) => index),
-      (index) => Effect.asVoid(scheduleBackfill(request(index, 1)))
+      (index) => Effect.asVoid(scheduleBackfillRequest(request(index, 1)))
     )
   )
   const timing = await timeSequential(3000, async (index) =>
-    succeeded(await runtime.runPromise(Effect.either(scheduleBackfill(request(index, 1, 110_000)))))
+    succeeded(await runtime.runPromise(Effect.either(scheduleBackfillRequest(request(index, 1, 110_000)))))
   )
   await runtime.dispose()
   return timing

@@ -10,14 +10,15 @@ import { layerStaticTokens } from "../src/adapters/memory/authenticator.js"
 import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
 import { migrate } from "../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
+import { authorize } from "../src/domain/access.js"
 import { newBackfill } from "../src/domain/backfill.js"
 import type { CalendarDate } from "../src/domain/calendarDate.js"
 import { makeDateRange } from "../src/domain/dateRange.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { completed } from "../src/domain/runs.js"
 import { timestampFromMillis, UTC } from "../src/domain/time.js"
-import { scheduleBackfill } from "../src/operations/scheduleBackfill.js"
-import { BackfillRepository } from "../src/ports/backfillRepository.js"
+import { scheduleBackfillRequest } from "../src/http/handlers.js"
+import { BackfillRepository, WorkerRepository } from "../src/ports/backfillRepository.js"
 import type { Result } from "./measure.js"
 import { summarise, type Timing } from "./measure.js"
 
@@ -109,7 +110,7 @@ export const postgresSchedule = async (log: (line: string) => void): Promise<Res
         const range = day(base + Math.floor(index / TRANSFERS))
         const outcome = await runtime.runPromise(
           Effect.either(
-            scheduleBackfill({
+            scheduleBackfillRequest({
               authorization: "Bearer bench-token",
               path: { team_id: "1", transfer_id: String(1 + (index % TRANSFERS)) },
               body: { range_start: range, range_end: range }
@@ -155,6 +156,8 @@ export const postgresWorker = async (log: (line: string) => void): Promise<Resul
     const runtime = runtimeFor(schema, workers)
     const sql = await runtime.runPromise(SqlClient.SqlClient)
     const repository = await runtime.runPromise(BackfillRepository)
+    const worker = await runtime.runPromise(WorkerRepository)
+    const access = Either.getOrThrow(authorize(principal, team, "write"))
     // One backfill of 366 days per worker, every run created.
     const backfills = await runtime.runPromise(
       Effect.forEach(
@@ -162,7 +165,7 @@ export const postgresWorker = async (log: (line: string) => void): Promise<Resul
         (index) =>
           Effect.flatMap(
             repository.insertUnlessOverlapping(
-              team,
+              access,
               newBackfill({
                 transferId: TransferId.make(BigInt(index + 1)),
                 range: Either.getOrThrow(makeDateRange("2020-01-01" as CalendarDate, "2020-12-31" as CalendarDate)),
@@ -170,7 +173,7 @@ export const postgresWorker = async (log: (line: string) => void): Promise<Resul
                 createdUserId: principal.userId
               })
             ),
-            (backfill) => repository.materialiseRuns(backfill.id, 366)
+            (backfill) => worker.materialiseRuns(backfill.id, 366)
           )
       )
     )
@@ -183,7 +186,7 @@ export const postgresWorker = async (log: (line: string) => void): Promise<Resul
       const backfill = backfills[index % workers]
       const dayOfYear = days[Math.floor(index / workers)]
       if (backfill === undefined || dayOfYear === undefined) throw new Error("bench setup")
-      return runtime.runPromise(repository.recordOutcome(backfill.id, dayOfYear as CalendarDate, completed, Date.now()))
+      return runtime.runPromise(worker.recordOutcome(backfill.id, dayOfYear as CalendarDate, completed, Date.now()))
     })
     const bare = await concurrently(workers, workers * perWorker, (index) =>
       runtime.runPromise(

@@ -16,20 +16,20 @@ import { type BackfillStatus, IllegalTransition } from "./domain/status.js"
 import { Transfer } from "./domain/transfer.js"
 import { UnknownBackfill } from "./domain/workerErrors.js"
 import {
+  type CancelBackfillRequest,
+  type GetBackfillRequest,
   type HostRequest,
   handleCancelBackfill,
   handleGetBackfill,
   handleLatestBackfill,
   handleListIncompleteBackfills,
-  handleScheduleBackfill
+  handleScheduleBackfill,
+  type LatestBackfillRequest,
+  type ListBackfillsRequest,
+  type ScheduleBackfillRequest
 } from "./http/handlers.js"
 import { layerPageCursors } from "./http/pageCursor.js"
 import type { HttpResponse } from "./http/response.js"
-import type { CancelBackfillRequest } from "./operations/cancelBackfill.js"
-import type { GetBackfillRequest } from "./operations/getBackfill.js"
-import type { LatestBackfillRequest } from "./operations/latestBackfill.js"
-import type { ListBackfillsRequest } from "./operations/listIncompleteBackfills.js"
-import type { ScheduleBackfillRequest } from "./operations/scheduleBackfill.js"
 import { Authenticator } from "./ports/authenticator.js"
 import { ActiveRangeOverlap, BackfillRepository, type PageQuery } from "./ports/backfillRepository.js"
 import { TransferLookup } from "./ports/transferLookup.js"
@@ -110,7 +110,7 @@ const layerPromisePorts = (options: PromiseApiOptions) =>
         )
     }),
     Layer.succeed(TransferLookup, {
-      findTeamTransfer: (teamId, transferId) =>
+      findTeamTransfer: ({ teamId }, transferId) =>
         Effect.map(
           port(() => options.findTransfer(transferId, teamId)),
           (found) =>
@@ -122,11 +122,10 @@ const layerPromisePorts = (options: PromiseApiOptions) =>
     layerPageCursors(options.cursorSecret)
   )
 
-const notServedHere = () => Effect.dieMessage("Worker steps are not part of the Promise API facade")
-
+/** The API's port over a Promise repository: the evidence of access becomes the plain team id. */
 const layerPromiseRepository = (repository: PromiseBackfillRepository) =>
   Layer.succeed(BackfillRepository, {
-    insertUnlessOverlapping: (teamId, backfill) =>
+    insertUnlessOverlapping: ({ teamId }, backfill) =>
       Effect.flatMap(
         port(() => repository.insertUnlessOverlapping(teamId, backfill)),
         (outcome) =>
@@ -134,35 +133,28 @@ const layerPromiseRepository = (repository: PromiseBackfillRepository) =>
             ? Effect.succeed(outcome.inserted)
             : Effect.fail(new ActiveRangeOverlap({ conflicting: outcome.conflicting }))
       ),
-    findById: notServedHere,
-    findForTeam: (teamId, id) =>
+    findForTeam: ({ teamId }, id) =>
       Effect.map(
         port(() => repository.findForTeam(teamId, id)),
         Option.fromNullable
       ),
-    latestForTransfer: (transferId) =>
+    // The operation has checked that the transfer is the team's before asking.
+    latestForTransfer: (_, transferId) =>
       Effect.map(
         port(() => repository.latestForTransfer(transferId)),
         Option.fromNullable
       ),
-    listForTeam: (teamId, query) => port(() => repository.listForTeam(teamId, query)),
-    cancel: (id, removal) =>
+    listForTeam: ({ teamId }, query) => port(() => repository.listForTeam(teamId, query)),
+    cancel: ({ principal }, id, time) =>
       Effect.flatMap(
-        port(() => repository.cancel(id, removal)),
+        port(() => repository.cancel(id, { time, userId: principal.userId })),
         (outcome): Effect.Effect<Backfill, UnknownBackfill | IllegalTransition> =>
           outcome === undefined
             ? Effect.fail(new UnknownBackfill({ backfillId: id }))
             : "cancelled" in outcome
               ? Effect.succeed(outcome.cancelled)
               : Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "Cancelled" }))
-      ),
-    materialiseRuns: notServedHere,
-    claim: notServedHere,
-    renewLease: notServedHere,
-    releaseLease: notServedHere,
-    startNextRun: notServedHere,
-    recordOutcome: notServedHere,
-    retryFailedDays: notServedHere
+      )
   })
 
 /** The five API operations over plain async ports. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest"
 import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRepository.js"
 import { BackfillRepository } from "../src/ports/backfillRepository.js"
 import { createPromiseApi, type PlainPrincipal, type PromiseBackfillRepository } from "../src/promise.js"
+import { accessTo, OPERATOR } from "./support/access.js"
 import { parseJson } from "./support/losslessJson.js"
 
 const admin: PlainPrincipal = {
@@ -26,10 +27,11 @@ const january = '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
 /** A Promise repository a host might write, here over the library's in-memory one. */
 const promiseRepository = async (): Promise<PromiseBackfillRepository> => {
   const repository = await Effect.runPromise(Effect.provide(BackfillRepository, layerMemoryBackfillRepository()))
+  const team = (teamId: bigint) => accessTo(teamId)
   const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(effect))
   return {
     insertUnlessOverlapping: async (teamId, backfill) =>
-      Either.match(await run(repository.insertUnlessOverlapping(teamId, backfill)), {
+      Either.match(await run(repository.insertUnlessOverlapping(team(teamId), backfill)), {
         onRight: (inserted) => ({ inserted }),
         onLeft: (error) => {
           if (error._tag === "ActiveRangeOverlap") return { conflicting: error.conflicting }
@@ -37,14 +39,19 @@ const promiseRepository = async (): Promise<PromiseBackfillRepository> => {
         }
       }),
     findForTeam: async (teamId, id) =>
-      Option.getOrUndefined(await Effect.runPromise(repository.findForTeam(teamId, id))),
-    latestForTransfer: async (id) => Option.getOrUndefined(await Effect.runPromise(repository.latestForTransfer(id))),
-    listForTeam: (teamId, query) => Effect.runPromise(repository.listForTeam(teamId, query)),
+      Option.getOrUndefined(await Effect.runPromise(repository.findForTeam(team(teamId), id))),
+    // This host keeps one team: the facade has checked the transfer is the caller's.
+    latestForTransfer: async (id) =>
+      Option.getOrUndefined(await Effect.runPromise(repository.latestForTransfer(team(1n), id))),
+    listForTeam: (teamId, query) => Effect.runPromise(repository.listForTeam(team(teamId), query)),
     cancel: async (id, removal) =>
-      Either.match(await run(repository.cancel(id, removal)), {
-        onRight: (cancelled) => ({ cancelled }),
-        onLeft: (error) => (error._tag === "IllegalTransition" ? { refusedFrom: error.from } : undefined)
-      })
+      Either.match(
+        await run(repository.cancel(accessTo(1n, { ...OPERATOR, userId: removal.userId }), id, removal.time)),
+        {
+          onRight: (cancelled) => ({ cancelled }),
+          onLeft: (error) => (error._tag === "IllegalTransition" ? { refusedFrom: error.from } : undefined)
+        }
+      )
   }
 }
 

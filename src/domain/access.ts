@@ -1,6 +1,9 @@
 /**
  * Who may do what (SPEC §1, §3 steps 3–5), as data: each access level lists the scopes
- * and permissions that grant it, and one function decides in SPEC order.
+ * and permissions that grant it, and one function decides in SPEC order. Its answer is
+ * evidence: an `Authorized` value, which only `authorize` makes, and which every port
+ * method acting for a team requires, so that an operation that skips the check does not
+ * compile.
  */
 import { Either, Schema } from "effect"
 import { Forbidden, PermissionDenied } from "./errors.js"
@@ -38,12 +41,34 @@ export const GRANTS: { readonly [Level in AccessLevel]: Grant } = {
 const holdsAny = (held: ReadonlyArray<string>, granting: ReadonlyArray<string>): boolean =>
   granting.some((name) => held.includes(name))
 
+declare const Grants: unique symbol
+
+/**
+ * Evidence that `principal` may act on `teamId` at the levels `Level` names. Write
+ * access is `Authorized<"read" | "write">`, so it serves wherever read access is asked
+ * for. Nothing outside this module can make one.
+ */
+export interface Authorized<Level extends AccessLevel> {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  readonly [Grants]: { readonly [Granted in Level]: true }
+}
+
+export type ReadAccess = Authorized<"read">
+export type WriteAccess = Authorized<"read" | "write">
+
+/** The levels a level implies: write implies read. */
+interface Implied {
+  readonly read: ReadAccess
+  readonly write: WriteAccess
+}
+
 /** Team membership, then scope, then permission: the first missing one is the answer. */
-export const authorize = (
+export const authorize = <Level extends AccessLevel>(
   principal: Principal,
   teamId: TeamId,
-  level: AccessLevel
-): Either.Either<void, Forbidden | PermissionDenied> => {
+  level: Level
+): Either.Either<Implied[Level], Forbidden | PermissionDenied> => {
   const grant = GRANTS[level]
   if (!principal.teamIds.includes(teamId)) {
     return Either.left(new Forbidden({ description: `You are not a member of team ${teamId}.` }))
@@ -56,5 +81,5 @@ export const authorize = (
       new PermissionDenied({ description: `Your account lacks the required permission ${grant.permissions[0]}.` })
     )
   }
-  return Either.void
+  return Either.right({ principal, teamId } as unknown as Implied[Level])
 }

@@ -24,14 +24,14 @@ import { bearerToken, bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../
 import { type HttpResponse, respond } from "../http/response.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { Authenticator } from "../ports/authenticator.js"
-import type { BackfillRepository } from "../ports/backfillRepository.js"
+import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { BackfillApi, openApiDocument } from "./api.js"
 import { LapsingMap, MEMORY_CAPACITY, type Quota, RequestLimiter } from "./rateLimiter.js"
 
 type Request = HttpServerRequest.HttpServerRequest
 
-export type HostServices = Authenticator | TransferLookup | BackfillRepository | PageCursors
+export type HostServices = Authenticator | TransferLookup | BackfillRepository | WorkerRepository | PageCursors
 
 const toServerResponse = (response: HttpResponse) =>
   HttpServerResponse.text(response.body, {

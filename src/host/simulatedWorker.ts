@@ -2,9 +2,10 @@
  * The reference host's worker: the library's worker loop around a simulated transfer run
  * (a pause per day, failing at a chosen rate), and a terminal view of its progress.
  */
-import { Duration, Effect, Option, Random, Ref } from "effect"
+import { Duration, Effect, Either, Option, Random, Ref } from "effect"
+import { authorize, type Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import type { TeamId } from "../domain/ids.js"
+import { type TeamId, UserId } from "../domain/ids.js"
 import { completed, failed, WorkerId } from "../domain/runs.js"
 import { WITH_WORK_STATUSES } from "../domain/status.js"
 import * as Worker from "../operations/worker.js"
@@ -68,15 +69,24 @@ const progressLine = (backfill: Backfill) => {
  * Redraws one line per backfill in progress, once a second, while the terminal is a TTY;
  * elsewhere prints nothing, the API being the way to watch.
  */
+/** The terminal view reads the demo teams as a viewer of them would. */
+const progressViewer = (teams: ReadonlyArray<TeamId>): Principal => ({
+  userId: UserId.make(1n),
+  teamIds: teams,
+  scopes: ["dwh_transfers_read"],
+  permissions: ["dwh.transfer.view"]
+})
+
 export const showProgress = (teams: ReadonlyArray<TeamId>) =>
   Effect.gen(function* () {
     if (!process.stdout.isTTY) return
     const repository = yield* BackfillRepository
+    const viewer = progressViewer(teams)
     let drawn = 0
     return yield* Effect.forever(
       Effect.gen(function* () {
         const pages = yield* Effect.forEach(teams, (team) =>
-          repository.listForTeam(team, {
+          repository.listForTeam(Either.getOrThrow(authorize(viewer, team, "read")), {
             statuses: WITH_WORK_STATUSES,
             before: Option.none(),
             limit: 20

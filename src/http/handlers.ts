@@ -1,18 +1,31 @@
 /**
- * Operations wired to HTTP responses: what a host's route handler calls. Each takes the
- * raw request parts plus an optional host request id and always yields a response.
+ * The operations over HTTP: what a host's route handler calls. Each takes the raw request
+ * parts plus an optional host request id, does SPEC §3's steps that belong to the
+ * transport (1: who calls, from the bearer token; 2: the ids, from the path; 7: the
+ * body's shape, read when the operation asks for it, after step 6), runs the operation
+ * and always yields a response.
  */
-import { Option } from "effect"
+import { Effect, Option, Schema } from "effect"
+import type { Principal } from "../domain/access.js"
 import { type Backfill, encodeBackfill } from "../domain/backfill.js"
-import { type CancelBackfillRequest, cancelBackfill } from "../operations/cancelBackfill.js"
-import { type GetBackfillRequest, getBackfill } from "../operations/getBackfill.js"
-import { type LatestBackfillRequest, latestBackfill } from "../operations/latestBackfill.js"
+import { type ServiceUnavailable, Unauthorized } from "../domain/errors.js"
+import { BackfillId, TeamId, TransferId } from "../domain/ids.js"
+import { cancelBackfill } from "../operations/cancelBackfill.js"
+import { getBackfill } from "../operations/getBackfill.js"
+import { latestBackfill } from "../operations/latestBackfill.js"
+import { type BackfillPage, listIncompleteBackfills } from "../operations/listIncompleteBackfills.js"
+import { scheduleBackfill } from "../operations/scheduleBackfill.js"
+import { Authenticator } from "../ports/authenticator.js"
+import { requestedPage } from "./listQuery.js"
+import { PageCursors } from "./pageCursor.js"
 import {
-  type BackfillPage,
-  type ListBackfillsRequest,
-  listIncompleteBackfills
-} from "../operations/listIncompleteBackfills.js"
-import { type ScheduleBackfillRequest, scheduleBackfill } from "../operations/scheduleBackfill.js"
+  bearerToken,
+  decodeObjectBody,
+  decodePathParam,
+  type PathParams,
+  type QueryParams,
+  type RequestBody
+} from "./request.js"
 import { respond, type SuccessBody } from "./response.js"
 
 export interface HostRequest {
@@ -20,30 +33,161 @@ export interface HostRequest {
   readonly requestId?: string
 }
 
+interface Caller {
+  /** The `Authorization` header value, if the request had one. */
+  readonly authorization: string | undefined
+}
+
+export interface ScheduleBackfillRequest extends Caller {
+  /** Raw path parameters: `team_id` and `transfer_id`. */
+  readonly path: PathParams
+  /** The raw body (text or bytes), or the JSON value a framework already parsed. */
+  readonly body: RequestBody
+}
+
+export interface GetBackfillRequest extends Caller {
+  /** `team_id` and `backfill_id`. */
+  readonly path: PathParams
+}
+
+export interface LatestBackfillRequest extends Caller {
+  /** `team_id` and `transfer_id`. */
+  readonly path: PathParams
+}
+
+export interface ListBackfillsRequest extends Caller {
+  /** `team_id`. */
+  readonly path: PathParams
+  /** Optional `status` (comma-separated or repeated), `limit` (1–100) and `cursor`. */
+  readonly query: QueryParams
+}
+
+export interface CancelBackfillRequest extends Caller {
+  /** `team_id` and `backfill_id`. */
+  readonly path: PathParams
+  /** Exactly `{"status":"CANCELLED"}`. */
+  readonly body: RequestBody
+}
+
+/** SPEC §3 step 1: the caller behind an `Authorization` header value. */
+export const authenticate = (
+  authorization: string | undefined
+): Effect.Effect<Principal, Unauthorized | ServiceUnavailable, Authenticator> =>
+  Effect.gen(function* () {
+    const token = bearerToken(authorization)
+    if (token === undefined) {
+      return yield* new Unauthorized({ description: "Send an Authorization header of the form: Bearer <token>." })
+    }
+    const authenticator = yield* Authenticator
+    const principal = yield* authenticator.authenticate(token).pipe(Effect.withSpan("Authenticator.authenticate"))
+    return yield* Option.match(principal, {
+      onNone: () => Effect.fail(new Unauthorized({ description: "The bearer token is not valid." })),
+      onSome: Effect.succeed
+    })
+  })
+
+/** SPEC §3 step 2: the ids of the path, in order, each a canonical decimal or a 400 naming it. */
+const teamId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "team_id", TeamId))
+const transferId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "transfer_id", TransferId))
+const backfillId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "backfill_id", BackfillId))
+
+const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.String, range_end: Schema.String }), {
+  range_start: "must be a string",
+  range_end: "must be a string"
+})
+
+const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal("CANCELLED") }), {
+  status: 'must be "CANCELLED"'
+})
+
 const oneBackfill = (backfill: Backfill): SuccessBody => ({ data: encodeBackfill(backfill) })
 
 /** `data` is the page; `meta.next_cursor` is where the next one starts, `null` on the last. */
-const backfillPage = (page: BackfillPage): SuccessBody => ({
+const backfillPage = (page: BackfillPage & { readonly nextCursor: Option.Option<string> }): SuccessBody => ({
   data: page.backfills.map((backfill) => encodeBackfill(backfill)),
   meta: { next_cursor: Option.getOrNull(page.nextCursor) }
 })
 
+/**
+ * The schedule operation for a raw request, in SPEC §3's order: for hosts that map the
+ * outcome to a response of their own (`handleScheduleBackfill` writes SPEC's).
+ */
+export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const team = yield* teamId(request.path)
+    const transfer = yield* transferId(request.path)
+    return yield* scheduleBackfill({
+      principal,
+      teamId: team,
+      transferId: transfer,
+      range: Effect.suspend(() => decodeScheduleBody(request.body))
+    })
+  })
+
 /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills` */
 export const handleScheduleBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
-  respond(scheduleBackfill(request), oneBackfill, request.requestId)
+  respond(scheduleBackfillRequest(request), oneBackfill, request.requestId)
 
 /** `GET /teams/{team_id}/backfills/{backfill_id}` */
 export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
-  respond(getBackfill(request), oneBackfill, request.requestId)
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const backfill = yield* backfillId(request.path)
+      return yield* getBackfill({ principal, teamId: team, backfillId: backfill })
+    }),
+    oneBackfill,
+    request.requestId
+  )
 
 /** `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` */
 export const handleLatestBackfill = (request: LatestBackfillRequest & HostRequest) =>
-  respond(latestBackfill(request), oneBackfill, request.requestId)
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const transfer = yield* transferId(request.path)
+      return yield* latestBackfill({ principal, teamId: team, transferId: transfer })
+    }),
+    oneBackfill,
+    request.requestId
+  )
 
 /** `GET /teams/{team_id}/backfills` */
 export const handleListIncompleteBackfills = (request: ListBackfillsRequest & HostRequest) =>
-  respond(listIncompleteBackfills(request), backfillPage, request.requestId)
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const page = yield* listIncompleteBackfills({ principal, teamId: team, page: requestedPage(request.query, team) })
+      const cursors = yield* PageCursors
+      const nextCursor = yield* Effect.transposeMapOption(page.next, (next) =>
+        Effect.flatMap(Effect.fromNullable(Option.getOrUndefined(next.after)), (before) =>
+          cursors.encode({ teamId: team, statuses: next.statuses, before })
+        ).pipe(Effect.orDie)
+      )
+      return { ...page, nextCursor }
+    }),
+    backfillPage,
+    request.requestId
+  )
 
 /** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
 export const handleCancelBackfill = (request: CancelBackfillRequest & HostRequest) =>
-  respond(cancelBackfill(request), oneBackfill, request.requestId)
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const backfill = yield* backfillId(request.path)
+      return yield* cancelBackfill({
+        principal,
+        teamId: team,
+        backfillId: backfill,
+        confirmation: Effect.asVoid(Effect.suspend(() => decodeCancelBody(request.body)))
+      })
+    }),
+    oneBackfill,
+    request.requestId
+  )

@@ -1,29 +1,26 @@
-/** Reading one backfill: `GET /teams/{team_id}/backfills/{backfill_id}`. */
+/** Reading one backfill (SPEC §1 get). */
 import { Effect } from "effect"
+import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import { BackfillId, TeamId } from "../domain/ids.js"
-import type { PathParams } from "../http/request.js"
-import type { Authenticator } from "../ports/authenticator.js"
+import type { Forbidden, NotFound, PermissionDenied, ServiceUnavailable } from "../domain/errors.js"
+import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { authenticate, findTeamBackfill, type GuardError, pathId, requireAccess } from "./guards.js"
+import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 
-export interface GetBackfillRequest {
-  readonly authorization: string | undefined
-  /** `team_id` and `backfill_id`. */
-  readonly path: PathParams
+export interface GetBackfill {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  readonly backfillId: BackfillId
 }
 
-/** Read operations fail only with the shared checks' errors. */
-export type ReadError = GuardError
+/** What a read fails with: access, existence, or a port that cannot answer. */
+export type ReadError = Forbidden | PermissionDenied | NotFound | ServiceUnavailable
 
 /** The backfill, if the caller's team owns it; another team's backfill is a 404 like a missing one. */
-export const getBackfill = (
-  request: GetBackfillRequest
-): Effect.Effect<Backfill, ReadError, Authenticator | BackfillRepository> =>
-  Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const teamId = yield* pathId(request.path, "team_id", TeamId)
-    const backfillId = yield* pathId(request.path, "backfill_id", BackfillId)
-    yield* requireAccess(principal, teamId, "read")
-    return yield* findTeamBackfill(teamId, backfillId)
-  })
+export const getBackfill: (query: GetBackfill) => Effect.Effect<Backfill, ReadError, BackfillRepository> = Effect.fn(
+  "getBackfill"
+)(function* (query: GetBackfill) {
+  yield* Effect.annotateCurrentSpan(idAttributes(query))
+  const access = yield* requireAccess(query.principal, query.teamId, "read")
+  return yield* findTeamBackfill(access, query.backfillId)
+})

@@ -1,111 +1,68 @@
 /**
- * Listing a team's backfills: `GET /teams/{team_id}/backfills`. By default the incomplete
- * ones (SPEC §1); `status` may name others, final ones included. Newest first, pages of
- * at most 100, with a signed cursor for the next page.
+ * Listing a team's backfills (SPEC §1 list incomplete). By default the incomplete ones;
+ * a page request may name other statuses, final ones included. Newest first, pages of at
+ * most 100; each page says where the next one starts.
  */
-import { Effect, Either, Option } from "effect"
+import { Effect, Option } from "effect"
+import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import { BadRequest, excerpt } from "../domain/errors.js"
-import { type BackfillId, TeamId } from "../domain/ids.js"
-import { ACTIVE_STATUSES, ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
-import { PageCursors } from "../http/pageCursor.js"
-import {
-  type PathParams,
-  type QueryParams,
-  querySingle,
-  queryValues,
-  refuseUnknownQueryParams
-} from "../http/request.js"
-import type { Authenticator } from "../ports/authenticator.js"
+import type { BadRequest } from "../domain/errors.js"
+import type { BackfillId, TeamId } from "../domain/ids.js"
+import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
+import { idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
-import { authenticate, pathId, requireAccess } from "./guards.js"
 
 /** SPEC §1's "incomplete": every status a backfill can still leave, the active ones. */
 export const INCOMPLETE_STATUSES: ReadonlyArray<BackfillStatus> = ACTIVE_STATUSES
 
 export const MAX_PAGE_SIZE = 100
 
-export interface ListBackfillsRequest {
-  readonly authorization: string | undefined
-  /** `team_id`. */
-  readonly path: PathParams
-  /** Optional `status` (comma-separated or repeated), `limit` (1–100) and `cursor`. */
-  readonly query: QueryParams
+/** Which page: statuses, size and, after the first page, the last backfill of the previous one. */
+export interface PageRequest {
+  readonly statuses: ReadonlyArray<BackfillStatus>
+  /** 1 to `MAX_PAGE_SIZE`. */
+  readonly limit: number
+  readonly after: Option.Option<BackfillId>
+}
+
+/** The first page of the incomplete backfills, as SPEC §1 lists them by default. */
+export const FIRST_PAGE: PageRequest = { statuses: INCOMPLETE_STATUSES, limit: MAX_PAGE_SIZE, after: Option.none() }
+
+export interface ListBackfills<R = never> {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  /**
+   * The page. A transport whose request must be read first (query parameters, a signed
+   * cursor) passes the reading instead: it runs after the access checks.
+   */
+  readonly page: PageRequest | Effect.Effect<PageRequest, BadRequest, R>
 }
 
 export interface BackfillPage {
   readonly backfills: ReadonlyArray<Backfill>
-  /** Where the next page starts; `None` on the last page. */
-  readonly nextCursor: Option.Option<string>
+  /** The request for the next page; `None` on the last page. */
+  readonly next: Option.Option<PageRequest>
 }
 
-const isStatus = (value: string): value is BackfillStatus => (ALL_STATUSES as ReadonlyArray<string>).includes(value)
-
-const requestedStatuses = (query: QueryParams): Either.Either<ReadonlyArray<BackfillStatus>, BadRequest> => {
-  const values = queryValues(query, "status")
-  if (values.length === 0) return Either.right(INCOMPLETE_STATUSES)
-  const unknown = values.find((value) => !isStatus(value))
-  return unknown === undefined
-    ? Either.right(ALL_STATUSES.filter((status) => values.includes(status)))
-    : Either.left(
-        new BadRequest({
-          description: `Query parameter status must name statuses among ${ALL_STATUSES.join(", ")}; got ${excerpt(unknown)}.`
-        })
-      )
-}
-
-const requestedLimit = (query: QueryParams): Either.Either<number, BadRequest> =>
-  Either.flatMap(querySingle(query, "limit"), (raw) => {
-    if (raw === undefined) return Either.right(MAX_PAGE_SIZE)
-    const limit = /^[1-9][0-9]{0,2}$/.test(raw) ? Number(raw) : 0
-    return limit >= 1 && limit <= MAX_PAGE_SIZE
-      ? Either.right(limit)
-      : Either.left(
-          new BadRequest({
-            description: `Query parameter limit must be an integer between 1 and ${MAX_PAGE_SIZE}; got ${excerpt(raw)}.`
-          })
-        )
-  })
-
-const sameStatuses = (a: ReadonlyArray<BackfillStatus>, b: ReadonlyArray<BackfillStatus>) =>
-  a.length === b.length && a.every((status, index) => b[index] === status)
-
-/** Where the requested page starts: after the cursor's backfill, or at the newest. */
-const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyArray<BackfillStatus>) =>
+export const listIncompleteBackfills = <R = never>(
+  query: ListBackfills<R>
+): Effect.Effect<BackfillPage, ReadError | BadRequest, BackfillRepository | R> =>
   Effect.gen(function* () {
-    const cursor = yield* querySingle(query, "cursor")
-    if (cursor === undefined) return Option.none<BackfillId>()
-    const cursors = yield* PageCursors
-    const position = yield* cursors.decode(cursor)
-    if (Option.isNone(position)) {
-      return yield* new BadRequest({ description: "Query parameter cursor is not a cursor this service issued." })
-    }
-    if (position.value.teamId !== teamId || !sameStatuses(position.value.statuses, statuses)) {
-      return yield* new BadRequest({
-        description: "Query parameter cursor belongs to another listing; repeat the first page's status filter."
-      })
-    }
-    return Option.some(position.value.before)
-  })
-
-export const listIncompleteBackfills = (
-  request: ListBackfillsRequest
-): Effect.Effect<BackfillPage, ReadError, Authenticator | BackfillRepository | PageCursors> =>
-  Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const teamId = yield* pathId(request.path, "team_id", TeamId)
-    yield* requireAccess(principal, teamId, "read")
-    yield* refuseUnknownQueryParams(request.query, ["status", "limit", "cursor"])
-    const statuses = yield* requestedStatuses(request.query)
-    const limit = yield* requestedLimit(request.query)
-    const before = yield* requestedStart(request.query, teamId, statuses)
+    yield* Effect.annotateCurrentSpan(idAttributes(query))
+    const access = yield* requireAccess(query.principal, query.teamId, "read")
+    const page = Effect.isEffect(query.page) ? yield* query.page : query.page
     const repository = yield* BackfillRepository
-    const found = yield* repository.listForTeam(teamId, { statuses, before, limit: limit + 1 })
-    const backfills = found.slice(0, limit)
+    const found = yield* repository
+      .listForTeam(access, { statuses: page.statuses, before: page.after, limit: page.limit + 1 })
+      .pipe(Effect.withSpan("BackfillRepository.listForTeam"))
+    const backfills = found.slice(0, page.limit)
     const last = backfills.at(-1)
-    if (found.length <= limit || last === undefined) return { backfills, nextCursor: Option.none() }
-    const cursors = yield* PageCursors
-    const nextCursor = yield* cursors.encode({ teamId, statuses, before: last.id })
-    return { backfills, nextCursor: Option.some(nextCursor) }
-  })
+    return {
+      backfills,
+      next:
+        found.length <= page.limit || last === undefined
+          ? Option.none()
+          : Option.some({ ...page, after: Option.some(last.id) })
+    }
+  }).pipe(Effect.withSpan("listIncompleteBackfills"))

@@ -1,38 +1,49 @@
 /**
- * Scheduling a backfill (SPEC §3): every check in SPEC order, the first failure wins; the
- * overlap check and the insert are one atomic step of the repository.
+ * Scheduling a backfill (SPEC §3, from step 3 on: the caller and the ids are given). Every
+ * check in SPEC order, the first failure wins; the overlap check and the insert are one
+ * atomic step of the repository.
  */
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect } from "effect"
+import type { Principal } from "../domain/access.js"
 import { type Backfill, newBackfill } from "../domain/backfill.js"
 import { formatRange } from "../domain/dateRange.js"
-import { Conflict, type UnprocessableEntity } from "../domain/errors.js"
-import { TeamId, TransferId } from "../domain/ids.js"
+import {
+  type BadRequest,
+  Conflict,
+  type Forbidden,
+  type NotFound,
+  type PermissionDenied,
+  type ServiceUnavailable,
+  type UnprocessableEntity
+} from "../domain/errors.js"
+import type { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillPolicy } from "../domain/policy.js"
-import { validateRequestedRange } from "../domain/scheduleRules.js"
+import { type RequestedRange, validateRequestedRange } from "../domain/scheduleRules.js"
 import { timestampFromMillis, todayIn } from "../domain/time.js"
-import { decodeObjectBody, type PathParams, type RequestBody } from "../http/request.js"
-import type { Authenticator } from "../ports/authenticator.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { authenticate, findTeamTransfer, type GuardError, pathId, requireAccess } from "./guards.js"
+import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
 
-export interface ScheduleBackfillRequest {
-  /** The `Authorization` header value, if the request had one. */
-  readonly authorization: string | undefined
-  /** Raw path parameters: `team_id` and `transfer_id`. */
-  readonly path: PathParams
-  /** The raw body (text or bytes), or the JSON value a framework already parsed. */
-  readonly body: RequestBody
+export interface ScheduleBackfill {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  readonly transferId: TransferId
+  /**
+   * The days asked for, as the caller wrote them (SPEC §3 step 8 judges them). A
+   * transport whose request body must be read first passes the reading instead: it runs
+   * after the transfer is found, as SPEC §3 orders (step 7 after step 6).
+   */
+  readonly range: RequestedRange | Effect.Effect<RequestedRange, BadRequest>
 }
 
-export type ScheduleBackfillError = GuardError | UnprocessableEntity | Conflict
-
-const ScheduleBackfillBody = Schema.Struct({ range_start: Schema.String, range_end: Schema.String })
-
-const decodeScheduleBody = decodeObjectBody(ScheduleBackfillBody, {
-  range_start: "must be a string",
-  range_end: "must be a string"
-})
+export type ScheduleBackfillError =
+  | Forbidden
+  | PermissionDenied
+  | NotFound
+  | BadRequest
+  | UnprocessableEntity
+  | Conflict
+  | ServiceUnavailable
 
 const conflictWith = ({ conflicting }: ActiveRangeOverlap) =>
   new Conflict({
@@ -41,24 +52,32 @@ const conflictWith = ({ conflicting }: ActiveRangeOverlap) =>
       `(${formatRange(conflicting.range)}, status ${conflicting.status}).`
   })
 
-export const scheduleBackfill = (
-  request: ScheduleBackfillRequest
-): Effect.Effect<Backfill, ScheduleBackfillError, Authenticator | TransferLookup | BackfillRepository> =>
-  Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const teamId = yield* pathId(request.path, "team_id", TeamId)
-    const transferId = yield* pathId(request.path, "transfer_id", TransferId)
-    yield* requireAccess(principal, teamId, "write")
-    const transfer = yield* findTeamTransfer(teamId, transferId)
-    const body = yield* decodeScheduleBody(request.body)
-    const now = yield* Clock.currentTimeMillis
-    const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
-    const range = yield* validateRequestedRange(body, today, yield* BackfillPolicy)
-    const repository = yield* BackfillRepository
-    return yield* repository
-      .insertUnlessOverlapping(
-        teamId,
-        newBackfill({ transferId, range, createdTime: timestampFromMillis(now), createdUserId: principal.userId })
-      )
-      .pipe(Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(overlap))))
-  })
+/** A new `CREATED` backfill of the transfer for the caller, or the first rule it breaks. */
+export const scheduleBackfill: (
+  command: ScheduleBackfill
+) => Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> = Effect.fn(
+  "scheduleBackfill"
+)(function* (command: ScheduleBackfill) {
+  yield* Effect.annotateCurrentSpan(idAttributes(command))
+  const access = yield* requireAccess(command.principal, command.teamId, "write")
+  const transfer = yield* findTeamTransfer(access, command.transferId)
+  const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
+  const now = yield* Clock.currentTimeMillis
+  const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
+  const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
+  const repository = yield* BackfillRepository
+  return yield* repository
+    .insertUnlessOverlapping(
+      access,
+      newBackfill({
+        transferId: command.transferId,
+        range,
+        createdTime: timestampFromMillis(now),
+        createdUserId: command.principal.userId
+      })
+    )
+    .pipe(
+      Effect.withSpan("BackfillRepository.insertUnlessOverlapping"),
+      Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(overlap)))
+    )
+})

@@ -13,40 +13,57 @@ import { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
 import { type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
-import { BackfillRepository, type StartedRun } from "../ports/backfillRepository.js"
+import { type StartedRun, WorkerRepository } from "../ports/backfillRepository.js"
 
 /** Runs created per materialisation step, so that the created counter climbs visibly. */
 export const MATERIALISE_BATCH_DAYS = 100
 
-const withRepository = <A, E>(use: (repository: BackfillRepository["Type"]) => Effect.Effect<A, E>) =>
-  Effect.flatMap(BackfillRepository, use)
+/** One step of the worker port, in a span named after it, with the backfill's id when it has one. */
+const withRepository = <A, E>(
+  step: keyof WorkerRepository["Type"],
+  use: (repository: WorkerRepository["Type"]) => Effect.Effect<A, E>,
+  backfillId?: BackfillId
+) =>
+  Effect.flatMap(WorkerRepository, use).pipe(
+    Effect.withSpan(`WorkerRepository.${step}`, {
+      attributes: backfillId === undefined ? {} : { backfill_id: String(backfillId) }
+    })
+  )
 
 /** Creates the runs of the next days of a `CREATED` backfill; nothing once it is past `CREATED`. */
 export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERIALISE_BATCH_DAYS) =>
-  withRepository((repository) => repository.materialiseRuns(backfillId, maxDays))
+  withRepository("materialiseRuns", (repository) => repository.materialiseRuns(backfillId, maxDays), backfillId)
 
 /**
  * Leases the oldest backfill with work and no live lease, or `None`; a lease this worker
  * id still holds is taken back first.
  */
 export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput) =>
-  withRepository((repository) =>
+  withRepository("claim", (repository) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => repository.claim(workerId, now, Duration.toMillis(leaseDuration)))
   )
 
 /** Extends a lease; fails with `LeaseLost` once another worker has claimed the backfill. */
 export const renewLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
-  withRepository((repository) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      repository.renewLease(lease, now, Duration.toMillis(leaseDuration))
-    )
+  withRepository(
+    "renewLease",
+    (repository) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        repository.renewLease(lease, now, Duration.toMillis(leaseDuration))
+      ),
+    lease.backfillId
   )
 
-export const releaseLease = (lease: Lease) => withRepository((repository) => repository.releaseLease(lease))
+export const releaseLease = (lease: Lease) =>
+  withRepository("releaseLease", (repository) => repository.releaseLease(lease), lease.backfillId)
 
 /** Under a live lease, the earliest pending day, now `running`; `None` when none is pending. */
 export const startNextRun = (lease: Lease) =>
-  withRepository((repository) => Effect.flatMap(Clock.currentTimeMillis, (now) => repository.startNextRun(lease, now)))
+  withRepository(
+    "startNextRun",
+    (repository) => Effect.flatMap(Clock.currentTimeMillis, (now) => repository.startNextRun(lease, now)),
+    lease.backfillId
+  )
 
 /**
  * Records one day's outcome; the same day reported twice counts once. With the `lease`
@@ -54,13 +71,16 @@ export const startNextRun = (lease: Lease) =>
  * the backfill since (else `LeaseLost`): the fence that keeps a day from counting twice.
  */
 export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease?: Lease) =>
-  withRepository((repository) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now, lease))
+  withRepository(
+    "recordOutcome",
+    (repository) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now, lease)),
+    backfillId
   )
 
 /** Queues the failed days of a `FAILED` backfill again. */
 export const retryFailedDays = (backfillId: BackfillId) =>
-  withRepository((repository) => repository.retryFailedDays(backfillId))
+  withRepository("retryFailedDays", (repository) => repository.retryFailedDays(backfillId), backfillId)
 
 /** The host's transfer run: process one day of one backfill and say how it went. */
 export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>

@@ -1,11 +1,13 @@
 import { Context, type Effect, type Option, Schema } from "effect"
-import { Backfill, type Removal, type UnsavedBackfill } from "../domain/backfill.js"
+import type { ReadAccess, WriteAccess } from "../domain/access.js"
+import { Backfill, type UnsavedBackfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
-import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
+import type { BackfillId, TransferId } from "../domain/ids.js"
 import type { RecordedOutcome } from "../domain/lifecycle.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import type { BackfillStatus, IllegalTransition } from "../domain/status.js"
+import type { Timestamp } from "../domain/time.js"
 import type {
   DayOutsideRange,
   LeaseLost,
@@ -34,35 +36,40 @@ export interface StartedRun {
 }
 
 /**
- * Where backfills and their runs live. Every method is one atomic step: no interleaving
- * of concurrent calls, in this process or in any other sharing the store, may observe or
- * leave a state that breaks SPEC §3 step 10 or the invariants of §4. The rules themselves
- * are the domain's (`domain/lifecycle.ts`); a repository applies them, it does not decide.
+ * Where backfills live, as the API's operations use them. Every method is one atomic
+ * step: no interleaving of concurrent calls, in this process or in any other sharing the
+ * store, may observe or leave a state that breaks SPEC §3 step 10 or the invariants of
+ * §4. The rules themselves are the domain's (`domain/lifecycle.ts`); a repository applies
+ * them, it does not decide. Each method acts for the team of its `access`, the evidence
+ * of SPEC §3 steps 3–5 (`domain/access.authorize`): a backfill of another team is not
+ * there.
  *
- * Times are passed in as epoch milliseconds (`nowMillis`), so that every implementation
- * agrees on them and tests can choose them.
+ * The same store serves workers through `WorkerRepository`.
  */
 export class BackfillRepository extends Context.Tag("transfer-backfills/BackfillRepository")<
   BackfillRepository,
   {
     /**
-     * Stores `backfill` for `teamId` and assigns its id, unless an active backfill of the
+     * Stores `backfill` for the team and assigns its id, unless an active backfill of the
      * same transfer shares a day with it: then nothing is stored and the call fails with
      * that backfill. The check and the insert are one atomic step.
      */
     readonly insertUnlessOverlapping: (
-      teamId: TeamId,
+      access: WriteAccess,
       backfill: UnsavedBackfill
     ) => Effect.Effect<Backfill, ActiveRangeOverlap | ServiceUnavailable>
 
-    /** The backfill with this id, whichever team owns it. */
-    readonly findById: (id: BackfillId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+    /** The backfill with this id, if the team owns it. */
+    readonly findForTeam: (
+      access: ReadAccess,
+      id: BackfillId
+    ) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
 
-    /** The backfill with this id if `teamId` owns it. */
-    readonly findForTeam: (teamId: TeamId, id: BackfillId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
-
-    /** The newest backfill of the transfer, in any status. */
-    readonly latestForTransfer: (transferId: TransferId) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+    /** The newest backfill of the team's transfer, in any status. */
+    readonly latestForTransfer: (
+      access: ReadAccess,
+      transferId: TransferId
+    ) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
 
     /**
      * The team's backfills in `statuses`, newest (largest id) first, at most `limit`.
@@ -70,16 +77,32 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
      * listing never repeats or skips one because of concurrent inserts.
      */
     readonly listForTeam: (
-      teamId: TeamId,
+      access: ReadAccess,
       query: PageQuery
     ) => Effect.Effect<ReadonlyArray<Backfill>, ServiceUnavailable>
 
-    /** Cancels an active backfill (`domain/lifecycle.cancel`) and drops its pending runs. */
+    /**
+     * Cancels an active backfill of the team for its caller at `time`
+     * (`domain/lifecycle.cancel`) and drops its pending runs.
+     */
     readonly cancel: (
+      access: WriteAccess,
       id: BackfillId,
-      removal: Removal
+      time: Timestamp
     ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | ServiceUnavailable>
+  }
+>() {}
 
+/**
+ * Where backfills and their runs live, as workers drive them (SPEC §4). The same promise
+ * of atomicity as `BackfillRepository`. Workers are trusted callers: no access evidence.
+ *
+ * Times are passed in as epoch milliseconds (`nowMillis`), so that every implementation
+ * agrees on them and tests can choose them.
+ */
+export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepository")<
+  WorkerRepository,
+  {
     /** Creates the runs of the next `maxDays` days (`domain/lifecycle.materialiseRuns`). */
     readonly materialiseRuns: (
       id: BackfillId,

@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
+import type { ReadAccess } from "../domain/access.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
-import type { TeamId, TransferId } from "../domain/ids.js"
+import type { TransferId } from "../domain/ids.js"
 import type { Transfer } from "../domain/transfer.js"
 
 /** The host's transfers: which team owns one and in which time zone its days fall. */
@@ -8,13 +9,13 @@ export class TransferLookup extends Context.Tag("transfer-backfills/TransferLook
   TransferLookup,
   {
     /**
-     * The transfer if it exists and `teamId` owns it; `None` for a missing transfer and for
-     * another team's alike. Look it up by both ids (one indexed query, say) so that both
-     * cases do the same work: a difference in time would tell a caller that another
-     * team's transfer exists (SPEC §3 step 6).
+     * The transfer if it exists and the team of `access` owns it; `None` for a missing
+     * transfer and for another team's alike. Look it up by both ids (one indexed query,
+     * say) so that both cases do the same work: a difference in time would tell a caller
+     * that another team's transfer exists (SPEC §3 step 6).
      */
     readonly findTeamTransfer: (
-      teamId: TeamId,
+      access: ReadAccess,
       transferId: TransferId
     ) => Effect.Effect<Option.Option<Transfer>, ServiceUnavailable>
   }

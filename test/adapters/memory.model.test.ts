@@ -13,7 +13,7 @@ import { type BackfillId, TeamId, TransferId, UserId } from "../../src/domain/id
 import { completed, failed, isLeaseLive, type Lease, WorkerId } from "../../src/domain/runs.js"
 import { type BackfillStatus, canTransition, isActive, isFinal } from "../../src/domain/status.js"
 import { timestampFromMillis } from "../../src/domain/time.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { repositories } from "../support/access.js"
 
 const TEAM = TeamId.make(1n)
 const TRANSFERS = [TransferId.make(1n), TransferId.make(2n)] as const
@@ -120,7 +120,7 @@ const checkInvariants = (model: Model, backfills: ReadonlyArray<Backfill>) => {
 
 const step = (model: Model, next: Action) =>
   Effect.gen(function* () {
-    const repository = yield* BackfillRepository
+    const repository = yield* repositories
     const chosen = (index: number) => model.ids[index % Math.max(model.ids.length, 1)]
     switch (next._tag) {
       case "Schedule": {
@@ -230,7 +230,7 @@ describe("the lifecycle as a state machine", () => {
     [fc.array(action, { minLength: 10, maxLength: 80, size: "max" })],
     ([actions]) =>
       Effect.gen(function* () {
-        const repository = yield* BackfillRepository
+        const repository = yield* repositories
         const model: Model = {
           now: START,
           ids: [],

@@ -12,6 +12,7 @@ import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
+import { accessTo, repositories } from "../support/access.js"
 
 const team = TeamId.make(1n)
 const transfer = TransferId.make(10n)
@@ -20,7 +21,7 @@ const draft = (range: DateRange, transferId = transfer) =>
   newBackfill({ transferId, range, createdTime: Timestamp.make(0), createdUserId: UserId.make(1n) })
 
 const insert = (range: DateRange, transferId = transfer) =>
-  Effect.flatMap(BackfillRepository, (repository) => repository.insertUnlessOverlapping(team, draft(range, transferId)))
+  Effect.flatMap(repositories, (repository) => repository.insertUnlessOverlapping(team, draft(range, transferId)))
 
 const nearby = Arb.dateRange({ min: "2024-01-01", max: "2024-02-15", maxDays: 15 })
 
@@ -58,7 +59,7 @@ describe("the in-memory backfill repository", () => {
 
   it.effect("starts empty for every layer build", () =>
     Effect.gen(function* () {
-      const repository = yield* BackfillRepository
+      const repository = yield* repositories
       expect(yield* repository.findById(BackfillId.make(1n))).toEqual(Option.none())
     }).pipe(Effect.provide(layerMemoryBackfillRepository()))
   )
@@ -77,7 +78,7 @@ describe("the in-memory backfill repository", () => {
         start: "2024-02-01",
         end: "2024-02-10"
       })
-      const repository = yield* BackfillRepository
+      const repository = yield* repositories
       expect(yield* repository.findById(BackfillId.make(40n))).toEqual(Option.some(running))
       expect(yield* repository.findById(BackfillId.make(41n))).toEqual(Option.some(completed))
       const blocked = yield* Effect.flip(insert(running.range))
@@ -112,7 +113,7 @@ describe("the in-memory backfill repository", () => {
 
   it.effect("lists seeds given out of id order newest first", () =>
     Effect.gen(function* () {
-      const repository = yield* BackfillRepository
+      const repository = yield* repositories
       const page = yield* repository.listForTeam(team, { statuses: ["CREATED"], before: Option.none(), limit: 10 })
       expect(page.map((backfill) => backfill.id)).toEqual([5n, 4n, 3n])
     }).pipe(
@@ -169,11 +170,11 @@ describe("the in-memory transfer lookup and static tokens", () => {
     Effect.gen(function* () {
       const transfers = yield* TransferLookup
       const authenticator = yield* Authenticator
-      expect(yield* transfers.findTeamTransfer(team, transfer)).toEqual(
+      expect(yield* transfers.findTeamTransfer(accessTo(team), transfer)).toEqual(
         Option.some({ id: transfer, teamId: team, timeZone: UTC })
       )
-      expect(yield* transfers.findTeamTransfer(TeamId.make(team + 1n), transfer)).toEqual(Option.none())
-      expect(yield* transfers.findTeamTransfer(team, TransferId.make(99n))).toEqual(Option.none())
+      expect(yield* transfers.findTeamTransfer(accessTo(team + 1n), transfer)).toEqual(Option.none())
+      expect(yield* transfers.findTeamTransfer(accessTo(team), TransferId.make(99n))).toEqual(Option.none())
       expect(Option.map(yield* authenticator.authenticate("token-1"), (p) => p.userId)).toEqual(Option.some(7n))
       expect(yield* authenticator.authenticate("token-2")).toEqual(Option.none())
       expect(yield* authenticator.authenticate("toString")).toEqual(Option.none())

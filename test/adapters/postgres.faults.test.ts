@@ -17,7 +17,8 @@ import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import { timestampFromMillis } from "../../src/domain/time.js"
 import * as Worker from "../../src/operations/worker.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import { repositories } from "../support/access.js"
 import { freshSchema, unfinishedOrMiscounted } from "../support/database.js"
 import { openFaultTarget } from "../support/faultTarget.js"
 import { tally } from "../support/tally.js"
@@ -54,13 +55,15 @@ const repositoryVia = (url: string, schema: string, name: string) =>
     )
   )
 
-const inFreshSchema = <A, E>(body: (schema: string) => Effect.Effect<A, E, SqlClient.SqlClient | BackfillRepository>) =>
+const inFreshSchema = <A, E>(
+  body: (schema: string) => Effect.Effect<A, E, SqlClient.SqlClient | BackfillRepository | WorkerRepository>
+) =>
   Effect.scoped(
     Effect.flatMap(freshSchema, (schema) => Effect.provide(body(schema), layerPostgresBackfillRepository({ schema })))
   ).pipe(Effect.provide(setUp))
 
 const schedule = (transferId: bigint, start: string, end: string) =>
-  Effect.flatMap(BackfillRepository, (repository) =>
+  Effect.flatMap(repositories, (repository) =>
     repository.insertUnlessOverlapping(
       TEAM,
       newBackfill({
@@ -149,7 +152,7 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
           yield* Effect.forEach([cutOff, other], Fiber.interrupt)
           expect(started.entries()).toEqual({ "cut/2024-01-01": 1, "other/2024-01-01": 1, "other/2024-01-02": 1 })
           expect(finished.entries()).toEqual({ "other/2024-01-01": 1, "other/2024-01-02": 1 })
-          const final = yield* Effect.flatMap(BackfillRepository, (repository) => repository.findById(backfill.id))
+          const final = yield* Effect.flatMap(repositories, (repository) => repository.findById(backfill.id))
           expect(final).toEqual(expect.objectContaining({ value: expect.objectContaining({ status: "COMPLETED" }) }))
         })
       ),
@@ -228,7 +231,7 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
           }).pipe(Effect.provide(layerPostgresClient({ url: target.directUrl, maxConnections: 1, deadline: DEADLINE })))
           const holder = yield* Effect.fork(hanging)
           yield* Effect.sleep(Duration.millis(300))
-          const cancelled = yield* Effect.flatMap(BackfillRepository, (repository) =>
+          const cancelled = yield* Effect.flatMap(repositories, (repository) =>
             repository.cancel(backfill.id, { time: timestampFromMillis(Date.UTC(2024, 1, 2)), userId: UserId.make(1n) })
           )
           expect(cancelled.status).toBe("CANCELLED")
@@ -266,7 +269,7 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
           const backfill = yield* schedule(1n, "2024-01-01", "2024-01-31")
           const closedBefore = target.proxy.closedByClient()
           const outcome = yield* Effect.gen(function* () {
-            const repository = yield* BackfillRepository
+            const repository = yield* repositories
             yield* repository.findById(backfill.id)
             target.proxy.freeze()
             const read = yield* Effect.either(repository.findById(backfill.id))
@@ -297,7 +300,7 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
           expect(outcome.after).toEqual(
             expect.objectContaining({ value: expect.objectContaining({ status: "CREATED" }) })
           )
-          const stored = yield* Effect.flatMap(BackfillRepository, (repository) =>
+          const stored = yield* Effect.flatMap(repositories, (repository) =>
             repository.findById(BackfillId.make(backfill.id))
           )
           expect(stored).toEqual(expect.objectContaining({ value: expect.objectContaining({ status: "CREATED" }) }))

@@ -26,8 +26,9 @@ import { latestBackfill } from "../../src/operations/latestBackfill.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import * as Worker from "../../src/operations/worker.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { type BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
+import { accessTo, repositories } from "../support/access.js"
 import { freshSchema, openTestDatabase, unfinishedOrMiscounted, uniqueSchemaName } from "../support/database.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
 
@@ -40,7 +41,9 @@ const USER = UserId.make(789n)
 const NOW = Date.UTC(2024, 1, 1, 9)
 
 /** Runs `body` with a fresh migrated schema and the repository on it; drops the schema after. */
-const inFreshSchema = <A, E>(body: (schema: string) => Effect.Effect<A, E, SqlClient.SqlClient | BackfillRepository>) =>
+const inFreshSchema = <A, E>(
+  body: (schema: string) => Effect.Effect<A, E, SqlClient.SqlClient | BackfillRepository | WorkerRepository>
+) =>
   Effect.scoped(
     Effect.flatMap(freshSchema, (schema) => Effect.provide(body(schema), layerPostgresBackfillRepository({ schema })))
   ).pipe(Effect.provide(shared))
@@ -154,11 +157,11 @@ describe(`PostgreSQL (${database.kind})`, () => {
             yield* saveToken("expired", admin, { schema, expiresAtMillis: Date.now() - 1000 })
             const lookup = yield* TransferLookup
             const authenticator = yield* Authenticator
-            expect(yield* lookup.findTeamTransfer(TeamId.make(max), TransferId.make(max))).toEqual(
+            expect(yield* lookup.findTeamTransfer(accessTo(max, admin), TransferId.make(max))).toEqual(
               Option.some({ id: max, teamId: max, timeZone: "America/New_York" })
             )
-            expect(yield* lookup.findTeamTransfer(TEAM, TransferId.make(max))).toEqual(Option.none())
-            expect(yield* lookup.findTeamTransfer(TEAM, TransferId.make(3n))).toEqual(Option.none())
+            expect(yield* lookup.findTeamTransfer(accessTo(TEAM), TransferId.make(max))).toEqual(Option.none())
+            expect(yield* lookup.findTeamTransfer(accessTo(TEAM), TransferId.make(3n))).toEqual(Option.none())
             expect(yield* authenticator.authenticate("demo-admin")).toEqual(Option.some(admin))
             expect(yield* authenticator.authenticate("demo-admin ")).toEqual(Option.none())
             expect(yield* authenticator.authenticate("expired")).toEqual(Option.none())
@@ -186,7 +189,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
           Effect.gen(function* () {
             const sql = yield* SqlClient.SqlClient
             yield* sql.unsafe(`ALTER TABLE "${schema}".backfills ALTER COLUMN id RESTART WITH 9223372036854775807`)
-            const repository = yield* BackfillRepository
+            const repository = yield* repositories
             const max = 9223372036854775807n
             const inserted = yield* repository.insertUnlessOverlapping(TeamId.make(max), {
               ...draft(max, "2024-01-01", "2024-01-31"),
@@ -198,7 +201,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             expect(stringifyJson(encodeBackfill(stored))).toContain(
               '"transfer_backfill_id":9223372036854775807,"transfer_id":9223372036854775807'
             )
-            expect(Option.isSome(yield* repository.latestForTransfer(TransferId.make(max)))).toBe(true)
+            expect(Option.isSome(yield* repository.latestForTransfer(TransferId.make(max), max))).toBe(true)
           })
         ),
       60_000
@@ -212,9 +215,10 @@ describe(`PostgreSQL (${database.kind})`, () => {
         inFreshSchema(() =>
           Effect.gen(function* () {
             const request = {
-              authorization: "Bearer admin",
-              path: { team_id: "1", transfer_id: "1" },
-              body: { range_start: "2024-01-01", range_end: "2024-01-31" }
+              principal: principals.admin,
+              teamId: TEAM,
+              transferId: TransferId.make(1n),
+              range: { range_start: "2024-01-01", range_end: "2024-01-31" }
             }
             const first = yield* countStatements(scheduleBackfill(request))
             expect(first.statements).toBe(1)
@@ -232,16 +236,15 @@ describe(`PostgreSQL (${database.kind})`, () => {
         inFreshSchema((schema) =>
           Effect.gen(function* () {
             yield* saveTransfer({ id: TransferId.make(7n), teamId: TeamId.make(2n), timeZone: UTC }, { schema })
-            const attempts = (transferId: string) => [
-              latestBackfill({ authorization: "Bearer admin", path: { team_id: "1", transfer_id: transferId } }),
-              scheduleBackfill({
-                authorization: "Bearer admin",
-                path: { team_id: "1", transfer_id: transferId },
-                body: { range_start: "2024-01-01", range_end: "2024-01-02" }
-              })
-            ]
-            const [foreignLatest, foreignSchedule] = attempts("7")
-            const [missingLatest, missingSchedule] = attempts("8")
+            const attempts = (transfer: bigint) => {
+              const ids = { principal: principals.admin, teamId: TEAM, transferId: TransferId.make(transfer) }
+              return [
+                latestBackfill(ids),
+                scheduleBackfill({ ...ids, range: { range_start: "2024-01-01", range_end: "2024-01-02" } })
+              ]
+            }
+            const [foreignLatest, foreignSchedule] = attempts(7n)
+            const [missingLatest, missingSchedule] = attempts(8n)
             for (const [foreign, missing] of [
               [foreignLatest, missingLatest],
               [foreignSchedule, missingSchedule]
@@ -266,7 +269,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
       () =>
         inFreshSchema(() =>
           Effect.gen(function* () {
-            const repository = yield* BackfillRepository
+            const repository = yield* repositories
             const backfill = yield* repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-02"))
             const count = <A, E>(effect: Effect.Effect<A, E>) =>
               Effect.map(countStatements(effect), ({ statements }) => statements)
@@ -311,7 +314,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
       "answer SERVICE_UNAVAILABLE when the database is unreachable, in every method",
       () =>
         Effect.gen(function* () {
-          const repository = yield* BackfillRepository
+          const repository = yield* repositories
           const id = BackfillId.make(1n)
           const lease = { backfillId: id, workerId: WorkerId.make("w"), fence: 1, expiresAtMillis: NOW }
           const calls: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
@@ -347,7 +350,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
         inFreshSchema((schema) =>
           Effect.gen(function* () {
             const sql = yield* SqlClient.SqlClient
-            const repository = yield* BackfillRepository
+            const repository = yield* repositories
             const backfill = yield* repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-03"))
             yield* repository.materialiseRuns(backfill.id, 1)
             // The second statement of a cancel fails as a statement timeout does (SQLSTATE 57014).
@@ -390,7 +393,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             )
             yield* Effect.sleep(Duration.millis(200))
             const refused = yield* Effect.flip(
-              Effect.flatMap(BackfillRepository, (repository) =>
+              Effect.flatMap(repositories, (repository) =>
                 repository.insertUnlessOverlapping(TEAM, draft(1n, "2024-01-01", "2024-01-03"))
               ).pipe(Effect.provide(impatient))
             )
@@ -472,7 +475,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
         inFreshSchema((schema) =>
           Effect.gen(function* () {
             const sql = yield* SqlClient.SqlClient
-            const repository = yield* BackfillRepository
+            const repository = yield* repositories
             for (let index = 0; index < 50; index++) {
               const start = new Date(Date.UTC(2023, 0, 1 + index * 10)).toISOString().slice(0, 10)
               const end = new Date(Date.UTC(2023, 0, 1 + index * 10 + (index % 6))).toISOString().slice(0, 10)
@@ -502,7 +505,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             if (stalling === undefined) return
             // The stalled worker is left behind like a killed process: never joined, never cleaned up.
             yield* Effect.forkDaemon(
-              Effect.provideService(stalling, BackfillRepository, withFaults(repository, frozen))
+              Effect.provideService(stalling, WorkerRepository, withFaults(yield* WorkerRepository, frozen))
             )
             const fibers = yield* Effect.all(healthy.map((worker) => Effect.fork(worker)))
             yield* Effect.retry(

@@ -16,14 +16,14 @@ const principal = (overrides: Partial<Principal> = {}): Principal => ({
 })
 
 describe("access rules", () => {
-  it("let a team member with write scope and edit permission write and read", () => {
-    expect(authorize(principal(), team, "write")).toEqual(Either.void)
-    expect(authorize(principal(), team, "read")).toEqual(Either.void)
+  it("let a team member with write scope and edit permission write and read, with evidence of who and where", () => {
+    expect(authorize(principal(), team, "write")).toEqual(Either.right({ principal: principal(), teamId: team }))
+    expect(authorize(principal(), team, "read")).toEqual(Either.right({ principal: principal(), teamId: team }))
   })
 
   it("let read scope and view permission read but not write", () => {
     const viewer = principal({ scopes: ["dwh_transfers_read"], permissions: ["dwh.transfer.view"] })
-    expect(authorize(viewer, team, "read")).toEqual(Either.void)
+    expect(authorize(viewer, team, "read")).toEqual(Either.right({ principal: viewer, teamId: team }))
     expect(authorize(viewer, team, "write")).toEqual(
       Either.left(new Forbidden({ description: "The token lacks the required scope dwh_transfers_write." }))
     )

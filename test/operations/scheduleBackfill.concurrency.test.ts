@@ -7,7 +7,8 @@ import { isActive } from "../../src/domain/status.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import * as Arb from "../../src/testing/arbitraries.js"
-import { bearer, SEED_NOW, SEED_TRANSFER, world } from "./world.js"
+import { accessTo } from "../support/access.js"
+import { PRINCIPALS, SEED_NOW, SEED_TRANSFER, TEAM_1, world } from "./world.js"
 
 /** Short ranges crowded into two months, so that most concurrent requests collide. */
 const requestedRanges = fc.array(Arb.dateRange({ min: "2023-12-01", max: "2024-01-20", maxDays: 10 }), {
@@ -28,27 +29,31 @@ describe("concurrent schedules", () => {
           ranges.map((range) =>
             Effect.either(
               scheduleBackfill({
-                authorization: bearer("admin"),
-                path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
-                body: { range_start: range.start, range_end: range.end }
+                principal: PRINCIPALS.admin,
+                teamId: TEAM_1,
+                transferId: SEED_TRANSFER,
+                range: { range_start: range.start, range_end: range.end }
               })
             ).pipe(Effect.map((outcome) => ({ range, outcome })))
           ),
           { concurrency: "unbounded" }
         )
         const repository = yield* BackfillRepository
+        const access = accessTo(TEAM_1)
         const successes: Array<Backfill> = []
         for (const { range, outcome } of outcomes) {
           if (Either.isRight(outcome)) {
             successes.push(outcome.right)
-            expect(yield* repository.findById(outcome.right.id)).toEqual(Option.some(outcome.right))
+            expect(yield* repository.findForTeam(access, outcome.right.id)).toEqual(Option.some(outcome.right))
             continue
           }
           expect(outcome.left._tag).toBe("Conflict")
           const named = CONFLICT.exec(outcome.left._tag === "Conflict" ? outcome.left.description : "")
           expect(named).not.toBeNull()
           const [, id, start, end, status] = named ?? []
-          const conflicting = Option.getOrThrow(yield* repository.findById(BackfillId.make(BigInt(id ?? "0"))))
+          const conflicting = Option.getOrThrow(
+            yield* repository.findForTeam(access, BackfillId.make(BigInt(id ?? "0")))
+          )
           expect([conflicting.range.start, conflicting.range.end, conflicting.status]).toEqual([start, end, status])
           expect(isActive(conflicting.status)).toBe(true)
           expect(overlaps(conflicting.range, range as DateRange)).toBe(true)
@@ -60,7 +65,9 @@ describe("concurrent schedules", () => {
         const ids = successes.map((backfill) => backfill.id)
         expect(new Set(ids).size).toBe(ids.length)
         // Nothing beyond the successes was stored: ids are handed out one by one from 1.
-        expect(Option.isNone(yield* repository.findById(BackfillId.make(BigInt(successes.length + 1))))).toBe(true)
+        expect(
+          Option.isNone(yield* repository.findForTeam(access, BackfillId.make(BigInt(successes.length + 1))))
+        ).toBe(true)
       }).pipe(Effect.provide(world())),
     { timeout: 60_000, fastCheck: { numRuns: 25, endOnFailure: true } }
   )

@@ -4,13 +4,14 @@ import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { TeamId } from "../../src/domain/ids.js"
 import { BackfillPolicy, DEFAULT_POLICY } from "../../src/domain/policy.js"
 import type { BackfillStatus } from "../../src/domain/status.js"
-import { type HostRequest, handleScheduleBackfill } from "../../src/http/handlers.js"
-import { type ScheduleBackfillRequest, scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
+import { type HostRequest, handleScheduleBackfill, type ScheduleBackfillRequest } from "../../src/http/handlers.js"
+import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import type { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import type { TransferLookup } from "../../src/ports/transferLookup.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { SEED_ERROR_BODIES, SEED_SCHEDULE_REQUEST_BODY, SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { accessTo } from "../support/access.js"
 import { parseJson } from "../support/losslessJson.js"
 import {
   bearer,
@@ -83,9 +84,14 @@ describe("schedule", () => {
     it.effect("stores the backfill it returns, owned by the caller, with the repository's id", () =>
       Effect.gen(function* () {
         yield* TestClock.setTime(SEED_NOW)
-        const created = yield* scheduleBackfill(seedRequest)
+        const created = yield* scheduleBackfill({
+          principal: PRINCIPALS.admin,
+          teamId: TEAM_1,
+          transferId: SEED_TRANSFER,
+          range: { range_start: "2024-01-01", range_end: "2024-01-31" }
+        })
         const repository = yield* BackfillRepository
-        expect(yield* repository.findById(created.id)).toEqual(Option.some(created))
+        expect(yield* repository.findForTeam(accessTo(TEAM_1), created.id)).toEqual(Option.some(created))
         expect(created.createdUserId).toBe(789n)
         expect(created.createdTime).toBe(SEED_NOW / 1000)
         expect(created.runs.total).toBe(31)
@@ -573,7 +579,14 @@ describe("schedule without the host's framework", () => {
   it.effect("fails with typed errors a host can match on", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(SEED_NOW)
-      const error = yield* Effect.flip(scheduleBackfill({ ...seedRequest, body: body("2024-02-30", "2024-01-31") }))
+      const error = yield* Effect.flip(
+        scheduleBackfill({
+          principal: PRINCIPALS.admin,
+          teamId: TEAM_1,
+          transferId: SEED_TRANSFER,
+          range: { range_start: "2024-02-30", range_end: "2024-01-31" }
+        })
+      )
       expect(error._tag).toBe("UnprocessableEntity")
     }).pipe(Effect.provide(world()))
   )

@@ -8,7 +8,7 @@ import { Cause, Clock, Deferred, Duration, Effect, Fiber, Logger, Option, Ref, T
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import * as Worker from "../../src/operations/worker.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
 import { tally } from "../support/tally.js"
 import { readBackfill as read, scheduleSeedBackfill as schedule } from "./http.js"
@@ -75,7 +75,7 @@ describe("the worker loop under faults", () => {
     () =>
       Effect.gen(function* () {
         const id = yield* schedule("2024-01-01", "2024-01-02")
-        const repository = yield* BackfillRepository
+        const repository = yield* WorkerRepository
         const cut = yield* Ref.make<Fault>("none")
         const started = tally()
         const finished = tally()
@@ -92,7 +92,7 @@ describe("the worker loop under faults", () => {
             execute: execute(name)
           })
         const cutOff = yield* Effect.fork(
-          Effect.provideService(loop("cut"), BackfillRepository, withFaults(repository, cut))
+          Effect.provideService(loop("cut"), WorkerRepository, withFaults(repository, cut))
         )
         yield* advanceSeconds(1)
         expect(started.entries()).toEqual({ "cut/2024-01-01": 1 })
@@ -116,7 +116,7 @@ describe("the worker loop under faults", () => {
     () =>
       Effect.gen(function* () {
         const id = yield* schedule("2024-01-01", "2024-01-05")
-        const repository = yield* BackfillRepository
+        const repository = yield* WorkerRepository
         const fault = yield* Ref.make<Fault>("none")
         const health = yield* Worker.makeWorkerHealth
         const starts: Array<readonly [CalendarDate, number]> = []
@@ -135,7 +135,7 @@ describe("the worker loop under faults", () => {
                 )
               )
           }).pipe(
-            Effect.provideService(BackfillRepository, withFaults(repository, fault)),
+            Effect.provideService(WorkerRepository, withFaults(repository, fault)),
             Effect.provide(capturingLogger(logs))
           )
         )
@@ -173,7 +173,7 @@ describe("the worker loop under faults", () => {
   it.effect("keeps its lease through one renewal that hangs past its time, and runs the day once", () =>
     Effect.gen(function* () {
       const id = yield* schedule("2024-01-01", "2024-01-01")
-      const repository = yield* BackfillRepository
+      const repository = yield* WorkerRepository
       const fault = yield* Ref.make<Fault>("none")
       const executions = tally()
       const loop = (name: string) =>
@@ -188,7 +188,7 @@ describe("the worker loop under faults", () => {
             )
         })
       const holder = yield* Effect.fork(
-        Effect.provideService(loop("holder"), BackfillRepository, withFaults(repository, fault))
+        Effect.provideService(loop("holder"), WorkerRepository, withFaults(repository, fault))
       )
       yield* advanceSeconds(1)
       const other = yield* Effect.fork(loop("other"))

@@ -5,15 +5,18 @@ import { BackfillId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
 import { handleCancelBackfill } from "../../src/http/handlers.js"
 import * as Worker from "../../src/operations/worker.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import { accessTo } from "../support/access.js"
 import { type Fault, withFaults } from "../support/faultyRepository.js"
 import { call, readBackfill as read, scheduleSeedBackfill as schedule } from "./http.js"
-import { bearer, SEED_NOW, world } from "./world.js"
+import { bearer, SEED_NOW, TEAM_1, world } from "./world.js"
 
 const LEASE = Duration.seconds(30)
 
 const findBackfill = (id: BackfillId) =>
-  Effect.flatMap(BackfillRepository, (repository) => Effect.map(repository.findById(id), Option.getOrThrow))
+  Effect.flatMap(BackfillRepository, (repository) =>
+    Effect.map(repository.findForTeam(accessTo(TEAM_1), id), Option.getOrThrow)
+  )
 
 const workerNamed = <R = never>(name: string, execute: Worker.RunExecutor<R> = () => Effect.succeed(completed)) => ({
   workerId: WorkerId.make(name),
@@ -139,14 +142,12 @@ describe("the worker loop", () => {
   it.effect("lets another worker take over when a worker freezes, and counts every day once", () =>
     Effect.gen(function* () {
       const id = yield* schedule("2024-01-01", "2024-01-03")
-      const repository = yield* BackfillRepository
+      const repository = yield* WorkerRepository
       const fault = yield* Ref.make<Fault>("none")
       // A frozen process: its day never ends and its database calls never return.
       const frozen = workerNamed("frozen", () => Effect.zipRight(Ref.set(fault, "frozen"), Effect.never))
       yield* Effect.fork(
-        Worker.processNextBackfill(frozen).pipe(
-          Effect.provideService(BackfillRepository, withFaults(repository, fault))
-        )
+        Worker.processNextBackfill(frozen).pipe(Effect.provideService(WorkerRepository, withFaults(repository, fault)))
       )
       yield* TestClock.adjust(Duration.seconds(1))
       expect(yield* Worker.processNextBackfill(workerNamed("other"))).toBe(false)

@@ -13,7 +13,7 @@ import { TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { TimeZone, UTC } from "../../src/domain/time.js"
 import { layerPageCursors } from "../../src/http/pageCursor.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 
 export const TEAM_1 = TeamId.make(1n)
@@ -67,25 +67,28 @@ const unavailable = () => Effect.fail(new ServiceUnavailable({ cause: new Error(
 
 export const unavailableAuthenticator = Layer.succeed(Authenticator, { authenticate: unavailable })
 export const unavailableTransfers = Layer.succeed(TransferLookup, { findTeamTransfer: unavailable })
-/** A repository whose every method answers as `answer` does. */
-const repositoryAnswering = (answer: () => Effect.Effect<never, ServiceUnavailable>): BackfillRepository["Type"] => ({
-  insertUnlessOverlapping: answer,
-  findById: answer,
-  findForTeam: answer,
-  latestForTransfer: answer,
-  listForTeam: answer,
-  cancel: answer,
-  materialiseRuns: answer,
-  claim: answer,
-  renewLease: answer,
-  releaseLease: answer,
-  startNextRun: answer,
-  recordOutcome: answer,
-  retryFailedDays: answer
-})
+/** Both repository ports, every method answering as `answer` does. */
+const repositoriesAnswering = (answer: () => Effect.Effect<never, ServiceUnavailable>) =>
+  Layer.merge(
+    Layer.succeed(BackfillRepository, {
+      insertUnlessOverlapping: answer,
+      findForTeam: answer,
+      latestForTransfer: answer,
+      listForTeam: answer,
+      cancel: answer
+    }),
+    Layer.succeed(WorkerRepository, {
+      materialiseRuns: answer,
+      claim: answer,
+      renewLease: answer,
+      releaseLease: answer,
+      startNextRun: answer,
+      recordOutcome: answer,
+      retryFailedDays: answer
+    })
+  )
 
-export const unavailableRepository = Layer.succeed(BackfillRepository, repositoryAnswering(unavailable))
-export const defectiveRepository = Layer.succeed(
-  BackfillRepository,
-  repositoryAnswering(() => Effect.die(new Error("relation backfills does not exist; password=hunter2")))
+export const unavailableRepository = repositoriesAnswering(unavailable)
+export const defectiveRepository = repositoriesAnswering(() =>
+  Effect.die(new Error("relation backfills does not exist; password=hunter2"))
 )

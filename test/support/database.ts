@@ -13,7 +13,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { type Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
-import type { BackfillRepository } from "../../src/ports/backfillRepository.js"
+import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 
 export interface TestDatabase {
   /** `server` is a real PostgreSQL; `pglite` serves one connection at a time. */
@@ -77,7 +77,7 @@ export const freshSchema = Effect.acquireRelease(
 export const freshRepository = (
   database: TestDatabase,
   options: { readonly optimisticAttempts?: number } = {}
-): Layer.Layer<BackfillRepository> =>
+): Layer.Layer<BackfillRepository | WorkerRepository> =>
   Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ ...options, schema }))).pipe(
     Layer.provide(Layer.succeedContext(database.client)),
     Layer.orDie

@@ -1,11 +1,10 @@
 /**
- * A repository that behaves as another one until a fault is switched on: then every call
+ * A port that behaves as another one until a fault is switched on: then every call
  * fails as an unreachable database does, dies as a driver error escaping a transaction
  * does, or never returns, as a frozen process or connection does.
  */
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Ref } from "effect"
 import { ServiceUnavailable } from "../../src/domain/errors.js"
-import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 
 export type Fault = "none" | "unavailable" | "dying" | "frozen"
 
@@ -28,11 +27,11 @@ const failing = (fault: Fault): Effect.Effect<never, ServiceUnavailable> => {
   }
 }
 
-/** `repository` behind a switch: calls go through while the fault is `none`. */
-export const withFaults = (
-  repository: BackfillRepository["Type"],
-  fault: Ref.Ref<Fault>
-): BackfillRepository["Type"] => {
+/** A port's methods, each returning an Effect. */
+type Port = Readonly<Record<string, (...args: Array<never>) => Effect.Effect<unknown, unknown>>>
+
+/** `service` behind a switch: calls go through while the fault is `none`. */
+export const withFaults = <Service extends Port>(service: Service, fault: Ref.Ref<Fault>): Service => {
   const guarded = <Args extends Array<never>, A, E>(
     method: (...args: Args) => Effect.Effect<A, E>
   ): ((...args: Args) => Effect.Effect<A, E | ServiceUnavailable>) => {
@@ -43,13 +42,6 @@ export const withFaults = (
       )
   }
   return Object.fromEntries(
-    Object.entries(repository).map(([name, method]) => [name, guarded(method as never)])
-  ) as unknown as BackfillRepository["Type"]
+    Object.entries(service).map(([name, method]) => [name, guarded(method as never)])
+  ) as unknown as Service
 }
-
-/** The repository of the context behind a switch, as a layer of its own. */
-export const layerWithFaults = (fault: Ref.Ref<Fault>) =>
-  Layer.effect(
-    BackfillRepository,
-    Effect.map(BackfillRepository, (repository) => withFaults(repository, fault))
-  )

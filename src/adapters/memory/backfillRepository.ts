@@ -5,7 +5,7 @@
  * The active ranges of each transfer sit in a tree ordered by start day, so the overlap
  * check costs O(log n) however many backfills are active.
  */
-import { Effect, Either, Layer, Option, Order, RedBlackTree, Schema, SortedSet } from "effect"
+import { Context, Effect, Either, Layer, Option, Order, RedBlackTree, Schema, SortedSet } from "effect"
 import { Backfill, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { daysOf, overlaps } from "../../domain/dateRange.js"
@@ -15,7 +15,12 @@ import { isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
 import { hasWork, isActive } from "../../domain/status.js"
 import { timestampFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
-import { ActiveRangeOverlap, BackfillRepository } from "../../ports/backfillRepository.js"
+import {
+  ActiveRangeOverlap,
+  BackfillRepository,
+  type PageQuery,
+  WorkerRepository
+} from "../../ports/backfillRepository.js"
 
 /** A backfill already in the store when it starts, in any status. */
 export interface SeededBackfill {
@@ -65,6 +70,15 @@ class MemoryStore {
 
   get(id: BackfillId): Option.Option<Stored> {
     return Option.fromNullable(this.byId.get(id))
+  }
+
+  /** The record, if `teamId` owns it. */
+  ofTeam(teamId: TeamId, id: BackfillId): Option.Option<Stored> {
+    return Option.filter(this.get(id), (stored) => stored.teamId === teamId)
+  }
+
+  ownedBy(teamId: TeamId, id: BackfillId): boolean {
+    return Option.isSome(this.ofTeam(teamId, id))
   }
 
   require(id: BackfillId): Either.Either<Stored, UnknownBackfill> {
@@ -137,7 +151,7 @@ class MemoryStore {
     )
   }
 
-  page(teamId: TeamId, query: Parameters<BackfillRepository["Type"]["listForTeam"]>[1]): ReadonlyArray<Backfill> {
+  page(teamId: TeamId, query: PageQuery): ReadonlyArray<Backfill> {
     const ids = this.idsByTeam.get(teamId) ?? []
     const statuses = new Set(query.statuses)
     const page: Array<Backfill> = []
@@ -191,135 +205,133 @@ class MemoryStore {
   }
 }
 
-const makeMemoryRepository = (store: MemoryStore): BackfillRepository["Type"] => {
-  /** One atomic step, after letting other fibers run as other transactions would. */
-  const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> =>
-    Effect.zipRight(
-      Effect.yieldNow(),
-      Effect.suspend(() => step())
-    )
-  const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
+/** One atomic step, after letting other fibers run as other transactions would. */
+const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> =>
+  Effect.zipRight(
+    Effect.yieldNow(),
+    Effect.suspend(() => step())
+  )
+const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
 
-  return {
-    insertUnlessOverlapping: (teamId, backfill) =>
-      atomically(() =>
-        Option.match(store.findOverlap(backfill), {
-          onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
-          onNone: () => Either.right(store.insert(teamId, backfill))
-        })
-      ),
+const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
+  insertUnlessOverlapping: ({ teamId }, backfill) =>
+    atomically(() =>
+      Option.match(store.findOverlap(backfill), {
+        onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
+        onNone: () => Either.right(store.insert(teamId, backfill))
+      })
+    ),
 
-    findById: (id) => read(() => Option.map(store.get(id), (stored) => stored.backfill)),
+  findForTeam: ({ teamId }, id) => read(() => Option.map(store.ofTeam(teamId, id), (stored) => stored.backfill)),
 
-    findForTeam: (teamId, id) =>
-      read(() =>
-        Option.map(
-          Option.filter(store.get(id), (stored) => stored.teamId === teamId),
-          (stored) => stored.backfill
-        )
-      ),
+  latestForTransfer: ({ teamId }, transferId) =>
+    read(() => Option.filter(store.latestOf(transferId), (backfill) => store.ownedBy(teamId, backfill.id))),
 
-    latestForTransfer: (transferId) => read(() => store.latestOf(transferId)),
+  listForTeam: ({ teamId }, query) => read(() => store.page(teamId, query)),
 
-    listForTeam: (teamId, query) => read(() => store.page(teamId, query)),
-
-    cancel: (id, removal) =>
-      atomically(() =>
-        Either.flatMap(store.require(id), (stored) =>
-          Either.map(Lifecycle.cancel(stored.backfill, removal), (cancelled) => {
+  cancel: ({ teamId, principal }, id, time) =>
+    atomically(() =>
+      Either.flatMap(
+        Either.fromOption(store.ofTeam(teamId, id), () => new UnknownBackfill({ backfillId: id })),
+        (stored) =>
+          Either.map(Lifecycle.cancel(stored.backfill, { time, userId: principal.userId }), (cancelled) => {
             for (const [day, state] of stored.runs) if (state === "pending") stored.runs.set(day, "dropped")
             return store.update(stored, cancelled)
           })
-        )
-      ),
+      )
+    )
+})
 
-    materialiseRuns: (id, maxDays) =>
-      atomically(() =>
-        Either.map(store.require(id), (stored) => {
-          const { backfill, days } = Lifecycle.materialiseRuns(stored.backfill, maxDays)
+const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => ({
+  materialiseRuns: (id, maxDays) =>
+    atomically(() =>
+      Either.map(store.require(id), (stored) => {
+        const { backfill, days } = Lifecycle.materialiseRuns(stored.backfill, maxDays)
+        for (const day of days) stored.runs.set(day, "pending")
+        return store.update(stored, backfill)
+      })
+    ),
+
+  claim: (workerId, nowMillis, leaseMillis) => read(() => store.claim(workerId, nowMillis, leaseMillis)),
+
+  renewLease: (lease, nowMillis, leaseMillis) =>
+    atomically(() =>
+      Either.map(store.held(lease), (stored) => {
+        const renewed: Lease = { ...lease, expiresAtMillis: nowMillis + leaseMillis }
+        stored.lease = Option.some(renewed)
+        return renewed
+      })
+    ),
+
+  releaseLease: (lease) =>
+    read(() => {
+      Either.map(store.held(lease), (stored) => {
+        stored.lease = Option.none()
+      })
+    }),
+
+  startNextRun: (lease, nowMillis) =>
+    atomically(() =>
+      Either.flatMap(
+        Either.filterOrLeft(
+          store.held(lease),
+          () => isLeaseLive(lease, nowMillis),
+          () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
+        ),
+        (stored) => {
+          const day = [...stored.runs].find(([, state]) => state === "pending")?.[0]
+          if (day === undefined) return Either.right(Option.none())
+          return Either.map(Lifecycle.startRun(stored.backfill, timestampFromMillis(nowMillis)), (running) => {
+            stored.runs.set(day, "running")
+            return Option.some({ backfill: store.update(stored, running), day })
+          })
+        }
+      )
+    ),
+
+  recordOutcome: (id, day, outcome, nowMillis, lease) =>
+    atomically(() =>
+      Either.flatMap(
+        Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
+        (stored) =>
+          Either.map(
+            Lifecycle.recordOutcome(
+              stored.backfill,
+              day,
+              stored.runs.get(day),
+              outcome,
+              timestampFromMillis(nowMillis)
+            ),
+            (recorded) => {
+              stored.runs.set(day, recorded.state)
+              store.update(stored, recorded.backfill)
+              return recorded
+            }
+          )
+      )
+    ),
+
+  retryFailedDays: (id) =>
+    atomically(() =>
+      Either.flatMap(store.require(id), (stored) =>
+        Either.map(Lifecycle.retryFailedDays(stored.backfill), ({ backfill, days }) => {
           for (const day of days) stored.runs.set(day, "pending")
           return store.update(stored, backfill)
         })
-      ),
-
-    claim: (workerId, nowMillis, leaseMillis) => read(() => store.claim(workerId, nowMillis, leaseMillis)),
-
-    renewLease: (lease, nowMillis, leaseMillis) =>
-      atomically(() =>
-        Either.map(store.held(lease), (stored) => {
-          const renewed: Lease = { ...lease, expiresAtMillis: nowMillis + leaseMillis }
-          stored.lease = Option.some(renewed)
-          return renewed
-        })
-      ),
-
-    releaseLease: (lease) =>
-      read(() => {
-        Either.map(store.held(lease), (stored) => {
-          stored.lease = Option.none()
-        })
-      }),
-
-    startNextRun: (lease, nowMillis) =>
-      atomically(() =>
-        Either.flatMap(
-          Either.filterOrLeft(
-            store.held(lease),
-            () => isLeaseLive(lease, nowMillis),
-            () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
-          ),
-          (stored) => {
-            const day = [...stored.runs].find(([, state]) => state === "pending")?.[0]
-            if (day === undefined) return Either.right(Option.none())
-            return Either.map(Lifecycle.startRun(stored.backfill, timestampFromMillis(nowMillis)), (running) => {
-              stored.runs.set(day, "running")
-              return Option.some({ backfill: store.update(stored, running), day })
-            })
-          }
-        )
-      ),
-
-    recordOutcome: (id, day, outcome, nowMillis, lease) =>
-      atomically(() =>
-        Either.flatMap(
-          Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
-          (stored) =>
-            Either.map(
-              Lifecycle.recordOutcome(
-                stored.backfill,
-                day,
-                stored.runs.get(day),
-                outcome,
-                timestampFromMillis(nowMillis)
-              ),
-              (recorded) => {
-                stored.runs.set(day, recorded.state)
-                store.update(stored, recorded.backfill)
-                return recorded
-              }
-            )
-        )
-      ),
-
-    retryFailedDays: (id) =>
-      atomically(() =>
-        Either.flatMap(store.require(id), (stored) =>
-          Either.map(Lifecycle.retryFailedDays(stored.backfill), ({ backfill, days }) => {
-            for (const day of days) stored.runs.set(day, "pending")
-            return store.update(stored, backfill)
-          })
-        )
       )
-  }
-}
+    )
+})
 
 /**
- * A fresh in-memory repository per layer build, holding `seed` to begin with. Seeded
+ * A fresh in-memory store per layer build, behind both ports (`BackfillRepository` for
+ * the API, `WorkerRepository` for workers), holding `seed` to begin with. Seeded
  * backfills keep their ids (new ones count on from the largest); they must be consistent
  * and their active ranges must not overlap, as no repository could have stored them so.
  */
-export const layerMemoryBackfillRepository = (seed: Iterable<SeededBackfill> = []): Layer.Layer<BackfillRepository> =>
-  Layer.sync(BackfillRepository, () => {
+export const layerMemoryBackfillRepository = (
+  seed: Iterable<SeededBackfill> = []
+): Layer.Layer<BackfillRepository | WorkerRepository> =>
+  Layer.syncContext(() => {
     const store = new MemoryStore()
     for (const { teamId, backfill, runs } of seed) {
       Schema.validateSync(Backfill)(backfill)
@@ -328,5 +340,7 @@ export const layerMemoryBackfillRepository = (seed: Iterable<SeededBackfill> = [
       }
       store.add(teamId, backfill, new Map(runs ?? impliedRuns(backfill)))
     }
-    return makeMemoryRepository(store)
+    return Context.make(BackfillRepository, makeApiRepository(store)).pipe(
+      Context.add(WorkerRepository, makeWorkerRepository(store))
+    )
   })

@@ -8,7 +8,9 @@ export const layerMemoryTransferLookup = (transfers: Iterable<Transfer>): Layer.
   Layer.sync(TransferLookup, () => {
     const byId = new Map<TransferId, Transfer>(Array.from(transfers, (transfer) => [transfer.id, transfer]))
     return {
-      findTeamTransfer: (teamId, transferId) =>
-        Effect.sync(() => Option.filter(Option.fromNullable(byId.get(transferId)), (found) => found.teamId === teamId))
+      findTeamTransfer: (access, transferId) =>
+        Effect.sync(() =>
+          Option.filter(Option.fromNullable(byId.get(transferId)), (found) => found.teamId === access.teamId)
+        )
     }
   })

@@ -59,7 +59,7 @@ export const layerPostgresTransferLookup = (
       const table = sql.literal(tables(options).transfers)
       const unavailable = databaseCall(options.deadline ?? DEFAULT_DEADLINE)
       return {
-        findTeamTransfer: (teamId, transferId) =>
+        findTeamTransfer: ({ teamId }, transferId) =>
           unavailable(
             Effect.map(
               sql`

@@ -9,12 +9,12 @@
  * `outcomes.ts`; every port call goes through the one failure policy (`failures.ts`).
  */
 import { SqlClient, type SqlError } from "@effect/sql"
-import { type Duration, Effect, Layer, Option } from "effect"
+import { Context, type Duration, Effect, Layer, Option } from "effect"
 import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import { BackfillId, type TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
-import { ActiveRangeOverlap, BackfillRepository } from "../../ports/backfillRepository.js"
+import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
 import { makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
@@ -98,18 +98,20 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         )
       )
 
-    const repository: BackfillRepository["Type"] = {
-      insertUnlessOverlapping: (teamId, backfill) => unavailable(insertOrName(teamId, backfill, 5)),
+    const api: BackfillRepository["Type"] = {
+      insertUnlessOverlapping: ({ teamId }, backfill) => unavailable(insertOrName(teamId, backfill, 5)),
 
-      findById: (id) => unavailable(selectOne(sql`b.id = ${String(id)}::bigint`)),
-
-      findForTeam: (teamId, id) =>
+      findForTeam: ({ teamId }, id) =>
         unavailable(selectOne(sql`b.id = ${String(id)}::bigint AND b.team_id = ${String(teamId)}::bigint`)),
 
-      latestForTransfer: (transferId) =>
-        unavailable(selectOne(sql`b.transfer_id = ${String(transferId)}::bigint ORDER BY b.id DESC LIMIT 1`)),
+      latestForTransfer: ({ teamId }, transferId) =>
+        unavailable(
+          selectOne(sql`
+            b.transfer_id = ${String(transferId)}::bigint AND b.team_id = ${String(teamId)}::bigint
+            ORDER BY b.id DESC LIMIT 1`)
+        ),
 
-      listForTeam: (teamId, query) =>
+      listForTeam: ({ teamId }, query) =>
         unavailable(
           tables.selectMany(sql`
             b.team_id = ${String(teamId)}::bigint
@@ -122,17 +124,19 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             LIMIT ${query.limit}`)
         ),
 
-      cancel: (id, removal) =>
+      cancel: ({ teamId, principal }, id, time) =>
         transaction(
           Effect.gen(function* () {
-            const current = yield* lockBackfill(id)
-            const cancelled = yield* Lifecycle.cancel(current, removal)
+            const current = yield* lockBackfill(id, teamId)
+            const cancelled = yield* Lifecycle.cancel(current, { time, userId: principal.userId })
             yield* saveState(cancelled)
             yield* sql`UPDATE ${runs} SET state = 'dropped' WHERE backfill_id = ${String(id)}::bigint AND state = 'pending'`
             return cancelled
           })
-        ),
+        )
+    }
 
+    const worker: WorkerRepository["Type"] = {
       materialiseRuns: (id, maxDays) =>
         transaction(
           Effect.gen(function* () {
@@ -174,11 +178,18 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           })
         )
     }
-    return repository
+    return { api, worker }
   })
 
-/** The repository on the `SqlClient` of the context (`@effect/sql-pg`'s `PgClient.layer`). */
+/**
+ * The repository on the `SqlClient` of the context (`@effect/sql-pg`'s `PgClient.layer`),
+ * behind both ports: `BackfillRepository` for the API, `WorkerRepository` for workers.
+ */
 export const layerPostgresBackfillRepository = (
   options: PostgresRepositoryOptions = {}
-): Layer.Layer<BackfillRepository, never, SqlClient.SqlClient> =>
-  Layer.effect(BackfillRepository, makePostgresRepository(options))
+): Layer.Layer<BackfillRepository | WorkerRepository, never, SqlClient.SqlClient> =>
+  Layer.effectContext(
+    Effect.map(makePostgresRepository(options), ({ api, worker }) =>
+      Context.make(BackfillRepository, api).pipe(Context.add(WorkerRepository, worker))
+    )
+  )

@@ -5,7 +5,7 @@
 import type { SqlClient, SqlError, Statement } from "@effect/sql"
 import { Effect, Option } from "effect"
 import type { Backfill } from "../../domain/backfill.js"
-import type { BackfillId } from "../../domain/ids.js"
+import type { BackfillId, TeamId } from "../../domain/ids.js"
 import type { Lease } from "../../domain/runs.js"
 import type { Timestamp } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
@@ -20,8 +20,11 @@ export interface BackfillTables {
   readonly columns: Statement.Fragment
   readonly selectOne: (where: Statement.Fragment) => Effect.Effect<Option.Option<Backfill>, SqlError.SqlError>
   readonly selectMany: (query: Statement.Fragment) => Effect.Effect<ReadonlyArray<Backfill>, SqlError.SqlError>
-  /** Locks the backfill's row for the rest of the transaction and reads it. */
-  readonly lockBackfill: (id: BackfillId) => Effect.Effect<Backfill, UnknownBackfill | SqlError.SqlError>
+  /** Locks the backfill's row (of `teamId`, when given) for the rest of the transaction and reads it. */
+  readonly lockBackfill: (
+    id: BackfillId,
+    teamId?: TeamId
+  ) => Effect.Effect<Backfill, UnknownBackfill | SqlError.SqlError>
   /** The same, for the backfill of a lease that is still held and live. */
   readonly lockLeasedBackfill: (
     lease: Lease,

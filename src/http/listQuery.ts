@@ -1,0 +1,74 @@
+/**
+ * The listing's query string as a page request: `status` (comma-separated or repeated),
+ * `limit` (1–100) and the signed `cursor` of a previous page, which must belong to the
+ * same team and status filter. Each problem is a 400 naming the parameter.
+ */
+import { Effect, Either, Option } from "effect"
+import { BadRequest, excerpt } from "../domain/errors.js"
+import type { BackfillId, TeamId } from "../domain/ids.js"
+import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { INCOMPLETE_STATUSES, MAX_PAGE_SIZE, type PageRequest } from "../operations/listIncompleteBackfills.js"
+import { PageCursors } from "./pageCursor.js"
+import { type QueryParams, querySingle, queryValues, refuseUnknownQueryParams } from "./request.js"
+
+const isStatus = (value: string): value is BackfillStatus => (ALL_STATUSES as ReadonlyArray<string>).includes(value)
+
+const requestedStatuses = (query: QueryParams): Either.Either<ReadonlyArray<BackfillStatus>, BadRequest> => {
+  const values = queryValues(query, "status")
+  if (values.length === 0) return Either.right(INCOMPLETE_STATUSES)
+  const unknown = values.find((value) => !isStatus(value))
+  return unknown === undefined
+    ? Either.right(ALL_STATUSES.filter((status) => values.includes(status)))
+    : Either.left(
+        new BadRequest({
+          description: `Query parameter status must name statuses among ${ALL_STATUSES.join(", ")}; got ${excerpt(unknown)}.`
+        })
+      )
+}
+
+const requestedLimit = (query: QueryParams): Either.Either<number, BadRequest> =>
+  Either.flatMap(querySingle(query, "limit"), (raw) => {
+    if (raw === undefined) return Either.right(MAX_PAGE_SIZE)
+    const limit = /^[1-9][0-9]{0,2}$/.test(raw) ? Number(raw) : 0
+    return limit >= 1 && limit <= MAX_PAGE_SIZE
+      ? Either.right(limit)
+      : Either.left(
+          new BadRequest({
+            description: `Query parameter limit must be an integer between 1 and ${MAX_PAGE_SIZE}; got ${excerpt(raw)}.`
+          })
+        )
+  })
+
+const sameStatuses = (a: ReadonlyArray<BackfillStatus>, b: ReadonlyArray<BackfillStatus>) =>
+  a.length === b.length && a.every((status, index) => b[index] === status)
+
+/** Where the requested page starts: after the cursor's backfill, or at the newest. */
+const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyArray<BackfillStatus>) =>
+  Effect.gen(function* () {
+    const cursor = yield* querySingle(query, "cursor")
+    if (cursor === undefined) return Option.none<BackfillId>()
+    const cursors = yield* PageCursors
+    const position = yield* cursors.decode(cursor)
+    if (Option.isNone(position)) {
+      return yield* new BadRequest({ description: "Query parameter cursor is not a cursor this service issued." })
+    }
+    if (position.value.teamId !== teamId || !sameStatuses(position.value.statuses, statuses)) {
+      return yield* new BadRequest({
+        description: "Query parameter cursor belongs to another listing; repeat the first page's status filter."
+      })
+    }
+    return Option.some(position.value.before)
+  })
+
+/** The page the query asks for, read in order: unknown parameters, `status`, `limit`, `cursor`. */
+export const requestedPage = (
+  query: QueryParams,
+  teamId: TeamId
+): Effect.Effect<PageRequest, BadRequest, PageCursors> =>
+  Effect.gen(function* () {
+    yield* refuseUnknownQueryParams(query, ["status", "limit", "cursor"])
+    const statuses = yield* requestedStatuses(query)
+    const limit = yield* requestedLimit(query)
+    const after = yield* requestedStart(query, teamId, statuses)
+    return { statuses, limit, after }
+  })

@@ -1,0 +1,60 @@
+/**
+ * The checks every API operation starts with after the caller is known: SPEC §3 steps
+ * 3–5 (team, scope, permission), which yield the access evidence the ports ask for, and
+ * step 6 (the transfer or backfill exists for the team). Steps 1 and 2 (who calls, which
+ * ids) are the transport's: the HTTP adapter reads them from the request.
+ */
+import { Effect, Option } from "effect"
+import { type AccessLevel, authorize, type Principal, type ReadAccess } from "../domain/access.js"
+import { NotFound } from "../domain/errors.js"
+import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
+import { TransferLookup } from "../ports/transferLookup.js"
+
+/** The value, or the 404 of `resource`: missing and foreign look the same. */
+export const orNotFound =
+  (resource: NotFound["resource"]) =>
+  <A>(found: Option.Option<A>): Effect.Effect<A, NotFound> =>
+    Option.match(found, {
+      onNone: () => Effect.fail(new NotFound({ resource })),
+      onSome: Effect.succeed
+    })
+
+/** Steps 3–5: team membership, scope, permission; the evidence the ports require. */
+export const requireAccess = <Level extends AccessLevel>(principal: Principal, teamId: TeamId, level: Level) =>
+  Effect.suspend(() => authorize(principal, teamId, level))
+
+/**
+ * Step 6: the transfer, if it exists and belongs to the team. The port is asked by both
+ * ids, so another team's transfer costs what a missing one does; the team is checked
+ * here again so that a port that ignores it cannot leak one.
+ */
+export const findTeamTransfer = (access: ReadAccess, transferId: TransferId) =>
+  Effect.gen(function* () {
+    const transfers = yield* TransferLookup
+    const transfer = yield* transfers
+      .findTeamTransfer(access, transferId)
+      .pipe(Effect.withSpan("TransferLookup.findTeamTransfer"))
+    return yield* orNotFound("transfer")(Option.filter(transfer, (found) => found.teamId === access.teamId))
+  })
+
+/** Step 6 for a backfill: it exists and belongs to the team. */
+export const findTeamBackfill = (access: ReadAccess, backfillId: BackfillId) =>
+  Effect.gen(function* () {
+    const repository = yield* BackfillRepository
+    const found = yield* repository
+      .findForTeam(access, backfillId)
+      .pipe(Effect.withSpan("BackfillRepository.findForTeam"))
+    return yield* orNotFound("backfill")(found)
+  })
+
+/** The span attributes of a request: the ids it names, as decimal strings. */
+export const idAttributes = (ids: {
+  readonly teamId: TeamId
+  readonly transferId?: TransferId
+  readonly backfillId?: BackfillId
+}) => ({
+  team_id: String(ids.teamId),
+  ...(ids.transferId === undefined ? {} : { transfer_id: String(ids.transferId) }),
+  ...(ids.backfillId === undefined ? {} : { backfill_id: String(ids.backfillId) })
+})
