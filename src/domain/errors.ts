@@ -26,15 +26,7 @@ export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("Pe
 
 /** Missing and belonging to another team look the same: never reveal the difference. */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
-  resource: Schema.Literal("transfer", "backfill", "route")
-}) {}
-
-/**
- * A known path asked with a method it does not serve. Not in SPEC §5's table: the seed
- * allows domains to define additional codes, and a 405 says exactly this.
- */
-export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", {
-  allowed: Schema.NonEmptyArray(Schema.Literal("GET", "POST", "PATCH"))
+  resource: Schema.Literal("transfer", "backfill")
 }) {}
 
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
@@ -74,7 +66,6 @@ export const ApiError = Schema.Union(
   Forbidden,
   PermissionDenied,
   NotFound,
-  MethodNotAllowed,
   Conflict,
   DuplicationFailed,
   UnprocessableEntity,
@@ -91,7 +82,6 @@ export const ErrorCode = Schema.Literal(
   "FORBIDDEN",
   "PERMISSION_ERROR",
   "NOT_FOUND",
-  "METHOD_NOT_ALLOWED",
   "CONFLICT_ERROR",
   "DUPLICATION_FAILED",
   "UNPROCESSABLE_ENTITY",
@@ -102,8 +92,8 @@ export const ErrorCode = Schema.Literal(
 )
 export type ErrorCode = typeof ErrorCode.Type
 
-interface TaxonomyEntry {
-  readonly code: ErrorCode
+export interface TaxonomyEntry<Code extends string = ErrorCode> {
+  readonly code: Code
   readonly status: number
   readonly message: string
 }
@@ -119,15 +109,10 @@ export const TAXONOMY: { readonly [Tag in ApiError["_tag"]]: TaxonomyEntry } = {
     message: "You do not have permission to perform this action."
   },
   NotFound: { code: "NOT_FOUND", status: 404, message: "Not Found" },
-  MethodNotAllowed: {
-    code: "METHOD_NOT_ALLOWED",
-    status: 405,
-    message: "The method is not allowed for this resource."
-  },
   Conflict: { code: "CONFLICT_ERROR", status: 409, message: "The request conflicts with the current state." },
   DuplicationFailed: {
     code: "DUPLICATION_FAILED",
-    status: 409,
+    status: 422,
     message: "The idempotency key was already used with a different request."
   },
   UnprocessableEntity: {
@@ -149,7 +134,7 @@ export const TAXONOMY: { readonly [Tag in ApiError["_tag"]]: TaxonomyEntry } = {
   }
 }
 
-export interface ErrorDetail extends TaxonomyEntry {
+export interface ErrorDetail<Code extends string = ErrorCode> extends TaxonomyEntry<Code> {
   readonly description?: string
 }
 
@@ -159,8 +144,6 @@ const describeOccurrence = (error: ApiError): string | undefined => {
       return `The requested ${error.resource} could not be found or you do not have access to it.`
     case "TooManyRequests":
       return `Retry after ${error.retryAfterSeconds} seconds.`
-    case "MethodNotAllowed":
-      return `This resource accepts ${error.allowed.join(", ")}.`
     case "InternalServerError":
     case "ServiceUnavailable":
       return undefined

@@ -10,8 +10,9 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Clock, Effect, Either, Option, Ref, Stream } from "effect"
 import type { Principal } from "../domain/access.js"
-import { BadRequest, MethodNotAllowed, NotFound, type ServiceUnavailable, TooManyRequests } from "../domain/errors.js"
+import { BadRequest, type ServiceUnavailable, TooManyRequests } from "../domain/errors.js"
 import { formatTimestamp, timestampFromMillis } from "../domain/time.js"
+import { MethodNotAllowed, RouteNotFound } from "../http/errors.js"
 import {
   handleCancelBackfill,
   handleGetBackfill,
@@ -54,7 +55,7 @@ const caller = (request: Request) => {
 /** Answers with a library error envelope for a failure found before any endpoint ran. */
 const refuse = (
   request: Request,
-  error: BadRequest | NotFound | MethodNotAllowed | TooManyRequests | ServiceUnavailable
+  error: BadRequest | RouteNotFound | MethodNotAllowed | TooManyRequests | ServiceUnavailable
 ) => respond(Effect.fail(error), () => ({ data: null }), hostRequestId(request))
 
 const CLIENT_GONE = Effect.logDebug("The client closed the request before its answer")
@@ -318,7 +319,7 @@ const route = (
     case "Malformed":
       return refuse(request, match.error)
     case "Unknown":
-      return refuse(request, new NotFound({ resource: "route" }))
+      return refuse(request, new RouteNotFound())
     case "Found": {
       const endpoint = match.route.endpoints.find((candidate) => candidate.method === request.method)
       if (endpoint !== undefined) return ENDPOINTS[endpoint.name](request, match.params, search)

@@ -3,15 +3,16 @@
  * `{meta, error}`; `meta.request_id` ties the response to the request's logs.
  */
 import { Schema } from "effect"
-import { type ApiError, describeError, ErrorCode } from "../domain/errors.js"
+import { ErrorCode } from "../domain/errors.js"
 import { RequestId } from "../domain/requestId.js"
+import { describeHttpError, type HttpError, HttpErrorCode } from "./errors.js"
 
 export const ResponseMeta = Schema.Struct({ request_id: RequestId })
 
 export const SuccessEnvelope = <A, I, R>(data: Schema.Schema<A, I, R>) => Schema.Struct({ meta: ResponseMeta, data })
 
 export const ErrorBody = Schema.Struct({
-  code: ErrorCode,
+  code: Schema.Union(ErrorCode, HttpErrorCode),
   message: Schema.String.pipe(Schema.maxLength(255)),
   description: Schema.optionalWith(Schema.String.pipe(Schema.maxLength(2048)), { exact: true })
 })
@@ -25,8 +26,8 @@ export const successEnvelope = <Data>(
   meta: Readonly<Record<string, unknown>> = {}
 ) => ({ meta: { request_id: requestId, ...meta }, data })
 
-export const errorEnvelope = (requestId: RequestId, error: ApiError): ErrorEnvelope => {
-  const { code, message, description } = describeError(error)
+export const errorEnvelope = (requestId: RequestId, error: HttpError): ErrorEnvelope => {
+  const { code, message, description } = describeHttpError(error)
   return {
     meta: { request_id: requestId },
     error: description === undefined ? { code, message } : { code, message, description }

@@ -4,9 +4,10 @@
  * internals ever reach a caller.
  */
 import { Cause, Effect } from "effect"
-import { type ApiError, describeError, InternalServerError } from "../domain/errors.js"
+import { InternalServerError } from "../domain/errors.js"
 import { type RequestId, resolveRequestId } from "../domain/requestId.js"
 import { errorEnvelope, successEnvelope } from "./envelopes.js"
+import { describeHttpError, type HttpError } from "./errors.js"
 import { stringifyJson } from "./json.js"
 
 export interface HttpResponse {
@@ -34,7 +35,7 @@ export const successResponse = (requestId: RequestId, { data, meta }: SuccessBod
   body: stringifyJson(successEnvelope(requestId, data, meta))
 })
 
-const challengeHeaders = (error: ApiError): Record<string, string> => {
+const challengeHeaders = (error: HttpError): Record<string, string> => {
   switch (error._tag) {
     case "Unauthorized":
       return { "www-authenticate": "Bearer" }
@@ -47,8 +48,8 @@ const challengeHeaders = (error: ApiError): Record<string, string> => {
   }
 }
 
-export const errorResponse = (requestId: RequestId, error: ApiError): HttpResponse => ({
-  status: describeError(error).status,
+export const errorResponse = (requestId: RequestId, error: HttpError): HttpResponse => ({
+  status: describeHttpError(error).status,
   headers: { ...baseHeaders(requestId), ...challengeHeaders(error) },
   body: stringifyJson(errorEnvelope(requestId, error))
 })
@@ -58,7 +59,7 @@ export const errorResponse = (requestId: RequestId, error: ApiError): HttpRespon
  * the body), or with the error envelope. Never fails: a defect is logged with the
  * request id and answered with `INTERNAL_SERVER_ERROR`.
  */
-export const respond = <A, E extends ApiError, R>(
+export const respond = <A, E extends HttpError, R>(
   operation: Effect.Effect<A, E, R>,
   encode: (value: A) => SuccessBody,
   requestIdCandidate?: string

@@ -5,7 +5,6 @@ import {
   Conflict,
   Forbidden,
   InternalServerError,
-  MethodNotAllowed,
   NotFound,
   ServiceUnavailable,
   TooManyRequests,
@@ -13,6 +12,7 @@ import {
   UnprocessableEntity
 } from "../../src/domain/errors.js"
 import type { RequestId } from "../../src/domain/requestId.js"
+import { MethodNotAllowed, RouteNotFound } from "../../src/http/errors.js"
 import { errorResponse, respond, successResponse } from "../../src/http/response.js"
 import { SEED_ERROR_BODIES } from "../fixtures/seed.js"
 
@@ -61,6 +61,19 @@ describe("HTTP responses", () => {
     expect(response.body).toBe(
       '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN","next_cursor":null},"data":[]}'
     )
+  })
+
+  it("answer the transport's own errors: 405 naming the methods, and an unknown route as SPEC's 404", () => {
+    const wrongMethod = errorResponse(requestId, new MethodNotAllowed({ allowed: ["GET", "PATCH"] }))
+    expect([wrongMethod.status, wrongMethod.body]).toEqual([
+      405,
+      '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN"},"error":{"code":"METHOD_NOT_ALLOWED","message":"The method is not allowed for this resource.","description":"This resource accepts GET, PATCH."}}'
+    ])
+    const unknownRoute = errorResponse(requestId, new RouteNotFound())
+    expect([unknownRoute.status, unknownRoute.body]).toEqual([
+      404,
+      '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN"},"error":{"code":"NOT_FOUND","message":"Not Found","description":"The requested route could not be found or you do not have access to it."}}'
+    ])
   })
 
   it("challenge for credentials on 401 and tell when to retry on 429", () => {
