@@ -28,8 +28,9 @@ import { errorResponse } from "../http/response.js"
 import * as Worker from "../operations/worker.js"
 import { layerDatabase } from "./database.js"
 import { DEMO_TEAMS, DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
-import { frontDoor, type HostServices } from "./http.js"
+import { frontDoor } from "./http.js"
 import { layerRequestLimiter, type RateLimitStore } from "./rateLimiter.js"
+import type { HostServices } from "./routes.js"
 import { reportHealth, runSimulatedWorker, type SimulatedWorkerOptions, showProgress } from "./simulatedWorker.js"
 
 export interface HostConfig {

@@ -1,86 +1,21 @@
 /**
  * The worker side (SPEC §4): the steps a worker takes to drive backfills to a final
- * state, each one atomic step of the repository with the time taken from `Clock`, and a
- * loop that strings them together around a host's executor of transfer runs.
+ * state (`workerSteps.ts`, re-exported here), and a loop that strings them together
+ * around a host's executor of transfer runs, holding its lease all along
+ * (`leaseKeeper.ts`).
  *
  * Workers are trusted callers: no authentication, and errors that say exactly what
  * happened (`domain/workerErrors.ts`).
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Random, Ref } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option, Random, Ref } from "effect"
 import type { Backfill } from "../domain/backfill.js"
-import type { CalendarDate } from "../domain/calendarDate.js"
-import { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
 import { type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
-import { LeaseLost } from "../domain/workerErrors.js"
-import { type StartedRun, WorkerRepository } from "../ports/backfillRepository.js"
+import type { StartedRun } from "../ports/backfillRepository.js"
+import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
+import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNextRun } from "./workerSteps.js"
 
-/** Runs created per materialisation step, so that the created counter climbs visibly. */
-export const MATERIALISE_BATCH_DAYS = 100
-
-/** One step of the worker port, in a span named after it, with the backfill's id when it has one. */
-const withRepository = <A, E>(
-  step: keyof WorkerRepository["Type"],
-  use: (repository: WorkerRepository["Type"]) => Effect.Effect<A, E>,
-  backfillId?: BackfillId
-) =>
-  Effect.flatMap(WorkerRepository, use).pipe(
-    Effect.withSpan(`WorkerRepository.${step}`, {
-      attributes: backfillId === undefined ? {} : { backfill_id: String(backfillId) }
-    })
-  )
-
-/** Creates the runs of the next days of a `CREATED` backfill; nothing once it is past `CREATED`. */
-export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERIALISE_BATCH_DAYS) =>
-  withRepository("materialiseRuns", (repository) => repository.materialiseRuns(backfillId, maxDays), backfillId)
-
-/**
- * Leases the oldest backfill with work and no live lease, or `None`; a lease this worker
- * id still holds is taken back first.
- */
-export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput) =>
-  withRepository("claim", (repository) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => repository.claim(workerId, now, Duration.toMillis(leaseDuration)))
-  )
-
-/** Extends a lease; fails with `LeaseLost` once another worker has claimed the backfill. */
-export const renewLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
-  withRepository(
-    "renewLease",
-    (repository) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        repository.renewLease(lease, now, Duration.toMillis(leaseDuration))
-      ),
-    lease.backfillId
-  )
-
-export const releaseLease = (lease: Lease) =>
-  withRepository("releaseLease", (repository) => repository.releaseLease(lease), lease.backfillId)
-
-/** Under a live lease, the earliest pending day, now `running`; `None` when none is pending. */
-export const startNextRun = (lease: Lease) =>
-  withRepository(
-    "startNextRun",
-    (repository) => Effect.flatMap(Clock.currentTimeMillis, (now) => repository.startNextRun(lease, now)),
-    lease.backfillId
-  )
-
-/**
- * Records one day's outcome; the same day reported twice counts once. With the `lease`
- * the day was started under, the outcome counts only while no other worker has claimed
- * the backfill since (else `LeaseLost`): the fence that keeps a day from counting twice.
- */
-export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease?: Lease) =>
-  withRepository(
-    "recordOutcome",
-    (repository) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now, lease)),
-    backfillId
-  )
-
-/** Queues the failed days of a `FAILED` backfill again. */
-export const retryFailedDays = (backfillId: BackfillId) =>
-  withRepository("retryFailedDays", (repository) => repository.retryFailedDays(backfillId), backfillId)
+export * from "./workerSteps.js"
 
 /** The host's transfer run: process one day of one backfill and say how it went. */
 export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>
@@ -139,84 +74,6 @@ const markSuccess = (health: WorkerOptions<unknown>["health"]) =>
           consecutiveFailures: 0
         }))
       )
-
-/** How often a held lease is renewed: four times per lease, so one failed renewal is not fatal. */
-const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
-  Duration.unsafeDivide(Duration.decode(leaseDuration), 4)
-
-/** A lease the worker holds while it works, renewed in the background. */
-interface HeldLease {
-  /** The lease as last renewed. */
-  readonly current: Effect.Effect<Lease>
-  /** Runs `effect` unless the lease is lost first: then `effect` is interrupted and the result is `LeaseLost`. */
-  readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
-}
-
-/**
- * Renews `lease` every quarter of its duration until the scope closes, each attempt
- * given half that long. The lease counts as lost when another worker took it over, or
- * when a renewal failed and the next might not succeed before the lease expires (and
- * another worker may claim it): so one failed renewal is survived, and a lost lease is
- * given up a quarter of the lease before anyone else can claim the backfill.
- */
-const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
-  Effect.gen(function* () {
-    const current = yield* Ref.make(lease)
-    const lost = yield* Deferred.make<never, LeaseLost>()
-    const interval = renewalInterval(leaseDuration)
-    const attempt = Duration.unsafeDivide(interval, 2)
-    const lose = (cause: Cause.Cause<unknown>) =>
-      Effect.zipRight(
-        Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
-        Deferred.fail(lost, new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
-      )
-    const renewOnce = Effect.gen(function* () {
-      const held = yield* Ref.get(current)
-      const renewal = yield* Effect.exit(
-        renewLease(held, leaseDuration).pipe(
-          Effect.timeoutFail({
-            duration: attempt,
-            onTimeout: () => new ServiceUnavailable({ cause: new Error("The lease renewal timed out") })
-          })
-        )
-      )
-      if (renewal._tag === "Success") return yield* Effect.as(Ref.set(current, renewal.value), true)
-      const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
-      const now = yield* Clock.currentTimeMillis
-      if (takenOver || now + Duration.toMillis(Duration.sum(interval, attempt)) >= held.expiresAtMillis) {
-        return yield* Effect.as(lose(renewal.cause), false)
-      }
-      return yield* Effect.as(Effect.logWarning("Lease renewal failed; trying again", renewal.cause), true)
-    })
-    yield* Effect.forkScoped(
-      Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
-    )
-    return {
-      current: Ref.get(current),
-      guard: (effect) => Effect.raceFirst(effect, Deferred.await(lost))
-    } satisfies HeldLease
-  })
-
-/**
- * Runs `day` so that an interruption of the caller (a shutdown) lets it finish: in a
- * fiber of its own, which that interruption does not reach; the caller then waits for it
- * up to `grace`, and only past that interrupts it.
- */
-const lettingFinishWithin =
-  (grace: Duration.DurationInput) =>
-  <A, E, R>(day: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(day)), (fiber) =>
-        restore(Fiber.join(fiber)).pipe(
-          Effect.onInterrupt(() =>
-            Effect.zipRight(
-              Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
-              Fiber.interrupt(fiber)
-            )
-          )
-        )
-      )
-    )
 
 /** Runs `step` again while it finds the repository unavailable, pausing 50 ms, doubling up to a second. */
 const retryWhileUnavailable = <A, E extends { readonly _tag: string }, R>(

@@ -7,7 +7,7 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { type HostConfig, layerHost } from "../../src/host/host.js"
-import type { HostServices } from "../../src/host/http.js"
+import type { HostServices } from "../../src/host/routes.js"
 import { uniqueSchemaName } from "../support/database.js"
 
 export interface RunningHost {

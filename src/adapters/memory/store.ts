@@ -1,0 +1,197 @@
+/**
+ * The in-memory store behind both repository ports: backfills, their runs and leases,
+ * and the indexes that keep every step cheap (active ranges per transfer in a tree
+ * ordered by start day, ids per team, backfills with work in id order).
+ */
+import { Either, Option, Order, RedBlackTree, SortedSet } from "effect"
+import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
+import type { CalendarDate } from "../../domain/calendarDate.js"
+import { daysOf, overlaps } from "../../domain/dateRange.js"
+import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
+import { isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
+import { hasWork, isActive } from "../../domain/status.js"
+import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
+import type { PageQuery } from "../../ports/backfillRepository.js"
+
+/** A backfill already in the store when it starts, in any status. */
+export interface SeededBackfill {
+  readonly teamId: TeamId
+  readonly backfill: Backfill
+  /** Where each created day's run stands; by default pending, or as the counters imply. */
+  readonly runs?: ReadonlyMap<CalendarDate, RunState>
+}
+
+export interface Stored {
+  readonly teamId: TeamId
+  backfill: Backfill
+  readonly runs: Map<CalendarDate, RunState>
+  lease: Option.Option<Lease>
+  /** The fence of the latest claim; the next claim gets a larger one. */
+  fence: number
+}
+
+type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
+
+/** Runs a seeded backfill's counters imply: reported days first, then pending ones. */
+export const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => {
+  const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
+  const runs = new Map<CalendarDate, RunState>()
+  let completed = backfill.runs.completed
+  for (const day of daysOf(backfill.range).slice(0, backfill.runs.created)) {
+    if (failedDays.has(day)) runs.set(day, "failed")
+    else if (completed > 0) {
+      runs.set(day, "completed")
+      completed -= 1
+    } else runs.set(day, backfill.status === "CANCELLED" ? "dropped" : "pending")
+  }
+  return runs
+}
+
+export class MemoryStore {
+  private lastId = 0n
+  private readonly byId = new Map<BackfillId, Stored>()
+  private readonly activeByTransfer = new Map<TransferId, ActiveByStart>()
+  private readonly idsByTeam = new Map<TeamId, Array<BackfillId>>()
+  private readonly latestByTransfer = new Map<TransferId, BackfillId>()
+  private withWork = SortedSet.empty<BackfillId>(Order.bigint)
+
+  private activeOf(transferId: TransferId): ActiveByStart {
+    return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, BackfillId>(Order.string)
+  }
+
+  get(id: BackfillId): Option.Option<Stored> {
+    return Option.fromNullable(this.byId.get(id))
+  }
+
+  /** The record, if `teamId` owns it. */
+  ofTeam(teamId: TeamId, id: BackfillId): Option.Option<Stored> {
+    return Option.filter(this.get(id), (stored) => stored.teamId === teamId)
+  }
+
+  ownedBy(teamId: TeamId, id: BackfillId): boolean {
+    return Option.isSome(this.ofTeam(teamId, id))
+  }
+
+  require(id: BackfillId): Either.Either<Stored, UnknownBackfill> {
+    const stored = this.byId.get(id)
+    return stored === undefined ? Either.left(new UnknownBackfill({ backfillId: id })) : Either.right(stored)
+  }
+
+  /**
+   * Active ranges of a transfer are pairwise disjoint, so ordered by start they are also
+   * ordered by end: only the one with the latest start on or before the new range's end
+   * can reach into it.
+   */
+  findOverlap(backfill: UnsavedBackfill): Option.Option<Backfill> {
+    const active = this.activeOf(backfill.transferId)
+    for (const [, id] of RedBlackTree.lessThanEqualReversed(active, backfill.range.end)) {
+      const candidate = this.byId.get(id)?.backfill
+      return candidate !== undefined && overlaps(candidate.range, backfill.range)
+        ? Option.some(candidate)
+        : Option.none()
+    }
+    return Option.none()
+  }
+
+  insert(teamId: TeamId, unsaved: UnsavedBackfill): Backfill {
+    const backfill: Backfill = { id: BackfillId.make(this.lastId + 1n), ...unsaved }
+    this.add(teamId, backfill, new Map())
+    return backfill
+  }
+
+  add(teamId: TeamId, backfill: Backfill, runs: Map<CalendarDate, RunState>): void {
+    if (backfill.id > this.lastId) this.lastId = backfill.id
+    this.byId.set(backfill.id, { teamId, backfill, runs, lease: Option.none(), fence: 0 })
+    const teamIds = this.idsByTeam.get(teamId) ?? []
+    const last = teamIds.at(-1)
+    teamIds.push(backfill.id)
+    // New ids only grow; only seeds given out of order need a sort.
+    if (last !== undefined && last > backfill.id) teamIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    this.idsByTeam.set(teamId, teamIds)
+    const latest = this.latestByTransfer.get(backfill.transferId)
+    if (latest === undefined || latest < backfill.id) this.latestByTransfer.set(backfill.transferId, backfill.id)
+    if (isActive(backfill.status)) {
+      this.activeByTransfer.set(
+        backfill.transferId,
+        RedBlackTree.insert(this.activeOf(backfill.transferId), backfill.range.start, backfill.id)
+      )
+    }
+    if (hasWork(backfill.status)) this.withWork = SortedSet.add(this.withWork, backfill.id)
+  }
+
+  /** Stores the next state of a backfill and keeps the indexes in step with its status. */
+  update(stored: Stored, next: Backfill): Backfill {
+    const leavesActive = isActive(stored.backfill.status) && !isActive(next.status)
+    stored.backfill = next
+    // Only on leaving the active set: another active backfill may now start on the same day.
+    if (leavesActive) {
+      this.activeByTransfer.set(
+        next.transferId,
+        RedBlackTree.removeFirst(this.activeOf(next.transferId), next.range.start)
+      )
+    }
+    this.withWork = hasWork(next.status)
+      ? SortedSet.add(this.withWork, next.id)
+      : SortedSet.remove(this.withWork, next.id)
+    return next
+  }
+
+  latestOf(transferId: TransferId): Option.Option<Backfill> {
+    return Option.flatMap(Option.fromNullable(this.latestByTransfer.get(transferId)), (id) =>
+      Option.map(this.get(id), (stored) => stored.backfill)
+    )
+  }
+
+  page(teamId: TeamId, query: PageQuery): ReadonlyArray<Backfill> {
+    const ids = this.idsByTeam.get(teamId) ?? []
+    const statuses = new Set(query.statuses)
+    const page: Array<Backfill> = []
+    for (let index = ids.length - 1; index >= 0 && page.length < query.limit; index--) {
+      const id = ids[index] as BackfillId
+      if (Option.isSome(query.before) && id >= query.before.value) continue
+      const backfill = this.byId.get(id)?.backfill
+      if (backfill !== undefined && statuses.has(backfill.status)) page.push(backfill)
+    }
+    return page
+  }
+
+  claim(workerId: Lease["workerId"], nowMillis: number, leaseMillis: number): Option.Option<Lease> {
+    let free: Stored | undefined
+    for (const id of this.withWork) {
+      const stored = this.byId.get(id)
+      if (stored === undefined) continue
+      if (Option.exists(stored.lease, (lease) => lease.workerId === workerId))
+        return this.lease(stored, workerId, nowMillis, leaseMillis)
+      if (free === undefined && !Option.exists(stored.lease, (lease) => isLeaseLive(lease, nowMillis))) free = stored
+    }
+    return free === undefined ? Option.none() : this.lease(free, workerId, nowMillis, leaseMillis)
+  }
+
+  private lease(stored: Stored, workerId: Lease["workerId"], nowMillis: number, leaseMillis: number) {
+    for (const [day, state] of stored.runs) if (state === "running") stored.runs.set(day, "pending")
+    stored.fence += 1
+    const lease: Lease = {
+      backfillId: stored.backfill.id,
+      workerId,
+      fence: stored.fence,
+      expiresAtMillis: nowMillis + leaseMillis
+    }
+    stored.lease = Option.some(lease)
+    return Option.some(lease)
+  }
+
+  /** The record, if `lease` (when given) is its latest claim. */
+  fencedBy(stored: Stored, lease: Lease | undefined): Either.Either<Stored, LeaseLost> {
+    return lease === undefined || lease.fence === stored.fence
+      ? Either.right(stored)
+      : Either.left(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+  }
+
+  /** The stored record behind a lease that still holds it. */
+  held(lease: Lease): Either.Either<Stored, LeaseLost> {
+    const stored = this.byId.get(lease.backfillId)
+    return stored !== undefined && Option.exists(stored.lease, (current) => current.fence === lease.fence)
+      ? Either.right(stored)
+      : Either.left(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+  }
+}

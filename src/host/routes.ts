@@ -1,0 +1,207 @@
+/**
+ * The reference host's routes, matched on the raw request target: the API's endpoints
+ * (read off the HttpApi definition, so routing and the OpenAPI document agree) answered
+ * by the library's handlers, and envelopes for malformed paths, unknown routes and wrong
+ * methods. Also the early stop on bodies over 16 KiB.
+ */
+import type { HttpServerRequest } from "@effect/platform"
+import { HttpServerResponse } from "@effect/platform"
+import { Effect, Stream } from "effect"
+import { BadRequest, type ServiceUnavailable, type TooManyRequests } from "../domain/errors.js"
+import { MethodNotAllowed, RouteNotFound } from "../http/errors.js"
+import {
+  handleCancelBackfill,
+  handleGetBackfill,
+  handleLatestBackfill,
+  handleListIncompleteBackfills,
+  handleScheduleBackfill
+} from "../http/handlers.js"
+import type { PageCursors } from "../http/pageCursor.js"
+import { bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../http/request.js"
+import { type HttpResponse, respond } from "../http/response.js"
+import type { Authenticator } from "../ports/authenticator.js"
+import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
+import type { TransferLookup } from "../ports/transferLookup.js"
+import { BackfillApi, openApiDocument } from "./api.js"
+
+type Request = HttpServerRequest.HttpServerRequest
+
+export type HostServices = Authenticator | TransferLookup | BackfillRepository | WorkerRepository | PageCursors
+
+const hostRequestId = (request: Request) => request.headers["x-request-id"]
+
+/** What every handler passes on: the credentials and the host's request id. */
+const caller = (request: Request) => {
+  const requestId = hostRequestId(request)
+  return {
+    authorization: request.headers.authorization,
+    ...(requestId === undefined ? {} : { requestId })
+  }
+}
+
+/** Answers with a library error envelope for a failure found before any endpoint ran. */
+export const refuse = (
+  request: Request,
+  error: BadRequest | RouteNotFound | MethodNotAllowed | TooManyRequests | ServiceUnavailable
+) => respond(Effect.fail(error), () => ({ data: null }), hostRequestId(request))
+
+export const CLIENT_GONE = Effect.logDebug("The client closed the request before its answer")
+
+/**
+ * The body's bytes, keeping no more than one byte past the limit; `undefined` for none.
+ * The rest of an oversized body is read and dropped, so that the client, still sending,
+ * gets the 400 instead of a reset connection.
+ */
+const withBody = <R>(request: Request, use: (body: Uint8Array | undefined) => Effect.Effect<HttpResponse, never, R>) =>
+  request.stream.pipe(
+    Stream.runFold({ kept: [] as Array<Uint8Array>, size: 0 }, (body, chunk) => {
+      if (body.size <= MAX_BODY_BYTES) body.kept.push(chunk)
+      body.size += chunk.byteLength
+      return body
+    }),
+    Effect.matchEffect({
+      // The body stopped arriving: the client went away (nobody will read this answer).
+      onFailure: () =>
+        Effect.zipRight(
+          CLIENT_GONE,
+          refuse(request, new BadRequest({ description: "The request body could not be read to its end." }))
+        ),
+      onSuccess: ({ kept, size }) => {
+        if (size > MAX_BODY_BYTES) return refuse(request, bodyTooLarge())
+        const bytes = new Uint8Array(size)
+        let offset = 0
+        for (const chunk of kept) {
+          bytes.set(chunk, offset)
+          offset += chunk.byteLength
+        }
+        return use(size === 0 ? undefined : bytes)
+      }
+    })
+  )
+
+const queryOf = (search: string): QueryParams => {
+  const params = new URLSearchParams(search)
+  const query: Record<string, string | Array<string>> = {}
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name)
+    query[name] = values.length === 1 ? (values[0] as string) : values
+  }
+  return query
+}
+
+type Method = MethodNotAllowed["allowed"][number]
+type EndpointName = "schedule" | "latest" | "get" | "list" | "cancel"
+type PathParams = Readonly<Record<string, string>>
+
+/** Each endpoint of the HttpApi definition, answered by the library's handler. */
+const ENDPOINTS: {
+  readonly [Name in EndpointName]: (
+    request: Request,
+    path: PathParams,
+    search: string
+  ) => Effect.Effect<HttpResponse, never, HostServices>
+} = {
+  schedule: (request, path) => withBody(request, (body) => handleScheduleBackfill({ ...caller(request), path, body })),
+  latest: (request, path) => handleLatestBackfill({ ...caller(request), path }),
+  get: (request, path) => handleGetBackfill({ ...caller(request), path }),
+  list: (request, path, search) => handleListIncompleteBackfills({ ...caller(request), path, query: queryOf(search) }),
+  cancel: (request, path) => withBody(request, (body) => handleCancelBackfill({ ...caller(request), path, body }))
+}
+
+interface Endpoint {
+  readonly method: Method
+  readonly name: EndpointName
+}
+
+interface Route {
+  /** Literal segments, and `:name` for a parameter. */
+  readonly segments: ReadonlyArray<string>
+  readonly endpoints: readonly [Endpoint, ...Array<Endpoint>]
+}
+
+/** The API's routes, read off the HttpApi definition, so the OpenAPI document and routing agree. */
+const ROUTES: ReadonlyArray<Route> = (() => {
+  const byPath = new Map<string, Route>()
+  for (const group of Object.values(BackfillApi.groups)) {
+    for (const { path, method, name } of Object.values(group.endpoints)) {
+      const endpoint: Endpoint = { method: method as Method, name: name as EndpointName }
+      const known = byPath.get(path)
+      byPath.set(path, {
+        segments: path.slice(1).split("/"),
+        endpoints: known === undefined ? [endpoint] : [...known.endpoints, endpoint]
+      })
+    }
+  }
+  return [...byPath.values()]
+})()
+
+export type PathMatch =
+  | { readonly _tag: "Malformed"; readonly error: BadRequest }
+  | { readonly _tag: "Unknown" }
+  | { readonly _tag: "Found"; readonly route: Route; readonly params: PathParams }
+
+const malformed = (description: string): PathMatch => ({ _tag: "Malformed", error: new BadRequest({ description }) })
+
+/**
+ * Matches a raw path (as it arrived, still percent-encoded) against the routes. Path
+ * parameters are the raw segments, never decoded: `5;foo=bar`, `%35` or `a%2Fb` are ids
+ * of their own, which the library refuses with a 400 after authentication (SPEC §3 step
+ * 2). Dot segments are refused outright: resolving `/teams/2/../1` would move a request
+ * from one team's path to another's.
+ */
+export const matchPath = (rawPath: string): PathMatch => {
+  if (!rawPath.startsWith("/")) return malformed("The request target must be a path starting with /.")
+  const segments = rawPath.slice(1).split("/")
+  if (segments.some((segment) => segment === "." || segment === ".." || /^%2e(%2e|\.)?$|^\.%2e$/i.test(segment))) {
+    return malformed("The request path must not contain . or .. segments.")
+  }
+  for (const route of ROUTES) {
+    if (route.segments.length !== segments.length) continue
+    const params: Record<string, string> = {}
+    const fits = route.segments.every((expected, index) => {
+      const actual = segments[index] ?? ""
+      if (!expected.startsWith(":")) return actual === expected
+      params[expected.slice(1)] = actual
+      return actual !== ""
+    })
+    if (fits) return { _tag: "Found", route, params }
+  }
+  return { _tag: "Unknown" }
+}
+
+/** Splits a request target into its raw path and its query (without `?`). */
+export const splitTarget = (url: string) => {
+  const question = url.indexOf("?")
+  return question === -1 ? { path: url, search: "" } : { path: url.slice(0, question), search: url.slice(question + 1) }
+}
+
+/** The OpenAPI document never changes while the host runs: built on first request, then kept. */
+let document: ReturnType<typeof openApiDocument> | undefined
+const servedDocument = () => {
+  document ??= openApiDocument()
+  return document
+}
+
+/** Routes one request of the API, after its charge: the matched endpoint, or an envelope saying why none. */
+export const route = (
+  request: Request,
+  match: PathMatch,
+  search: string,
+  path: string
+): Effect.Effect<HttpResponse | HttpServerResponse.HttpServerResponse, never, HostServices> => {
+  if (path === "/openapi.json" && request.method === "GET") {
+    return Effect.succeed(HttpServerResponse.unsafeJson(servedDocument()))
+  }
+  switch (match._tag) {
+    case "Malformed":
+      return refuse(request, match.error)
+    case "Unknown":
+      return refuse(request, new RouteNotFound())
+    case "Found": {
+      const endpoint = match.route.endpoints.find((candidate) => candidate.method === request.method)
+      if (endpoint !== undefined) return ENDPOINTS[endpoint.name](request, match.params, search)
+      const [first, ...rest] = match.route.endpoints
+      return refuse(request, new MethodNotAllowed({ allowed: [first.method, ...rest.map(({ method }) => method)] }))
+    }
+  }
+}

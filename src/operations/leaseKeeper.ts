@@ -1,0 +1,87 @@
+/**
+ * A worker's hold on its lease while it works: renewals in the background, the day in
+ * progress interrupted when the lease is lost, and a day a shutdown lets finish.
+ */
+import { Cause, Clock, Deferred, Duration, Effect, Fiber, Option, Ref } from "effect"
+import { ServiceUnavailable } from "../domain/errors.js"
+import type { Lease } from "../domain/runs.js"
+import { LeaseLost } from "../domain/workerErrors.js"
+import { renewLease } from "./workerSteps.js"
+
+/** How often a held lease is renewed: four times per lease, so one failed renewal is not fatal. */
+export const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
+  Duration.unsafeDivide(Duration.decode(leaseDuration), 4)
+
+/** A lease the worker holds while it works, renewed in the background. */
+export interface HeldLease {
+  /** The lease as last renewed. */
+  readonly current: Effect.Effect<Lease>
+  /** Runs `effect` unless the lease is lost first: then `effect` is interrupted and the result is `LeaseLost`. */
+  readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
+}
+
+/**
+ * Renews `lease` every quarter of its duration until the scope closes, each attempt
+ * given half that long. The lease counts as lost when another worker took it over, or
+ * when a renewal failed and the next might not succeed before the lease expires (and
+ * another worker may claim it): so one failed renewal is survived, and a lost lease is
+ * given up a quarter of the lease before anyone else can claim the backfill.
+ */
+export const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
+  Effect.gen(function* () {
+    const current = yield* Ref.make(lease)
+    const lost = yield* Deferred.make<never, LeaseLost>()
+    const interval = renewalInterval(leaseDuration)
+    const attempt = Duration.unsafeDivide(interval, 2)
+    const lose = (cause: Cause.Cause<unknown>) =>
+      Effect.zipRight(
+        Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
+        Deferred.fail(lost, new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+      )
+    const renewOnce = Effect.gen(function* () {
+      const held = yield* Ref.get(current)
+      const renewal = yield* Effect.exit(
+        renewLease(held, leaseDuration).pipe(
+          Effect.timeoutFail({
+            duration: attempt,
+            onTimeout: () => new ServiceUnavailable({ cause: new Error("The lease renewal timed out") })
+          })
+        )
+      )
+      if (renewal._tag === "Success") return yield* Effect.as(Ref.set(current, renewal.value), true)
+      const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
+      const now = yield* Clock.currentTimeMillis
+      if (takenOver || now + Duration.toMillis(Duration.sum(interval, attempt)) >= held.expiresAtMillis) {
+        return yield* Effect.as(lose(renewal.cause), false)
+      }
+      return yield* Effect.as(Effect.logWarning("Lease renewal failed; trying again", renewal.cause), true)
+    })
+    yield* Effect.forkScoped(
+      Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
+    )
+    return {
+      current: Ref.get(current),
+      guard: (effect) => Effect.raceFirst(effect, Deferred.await(lost))
+    } satisfies HeldLease
+  })
+
+/**
+ * Runs `day` so that an interruption of the caller (a shutdown) lets it finish: in a
+ * fiber of its own, which that interruption does not reach; the caller then waits for it
+ * up to `grace`, and only past that interrupts it.
+ */
+export const lettingFinishWithin =
+  (grace: Duration.DurationInput) =>
+  <A, E, R>(day: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(day)), (fiber) =>
+        restore(Fiber.join(fiber)).pipe(
+          Effect.onInterrupt(() =>
+            Effect.zipRight(
+              Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
+              Fiber.interrupt(fiber)
+            )
+          )
+        )
+      )
+    )
