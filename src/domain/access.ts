@@ -57,8 +57,8 @@ export interface Authorized<Level extends AccessLevel> {
 export type ReadAccess = Authorized<"read">
 export type WriteAccess = Authorized<"read" | "write">
 
-/** The levels a level implies: write implies read. */
-interface Implied {
+/** The evidence each level yields: write access also serves as read access. */
+export interface AccessEvidence {
   readonly read: ReadAccess
   readonly write: WriteAccess
 }
@@ -68,7 +68,7 @@ export const authorize = <Level extends AccessLevel>(
   principal: Principal,
   teamId: TeamId,
   level: Level
-): Either.Either<Implied[Level], Forbidden | PermissionDenied> => {
+): Either.Either<AccessEvidence[Level], Forbidden | PermissionDenied> => {
   const grant = GRANTS[level]
   if (!principal.teamIds.includes(teamId)) {
     return Either.left(new Forbidden({ description: `You are not a member of team ${teamId}.` }))
@@ -81,5 +81,5 @@ export const authorize = <Level extends AccessLevel>(
       new PermissionDenied({ description: `Your account lacks the required permission ${grant.permissions[0]}.` })
     )
   }
-  return Either.right({ principal, teamId } as unknown as Implied[Level])
+  return Either.right({ principal, teamId } as unknown as AccessEvidence[Level])
 }

@@ -35,12 +35,12 @@ const TeamPath = Schema.Struct({ team_id: Schema.String })
 const TransferPath = Schema.Struct({ team_id: Schema.String, transfer_id: Schema.String })
 const BackfillPath = Schema.Struct({ team_id: Schema.String, backfill_id: Schema.String })
 
-export const ScheduleBody = Schema.Struct({
+const ScheduleBody = Schema.Struct({
   range_start: Schema.String.annotations({ description: "First day, YYYY-MM-DD, inclusive", format: "date" }),
   range_end: Schema.String.annotations({ description: "Last day, YYYY-MM-DD, inclusive", format: "date" })
 }).annotations({ identifier: "ScheduleBackfillRequest" })
 
-export const CancelBody = Schema.Struct({ status: Schema.Literal("CANCELLED") }).annotations({
+const CancelBody = Schema.Struct({ status: Schema.Literal("CANCELLED") }).annotations({
   identifier: "CancelBackfillRequest"
 })
 
@@ -63,7 +63,7 @@ const withCommonErrors = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoin
     .addError(InternalError)
     .addError(Unavailable) as unknown as E
 
-export const BackfillsGroup = HttpApiGroup.make("backfills")
+const BackfillsGroup = HttpApiGroup.make("backfills")
   .add(
     withCommonErrors(
       HttpApiEndpoint.post("schedule", "/teams/:team_id/transfers/:transfer_id/backfills")

@@ -11,7 +11,7 @@ import { LapsingMap, MEMORY_CAPACITY, type Quota, RequestLimiter } from "./rateL
 
 type Request = HttpServerRequest.HttpServerRequest
 
-export interface Identified {
+interface Identified {
   /** Whom the request is charged to. */
   readonly key: string
   /** The authenticator could not answer: the request gets a 503. */

@@ -27,7 +27,7 @@ export const embeddedPostgres = Effect.acquireRelease(
     })
 )
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   /** A PostgreSQL server; `None` runs an embedded one. */
   readonly url: Option.Option<string>
   /** Connections to a server at most. */

@@ -49,7 +49,7 @@ const healthResponse = (health: Option.Option<WorkerHealth>) =>
       )
   })
 
-export interface FrontDoorOptions {
+interface FrontDoorOptions {
   /** The worker this host runs, if any, for `GET /health`. */
   readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
 }

@@ -135,7 +135,7 @@ const ROUTES: ReadonlyArray<Route> = (() => {
   return [...byPath.values()]
 })()
 
-export type PathMatch =
+type PathMatch =
   | { readonly _tag: "Malformed"; readonly error: BadRequest }
   | { readonly _tag: "Unknown" }
   | { readonly _tag: "Found"; readonly route: Route; readonly params: PathParams }

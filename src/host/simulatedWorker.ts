@@ -19,7 +19,7 @@ export interface SimulatedWorkerOptions {
 }
 
 /** A transfer run that takes `dayDuration` and fails with probability `failureRate`. */
-export const simulatedRun =
+const simulatedRun =
   (options: SimulatedWorkerOptions): Worker.RunExecutor<never> =>
   ({ day }) =>
     Effect.zipRight(

@@ -3,4 +3,4 @@
  * library's contracts. The conformance suite needs `vitest` and `@effect/vitest`.
  */
 export * as Arbitraries from "./arbitraries.js"
-export { backfillRepositoryConformance } from "./conformance.js"
+export { backfillRepositoryConformance, type Repositories, workerRepositoryConformance } from "./conformance.js"

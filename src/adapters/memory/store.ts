@@ -21,7 +21,7 @@ export interface SeededBackfill {
   readonly runs?: ReadonlyMap<CalendarDate, RunState>
 }
 
-export interface Stored {
+interface Stored {
   readonly teamId: TeamId
   backfill: Backfill
   readonly runs: Map<CalendarDate, RunState>

@@ -25,7 +25,7 @@ import {
 import { backfillFromRow } from "./rows.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
-export type RecordOutcomeError =
+type RecordOutcomeError =
   | UnknownBackfill
   | DayOutsideRange
   | RunNotMaterialised

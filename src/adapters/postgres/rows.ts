@@ -35,7 +35,7 @@ export const backfillColumns = (quotedSchema: string) => `
 const Text = Schema.String
 const MaybeText = Schema.NullOr(Schema.String)
 
-export const BackfillRow = Schema.Struct({
+const BackfillRow = Schema.Struct({
   id: Text,
   transfer_id: Text,
   range_start: Text,
@@ -53,7 +53,7 @@ export const BackfillRow = Schema.Struct({
   runs_failed: Schema.Number,
   error_report: Schema.Array(Schema.Struct({ day: Text, error: Text }))
 })
-export type BackfillRow = typeof BackfillRow.Type
+type BackfillRow = typeof BackfillRow.Type
 
 const seconds = (text: string | null): Option.Option<number> =>
   text === null ? Option.none() : Option.some(Number(text))
