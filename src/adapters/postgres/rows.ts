@@ -53,7 +53,6 @@ const BackfillRow = Schema.Struct({
   runs_failed: Schema.Number,
   error_report: Schema.Array(Schema.Struct({ day: Text, error: Text }))
 })
-type BackfillRow = typeof BackfillRow.Type
 
 const seconds = (text: string | null): Option.Option<number> =>
   text === null ? Option.none() : Option.some(Number(text))
