@@ -16,6 +16,15 @@ import type {
   UnknownBackfill
 } from "../domain/workerErrors.js"
 
+/** Why an outcome was not recorded; every adapter refuses with these and only these. */
+export type OutcomeRefused =
+  | UnknownBackfill
+  | DayOutsideRange
+  | RunNotMaterialised
+  | RunDropped
+  | IllegalTransition
+  | LeaseLost
+
 /** The insert found an active backfill of the same transfer sharing a day with the new one. */
 export class ActiveRangeOverlap extends Schema.TaggedError<ActiveRangeOverlap>()("ActiveRangeOverlap", {
   conflicting: Backfill
@@ -155,16 +164,7 @@ export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepo
       outcome: RunOutcome,
       nowMillis: number,
       lease?: Lease
-    ) => Effect.Effect<
-      RecordedOutcome,
-      | UnknownBackfill
-      | DayOutsideRange
-      | RunNotMaterialised
-      | RunDropped
-      | IllegalTransition
-      | LeaseLost
-      | ServiceUnavailable
-    >
+    ) => Effect.Effect<RecordedOutcome, OutcomeRefused | ServiceUnavailable>
 
     /** Re-queues the failed days of a `FAILED` backfill (`domain/lifecycle.retryFailedDays`). */
     readonly retryFailedDays: (

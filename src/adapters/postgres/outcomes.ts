@@ -13,26 +13,11 @@ import type { BackfillId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
-import type { IllegalTransition } from "../../domain/status.js"
 import { timestampFromMillis } from "../../domain/time.js"
-import {
-  type DayOutsideRange,
-  type LeaseLost,
-  type RunDropped,
-  type RunNotMaterialised,
-  UnknownBackfill
-} from "../../domain/workerErrors.js"
+import { UnknownBackfill } from "../../domain/workerErrors.js"
+import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { backfillFromRow } from "./rows.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
-
-type RecordOutcomeError =
-  | UnknownBackfill
-  | DayOutsideRange
-  | RunNotMaterialised
-  | RunDropped
-  | IllegalTransition
-  | LeaseLost
-  | SqlError.SqlError
 
 export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
   const { sql, backfills, runs, columns } = tables
@@ -44,7 +29,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
     nowMillis: number,
     lease: Lease | undefined,
     attemptsLeft: number
-  ): Effect.Effect<RecordedOutcome, RecordOutcomeError> =>
+  ): Effect.Effect<RecordedOutcome, OutcomeRefused | SqlError.SqlError> =>
     Effect.gen(function* () {
       const [row] = yield* sql<{
         readonly version: string
