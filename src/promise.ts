@@ -16,6 +16,7 @@ import { type BackfillStatus, IllegalTransition } from "./domain/status.js"
 import { Transfer } from "./domain/transfer.js"
 import { UnknownBackfill } from "./domain/workerErrors.js"
 import {
+  type BackfillPageResponse,
   type CancelBackfillRequest,
   type GetBackfillRequest,
   type HostRequest,
@@ -87,7 +88,8 @@ export interface PromiseApi {
   readonly scheduleBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
   readonly getBackfill: (request: GetBackfillRequest & HostRequest) => Promise<HttpResponse>
   readonly latestBackfill: (request: LatestBackfillRequest & HostRequest) => Promise<HttpResponse>
-  readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<HttpResponse>
+  /** The page; its `nextCursor` is also offered in the `link` header. */
+  readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<BackfillPageResponse>
   readonly cancelBackfill: (request: CancelBackfillRequest & HostRequest) => Promise<HttpResponse>
   /** Releases what the API holds (the in-memory store, the cursor key). */
   readonly dispose: () => Promise<void>

@@ -12,10 +12,9 @@ import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../http/envelopes.
 
 const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
 
-const BackfillPageEnvelope = Schema.Struct({
-  meta: Schema.extend(ResponseMeta, Schema.Struct({ next_cursor: Schema.NullOr(Schema.String) })),
-  data: Schema.Array(BackfillWire)
-}).annotations({ identifier: "BackfillPageEnvelope" })
+const BackfillPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(BackfillWire) }).annotations({
+  identifier: "BackfillPageEnvelope"
+})
 
 /** The error envelope, once per status an endpoint can answer with. */
 const errorAt = (status: number, description: string) =>
@@ -51,7 +50,7 @@ const queryParam = (description: string) =>
 const ListQuery = Schema.Struct({
   status: queryParam("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
   limit: queryParam("Page size, 1 to 100; default 100"),
-  cursor: queryParam("meta.next_cursor of the previous page")
+  cursor: queryParam('The cursor of the previous page\'s Link header (rel="next")')
 })
 
 const withCommonErrors = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoint: E) =>
@@ -146,6 +145,24 @@ const withoutDecodeError = (operation: Operation): Omit<Operation, "security"> =
   }
 }
 
+/** A listing's 200 offers the next page in a `Link` header, which the HttpApi cannot declare. */
+const withNextPageLink = (operation: Omit<Operation, "security">): Omit<Operation, "security"> => {
+  const success = operation.responses[200]
+  if (success === undefined) return operation
+  const link = {
+    description:
+      'The next page, when there is one: `<?…&cursor=…>; rel="next"` (RFC 8288), relative to the request\'s URI',
+    schema: { type: "string" }
+  }
+  const withLink: typeof success & { readonly headers: Record<string, typeof link> } = {
+    ...success,
+    headers: { Link: link }
+  }
+  return { ...operation, responses: { ...operation.responses, 200: withLink } }
+}
+
+const LISTING_PATH = "/teams/{team_id}/backfills"
+
 /**
  * The OpenAPI 3.1 document, generated from the HttpApi and the library's schemas, with
  * the bearer scheme every operation needs and none of the framework's own error shapes.
@@ -161,9 +178,11 @@ export const openApiDocument = () => {
         Object.fromEntries(
           Object.entries(item).map(([method, operation]) => [
             method,
-            typeof operation === "object" && operation !== null && "responses" in operation
-              ? withoutDecodeError(operation as Operation)
-              : operation
+            typeof operation !== "object" || operation === null || !("responses" in operation)
+              ? operation
+              : path === LISTING_PATH && method === "get"
+                ? withNextPageLink(withoutDecodeError(operation as Operation))
+                : withoutDecodeError(operation as Operation)
           ])
         )
       ])

@@ -51,6 +51,11 @@ export interface HostConfig {
   readonly rateLimitStore: RateLimitStore
   /** Signs page cursors; every API server of a deployment must share it. */
   readonly cursorSecret: string
+  /**
+   * The `Access-Control-Allow-Origin` of every response: `*` lets any web page call the API,
+   * which is safe because callers authenticate with bearer tokens, never cookies.
+   */
+  readonly corsAllowOrigin: string
   /** The simulated worker, or `None` to run the API alone. */
   readonly worker: Option.Option<SimulatedWorkerOptions>
 }
@@ -76,6 +81,7 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
     )
   ),
   cursorSecret: Config.string("CURSOR_SECRET").pipe(Config.withDefault(`reference-host-${crypto.randomUUID()}`)),
+  corsAllowOrigin: Config.nonEmptyString("CORS_ALLOW_ORIGIN").pipe(Config.withDefault("*")),
   worker: Config.all({
     enabled: Config.string("WORKER").pipe(Config.withDefault("on")),
     dayMillis: Config.integer("WORKER_DAY_MS").pipe(Config.withDefault(200)),
@@ -160,7 +166,12 @@ export const layerHost = <Replaced extends HostServices = never>(
         }),
         layerPageCursors(config.cursorSecret)
       )
-      const server = HttpServer.serve(frontDoor({ workerHealth: Option.map(config.worker, () => health) })).pipe(
+      const server = HttpServer.serve(
+        frontDoor({
+          workerHealth: Option.map(config.worker, () => health),
+          corsAllowOrigin: config.corsAllowOrigin
+        })
+      ).pipe(
         Layer.provide(layerRequestLimiter(config.rateLimitPerHour, config.rateLimitStore)),
         Layer.provideMerge(NodeHttpServer.layer(createEnvelopingServer, { port: config.port, host: "127.0.0.1" }))
       )

@@ -52,25 +52,66 @@ const healthResponse = (health: Option.Option<WorkerHealth>) =>
 interface FrontDoorOptions {
   /** The worker this host runs, if any, for `GET /health`. */
   readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
+  /** `Access-Control-Allow-Origin` of every response. */
+  readonly corsAllowOrigin: string
 }
 
+/** What a web page's script may read of a response, beside the basic headers. */
+const EXPOSED_HEADERS = "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+
+/** What a web page may send: the credentials, the body's type and the headers the API reads. */
+const ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+
+/** How long a browser may reuse a preflight's answer. */
+const PREFLIGHT_MAX_AGE_SECONDS = 600
+
 /**
- * The front door, for every request: `GET /health` is answered at once, uncharged, so
- * probes never spend a quota; anything else is charged to its caller (`identify`) and
- * answered 429 past the limit, then routed. Every charged response carries the rate
- * headers. A client that goes away mid-request is logged at debug level only; any other
- * defect is logged and answered with a bare 500.
+ * A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) of one of the API's
+ * paths: 204 naming the path's methods. It carries no credentials, so it is neither
+ * authenticated nor charged; the request it announces will be.
+ */
+const preflightResponse = (methods: ReadonlyArray<string>, origin: string) =>
+  HttpServerResponse.empty({
+    status: 204,
+    headers: {
+      "access-control-allow-origin": origin,
+      "access-control-allow-methods": methods.join(", "),
+      "access-control-allow-headers": ALLOWED_REQUEST_HEADERS,
+      "access-control-max-age": String(PREFLIGHT_MAX_AGE_SECONDS)
+    }
+  })
+
+/**
+ * The front door, for every request: `GET /health` and CORS preflights are answered at
+ * once, uncharged, so probes never spend a quota; anything else is charged to its caller
+ * (`identify`) and answered 429 past the limit, then routed. Every charged response
+ * carries the rate headers and the CORS ones. A client that goes away mid-request is
+ * logged at debug level only; any other defect is logged and answered with a bare 500.
  */
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
+  const cors = {
+    "access-control-allow-origin": options.corsAllowOrigin,
+    "access-control-expose-headers": EXPOSED_HEADERS
+  }
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const { path, search } = splitTarget(request.url)
     if (path === "/health" && request.method === "GET") {
       return healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get))
     }
-    const limiter = yield* RequestLimiter
     const match = matchPath(path)
+    if (
+      request.method === "OPTIONS" &&
+      request.headers["access-control-request-method"] !== undefined &&
+      match._tag === "Found"
+    ) {
+      return preflightResponse(
+        match.route.endpoints.map(({ method }) => method),
+        options.corsAllowOrigin
+      )
+    }
+    const limiter = yield* RequestLimiter
     const who = yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
     const quota = yield* limiter.take(who.key)
     const answer: HttpResponse | HttpServerResponse.HttpServerResponse = !quota.allowed
@@ -79,7 +120,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
         ? yield* refuse(request, who.unavailable.value)
         : yield* route(request, match, search, path)
     const response = HttpServerResponse.isServerResponse(answer) ? answer : toServerResponse(answer)
-    return HttpServerResponse.setHeaders(response, rateHeaders(quota))
+    return HttpServerResponse.setHeaders(response, { ...rateHeaders(quota), ...cors })
   }).pipe(
     Effect.onInterrupt(() => CLIENT_GONE),
     Effect.catchAllCause((cause) =>
@@ -87,7 +128,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
         ? Effect.failCause(cause)
         : Effect.map(
             respond(Effect.die(Cause.squash(cause)), () => ({ data: null })),
-            toServerResponse
+            (response) => HttpServerResponse.setHeaders(toServerResponse(response), cors)
           )
     )
   )

@@ -20,11 +20,7 @@ export const ErrorBody = Schema.Struct({
 export const ErrorEnvelope = Schema.Struct({ meta: ResponseMeta, error: ErrorBody })
 export type ErrorEnvelope = typeof ErrorEnvelope.Type
 
-export const successEnvelope = <Data>(
-  requestId: RequestId,
-  data: Data,
-  meta: Readonly<Record<string, unknown>> = {}
-) => ({ meta: { request_id: requestId, ...meta }, data })
+export const successEnvelope = <Data>(requestId: RequestId, data: Data) => ({ meta: { request_id: requestId }, data })
 
 export const errorEnvelope = (requestId: RequestId, error: HttpError): ErrorEnvelope => {
   const { code, message, description } = describeHttpError(error)

@@ -5,7 +5,7 @@
  * body's shape, read when the operation asks for it, after step 6), runs the operation
  * and always yields a response.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Ref, Schema } from "effect"
 import type { Principal } from "../domain/access.js"
 import { type Backfill, encodeBackfill } from "../domain/backfill.js"
 import { type ServiceUnavailable, Unauthorized } from "../domain/errors.js"
@@ -16,6 +16,7 @@ import { latestBackfill } from "../operations/latestBackfill.js"
 import { type BackfillPage, listIncompleteBackfills } from "../operations/listIncompleteBackfills.js"
 import { scheduleBackfill } from "../operations/scheduleBackfill.js"
 import { Authenticator } from "../ports/authenticator.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { requestedPage } from "./listQuery.js"
 import { PageCursors } from "./pageCursor.js"
 import {
@@ -24,9 +25,10 @@ import {
   decodePathParam,
   type PathParams,
   type QueryParams,
+  queryValues,
   type RequestBody
 } from "./request.js"
-import { respond, type SuccessBody } from "./response.js"
+import { type HttpResponse, respond, type SuccessBody } from "./response.js"
 
 export interface HostRequest {
   /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
@@ -102,11 +104,42 @@ const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal
 
 const oneBackfill = (backfill: Backfill): SuccessBody => ({ data: encodeBackfill(backfill) })
 
-/** `data` is the page; `meta.next_cursor` is where the next one starts, `null` on the last. */
-const backfillPage = (page: BackfillPage & { readonly nextCursor: Option.Option<string> }): SuccessBody => ({
-  data: page.backfills.map((backfill) => encodeBackfill(backfill)),
-  meta: { next_cursor: Option.getOrNull(page.nextCursor) }
-})
+/** A listing's response: also the cursor of the next page, which its `link` header carries. */
+export interface BackfillPageResponse extends HttpResponse {
+  /** The signed cursor of the next page; `null` on the last page and on every error. */
+  readonly nextCursor: string | null
+}
+
+interface PageWithCursor extends BackfillPage {
+  readonly nextCursor: Option.Option<string>
+}
+
+/**
+ * The next page's address as an RFC 8288 link: a query-only relative reference (RFC 3986
+ * §5.2.2), so it resolves against whatever path the host mounted the listing at. It
+ * repeats the filter and size the request gave, which the cursor must be used with.
+ */
+const nextPageLink = (query: QueryParams, page: PageWithCursor, cursor: string) => {
+  const request = Option.getOrUndefined(page.next)
+  // Statuses, digits and a base64url cursor need no percent-encoding in a query.
+  const parameters = [
+    request !== undefined && queryValues(query, "status").length > 0 ? `status=${request.statuses.join(",")}` : [],
+    request !== undefined && query.limit !== undefined ? `limit=${request.limit}` : [],
+    `cursor=${cursor}`
+  ].flat()
+  return `<?${parameters.join("&")}>; rel="next"`
+}
+
+/** `data` is the page, as SPEC's envelope has it; the next page is offered in a `link` header. */
+const backfillPage =
+  (query: QueryParams) =>
+  (page: PageWithCursor): SuccessBody => ({
+    data: page.backfills.map((backfill) => encodeBackfill(backfill)),
+    ...Option.match(page.nextCursor, {
+      onNone: () => ({}),
+      onSome: (cursor) => ({ headers: { link: nextPageLink(query, page, cursor) } })
+    })
+  })
 
 /**
  * The schedule operation for a raw request, in SPEC §3's order: for hosts that map the
@@ -155,24 +188,33 @@ export const handleLatestBackfill = (request: LatestBackfillRequest & HostReques
     request.requestId
   )
 
+const listing = (request: ListBackfillsRequest) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const team = yield* teamId(request.path)
+    const page = yield* listIncompleteBackfills({ principal, teamId: team, page: requestedPage(request.query, team) })
+    const cursors = yield* PageCursors
+    const nextCursor = yield* Effect.transposeMapOption(page.next, (next) =>
+      Effect.flatMap(Effect.fromNullable(Option.getOrUndefined(next.after)), (before) =>
+        cursors.encode({ teamId: team, statuses: next.statuses, before })
+      ).pipe(Effect.orDie)
+    )
+    return { ...page, nextCursor }
+  })
+
 /** `GET /teams/{team_id}/backfills` */
-export const handleListIncompleteBackfills = (request: ListBackfillsRequest & HostRequest) =>
-  respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const team = yield* teamId(request.path)
-      const page = yield* listIncompleteBackfills({ principal, teamId: team, page: requestedPage(request.query, team) })
-      const cursors = yield* PageCursors
-      const nextCursor = yield* Effect.transposeMapOption(page.next, (next) =>
-        Effect.flatMap(Effect.fromNullable(Option.getOrUndefined(next.after)), (before) =>
-          cursors.encode({ teamId: team, statuses: next.statuses, before })
-        ).pipe(Effect.orDie)
-      )
-      return { ...page, nextCursor }
-    }),
-    backfillPage,
-    request.requestId
-  )
+export const handleListIncompleteBackfills = (
+  request: ListBackfillsRequest & HostRequest
+): Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
+  Effect.gen(function* () {
+    const nextCursor = yield* Ref.make<string | null>(null)
+    const response = yield* respond(
+      Effect.tap(listing(request), (page) => Ref.set(nextCursor, Option.getOrNull(page.nextCursor))),
+      backfillPage(request.query),
+      request.requestId
+    )
+    return { ...response, nextCursor: yield* Ref.get(nextCursor) }
+  })
 
 /** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
 export const handleCancelBackfill = (request: CancelBackfillRequest & HostRequest) =>

@@ -23,16 +23,16 @@ const baseHeaders = (requestId: RequestId) => ({
   "x-request-id": requestId
 })
 
-/** What a success carries: the `data`, and any `meta` beside the request id (a page cursor, say). */
+/** What a success carries: the `data`, and any headers of its own (lower-case names; a page's `link`, say). */
 export interface SuccessBody {
   readonly data: unknown
-  readonly meta?: Readonly<Record<string, unknown>>
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
-export const successResponse = (requestId: RequestId, { data, meta }: SuccessBody): HttpResponse => ({
+export const successResponse = (requestId: RequestId, { data, headers }: SuccessBody): HttpResponse => ({
   status: 200,
-  headers: baseHeaders(requestId),
-  body: stringifyJson(successEnvelope(requestId, data, meta))
+  headers: { ...baseHeaders(requestId), ...headers },
+  body: stringifyJson(successEnvelope(requestId, data))
 })
 
 const challengeHeaders = (error: HttpError): Record<string, string> => {

@@ -29,6 +29,7 @@ beforeAll(async () => {
   // Three requests an hour per caller, and a transfer lookup that breaks on transfer 999999.
   faulty = await startHost({
     rateLimitPerHour: 3,
+    corsAllowOrigin: "https://console.example",
     overrides: Layer.succeed(TransferLookup, {
       findTeamTransfer: (_, id) =>
         id === 999999n ? Effect.die(new Error("lookup exploded: secret=42")) : Effect.succeedNone
@@ -64,7 +65,7 @@ const call = async ({ template, path = template, method = "GET", token, body, he
   })
   const text = await response.text()
   const json = JSON.parse(text) as {
-    meta: { request_id: string; next_cursor?: string | null }
+    meta: { request_id: string }
     data: Record<string, unknown> & Array<Record<string, unknown>>
     error: { code: string; message: string; description?: string }
   }
@@ -234,6 +235,53 @@ describe("the reference host", () => {
     expect(wrong.headers.get("allow")).toBe("GET")
   })
 
+  it("answers CORS preflights for the API's paths, uncharged, and lets pages read every response", async () => {
+    const preflight = await fetch(`${host.url}/teams/1/backfills/5`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://console.example",
+        "access-control-request-method": "PATCH",
+        "access-control-request-headers": "authorization, content-type, idempotency-key"
+      }
+    })
+    expect(preflight.status).toBe(204)
+    expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith("access-control-")))).toEqual({
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, PATCH",
+      "access-control-allow-headers": "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
+      "access-control-max-age": "600"
+    })
+    expect(preflight.headers.get("x-ratelimit-remaining")).toBeNull()
+    expect(await preflight.text()).toBe("")
+
+    const schedulePreflight = await fetch(`${host.url}/teams/1/transfers/456789/backfills`, {
+      method: "OPTIONS",
+      headers: { origin: "https://console.example", "access-control-request-method": "POST" }
+    })
+    expect(schedulePreflight.headers.get("access-control-allow-methods")).toBe("POST")
+
+    const notPreflight = await call({
+      template: "",
+      path: "/teams/1/backfills",
+      method: "OPTIONS",
+      token: "demo-admin"
+    })
+    expect([notPreflight.status, notPreflight.headers.get("allow")]).toEqual([405, "GET"])
+
+    for (const answer of [
+      await call({ template: "", path: "/teams/1/backfills", token: "demo-viewer" }),
+      await call({ template: "", path: "/teams/1/backfills" }),
+      notPreflight
+    ]) {
+      expect(answer.headers.get("access-control-allow-origin")).toBe("*")
+      expect(answer.headers.get("access-control-expose-headers")).toBe(
+        "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+      )
+    }
+    const configured = await call({ template: "", path: "/teams/1/backfills", on: faulty })
+    expect(configured.headers.get("access-control-allow-origin")).toBe("https://console.example")
+  })
+
   it("lists, reads the latest, processes the seed's backfill to COMPLETED 31/31/31/0, and cancels", async () => {
     const created = await schedule("2023-06-01", "2023-06-03")
     const id = created.json.data.transfer_backfill_id as number
@@ -249,7 +297,19 @@ describe("the reference host", () => {
       token: "demo-viewer"
     })
     expect(firstPage.json.data).toHaveLength(1)
-    expect(typeof firstPage.json.meta.next_cursor).toBe("string")
+    expect(Object.keys(firstPage.json.meta)).toEqual(["request_id"])
+    const link = /^<([^>]+)>; rel="next"$/.exec(firstPage.headers.get("link") ?? "")?.[1]
+    const nextUrl = new URL(
+      link ?? "",
+      `${host.url}/teams/1/backfills?limit=1&status=CREATED,SCHEDULED,RUNNING,COMPLETED`
+    )
+    const secondPage = await call({
+      template: LIST,
+      path: `${nextUrl.pathname}${nextUrl.search}`,
+      token: "demo-viewer"
+    })
+    expect(secondPage.status).toBe(200)
+    expect(secondPage.json.data[0]?.transfer_backfill_id).not.toBe(firstPage.json.data[0]?.transfer_backfill_id)
 
     const seedId = await (async () => {
       for (let attempt = 0; attempt < 200; attempt++) {

@@ -35,6 +35,7 @@ export const startHost = async <Replaced extends HostServices = never>(
     rateLimitPerHour: 5000,
     rateLimitStore: { _tag: "Memory" },
     cursorSecret: "e2e-secret",
+    corsAllowOrigin: "*",
     worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 0 }),
     ...options
   }

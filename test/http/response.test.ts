@@ -56,11 +56,14 @@ describe("HTTP responses", () => {
     expect(withoutDescription).toEqual(seed.error)
   })
 
-  it("carry extra meta beside the request id, request id first", () => {
-    const response = successResponse(requestId, { data: [], meta: { next_cursor: null } })
-    expect(response.body).toBe(
-      '{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN","next_cursor":null},"data":[]}'
-    )
+  it("keep meta to the request id, as SPEC's envelope has it, and carry a success's own headers", () => {
+    const response = successResponse(requestId, { data: [], headers: { link: '<?cursor=x>; rel="next"' } })
+    expect(response.body).toBe('{"meta":{"request_id":"BXaEFVtjc7TXaJxgZhmFgSUD9edqq_CN"},"data":[]}')
+    expect(response.headers).toEqual({
+      "content-type": "application/json",
+      "x-request-id": requestId,
+      link: '<?cursor=x>; rel="next"'
+    })
   })
 
   it("answer the transport's own errors: 405 naming the methods, and an unknown route as SPEC's 404", () => {

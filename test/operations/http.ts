@@ -18,13 +18,13 @@ export interface ReadResponse extends HttpResponse {
   readonly error: ErrorJson
 }
 
-export const readResponse = (response: HttpResponse): ReadResponse => {
+export const readResponse = <Response extends HttpResponse>(response: Response): ReadResponse & Response => {
   const json = parseJson(response.body) as { meta: ReadResponse["meta"]; data?: unknown; error?: ErrorJson }
   return { ...response, meta: json.meta, data: json.data, error: json.error ?? { code: "", message: "" } }
 }
 
 /** Runs a handler at the seed's time or later (the test clock starts in 1970) and reads its response. */
-export const call = <R>(response: Effect.Effect<HttpResponse, never, R>) =>
+export const call = <Response extends HttpResponse, R>(response: Effect.Effect<Response, never, R>) =>
   Effect.gen(function* () {
     if ((yield* TestClock.currentTimeMillis) < SEED_NOW) yield* TestClock.setTime(SEED_NOW)
     return readResponse(yield* response)

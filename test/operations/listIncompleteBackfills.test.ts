@@ -55,19 +55,42 @@ const idsIn = (statuses: ReadonlyArray<BackfillStatus>) =>
     .map((backfill) => Number(backfill.id))
     .reverse()
 
-/** Follows next_cursor from the first page to the last, collecting ids. */
+const LISTING = "https://api.example/v1/teams/1/backfills"
+
+/** The query of a URL, as the handlers take it (repeated names as arrays). */
+const queryOf = (url: URL): QueryParams => {
+  const query: Record<string, string | Array<string>> = {}
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name)
+    query[name] = values.length === 1 ? (values[0] as string) : values
+  }
+  return query
+}
+
+/** Where a response's `link: <…>; rel="next"` leads, resolved as a client would against the request's URL. */
+const nextPage = (link: string | undefined, requestUrl: URL): URL | undefined => {
+  if (link === undefined) return undefined
+  const target = /^<([^>]*)>; rel="next"$/.exec(link)?.[1]
+  expect(target, link).toBeDefined()
+  return new URL(target as string, requestUrl)
+}
+
+/** Follows the `link` headers from the first page to the last, as a client would, collecting ids. */
 const walk = (query: QueryParams) =>
   Effect.gen(function* () {
     const seen: Array<number> = []
-    let cursor: string | null = null
+    let url: URL | undefined = new URL(`${LISTING}?${new URLSearchParams(query as Record<string, string>)}`)
     let pages = 0
-    do {
-      const response = yield* list(cursor === null ? query : { ...query, cursor })
+    while (url !== undefined && pages < 50) {
+      const response = yield* list(queryOf(url))
       expect(response.status).toBe(200)
       seen.push(...ids(response.data))
-      cursor = response.meta.next_cursor as string | null
+      const next = nextPage(response.headers.link, url)
+      expect(next?.pathname).toBe(next === undefined ? undefined : "/v1/teams/1/backfills")
+      expect(next?.searchParams.get("cursor") ?? null).toBe(response.nextCursor)
+      url = next
       pages += 1
-    } while (cursor !== null && pages < 50)
+    }
     return { seen, pages }
   })
 
@@ -77,8 +100,9 @@ describe("list incomplete backfills", () => {
       const response = yield* list()
       expect(response.status).toBe(200)
       expect(ids(response.data)).toEqual(idsIn(["CREATED", "SCHEDULED", "RUNNING", "FAILED"]))
-      expect(response.meta.next_cursor).toBeNull()
-      expect(Object.keys(response.meta)).toEqual(["request_id", "next_cursor"])
+      expect(response.nextCursor).toBeNull()
+      expect(response.headers.link).toBeUndefined()
+      expect(Object.keys(response.meta)).toEqual(["request_id"])
     }).pipe(Effect.provide(seeded))
   )
 
@@ -87,7 +111,8 @@ describe("list incomplete backfills", () => {
       const none = yield* list({}, { team: "2", authorization: bearer("team2") })
       expect(none.status).toBe(200)
       expect(none.data).toEqual([])
-      expect(none.meta.next_cursor).toBeNull()
+      expect(none.nextCursor).toBeNull()
+      expect(none.headers.link).toBeUndefined()
     }).pipe(Effect.provide(world()))
   )
 
@@ -104,9 +129,13 @@ describe("list incomplete backfills", () => {
       const { seen, pages } = yield* walk({ limit: "3", status: STATUSES.join(",") })
       expect(seen).toEqual(idsIn(STATUSES))
       expect(pages).toBe(4)
+      const incomplete = yield* walk({ limit: "3" })
+      expect(incomplete).toEqual({ seen: idsIn(["CREATED", "SCHEDULED", "RUNNING", "FAILED"]), pages: 3 })
       const first = yield* list({ limit: "5" })
       expect(ids(first.data)).toHaveLength(5)
-      expect(typeof first.meta.next_cursor).toBe("string")
+      expect(typeof first.nextCursor).toBe("string")
+      expect(first.headers.link).toBe(`<?limit=5&cursor=${first.nextCursor}>; rel="next"`)
+      expect(Object.keys(first.meta)).toEqual(["request_id"])
     }).pipe(Effect.provide(seeded))
   )
 
@@ -118,7 +147,7 @@ describe("list incomplete backfills", () => {
         path: { team_id: "1", transfer_id: String(SEED_TRANSFER) },
         body: { range_start: "2024-01-01", range_end: "2024-01-31" }
       })
-      const second = yield* list({ limit: "4", cursor: first.meta.next_cursor as string })
+      const second = yield* list({ limit: "4", cursor: first.nextCursor as string })
       expect([...ids(first.data), ...ids(second.data)]).toEqual(idsIn(["CREATED", "SCHEDULED", "RUNNING", "FAILED"]))
       expect(ids((yield* list({ limit: "1" })).data)).toEqual([100])
     }).pipe(Effect.provide(seeded))
@@ -142,7 +171,7 @@ describe("list incomplete backfills", () => {
 
   it.effect("refuses a cursor that was tampered with, or that belongs to another listing", () =>
     Effect.gen(function* () {
-      const cursor = (yield* list({ limit: "2" })).meta.next_cursor as string
+      const cursor = (yield* list({ limit: "2" })).nextCursor as string
       const [payload, signature] = cursor.split(".")
       const forged = `${Buffer.from('{"t":"1","s":["CREATED","SCHEDULED","RUNNING","FAILED"],"b":"99"}').toString("base64url")}.${signature}`
       const flipped = `${payload}.${signature?.startsWith("A") ? "B" : "A"}${signature?.slice(1)}`
@@ -159,7 +188,7 @@ describe("list incomplete backfills", () => {
 
   it.effect("refuses a cursor signed with another secret", () =>
     Effect.gen(function* () {
-      const cursor = (yield* list({ limit: "2" })).meta.next_cursor as string
+      const cursor = (yield* list({ limit: "2" })).nextCursor as string
       const elsewhere = yield* list({ cursor }).pipe(Effect.provide(layerPageCursors("another-secret")))
       expect(elsewhere.error.description).toMatch(/^Query parameter cursor is not a cursor/)
     }).pipe(Effect.provide(Layer.merge(seeded, layerPageCursors("test-cursor-secret"))))
