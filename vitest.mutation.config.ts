@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config"
 import { UnloadableFileAsFailedTest } from "./test/support/unloadableFileAsFailedTest.js"
+import { packageAliases } from "./vitest.config.js"
 
 /**
  * The tests that specify src/domain, for StrykerJS: the domain's own tests, the HTTP
@@ -8,6 +9,7 @@ import { UnloadableFileAsFailedTest } from "./test/support/unloadableFileAsFaile
  * their own.
  */
 export default defineConfig({
+  resolve: { alias: packageAliases },
   test: {
     include: [
       "test/domain/**/*.test.ts",
