@@ -1,59 +1,38 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { Effect, Either, Option } from "effect"
+import { Effect, Layer } from "effect"
+import {
+  createPromiseApi,
+  type PlainLogEntry,
+  type PlainPrincipal,
+  PromiseApiOptionsError
+} from "transfer-backfills/promise"
 import { describe, expect, it } from "vitest"
+import { layerStaticTokens } from "../src/adapters/memory/authenticator.js"
 import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRepository.js"
-import { BackfillRepository } from "../src/ports/backfillRepository.js"
-import { createPromiseApi, type PlainPrincipal, type PromiseBackfillRepository } from "../src/promise.js"
-import { accessTo, OPERATOR } from "./support/access.js"
+import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
+import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
+import { UTC } from "../src/domain/time.js"
 import { parseJson } from "./support/losslessJson.js"
+import { makePlainPromiseStore } from "./support/plainPromiseStore.js"
 
 const admin: PlainPrincipal = {
-  userId: 789n,
-  teamIds: [1n],
+  userId: "789",
+  teamIds: ["1"],
   scopes: ["dwh_transfers_write"],
   permissions: ["dwh.transfer.edit"]
 }
 
+const SECRET = "a cursor secret of thirty-two bytes or more"
+
 const options = {
-  authenticate: async (token: string) => (token === "demo-admin" ? admin : undefined),
-  findTransfer: async (id: bigint) => (id === 456789n ? { id, teamId: 1n } : undefined),
-  cursorSecret: "s"
+  authenticate: async (token: string) => (token === "demo-admin" ? admin : null),
+  findTransfer: async (id: string) => (id === "456789" ? { id, teamId: "1" } : undefined),
+  cursorSecret: SECRET
 }
 
 const request = { authorization: "Bearer demo-admin", path: { team_id: "1", transfer_id: "456789" } }
 const january = '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
-
-/** A Promise repository a host might write, here over the library's in-memory one. */
-const promiseRepository = async (): Promise<PromiseBackfillRepository> => {
-  const repository = await Effect.runPromise(Effect.provide(BackfillRepository, layerMemoryBackfillRepository()))
-  const team = (teamId: bigint) => accessTo(teamId)
-  const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(effect))
-  return {
-    insertUnlessOverlapping: async (teamId, backfill) =>
-      Either.match(await run(repository.insertUnlessOverlapping(team(teamId), backfill)), {
-        onRight: (inserted) => ({ inserted }),
-        onLeft: (error) => {
-          if (error._tag === "ActiveRangeOverlap") return { conflicting: error.conflicting }
-          throw error
-        }
-      }),
-    findForTeam: async (teamId, id) =>
-      Option.getOrUndefined(await Effect.runPromise(repository.findForTeam(team(teamId), id))),
-    // This host keeps one team: the facade has checked the transfer is the caller's.
-    latestForTransfer: async (id) =>
-      Option.getOrUndefined(await Effect.runPromise(repository.latestForTransfer(team(1n), id))),
-    listForTeam: (teamId, query) => Effect.runPromise(repository.listForTeam(team(teamId), query)),
-    cancel: async (id, removal) =>
-      Either.match(
-        await run(repository.cancel(accessTo(1n, { ...OPERATOR, userId: removal.userId }), id, removal.time)),
-        {
-          onRight: (cancelled) => ({ cancelled }),
-          onLeft: (error) => (error._tag === "IllegalTransition" ? { refusedFrom: error.from } : undefined)
-        }
-      )
-  }
-}
 
 describe("the Promise facade", () => {
   it("schedules, reads, lists and cancels with plain async ports and the in-memory store", async () => {
@@ -85,7 +64,7 @@ describe("the Promise facade", () => {
   })
 
   it("works the same over a host's own Promise repository", async () => {
-    const api = createPromiseApi({ ...options, repository: await promiseRepository() })
+    const api = createPromiseApi({ ...options, repository: makePlainPromiseStore() })
     expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)
     const conflict = await api.scheduleBackfill({ ...request, body: january })
     expect(conflict.status).toBe(409)
@@ -107,7 +86,7 @@ describe("the Promise facade", () => {
     expect(response.body).not.toContain("10.1.2.3")
     const broken = createPromiseApi({
       ...options,
-      findTransfer: async (id) => ({ id, teamId: 1n, timeZone: "Mars/Base" })
+      findTransfer: async (id) => ({ id, teamId: "1", timeZone: "Mars/Base" })
     })
     expect((await broken.scheduleBackfill({ ...request, body: january })).status).toBe(500)
     await down.dispose()
@@ -115,18 +94,114 @@ describe("the Promise facade", () => {
   })
 
   it("asks for a transfer by both ids, and answers another team's with the 404 whatever the port says", async () => {
-    const asked: Array<[bigint, bigint]> = []
+    const asked: Array<[string, string]> = []
     const careless = createPromiseApi({
       ...options,
       findTransfer: async (id, teamId) => {
         asked.push([id, teamId])
-        return { id, teamId: 2n }
+        return { id, teamId: 2 }
       }
     })
     const response = await careless.scheduleBackfill({ ...request, body: january })
     expect(response.status).toBe(404)
-    expect(asked).toEqual([[456789n, 1n]])
+    expect(asked).toEqual([["456789", "1"]])
     await careless.dispose()
+  })
+})
+
+describe("the Promise facade's options", () => {
+  it.each<readonly [string, Record<string, unknown>, RegExp]>([
+    ["an empty cursor secret", { cursorSecret: "" }, /cursorSecret must be at least 32 bytes/],
+    ["a cursor secret of 31 bytes", { cursorSecret: "x".repeat(31) }, /cursorSecret must be at least 32 bytes/],
+    ["a cursor secret that is no string", { cursorSecret: 42 }, /cursorSecret must be a string/],
+    ["a policy of 0 days", { policy: { maxRangeDays: 0 } }, /policy.maxRangeDays must be a positive integer/],
+    ["an impossible earliest day", { policy: { earliestDate: "2024-02-30" } }, /policy.earliestDate/],
+    ["an unknown log level", { minimumLogLevel: "LOUD" }, /minimumLogLevel must be one of TRACE, DEBUG/],
+    ["ports given twice", { layer: Layer.empty }, /either as a layer or as functions, not both/],
+    ["no authenticate function", { authenticate: undefined }, /authenticate and findTransfer must be functions/]
+  ])("refuses %s when the API is created, not on its first request", (_, change, message) => {
+    const create = () => createPromiseApi({ ...options, ...change } as never)
+    expect(create).toThrow(PromiseApiOptionsError)
+    expect(create).toThrow(message)
+  })
+
+  it("takes the ports as Effect layers, e.g. PostgreSQL's, and releases them on dispose", async () => {
+    let released = false
+    const ports = Layer.mergeAll(
+      layerStaticTokens({
+        "demo-admin": {
+          userId: UserId.make(789n),
+          teamIds: [TeamId.make(1n)],
+          scopes: ["dwh_transfers_write"],
+          permissions: ["dwh.transfer.edit"]
+        }
+      }),
+      layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+      layerMemoryBackfillRepository(),
+      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.sync(() => void (released = true))))
+    )
+    const api = createPromiseApi({ layer: ports, cursorSecret: SECRET })
+    expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)
+    expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(409)
+    expect(released).toBe(false)
+    await api.dispose()
+    expect(released).toBe(true)
+  })
+
+  it("applies the host's policy", async () => {
+    const api = createPromiseApi({ ...options, policy: { maxRangeDays: 7, earliestDate: "2023-06-01" } })
+    const tooLong = await api.scheduleBackfill({ ...request, body: january })
+    expect([tooLong.status, tooLong.body]).toEqual([422, expect.stringContaining("7 days")])
+    const tooEarly = await api.scheduleBackfill({
+      ...request,
+      body: '{"range_start":"2023-05-31","range_end":"2023-06-01"}'
+    })
+    expect([tooEarly.status, tooEarly.body]).toEqual([422, expect.stringContaining("2023-06-01")])
+    expect(
+      (await api.scheduleBackfill({ ...request, body: '{"range_start":"2024-01-01","range_end":"2024-01-07"}' })).status
+    ).toBe(200)
+    await api.dispose()
+  })
+
+  it("hands what the library logs to the host's logger, from the minimum level up, in plain values", async () => {
+    const entries: Array<PlainLogEntry> = []
+    const api = createPromiseApi({
+      ...options,
+      authenticate: () => Promise.reject(new Error("auth service down")),
+      logger: (entry) => entries.push(entry),
+      minimumLogLevel: "WARN"
+    })
+    const response = await api.getBackfill({
+      ...request,
+      path: { team_id: "1", backfill_id: "1" },
+      requestId: "promise-request-0001"
+    })
+    expect(response.status).toBe(503)
+    expect(entries).toHaveLength(1)
+    expect(entries[0]).toMatchObject({
+      level: "WARN",
+      message: expect.stringMatching(/^A port is unavailable/),
+      annotations: { request_id: "promise-request-0001" }
+    })
+    expect(typeof entries[0]?.timeMillis).toBe("number")
+    await api.dispose()
+  })
+
+  it("gives ids to the host's ports as decimal strings, and reads numbers and bigints back too", async () => {
+    const seen: Array<unknown> = []
+    const api = createPromiseApi({
+      ...options,
+      authenticate: async () => ({ ...admin, userId: 789, teamIds: [1n] }),
+      findTransfer: async (transferId, teamId) => {
+        seen.push(transferId, teamId)
+        return { id: BigInt(transferId), teamId: Number(teamId) }
+      },
+      repository: makePlainPromiseStore()
+    })
+    const created = await api.scheduleBackfill({ ...request, body: january })
+    expect(created.status).toBe(200)
+    expect(seen).toEqual(["456789", "1"])
+    await api.dispose()
   })
 })
 

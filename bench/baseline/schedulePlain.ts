@@ -6,11 +6,19 @@
  * failure are kept simple; the benchmark exercises the success path.
  */
 import { Temporal } from "temporal-polyfill"
-// Types only: nothing of the library runs in the baseline.
-import type { PlainPrincipal, PlainTransfer as PromiseTransfer } from "../../src/promise.js"
 
-export type { PlainPrincipal }
-export type PlainTransfer = Required<PromiseTransfer>
+export interface PlainPrincipal {
+  readonly userId: bigint
+  readonly teamIds: ReadonlyArray<bigint>
+  readonly scopes: ReadonlyArray<string>
+  readonly permissions: ReadonlyArray<string>
+}
+
+export interface PlainTransfer {
+  readonly id: bigint
+  readonly teamId: bigint
+  readonly timeZone: string
+}
 
 export interface PlainBackfill {
   readonly id: bigint

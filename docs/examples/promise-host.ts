@@ -8,12 +8,13 @@
  *     -H 'Authorization: Bearer demo-admin' -d '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
  */
 import { createServer, type IncomingMessage } from "node:http"
-import { createPromiseApi, type PlainPrincipal, type PlainTransfer } from "../../src/promise.js"
+import { createPromiseApi, type PlainPrincipal, type PlainTransfer } from "transfer-backfills/promise"
 
+// Ids are decimal strings: a PostgreSQL bigint does not fit a number exactly.
 const tokens = new Map<string, PlainPrincipal>([
-  ["demo-admin", { userId: 789n, teamIds: [1n], scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }]
+  ["demo-admin", { userId: "789", teamIds: ["1"], scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }]
 ])
-const transfers = new Map<bigint, PlainTransfer>([[456789n, { id: 456789n, teamId: 1n, timeZone: "UTC" }]])
+const transfers = new Map<string, PlainTransfer>([["456789", { id: "456789", teamId: "1", timeZone: "UTC" }]])
 
 const api = createPromiseApi({
   authenticate: async (token) => tokens.get(token),
@@ -22,7 +23,8 @@ const api = createPromiseApi({
     const transfer = transfers.get(transferId)
     return transfer?.teamId === teamId ? transfer : undefined
   },
-  cursorSecret: process.env.CURSOR_SECRET ?? "change-me"
+  // At least 32 bytes, shared by every server of a deployment; createPromiseApi throws otherwise.
+  cursorSecret: process.env.CURSOR_SECRET ?? "a demo secret only: set CURSOR_SECRET to 32 random bytes"
 })
 
 const readBody = async (request: IncomingMessage): Promise<Uint8Array | undefined> => {

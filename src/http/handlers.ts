@@ -32,7 +32,7 @@ import { type HttpResponse, respond, type SuccessBody } from "./response.js"
 
 export interface HostRequest {
   /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
-  readonly requestId?: string
+  readonly requestId?: string | undefined
 }
 
 interface Caller {

@@ -62,7 +62,7 @@ export const errorResponse = (requestId: RequestId, error: HttpError): HttpRespo
 export const respond = <A, E extends HttpError, R>(
   operation: Effect.Effect<A, E, R>,
   encode: (value: A) => SuccessBody,
-  requestIdCandidate?: string
+  requestIdCandidate?: string | undefined
 ): Effect.Effect<HttpResponse, never, R> =>
   Effect.flatMap(resolveRequestId(requestIdCandidate), (requestId) =>
     operation.pipe(

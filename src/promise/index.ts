@@ -1,20 +1,16 @@
 /**
  * `transfer-backfills/promise`: the API operations for hosts that do not use Effect. Give
- * plain async functions for the ports and get back functions from request parts to
- * `{ status, headers, body }`, exactly what the Effect handlers answer.
+ * the ports, as plain async functions or as Effect layers (the PostgreSQL ones, say), and
+ * get back functions from request parts to `{ status, headers, body }`, exactly what the
+ * Effect handlers answer.
  *
  * A port function that rejects means "cannot answer": the caller gets a 503. Every rule,
  * check order and error mapping is the library's, as for Effect hosts.
  */
-import { Effect, Layer, ManagedRuntime, Option, Schema } from "effect"
-import { layerMemoryBackfillRepository } from "./adapters/memory/backfillRepository.js"
-import { Principal } from "./domain/access.js"
-import type { Backfill, Removal, UnsavedBackfill } from "./domain/backfill.js"
-import { ServiceUnavailable } from "./domain/errors.js"
-import type { BackfillId, TeamId, TransferId } from "./domain/ids.js"
-import { type BackfillStatus, IllegalTransition } from "./domain/status.js"
-import { Transfer } from "./domain/transfer.js"
-import { UnknownBackfill } from "./domain/workerErrors.js"
+import { Cause, Effect, HashMap, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema } from "effect"
+import { layerMemoryBackfillRepository } from "../adapters/memory/backfillRepository.js"
+import { CalendarDate } from "../domain/calendarDate.js"
+import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
 import {
   type BackfillPageResponse,
   type CancelBackfillRequest,
@@ -28,62 +24,117 @@ import {
   type LatestBackfillRequest,
   type ListBackfillsRequest,
   type ScheduleBackfillRequest
-} from "./http/handlers.js"
-import { layerPageCursors } from "./http/pageCursor.js"
-import type { HttpResponse } from "./http/response.js"
-import { Authenticator } from "./ports/authenticator.js"
-import { ActiveRangeOverlap, BackfillRepository, type PageQuery } from "./ports/backfillRepository.js"
-import { TransferLookup } from "./ports/transferLookup.js"
+} from "../http/handlers.js"
+import { layerPageCursors } from "../http/pageCursor.js"
+import type { HttpResponse } from "../http/response.js"
+import { Authenticator } from "../ports/authenticator.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
+import { TransferLookup } from "../ports/transferLookup.js"
+import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "./plain.js"
+import { layerPromiseBackfillRepository, type PromiseBackfillRepository, portCall } from "./repository.js"
 
-/** The caller behind a token, with ids as bigints; `undefined` refuses the token. */
-export interface PlainPrincipal {
-  readonly userId: bigint
-  readonly teamIds: ReadonlyArray<bigint>
-  readonly scopes: ReadonlyArray<string>
-  readonly permissions: ReadonlyArray<string>
+export type { PlainBackfill, PlainId, PlainPrincipal, PlainTransfer, PlainUnsavedBackfill } from "./plain.js"
+export {
+  layerPromiseBackfillRepository,
+  type PlainPageQuery,
+  type PromiseBackfillRepository
+} from "./repository.js"
+
+/**
+ * One line the library logs, in plain values.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainLogEntry {
+  readonly level: PlainLogLevel
+  readonly message: string
+  readonly timeMillis: number
+  /** What the library attached, e.g. `request_id`. */
+  readonly annotations: Readonly<Record<string, unknown>>
+  /** The failure behind the line, printed, or `null`. */
+  readonly cause: string | null
 }
 
-export interface PlainTransfer {
-  readonly id: bigint
-  readonly teamId: bigint
-  /** An IANA time zone; `UTC` when left out. */
-  readonly timeZone?: string
+/**
+ * Effect's log levels, by their labels.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PlainLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL"
+
+/**
+ * The host's limits on what may be scheduled; SPEC's defaults (366 days, no earliest day)
+ * for what is left out.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainPolicy {
+  readonly maxRangeDays?: number | undefined
+  /** `YYYY-MM-DD`: no backfill may start before it. */
+  readonly earliestDate?: string | null | undefined
 }
 
-/** The part of the backfill store the API operations use, as plain async functions. */
-export interface PromiseBackfillRepository {
-  /** Stores and returns the backfill with its id, or returns the active backfill it overlaps. */
-  readonly insertUnlessOverlapping: (
-    teamId: TeamId,
-    backfill: UnsavedBackfill
-  ) => Promise<{ readonly inserted: Backfill } | { readonly conflicting: Backfill }>
-  readonly findForTeam: (teamId: TeamId, id: BackfillId) => Promise<Backfill | undefined>
-  readonly latestForTransfer: (transferId: TransferId) => Promise<Backfill | undefined>
-  readonly listForTeam: (teamId: TeamId, query: PageQuery) => Promise<ReadonlyArray<Backfill>>
-  /**
-   * Cancels the backfill atomically (see `Lifecycle.cancel`), or says the status that
-   * prevented it; `undefined` when there is no such backfill.
-   */
-  readonly cancel: (
-    id: BackfillId,
-    removal: Removal
-  ) => Promise<{ readonly cancelled: Backfill } | { readonly refusedFrom: BackfillStatus } | undefined>
-}
-
-export interface PromiseApiOptions {
-  readonly authenticate: (token: string) => Promise<PlainPrincipal | undefined>
-  /**
-   * The transfer, or `undefined`. It may answer `undefined` for another team's transfer
-   * too, and should look it up by both ids so that both cases take the same time: the
-   * library answers both with the same 404 anyway.
-   */
-  readonly findTransfer: (transferId: bigint, teamId: bigint) => Promise<PlainTransfer | undefined>
-  /** The store; the library's in-memory one when left out (for demos and tests). */
-  readonly repository?: PromiseBackfillRepository
-  /** Signs page cursors; every server of a deployment must share it. */
+/**
+ * What every Promise API takes, whatever its ports.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PromiseApiSettings {
+  /** Signs page cursors: at least 32 bytes, shared by every server of a deployment. */
   readonly cursorSecret: string
+  readonly policy?: PlainPolicy | undefined
+  /** Receives what the library logs, from `minimumLogLevel` (default `INFO`) up; the console when left out. */
+  readonly logger?: ((entry: PlainLogEntry) => void) | undefined
+  readonly minimumLogLevel?: PlainLogLevel | undefined
 }
 
+/**
+ * Ports as plain async functions. `undefined` or `null` means "none".
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PromisePorts {
+  /** The caller behind a bearer token, or none to refuse it (401). */
+  readonly authenticate: (token: string) => Promise<PlainPrincipal | null | undefined>
+  /**
+   * The transfer, or none. It may answer none for another team's transfer too, and should
+   * look it up by both ids so that both cases take the same time: the library answers both
+   * with the same 404 anyway.
+   */
+  readonly findTransfer: (transferId: string, teamId: string) => Promise<PlainTransfer | null | undefined>
+  /** The store; the library's in-memory one when left out (for demos and tests). */
+  readonly repository?: PromiseBackfillRepository | undefined
+}
+
+/**
+ * Ports as Effect layers, e.g. `transfer-backfills/postgres`'s: built once by
+ * `createPromiseApi`, released by `dispose`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerPorts {
+  readonly layer: Layer.Layer<Authenticator | TransferLookup | BackfillRepository, unknown>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
+
+/**
+ * The five endpoints as async functions of request parts. They never reject: every
+ * failure is an answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PromiseApi {
   readonly scheduleBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
   readonly getBackfill: (request: GetBackfillRequest & HostRequest) => Promise<HttpResponse>
@@ -91,79 +142,153 @@ export interface PromiseApi {
   /** The page; its `nextCursor` is also offered in the `link` header. */
   readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<BackfillPageResponse>
   readonly cancelBackfill: (request: CancelBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** Releases what the API holds (the in-memory store, the cursor key). */
+  /** Releases what the API holds: the ports' layer (a connection pool, say), the in-memory store. */
   readonly dispose: () => Promise<void>
 }
 
-/** A promise the port could not keep: the database or service behind it is unavailable. */
-const port = <A>(call: () => Promise<A>) =>
-  Effect.tryPromise({ try: call, catch: (cause) => new ServiceUnavailable({ cause }) })
+/**
+ * Options `createPromiseApi` cannot work with, found when it is called rather than on the
+ * first request.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class PromiseApiOptionsError extends Error {
+  override readonly name = "PromiseApiOptionsError"
+}
 
-const decodePrincipal = Schema.decodeUnknownSync(Principal)
-const decodeTransfer = Schema.decodeUnknownSync(Transfer)
+const MIN_CURSOR_SECRET_BYTES = 32
 
-const layerPromisePorts = (options: PromiseApiOptions) =>
+const LOG_LEVELS: ReadonlyArray<PlainLogLevel> = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+
+const PolicyFromPlain = Schema.Struct({
+  maxRangeDays: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  earliestDate: Schema.optional(Schema.NullOr(CalendarDate))
+})
+
+const refuse = (problem: string): never => {
+  throw new PromiseApiOptionsError(`createPromiseApi: ${problem}`)
+}
+
+const validated = (options: PromiseApiOptions) => {
+  if (typeof options.cursorSecret !== "string") refuse("cursorSecret must be a string.")
+  if (new TextEncoder().encode(options.cursorSecret).byteLength < MIN_CURSOR_SECRET_BYTES) {
+    refuse(`cursorSecret must be at least ${MIN_CURSOR_SECRET_BYTES} bytes (use 32 random bytes, e.g. base64).`)
+  }
+  const policy = Schema.decodeUnknownEither(PolicyFromPlain)(options.policy ?? {})
+  if (policy._tag === "Left") {
+    refuse("policy.maxRangeDays must be a positive integer and policy.earliestDate a YYYY-MM-DD day.")
+  }
+  if (options.minimumLogLevel !== undefined && !LOG_LEVELS.includes(options.minimumLogLevel)) {
+    refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
+  }
+  if ("layer" in options) {
+    if ("authenticate" in options || "findTransfer" in options || "repository" in options) {
+      refuse("give the ports either as a layer or as functions, not both.")
+    }
+  } else if (typeof options.authenticate !== "function" || typeof options.findTransfer !== "function") {
+    refuse("authenticate and findTransfer must be functions (or give a layer).")
+  }
+  return Option.getOrThrow(Option.getRight(policy))
+}
+
+const layerPromisePorts = (ports: PromisePorts) =>
   Layer.mergeAll(
     Layer.succeed(Authenticator, {
       authenticate: (token) =>
-        Effect.map(
-          port(() => options.authenticate(token)),
-          (found) => Option.map(Option.fromNullable(found), decodePrincipal)
+        Effect.flatMap(
+          portCall(() => ports.authenticate(token)),
+          (found) =>
+            Effect.transposeMapOption(Option.fromNullable(found), (principal) =>
+              Effect.orDie(Schema.decodeUnknown(PrincipalFromPlain)(principal))
+            )
         )
     }),
     Layer.succeed(TransferLookup, {
       findTeamTransfer: ({ teamId }, transferId) =>
-        Effect.map(
-          port(() => options.findTransfer(transferId, teamId)),
+        Effect.flatMap(
+          portCall(() => ports.findTransfer(String(transferId), String(teamId))),
           (found) =>
-            Option.map(Option.fromNullable(found), (transfer) =>
-              decodeTransfer({ id: transfer.id, teamId: transfer.teamId, timeZone: transfer.timeZone ?? "UTC" })
+            Effect.transposeMapOption(Option.fromNullable(found), (transfer) =>
+              Effect.orDie(Schema.decodeUnknown(TransferFromPlain)(transfer))
             )
         )
     }),
-    layerPageCursors(options.cursorSecret)
+    ports.repository === undefined ? layerMemoryBackfillRepository() : layerPromiseBackfillRepository(ports.repository)
   )
 
-/** The API's port over a Promise repository: the evidence of access becomes the plain team id. */
-const layerPromiseRepository = (repository: PromiseBackfillRepository) =>
-  Layer.succeed(BackfillRepository, {
-    insertUnlessOverlapping: ({ teamId }, backfill) =>
-      Effect.flatMap(
-        port(() => repository.insertUnlessOverlapping(teamId, backfill)),
-        (outcome) =>
-          "inserted" in outcome
-            ? Effect.succeed(outcome.inserted)
-            : Effect.fail(new ActiveRangeOverlap({ conflicting: outcome.conflicting }))
-      ),
-    findForTeam: ({ teamId }, id) =>
-      Effect.map(
-        port(() => repository.findForTeam(teamId, id)),
-        Option.fromNullable
-      ),
-    // The operation has checked that the transfer is the team's before asking.
-    latestForTransfer: (_, transferId) =>
-      Effect.map(
-        port(() => repository.latestForTransfer(transferId)),
-        Option.fromNullable
-      ),
-    listForTeam: ({ teamId }, query) => port(() => repository.listForTeam(teamId, query)),
-    cancel: ({ principal }, id, time) =>
-      Effect.flatMap(
-        port(() => repository.cancel(id, { time, userId: principal.userId })),
-        (outcome): Effect.Effect<Backfill, UnknownBackfill | IllegalTransition> =>
-          outcome === undefined
-            ? Effect.fail(new UnknownBackfill({ backfillId: id }))
-            : "cancelled" in outcome
-              ? Effect.succeed(outcome.cancelled)
-              : Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "Cancelled" }))
-      )
-  })
+const messageText = (message: unknown): string =>
+  Array.isArray(message) ? message.map(messageText).join(" ") : typeof message === "string" ? message : String(message)
 
-/** The five API operations over plain async ports. */
+const logLevelOf = (label: PlainLogLevel): LogLevel.LogLevel =>
+  LogLevel.allLevels.find((level) => level.label === label) ?? LogLevel.Info
+
+const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ logLevel, message, date, annotations, cause }) =>
+      log({
+        level: logLevel.label as PlainLogLevel,
+        message: messageText(message),
+        timeMillis: date.getTime(),
+        annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+        cause: Cause.isEmpty(cause) ? null : Cause.pretty(cause)
+      })
+    )
+  )
+
+/**
+ * The five API operations over plain async ports or Effect layers, with one runtime for
+ * the API's life: create it at start, `dispose` it at shutdown. Throws
+ * `PromiseApiOptionsError` for options it cannot work with.
+ *
+ * @example
+ * ```ts
+ * import { createPromiseApi } from "transfer-backfills/promise"
+ *
+ * const api = createPromiseApi({
+ *   authenticate: async (token) =>
+ *     token === "demo-admin"
+ *       ? { userId: "789", teamIds: ["1"], scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }
+ *       : null,
+ *   findTransfer: async (transferId, teamId) =>
+ *     transferId === "456789" && teamId === "1" ? { id: transferId, teamId, timeZone: "UTC" } : null,
+ *   cursorSecret: process.env.CURSOR_SECRET ?? "",
+ *   logger: (entry) => console.log(entry.level, entry.message, entry.annotations)
+ * })
+ * const response = await api.scheduleBackfill({
+ *   authorization: "Bearer demo-admin",
+ *   path: { team_id: "1", transfer_id: "456789" },
+ *   body: '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
+ * })
+ * // response: { status: 200, headers: { "content-type": "application/json", … }, body: "{…}" }
+ * await api.dispose()
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const createPromiseApi = (options: PromiseApiOptions): PromiseApi => {
-  const repository =
-    options.repository === undefined ? layerMemoryBackfillRepository() : layerPromiseRepository(options.repository)
-  const runtime = ManagedRuntime.make(Layer.merge(layerPromisePorts(options), repository))
+  const policy = validated(options)
+  const ports = "layer" in options ? options.layer : layerPromisePorts(options)
+  const logging =
+    options.logger === undefined
+      ? Layer.empty
+      : Layer.merge(
+          layerPlainLogger(options.logger),
+          Logger.minimumLogLevel(logLevelOf(options.minimumLogLevel ?? "INFO"))
+        )
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      ports,
+      layerPageCursors(options.cursorSecret),
+      Layer.succeed(BackfillPolicy, {
+        maxRangeDays: policy.maxRangeDays ?? DEFAULT_POLICY.maxRangeDays,
+        earliestDate: Option.fromNullable(policy.earliestDate)
+      }),
+      logging
+    )
+  )
   return {
     scheduleBackfill: (request) => runtime.runPromise(handleScheduleBackfill(request)),
     getBackfill: (request) => runtime.runPromise(handleGetBackfill(request)),

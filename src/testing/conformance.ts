@@ -4,7 +4,7 @@
  * repository (each test provides the layer anew):
  *
  * ```ts
- * import { backfillRepositoryConformance } from "transfer-backfills/testing"
+ * import { backfillRepositoryConformance } from "transfer-backfills/testing/conformance"
  * backfillRepositoryConformance("my SQL repository", layerMyRepository)
  * ```
  */
@@ -47,12 +47,8 @@ const OPERATOR: Principal = {
 const accessTo = (teamId: TeamId, principal: Principal = OPERATOR) =>
   Either.getOrThrow(authorize(principal, teamId, "write"))
 
-/**
- * Both ports of the store under test as one, the API's methods acting for a team (the
- * suite's own team unless told otherwise), as the tests read best.
- */
-const repository = Effect.map(Effect.all([BackfillRepository, WorkerRepository]), ([api, worker]) => ({
-  ...worker,
+/** The API's port of the store under test, its methods acting for a team (the suite's own unless told otherwise). */
+const apiRepository = Effect.map(BackfillRepository, (api) => ({
   insertUnlessOverlapping: (teamId: TeamId, backfill: UnsavedBackfill) =>
     api.insertUnlessOverlapping(accessTo(teamId), backfill),
   findForTeam: (teamId: TeamId, id: BackfillId) => api.findForTeam(accessTo(teamId), id),
@@ -63,11 +59,17 @@ const repository = Effect.map(Effect.all([BackfillRepository, WorkerRepository])
     api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time)
 }))
 
+/** Both ports of the store under test as one, as the tests read best. */
+const repository = Effect.map(Effect.all([apiRepository, WorkerRepository]), ([api, worker]) => ({
+  ...worker,
+  ...api
+}))
+
 /** What the suite needs of a store: both ports. */
 export type Repositories = BackfillRepository | WorkerRepository
 
 const insert = (start: string, end: string, options: { transferId?: TransferId; teamId?: TeamId } = {}) =>
-  Effect.flatMap(repository, (repo) =>
+  Effect.flatMap(apiRepository, (repo) =>
     repo.insertUnlessOverlapping(
       options.teamId ?? TEAM,
       newBackfill({
@@ -80,7 +82,7 @@ const insert = (start: string, end: string, options: { transferId?: TransferId; 
   )
 
 const find = (id: BackfillId) =>
-  Effect.flatMap(repository, (repo) => Effect.map(repo.findForTeam(TEAM, id), Option.getOrThrow))
+  Effect.flatMap(apiRepository, (repo) => Effect.map(repo.findForTeam(TEAM, id), Option.getOrThrow))
 
 const materialiseAll = (id: BackfillId) => Effect.flatMap(repository, (repo) => repo.materialiseRuns(id, 10_000))
 
@@ -108,22 +110,25 @@ const errorTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effe
   Effect.map(Effect.flip(effect), (error) => error._tag)
 
 const tester =
-  <E>(layer: Layer.Layer<Repositories, E>) =>
-  (title: string, body: () => Effect.Effect<void, unknown, Repositories>, timeout?: number) =>
+  <R, E>(layer: Layer.Layer<R, E>) =>
+  (title: string, body: () => Effect.Effect<void, unknown, R>, timeout?: number) =>
     it.live(title, () => Effect.provide(body(), layer), timeout)
 
 /**
- * The API half: every promise of the `BackfillRepository` port. `layer` builds a fresh,
- * empty store behind both ports (the tests set up backfills through either).
+ * The API half: every promise of the `BackfillRepository` port that its own methods can
+ * show. `layer` builds a fresh, empty store (each test provides it anew); it needs only
+ * the API's port, so a store written for API servers alone (a Promise repository under
+ * `layerPromiseBackfillRepository`, say) runs it too. What a store owes the API about
+ * backfills that workers moved on is in `workerRepositoryConformance`.
  */
-export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Layer<Repositories, E>): void => {
+export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Layer<BackfillRepository, E>): void => {
   const test = tester(layer)
 
   describe(`${name} keeps the BackfillRepository contract`, () => {
     describe("inserts", () => {
       test("store what they return, with increasing ids, readable by the owning team only", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           const first = yield* insert("2024-01-01", "2024-01-31")
           const second = yield* insert("2024-01-01", "2024-01-31", { transferId: OTHER_TRANSFER, teamId: OTHER_TEAM })
           expect(second.id > first.id).toBe(true)
@@ -132,16 +137,12 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           expect(yield* repo.findForTeam(TEAM, BackfillId.make(9223372036854775807n))).toEqual(Option.none())
         }))
 
-      test("refuse a range sharing a day with an active backfill, naming it as it now stands", () =>
+      test("refuse a range sharing a day with an active backfill, naming it", () =>
         Effect.gen(function* () {
           const blocker = yield* insert("2024-01-10", "2024-01-20")
-          yield* materialiseAll(blocker.id)
           const refused = yield* Effect.flip(insert("2024-01-20", "2024-01-25"))
           expect(refused._tag).toBe("ActiveRangeOverlap")
-          if (refused._tag === "ActiveRangeOverlap") {
-            expect(refused.conflicting).toEqual(yield* find(blocker.id))
-            expect(refused.conflicting.status).toBe("SCHEDULED")
-          }
+          if (refused._tag === "ActiveRangeOverlap") expect(refused.conflicting).toEqual(yield* find(blocker.id))
           expect(yield* errorTag(insert("2024-01-01", "2024-01-31"))).toBe("ActiveRangeOverlap")
           expect(yield* errorTag(insert("2024-01-15", "2024-01-15"))).toBe("ActiveRangeOverlap")
         }))
@@ -154,32 +155,15 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* insert("2024-01-10", "2024-01-20", { transferId: OTHER_TRANSFER })
         }))
 
-      test("accept a range again once its backfill is cancelled or completed", () =>
+      test("accept a range again once its backfill is cancelled", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
-          const cancelled = yield* insert("2024-01-01", "2024-01-02")
-          yield* repo.cancel(cancelled.id, { time: timestampFromMillis(T0), userId: USER })
-          const done = yield* insert("2024-01-01", "2024-01-02")
-          yield* materialiseAll(done.id)
-          const lease = yield* claimed("w")
-          expect(lease.backfillId).toBe(done.id)
-          yield* report(done.id, "2024-01-01")
-          const finished = (yield* report(done.id, "2024-01-02")).backfill
-          expect(finished.status).toBe("COMPLETED")
-          yield* insert("2024-01-01", "2024-01-02")
-        }))
-
-      test("keep a new backfill blocking after an old one on the same days is cancelled and touched again", () =>
-        Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           const removal = { time: timestampFromMillis(T0), userId: USER }
-          const old = yield* insert("2024-01-01", "2024-01-05")
-          yield* repo.cancel(old.id, removal)
-          const current = yield* insert("2024-01-01", "2024-01-05")
-          yield* repo.materialiseRuns(old.id, 10)
-          yield* Effect.either(repo.cancel(old.id, removal))
-          yield* Effect.either(repo.retryFailedDays(old.id))
-          const refused = yield* Effect.flip(insert("2024-01-03", "2024-01-03"))
+          const cancelled = yield* insert("2024-01-01", "2024-01-02")
+          yield* repo.cancel(cancelled.id, removal)
+          const current = yield* insert("2024-01-01", "2024-01-02")
+          yield* Effect.either(repo.cancel(cancelled.id, removal))
+          const refused = yield* Effect.flip(insert("2024-01-02", "2024-01-02"))
           expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.id).toBe(current.id)
         }))
 
@@ -223,7 +207,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
     describe("reads", () => {
       test("find the newest backfill of a transfer in any status, or none", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           expect(yield* repo.latestForTransfer(TRANSFER)).toEqual(Option.none())
           yield* insert("2024-01-01", "2024-01-02")
           const newest = yield* insert("2024-01-03", "2024-01-04")
@@ -234,7 +218,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
 
       test("list a team's backfills newest first, filtered by status, in pages that neither repeat nor skip", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           const ids: Array<BackfillId> = []
           for (let index = 1; index <= 9; index++) {
             const text = `2024-01-${String(index).padStart(2, "0")}`
@@ -268,29 +252,24 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
     })
 
     describe("cancel", () => {
-      test("sets CANCELLED with who and when, drops pending runs and counts the late outcome of a running one", () =>
+      test("sets CANCELLED with who and when", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
-          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
-          const run = Option.getOrThrow(yield* startNext(lease))
+          const repo = yield* apiRepository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
           const removal = { time: timestampFromMillis(T0 + 5000), userId: UserId.make(790n) }
           const cancelled = yield* repo.cancel(backfill.id, removal)
-          expect(cancelled).toMatchObject({
+          expect(cancelled).toEqual({
+            ...backfill,
             status: "CANCELLED",
             removal: Option.some(removal),
             endTime: Option.some(removal.time)
           })
-          expect(yield* errorTag(report(backfill.id, "2024-01-02"))).toBe("RunDropped")
-          const late = yield* report(backfill.id, run.day, failed("stopped"))
-          expect(late.counted).toBe(true)
-          expect(late.backfill.status).toBe("CANCELLED")
-          expect(late.backfill.runs).toMatchObject({ created: 3, failed: 1, completed: 0 })
-          expect(yield* startNext(lease)).toEqual(Option.none())
+          expect(yield* find(backfill.id)).toEqual(cancelled)
         }))
 
       test("refuses a final backfill and an unknown one", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           const backfill = yield* insert("2024-01-01", "2024-01-03")
           const removal = { time: timestampFromMillis(T0), userId: USER }
           yield* repo.cancel(backfill.id, removal)
@@ -300,7 +279,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
 
       test("lets exactly one of two concurrent cancels win", () =>
         Effect.gen(function* () {
-          const repo = yield* repository
+          const repo = yield* apiRepository
           const backfill = yield* insert("2024-01-01", "2024-01-03")
           const removal = { time: timestampFromMillis(T0), userId: USER }
           const outcomes = yield* Effect.all(
@@ -321,6 +300,63 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
   const test = tester(layer)
 
   describe(`${name} keeps the WorkerRepository contract`, () => {
+    describe("as the API sees what workers did", () => {
+      test("an overlap names the active backfill as it now stands", () =>
+        Effect.gen(function* () {
+          const blocker = yield* insert("2024-01-10", "2024-01-20")
+          yield* materialiseAll(blocker.id)
+          const refused = yield* Effect.flip(insert("2024-01-20", "2024-01-25"))
+          expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting).toEqual(yield* find(blocker.id))
+          expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.status).toBe("SCHEDULED")
+        }))
+
+      test("a completed backfill blocks nothing", () =>
+        Effect.gen(function* () {
+          const done = yield* insert("2024-01-01", "2024-01-02")
+          yield* materialiseAll(done.id)
+          const lease = yield* claimed("w")
+          expect(lease.backfillId).toBe(done.id)
+          yield* report(done.id, "2024-01-01")
+          const finished = (yield* report(done.id, "2024-01-02")).backfill
+          expect(finished.status).toBe("COMPLETED")
+          yield* insert("2024-01-01", "2024-01-02")
+        }))
+
+      test("a new backfill keeps blocking after an old one on the same days is cancelled and touched again", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const old = yield* insert("2024-01-01", "2024-01-05")
+          yield* repo.cancel(old.id, removal)
+          const current = yield* insert("2024-01-01", "2024-01-05")
+          yield* repo.materialiseRuns(old.id, 10)
+          yield* Effect.either(repo.cancel(old.id, removal))
+          yield* Effect.either(repo.retryFailedDays(old.id))
+          const refused = yield* Effect.flip(insert("2024-01-03", "2024-01-03"))
+          expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.id).toBe(current.id)
+        }))
+
+      test("a cancel drops pending runs and counts the late outcome of a running one", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          const run = Option.getOrThrow(yield* startNext(lease))
+          const removal = { time: timestampFromMillis(T0 + 5000), userId: UserId.make(790n) }
+          const cancelled = yield* repo.cancel(backfill.id, removal)
+          expect(cancelled).toMatchObject({
+            status: "CANCELLED",
+            removal: Option.some(removal),
+            endTime: Option.some(removal.time)
+          })
+          expect(yield* errorTag(report(backfill.id, "2024-01-02"))).toBe("RunDropped")
+          const late = yield* report(backfill.id, run.day, failed("stopped"))
+          expect(late.counted).toBe(true)
+          expect(late.backfill.status).toBe("CANCELLED")
+          expect(late.backfill.runs).toMatchObject({ created: 3, failed: 1, completed: 0 })
+          expect(yield* startNext(lease)).toEqual(Option.none())
+        }))
+    })
+
     describe("materialising", () => {
       test("creates runs batch by batch, then SCHEDULED; repeating creates nothing twice", () =>
         Effect.gen(function* () {

@@ -1,0 +1,113 @@
+/**
+ * The API's routes as data, for hosts that route requests themselves (Express, Fastify,
+ * Hono, a bare `node:http` server): each endpoint's method, path template (`:name` for a
+ * parameter, the syntax those routers share) and the handler that answers it; and the
+ * answers for a request no route takes, as SPEC's envelopes.
+ */
+import { Effect } from "effect"
+import type { Authenticator } from "../ports/authenticator.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
+import type { TransferLookup } from "../ports/transferLookup.js"
+import { MethodNotAllowed, RouteNotFound } from "./errors.js"
+import {
+  handleCancelBackfill,
+  handleGetBackfill,
+  handleLatestBackfill,
+  handleListIncompleteBackfills,
+  handleScheduleBackfill
+} from "./handlers.js"
+import type { PageCursors } from "./pageCursor.js"
+import type { PathParams, QueryParams, RequestBody } from "./request.js"
+import { type HttpResponse, respond } from "./response.js"
+
+/** What the handlers need from the host: the API's ports and the page cursors' key. */
+export type ApiServices = Authenticator | TransferLookup | BackfillRepository | PageCursors
+
+export type ApiMethod = MethodNotAllowed["allowed"][number]
+
+/** A request as any router has it; each handler reads the parts its endpoint has. */
+export interface ApiRequest {
+  /** The `Authorization` header value, if the request had one. */
+  readonly authorization: string | undefined
+  /** The path parameters the router matched, still as strings. */
+  readonly path: PathParams
+  readonly query?: QueryParams | undefined
+  /** The raw body (text or bytes; `undefined` for none), so SPEC's check order holds. */
+  readonly body?: RequestBody
+  /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
+  readonly requestId?: string | undefined
+}
+
+export interface ApiRoute {
+  readonly name: "scheduleBackfill" | "latestBackfill" | "getBackfill" | "listIncompleteBackfills" | "cancelBackfill"
+  readonly method: ApiMethod
+  /** A path template: literal segments and `:team_id`, `:transfer_id`, `:backfill_id`. */
+  readonly path: string
+  readonly handle: (request: ApiRequest) => Effect.Effect<HttpResponse, never, ApiServices>
+}
+
+/** Every endpoint of SPEC §1, in its order. */
+export const API_ROUTES: ReadonlyArray<ApiRoute> = [
+  {
+    name: "scheduleBackfill",
+    method: "POST",
+    path: "/teams/:team_id/transfers/:transfer_id/backfills",
+    handle: (request) =>
+      handleScheduleBackfill({
+        authorization: request.authorization,
+        path: request.path,
+        body: request.body,
+        requestId: request.requestId
+      })
+  },
+  {
+    name: "latestBackfill",
+    method: "GET",
+    path: "/teams/:team_id/transfers/:transfer_id/backfills/latest",
+    handle: (request) =>
+      handleLatestBackfill({ authorization: request.authorization, path: request.path, requestId: request.requestId })
+  },
+  {
+    name: "getBackfill",
+    method: "GET",
+    path: "/teams/:team_id/backfills/:backfill_id",
+    handle: (request) =>
+      handleGetBackfill({ authorization: request.authorization, path: request.path, requestId: request.requestId })
+  },
+  {
+    name: "listIncompleteBackfills",
+    method: "GET",
+    path: "/teams/:team_id/backfills",
+    handle: (request) =>
+      handleListIncompleteBackfills({
+        authorization: request.authorization,
+        path: request.path,
+        query: request.query ?? {},
+        requestId: request.requestId
+      })
+  },
+  {
+    name: "cancelBackfill",
+    method: "PATCH",
+    path: "/teams/:team_id/backfills/:backfill_id",
+    handle: (request) =>
+      handleCancelBackfill({
+        authorization: request.authorization,
+        path: request.path,
+        body: request.body,
+        requestId: request.requestId
+      })
+  }
+]
+
+const noData = () => ({ data: null })
+
+/** The answer to a path no route has: SPEC's 404 envelope. */
+export const routeNotFoundResponse = (requestId?: string | undefined): Effect.Effect<HttpResponse> =>
+  respond(Effect.fail(new RouteNotFound()), noData, requestId)
+
+/** The answer to a known path asked with another method: 405 with `Allow` naming the path's methods. */
+export const methodNotAllowedResponse = (
+  allowed: readonly [ApiMethod, ...Array<ApiMethod>],
+  requestId?: string | undefined
+): Effect.Effect<HttpResponse> => respond(Effect.fail(new MethodNotAllowed({ allowed })), noData, requestId)

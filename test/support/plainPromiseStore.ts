@@ -1,0 +1,67 @@
+/**
+ * A backfill store as a host without Effect might write one: plain objects in a Map,
+ * ids as decimal strings, every method async. What `layerPromiseBackfillRepository`
+ * must turn into a port that keeps the conformance suite's promises.
+ */
+import type { PlainBackfill, PromiseBackfillRepository } from "transfer-backfills/promise"
+
+const ACTIVE = new Set(["CREATED", "SCHEDULED", "RUNNING", "FAILED"])
+
+interface Row {
+  readonly teamId: string
+  backfill: PlainBackfill
+}
+
+export const makePlainPromiseStore = (): PromiseBackfillRepository => {
+  const rows = new Map<bigint, Row>()
+  let lastId = 0n
+  const ofTeam = (teamId: string, id: string) => {
+    const row = rows.get(BigInt(id))
+    return row?.teamId === teamId ? row : undefined
+  }
+  return {
+    insertUnlessOverlapping: async (teamId, backfill) => {
+      // One synchronous stretch between check and insert: atomic on one event loop.
+      for (const row of rows.values()) {
+        const other = row.backfill
+        if (
+          String(other.transferId) === String(backfill.transferId) &&
+          ACTIVE.has(other.status) &&
+          other.rangeStart <= backfill.rangeEnd &&
+          backfill.rangeStart <= other.rangeEnd
+        ) {
+          return { conflicting: other }
+        }
+      }
+      lastId += 1n
+      const inserted = { ...backfill, id: String(lastId) }
+      rows.set(lastId, { teamId, backfill: inserted })
+      return { inserted }
+    },
+    findForTeam: async (teamId, id) => ofTeam(teamId, id)?.backfill ?? null,
+    latestForTransfer: async (teamId, transferId) => {
+      const ofTransfer = [...rows.values()].filter(
+        (row) => row.teamId === teamId && String(row.backfill.transferId) === transferId
+      )
+      return ofTransfer.at(-1)?.backfill ?? null
+    },
+    listForTeam: async (teamId, page) =>
+      [...rows.entries()]
+        .filter(
+          ([id, row]) =>
+            row.teamId === teamId &&
+            page.statuses.includes(row.backfill.status) &&
+            (page.beforeId === null || id < BigInt(page.beforeId))
+        )
+        .map(([, row]) => row.backfill)
+        .reverse()
+        .slice(0, page.limit),
+    cancel: async (teamId, id, removal) => {
+      const row = ofTeam(teamId, id)
+      if (row === undefined) return null
+      if (!ACTIVE.has(row.backfill.status)) return { refusedFrom: row.backfill.status }
+      row.backfill = { ...row.backfill, status: "CANCELLED", removal, endTimeMillis: removal.timeMillis }
+      return { cancelled: row.backfill }
+    }
+  }
+}
