@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import {
   createPromiseApi,
@@ -11,8 +12,17 @@ import { describe, expect, it } from "vitest"
 import { layerStaticTokens } from "../src/adapters/memory/authenticator.js"
 import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRepository.js"
 import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
+import {
+  layerPostgresAuthenticator,
+  layerPostgresTransferLookup,
+  saveToken,
+  saveTransfer
+} from "../src/adapters/postgres/directory.js"
+import { migrate } from "../src/adapters/postgres/migrations.js"
+import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { UTC } from "../src/domain/time.js"
+import { openTestDatabase, uniqueSchemaName } from "./support/database.js"
 import { parseJson } from "./support/losslessJson.js"
 import { makePlainPromiseStore } from "./support/plainPromiseStore.js"
 
@@ -202,6 +212,50 @@ describe("the Promise facade's options", () => {
     expect(created.status).toBe(200)
     expect(seen).toEqual(["456789", "1"])
     await api.dispose()
+  })
+})
+
+describe("the Promise facade on PostgreSQL", () => {
+  it("runs on the PostgreSQL layers given as its ports", async () => {
+    const database = await openTestDatabase()
+    const schema = uniqueSchemaName()
+    const onDatabase = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+      Effect.runPromise(Effect.provide(effect, database.client))
+    try {
+      await onDatabase(
+        Effect.gen(function* () {
+          yield* migrate({ schema })
+          yield* saveTransfer({ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }, { schema })
+          yield* saveToken(
+            "demo-admin",
+            {
+              userId: UserId.make(789n),
+              teamIds: [TeamId.make(1n)],
+              scopes: ["dwh_transfers_read", "dwh_transfers_write"],
+              permissions: ["dwh.transfer.edit"]
+            },
+            { schema }
+          )
+        })
+      )
+      const api = createPromiseApi({
+        layer: Layer.mergeAll(
+          layerPostgresBackfillRepository({ schema }),
+          layerPostgresTransferLookup({ schema }),
+          layerPostgresAuthenticator({ schema })
+        ).pipe(Layer.provide(Layer.succeedContext(database.client))),
+        cursorSecret: SECRET
+      })
+      const created = await api.scheduleBackfill({ ...request, body: january })
+      expect(created.status).toBe(200)
+      expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(409)
+      const page = await api.listIncompleteBackfills({ ...request, path: { team_id: "1" }, query: { limit: "1" } })
+      expect([page.status, page.nextCursor]).toEqual([200, null])
+      await api.dispose()
+    } finally {
+      await onDatabase(SqlClient.SqlClient.pipe(Effect.flatMap((sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`))))
+      await database.close()
+    }
   })
 })
 

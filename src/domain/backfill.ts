@@ -10,27 +10,69 @@ import { BackfillId, idFromJson, TransferId, UserId } from "./ids.js"
 import { BackfillStatus, hasEnded, hasStarted } from "./status.js"
 import { Timestamp, TimestampFromString } from "./time.js"
 
-/** Longest error text kept per failed day; longer messages are truncated on record. */
+/**
+ * Longest error text kept per failed day; longer messages are truncated on record.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_RUN_ERROR_LENGTH = 1000
 
+/**
+ * One entry of a backfill's error report: a failed day and what its run said, at most
+ * `MAX_RUN_ERROR_LENGTH` characters.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const RunError = Schema.Struct({
   day: CalendarDate,
   error: Schema.String.pipe(Schema.maxLength(MAX_RUN_ERROR_LENGTH))
 })
+/**
+ * A failed day and its error text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunError = typeof RunError.Type
 
 const RunCount = Schema.Int.pipe(Schema.between(0, 2 ** 31 - 1))
 
+/**
+ * How far a backfill's runs have come: one run per day in `total`, of which `created` exist
+ * so far, and `completed` and `failed` have reported.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const RunCounters = Schema.Struct({
   total: RunCount,
   created: RunCount,
   completed: RunCount,
   failed: RunCount
 })
+/**
+ * The run counters of a backfill.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunCounters = typeof RunCounters.Type
 
-/** A cancellation: when, and by whom. */
+/**
+ * A cancellation: when, and by whom.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Removal = Schema.Struct({ time: Timestamp, userId: UserId })
+/**
+ * A cancellation: when, and by whom.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Removal = typeof Removal.Type
 
 const BackfillFields = Schema.Struct({
@@ -92,19 +134,50 @@ const INVARIANTS: ReadonlyArray<readonly [string, (backfill: BackfillState) => b
   ]
 ]
 
-/** Why a combination of fields cannot describe a real backfill, if it cannot. */
+/**
+ * Why a combination of fields cannot describe a real backfill, if it cannot: the sentence
+ * of the first SPEC §2 or §4 invariant it breaks, or `undefined` when it is consistent.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const inconsistency = (backfill: BackfillState): string | undefined =>
   INVARIANTS.find(([, holds]) => !holds(backfill))?.[0]
 
+/**
+ * The Backfill entity (SPEC §2): a transfer's range of days to re-process, its status, its
+ * run counters and error report. Decoding checks every invariant of SPEC §2 and §4, so a
+ * `Backfill` value always describes one a lifecycle could produce.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Backfill = BackfillFields.pipe(
   Schema.filter((backfill) => inconsistency(backfill) ?? true, { identifier: "Backfill" })
 )
+/**
+ * A backfill as the domain sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Backfill = typeof Backfill.Type
 
-/** A backfill about to be stored: everything but the id the repository assigns. */
+/**
+ * A backfill about to be stored: everything but the id the repository assigns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type UnsavedBackfill = Omit<Backfill, "id">
 
-/** A new backfill as SPEC §3 describes its creation: `CREATED`, nothing run yet. */
+/**
+ * A new backfill as SPEC §3 describes its creation: `CREATED`, nothing run yet. The
+ * repository stores it and assigns its id.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const newBackfill = (request: {
   readonly transferId: TransferId
   readonly range: DateRange
@@ -128,7 +201,13 @@ const RunErrorWire = Schema.Struct({
   error: Schema.String.pipe(Schema.maxLength(MAX_RUN_ERROR_LENGTH))
 })
 
-/** SPEC §2, field for field and in this order. */
+/**
+ * SPEC §2, field for field and in this order: the snake_case JSON object of a backfill,
+ * with int64 ids and RFC 3339 times.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const BackfillWire = Schema.Struct({
   transfer_backfill_id: idFromJson(BackfillId),
   transfer_id: idFromJson(TransferId),
@@ -147,6 +226,12 @@ export const BackfillWire = Schema.Struct({
   transfer_runs_failed: RunCount,
   error_report: Schema.Array(RunErrorWire)
 }).annotations({ identifier: "Backfill" })
+/**
+ * A backfill as it appears in a response body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BackfillWire = typeof BackfillWire.Encoded
 
 const removalFromWire = (wire: typeof BackfillWire.Type): Either.Either<Option.Option<Removal>, string> => {
@@ -183,7 +268,13 @@ const backfillFromWire = (wire: typeof BackfillWire.Type): Either.Either<Backfil
     }
   })
 
-/** The entity as it travels: `Schema.encode` gives the wire object, `Schema.decode` reads one. */
+/**
+ * The entity as it travels: `Schema.encode` gives the wire object, `Schema.decode` reads
+ * one. The only place that knows the wire's key order and nullability.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const BackfillFromWire = Schema.transformOrFail(BackfillWire, Schema.typeSchema(Backfill), {
   strict: true,
   decode: (wire, _, ast) =>
@@ -214,4 +305,10 @@ export const BackfillFromWire = Schema.transformOrFail(BackfillWire, Schema.type
     })
 })
 
+/**
+ * The wire object of a backfill, for a response body (`BackfillFromWire`, encoding).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const encodeBackfill = Schema.encodeSync(BackfillFromWire)

@@ -10,7 +10,19 @@ import { Temporal } from "temporal-polyfill"
 
 const ISO_CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 
+/**
+ * The earliest calendar day accepted, on every adapter alike.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const FIRST_DAY = "0001-01-01"
+/**
+ * The latest calendar day accepted.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const LAST_DAY = "9999-12-31"
 const OUT_OF_RANGE = `must be between ${FIRST_DAY} and ${LAST_DAY}`
 
@@ -25,6 +37,21 @@ const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string
   }
 }
 
+/**
+ * A real calendar day written exactly as `YYYY-MM-DD`, from `FIRST_DAY` to `LAST_DAY`,
+ * kept as its canonical string: string order is calendar order and equality is `===`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { CalendarDate } from "transfer-backfills"
+ *
+ * const day = Schema.decodeUnknownSync(CalendarDate)("2024-02-29")
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const CalendarDate = Schema.String.pipe(
   Schema.filter((text) => Either.match(toRealPlainDate(text), { onLeft: (reason) => reason, onRight: () => true }), {
     identifier: "CalendarDate",
@@ -33,25 +60,62 @@ export const CalendarDate = Schema.String.pipe(
   }),
   Schema.brand("CalendarDate")
 )
+/**
+ * A calendar day as its canonical `YYYY-MM-DD` text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type CalendarDate = typeof CalendarDate.Type
 
-/** Why `text` is not a calendar date, or the date. */
+/**
+ * Why `text` is not a calendar date, or the date.
+ *
+ * @example
+ * ```ts
+ * import { parseCalendarDate } from "transfer-backfills"
+ *
+ * parseCalendarDate("2024-02-30") // Left("must be a real calendar date")
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const parseCalendarDate = (text: string): Either.Either<CalendarDate, string> =>
   Either.map(toRealPlainDate(text), () => text as CalendarDate)
 
+/**
+ * The Temporal date of a calendar day, for date arithmetic.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const toPlainDate = (date: CalendarDate): Temporal.PlainDate => Temporal.PlainDate.from(date)
 
-/** The calendar date of a Temporal date, if it lies between `FIRST_DAY` and `LAST_DAY`. */
+/**
+ * The calendar date of a Temporal date, if it lies between `FIRST_DAY` and `LAST_DAY`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromPlainDate = (date: Temporal.PlainDate): Either.Either<CalendarDate, string> =>
   date.year < 1 || date.year > 9999 ? Either.left(OUT_OF_RANGE) : Either.right(date.toString() as CalendarDate)
 
+/**
+ * Orders two calendar days: `-1` when `a` is earlier, `1` when later, `0` when equal.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const compareDates = (a: CalendarDate, b: CalendarDate): -1 | 0 | 1 => (a < b ? -1 : a > b ? 1 : 0)
 
-/** Whole days from `a` to `b` (negative when `b` is earlier). */
 /**
  * Days from 1970-01-01 to `date` in the proleptic Gregorian calendar, as Temporal counts
  * them, by plain arithmetic on the canonical text (H. Hinnant's `days_from_civil`): day
  * counts sit on the hot path of every schedule, where Temporal objects cost more.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const epochDay = (date: CalendarDate): number => {
   const year = Number(date.slice(0, 4))
@@ -65,4 +129,10 @@ export const epochDay = (date: CalendarDate): number => {
   return era * 146097 + dayOfEra - 719468
 }
 
+/**
+ * Whole days from `a` to `b` (negative when `b` is earlier).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const daysBetween = (a: CalendarDate, b: CalendarDate): number => epochDay(b) - epochDay(a)

@@ -6,42 +6,108 @@
 import { Either, Schema } from "effect"
 import { CalendarDate, compareDates, daysBetween, toPlainDate } from "./calendarDate.js"
 
+/**
+ * An inclusive range of calendar days, `start <= end`, at least one day. The brand is only
+ * given by decoding or by `makeDateRange`, both of which refuse a reversed range.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const DateRange = Schema.Struct({ start: CalendarDate, end: CalendarDate }).pipe(
   Schema.filter((range) => compareDates(range.start, range.end) <= 0 || "start must not be after end", {
     identifier: "DateRange"
   }),
   Schema.brand("DateRange")
 )
+/**
+ * An inclusive, non-empty range of calendar days.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type DateRange = typeof DateRange.Type
 
+/**
+ * A range whose start comes after its end, refused by `makeDateRange`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ReversedRange extends Schema.TaggedError<ReversedRange>()("ReversedRange", {
   start: CalendarDate,
   end: CalendarDate
 }) {}
 
+/**
+ * The range from `start` to `end`, both included, or `ReversedRange` when `start` is later.
+ *
+ * @example
+ * ```ts
+ * import { Either, Schema } from "effect"
+ * import { CalendarDate, dayCount, makeDateRange } from "transfer-backfills"
+ *
+ * const day = Schema.decodeUnknownSync(CalendarDate)
+ * const days = Either.map(makeDateRange(day("2024-01-01"), day("2024-01-31")), dayCount) // Right(31)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeDateRange = (start: CalendarDate, end: CalendarDate): Either.Either<DateRange, ReversedRange> =>
   compareDates(start, end) <= 0
     ? Either.right(DateRange.make({ start, end }, { disableValidation: true }))
     : Either.left(new ReversedRange({ start, end }))
 
-/** Number of days in the range, both ends included. */
+/**
+ * Number of days in the range, both ends included.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const dayCount = (range: DateRange): number => daysBetween(range.start, range.end) + 1
 
-/** Whether the ranges share at least one day. */
+/**
+ * Whether the ranges share at least one day.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const overlaps = (a: DateRange, b: DateRange): boolean =>
   compareDates(a.start, b.end) <= 0 && compareDates(b.start, a.end) <= 0
 
-/** Whether one range ends the day before the other starts: touching, not overlapping. */
+/**
+ * Whether one range ends the day before the other starts: touching, not overlapping.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isAdjacent = (a: DateRange, b: DateRange): boolean =>
   daysBetween(a.end, b.start) === 1 || daysBetween(b.end, a.start) === 1
 
+/**
+ * Whether `day` lies in the range, either end included.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const containsDay = (range: DateRange, day: CalendarDate): boolean =>
   compareDates(range.start, day) <= 0 && compareDates(day, range.end) <= 0
 
-/** Every day of the range, in order. */
+/**
+ * Every day of the range, in order.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const daysOf = (range: DateRange): ReadonlyArray<CalendarDate> => {
   const first = toPlainDate(range.start)
   return Array.from({ length: dayCount(range) }, (_, offset) => first.add({ days: offset }).toString() as CalendarDate)
 }
 
+/**
+ * The range for a message: `2024-01-01 to 2024-01-31`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const formatRange = (range: DateRange): string => `${range.start} to ${range.end}`

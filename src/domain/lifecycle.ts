@@ -16,7 +16,13 @@ import { DayOutsideRange, RunDropped, RunNotMaterialised } from "./workerErrors.
 const move = (backfill: Backfill, event: LifecycleEvent): Either.Either<Backfill, IllegalTransition> =>
   Either.map(transition(backfill.status, event), (status) => ({ ...backfill, status }))
 
-/** Runs created by one materialisation step: the days, in order. */
+/**
+ * Runs created by one materialisation step: the backfill as it now stands and the days
+ * whose runs were created, in order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Materialised {
   readonly backfill: Backfill
   readonly days: ReadonlyArray<CalendarDate>
@@ -26,6 +32,9 @@ export interface Materialised {
  * Creates the runs of the next `maxDays` days of a `CREATED` backfill; the last of them
  * makes it `SCHEDULED`. A backfill past `CREATED` gets nothing, so repeating a step after
  * a crash creates no run twice.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const materialiseRuns = (backfill: Backfill, maxDays: number): Materialised => {
   if (backfill.status !== "CREATED") return { backfill, days: [] }
@@ -40,7 +49,13 @@ export const materialiseRuns = (backfill: Backfill, maxDays: number): Materialis
   }
 }
 
-/** A run starts: the first one makes a `SCHEDULED` backfill `RUNNING` and sets `start_time` once. */
+/**
+ * A run starts: the first one makes a `SCHEDULED` backfill `RUNNING` and sets `start_time`
+ * once.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const startRun = (backfill: Backfill, now: Timestamp): Either.Either<Backfill, IllegalTransition> => {
   if (backfill.status === "RUNNING") return Either.right(backfill)
   return Either.map(move(backfill, LifecycleEvent.RunStarted()), (running) => ({
@@ -49,6 +64,13 @@ export const startRun = (backfill: Backfill, now: Timestamp): Either.Either<Back
   }))
 }
 
+/**
+ * The result of recording one day's outcome: the backfill afterwards, where the day's run
+ * stands, and whether the outcome counted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RecordedOutcome {
   readonly backfill: Backfill
   /** Where the day's run stands afterwards. */
@@ -84,7 +106,11 @@ const finishIfLast = (backfill: Backfill, now: Timestamp): Backfill => {
  * never created). A day reports once: a second report is accepted and changes nothing.
  * A pending day's report starts the backfill as its run would have; on a cancelled
  * backfill the outcome of a run that was already executing is counted and the status
- * stays `CANCELLED`.
+ * stays `CANCELLED`. The last outcome of a `RUNNING` backfill ends it: `COMPLETED`, or
+ * `FAILED` if any day failed.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const recordOutcome = (
   backfill: Backfill,
@@ -106,7 +132,24 @@ export const recordOutcome = (
   }))
 }
 
-/** A user cancels: `CANCELLED`, with who and when; pending runs are to be dropped. */
+/**
+ * A user cancels: `CANCELLED`, with who and when; pending runs are to be dropped. Only an
+ * active backfill can be cancelled; otherwise the answer is `IllegalTransition`.
+ *
+ * @example
+ * ```ts
+ * import { Either } from "effect"
+ * import { type Backfill, Lifecycle, timestampFromMillis, UserId } from "transfer-backfills"
+ *
+ * declare const backfill: Backfill
+ *
+ * const cancelled = Lifecycle.cancel(backfill, { time: timestampFromMillis(Date.now()), userId: UserId.make(789n) })
+ * const status = Either.map(cancelled, (next) => next.status) // Right("CANCELLED") for an active backfill
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const cancel = (backfill: Backfill, removal: Removal): Either.Either<Backfill, IllegalTransition> =>
   Either.map(move(backfill, LifecycleEvent.Cancelled()), (cancelled) => ({
     ...cancelled,
@@ -117,6 +160,9 @@ export const cancel = (backfill: Backfill, removal: Removal): Either.Either<Back
 /**
  * The failed days of a `FAILED` backfill are queued again: `SCHEDULED`, their runs
  * pending, the failed counter and error report emptied, `end_time` cleared.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const retryFailedDays = (backfill: Backfill): Either.Either<Materialised, IllegalTransition> =>
   Either.map(move(backfill, LifecycleEvent.FailedDaysRetried()), (scheduled) => ({

@@ -10,28 +10,78 @@ import { BackfillId } from "./ids.js"
  * Where one day's run stands. `pending` runs wait for a worker; `running` ones were handed
  * to a worker; `completed` and `failed` ones have reported; `dropped` ones were still
  * pending when the backfill was cancelled and will never run.
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const RunState = Schema.Literal("pending", "running", "completed", "failed", "dropped")
+/**
+ * Where one day's run stands.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunState = typeof RunState.Type
 
-/** A state in which a run has reported, so a second report of the day changes nothing. */
+/**
+ * A state in which a run has reported, so a second report of the day changes nothing.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasReported = (state: RunState): boolean => state === "completed" || state === "failed"
 
-/** What a worker reports for one day. */
+/**
+ * What a worker reports for one day: `Completed`, or `Failed` with the error text.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const RunOutcome = Schema.Union(
   Schema.TaggedStruct("Completed", {}),
   Schema.TaggedStruct("Failed", { error: Schema.String })
 )
+/**
+ * What a worker reports for one day.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunOutcome = typeof RunOutcome.Type
 
 const [Completed, Failed] = RunOutcome.members
 
+/**
+ * The outcome of a day whose transfer run succeeded.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const completed: RunOutcome = Completed.make({})
+/**
+ * The outcome of a day whose transfer run failed with `error`; the text goes to the
+ * backfill's error report, truncated to `MAX_RUN_ERROR_LENGTH`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { completed, failed, type RunExecutor } from "transfer-backfills"
+ *
+ * const execute: RunExecutor<never> = ({ day }) =>
+ *   day.endsWith("-29") ? Effect.succeed(failed(`No data for ${day}`)) : Effect.succeed(completed)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const failed = (error: string): RunOutcome => Failed.make({ error })
 
 /**
  * Error texts are kept to `MAX_RUN_ERROR_LENGTH` UTF-16 units, never cutting a surrogate
  * pair in half.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const truncateRunError = (error: string): string => {
   if (error.length <= MAX_RUN_ERROR_LENGTH) return error
@@ -40,17 +90,39 @@ export const truncateRunError = (error: string): string => {
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut
 }
 
-/** How a worker names itself: printable ASCII, so it is safe in logs and SQL text alike. */
+/**
+ * How a worker names itself: printable ASCII, so it is safe in logs and SQL text alike.
+ *
+ * @example
+ * ```ts
+ * import { hostname } from "node:os"
+ * import { WorkerId } from "transfer-backfills"
+ *
+ * const workerId = WorkerId.make(hostname())
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const WorkerId = Schema.String.pipe(
   Schema.pattern(/^[\x21-\x7e]{1,128}$/, { identifier: "WorkerId" }),
   Schema.brand("WorkerId")
 )
+/**
+ * A worker's name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WorkerId = typeof WorkerId.Type
 
 /**
  * The right of one worker to start a backfill's runs until `expiresAtMillis`. `fence`
  * grows with every claim of the backfill, so a worker whose lease was taken over can no
  * longer act on it, however late it wakes up.
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const Lease = Schema.Struct({
   backfillId: BackfillId,
@@ -58,7 +130,20 @@ export const Lease = Schema.Struct({
   fence: Schema.Int.pipe(Schema.positive()),
   expiresAtMillis: Schema.Int
 })
+/**
+ * A worker's lease on one backfill.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Lease = typeof Lease.Type
 
+/**
+ * Whether the lease still holds at `nowMillis`; once it has expired, another worker may
+ * claim the backfill.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isLeaseLive = (lease: Pick<Lease, "expiresAtMillis">, nowMillis: number): boolean =>
   nowMillis < lease.expiresAtMillis

@@ -8,7 +8,12 @@ import { type DateRange, dayCount, makeDateRange } from "./dateRange.js"
 import { excerpt, UnprocessableEntity } from "./errors.js"
 import type { BackfillPolicyValues } from "./policy.js"
 
-/** The two fields as the caller sent them, already known to be strings. */
+/**
+ * The two fields as the caller sent them, already known to be strings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RequestedRange {
   readonly range_start: string
   readonly range_end: string
@@ -19,7 +24,24 @@ const unprocessable = (description: string) => new UnprocessableEntity({ descrip
 const requireDate = (field: keyof RequestedRange, text: string): Either.Either<CalendarDate, UnprocessableEntity> =>
   Either.mapLeft(parseCalendarDate(text), (reason) => unprocessable(`${field} ${reason}; got ${excerpt(text)}.`))
 
-/** The range to schedule, or the first rule it breaks, in SPEC order. */
+/**
+ * The range to schedule, or the first rule it breaks, in SPEC order (SPEC §3 step 8): both
+ * days real, start not after end, end not after `today` in the transfer's time zone, at most
+ * `policy.maxRangeDays` days, no start before `policy.earliestDate`. Pure: "today" and the
+ * policy are given.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { CalendarDate, DEFAULT_POLICY, validateRequestedRange } from "transfer-backfills"
+ *
+ * const today = Schema.decodeUnknownSync(CalendarDate)("2024-06-01")
+ * const range = validateRequestedRange({ range_start: "2024-01-01", range_end: "2024-01-31" }, today, DEFAULT_POLICY)
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const validateRequestedRange = (
   requested: RequestedRange,
   today: CalendarDate,

@@ -4,30 +4,87 @@
  */
 import { Data, Either, Schema } from "effect"
 
+/**
+ * The statuses of a backfill's lifecycle (SPEC §4).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const BackfillStatus = Schema.Literal("CREATED", "SCHEDULED", "RUNNING", "FAILED", "COMPLETED", "CANCELLED")
+/**
+ * A backfill's status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BackfillStatus = typeof BackfillStatus.Type
 
+/**
+ * Every status, in lifecycle order.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ALL_STATUSES: ReadonlyArray<BackfillStatus> = BackfillStatus.literals
 
-/** Active backfills hold their range: no other active backfill of the transfer may overlap it. */
+/**
+ * Active backfills hold their range: no other active backfill of the transfer may overlap it.
+ * They are also the only ones a user can cancel.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ACTIVE_STATUSES = [
   "CREATED",
   "SCHEDULED",
   "RUNNING",
   "FAILED"
 ] as const satisfies ReadonlyArray<BackfillStatus>
+/**
+ * A status of an active backfill.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ActiveStatus = (typeof ACTIVE_STATUSES)[number]
 
+/**
+ * Statuses a backfill never leaves.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const FINAL_STATUSES = ["COMPLETED", "CANCELLED"] as const satisfies ReadonlyArray<BackfillStatus>
+/**
+ * A status a backfill never leaves.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type FinalStatus = (typeof FINAL_STATUSES)[number]
 
-/** Backfills a worker has something to do for: runs to create, to start or to finish. */
+/**
+ * Backfills a worker has something to do for: runs to create, to start or to finish.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const WITH_WORK_STATUSES = ["CREATED", "SCHEDULED", "RUNNING"] as const satisfies ReadonlyArray<BackfillStatus>
 
-/** Backfills whose first run has started: `start_time` is set. */
+/**
+ * Backfills whose first run has started: `start_time` is set.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const STARTED_STATUSES = ["RUNNING", "COMPLETED", "FAILED"] as const satisfies ReadonlyArray<BackfillStatus>
 
-/** Backfills that have ended, for now or for good: `end_time` is set. */
+/**
+ * Backfills that have ended, for now or for good: `end_time` is set.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ENDED_STATUSES = ["COMPLETED", "FAILED", "CANCELLED"] as const satisfies ReadonlyArray<BackfillStatus>
 
 const isIn =
@@ -35,12 +92,51 @@ const isIn =
   (status: BackfillStatus): status is Member =>
     (statuses as ReadonlyArray<BackfillStatus>).includes(status)
 
+/**
+ * Whether the status is one of `ACTIVE_STATUSES`: the backfill holds its range and can be
+ * cancelled.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isActive = isIn(ACTIVE_STATUSES)
+/**
+ * Whether the status is one of `FINAL_STATUSES`: nothing will change the backfill again.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isFinal = isIn(FINAL_STATUSES)
+/**
+ * Whether the status is one of `WITH_WORK_STATUSES`: a worker has something to do for the
+ * backfill.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasWork = isIn(WITH_WORK_STATUSES)
+/**
+ * Whether the status is one of `STARTED_STATUSES`: `start_time` is set.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasStarted = isIn(STARTED_STATUSES)
+/**
+ * Whether the status is one of `ENDED_STATUSES`: `end_time` is set.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasEnded = isIn(ENDED_STATUSES)
 
+/**
+ * What happens to a backfill after its creation; `transition` decides what each event does
+ * in each status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type LifecycleEvent = Data.TaggedEnum<{
   /** The last of the per-day runs has been materialised. */
   AllRunsCreated: {}
@@ -53,9 +149,20 @@ export type LifecycleEvent = Data.TaggedEnum<{
   /** A user cancels the backfill. */
   Cancelled: {}
 }>
+/**
+ * Constructors of the lifecycle events, e.g. `LifecycleEvent.Cancelled()`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const LifecycleEvent = Data.taggedEnum<LifecycleEvent>()
 
-/** Every distinct event, for callers that reason about the whole machine. */
+/**
+ * Every distinct event, for callers that reason about the whole machine.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ALL_EVENTS: ReadonlyArray<LifecycleEvent> = [
   LifecycleEvent.AllRunsCreated(),
   LifecycleEvent.RunStarted(),
@@ -65,6 +172,13 @@ export const ALL_EVENTS: ReadonlyArray<LifecycleEvent> = [
   LifecycleEvent.Cancelled()
 ]
 
+/**
+ * An event that SPEC §4 does not allow in the backfill's status, such as a cancel of a
+ * `COMPLETED` backfill.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
   from: BackfillStatus,
   event: Schema.String
@@ -126,7 +240,21 @@ const TRANSITIONS: { readonly [From in BackfillStatus]: { readonly [Tag in Event
   }
 }
 
-/** The status after `event`, or why the event is not allowed in status `from`. */
+/**
+ * The status after `event`, or why the event is not allowed in status `from`. Every status
+ * change anywhere in the library goes through it.
+ *
+ * @example
+ * ```ts
+ * import { LifecycleEvent, transition } from "transfer-backfills"
+ *
+ * transition("RUNNING", LifecycleEvent.AllRunsFinished({ anyFailed: true })) // Right("FAILED")
+ * transition("COMPLETED", LifecycleEvent.Cancelled()) // Left(IllegalTransition)
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const transition = (
   from: BackfillStatus,
   event: LifecycleEvent
@@ -135,6 +263,11 @@ export const transition = (
   return decide === null ? Either.left(new IllegalTransition({ from, event: event._tag })) : Either.right(decide(event))
 }
 
-/** Whether some event moves a backfill from `from` to `to`. */
+/**
+ * Whether some event moves a backfill from `from` to `to`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const canTransition = (from: BackfillStatus, to: BackfillStatus): boolean =>
   ALL_EVENTS.some((event) => Either.getOrUndefined(transition(from, event)) === to)

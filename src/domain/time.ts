@@ -10,15 +10,48 @@ import { type CalendarDate, fromPlainDate } from "./calendarDate.js"
 const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
 const LAST_SECOND = 253402300799 // 9999-12-31T23:59:59Z
 
+/**
+ * An instant as whole epoch seconds, between years 0001 and 9999. The wire shows instants
+ * at second precision, so nothing finer is ever stored, shown or compared.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Timestamp = Schema.Int.pipe(
   Schema.between(FIRST_SECOND, LAST_SECOND, { message: () => "must be an instant between years 0001 and 9999" }),
   Schema.brand("Timestamp")
 )
+/**
+ * An instant in whole epoch seconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Timestamp = typeof Timestamp.Type
 
-/** The clock gives milliseconds; a stored instant keeps the whole seconds. */
+/**
+ * The clock gives milliseconds; a stored instant keeps the whole seconds.
+ *
+ * @example
+ * ```ts
+ * import { Clock, Effect } from "effect"
+ * import { timestampFromMillis } from "transfer-backfills"
+ *
+ * const now = Effect.map(Clock.currentTimeMillis, timestampFromMillis)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const timestampFromMillis = (epochMillis: number): Timestamp => Timestamp.make(Math.floor(epochMillis / 1000))
 
+/**
+ * An instant as the wire shows it: RFC 3339 in UTC at second precision,
+ * `2024-02-01T09:00:00Z`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const formatTimestamp = (timestamp: number): string =>
   Temporal.Instant.fromEpochMilliseconds(timestamp * 1000).toString({ smallestUnit: "second" })
 
@@ -34,7 +67,13 @@ const parseTimestamp = (text: string): Either.Either<Timestamp, string> => {
   }
 }
 
-/** An instant on the wire: `2024-02-01T09:00:00Z`. */
+/**
+ * An instant on the wire: `2024-02-01T09:00:00Z`. Only the text `formatTimestamp` would
+ * print is accepted: no offsets, fractions or leap seconds.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TimestampFromString = Schema.transformOrFail(Schema.String, Timestamp, {
   strict: true,
   decode: (text, _, ast) =>
@@ -54,13 +93,37 @@ const isTimeZone = (name: string): boolean => {
   }
 }
 
-/** An IANA time zone name (or `UTC`) that Temporal knows. */
+/**
+ * An IANA time zone name (or `UTC`) that Temporal knows.
+ *
+ * @example
+ * ```ts
+ * import { TimeZone } from "transfer-backfills"
+ *
+ * const newYork = TimeZone.make("America/New_York")
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TimeZone = Schema.String.pipe(
   Schema.filter((name) => isTimeZone(name) || "must be an IANA time zone name", { identifier: "TimeZone" }),
   Schema.brand("TimeZone")
 )
+/**
+ * A time zone name Temporal knows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type TimeZone = typeof TimeZone.Type
 
+/**
+ * The `UTC` time zone: the one to give a transfer when the host knows none.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const UTC = TimeZone.make("UTC")
 
 /** Per time zone, the last day asked for and the instants it spans. */
@@ -70,6 +133,9 @@ const knownDays = new Map<TimeZone, { readonly from: number; readonly until: num
  * The calendar day it is in `timeZone` at the instant `epochMillis`. Every schedule asks,
  * and the answer changes once a day, so the day and its bounds are remembered per zone:
  * a zone's conversion runs again only when an instant falls outside the day last seen.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const todayIn = (timeZone: TimeZone, epochMillis: number): Either.Either<CalendarDate, string> => {
   const known = knownDays.get(timeZone)

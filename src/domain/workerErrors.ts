@@ -10,33 +10,66 @@ import { BackfillId } from "./ids.js"
 import { WorkerId } from "./runs.js"
 import type { IllegalTransition } from "./status.js"
 
+/**
+ * No backfill has this id.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class UnknownBackfill extends Schema.TaggedError<UnknownBackfill>()("UnknownBackfill", {
   backfillId: BackfillId
 }) {}
 
+/**
+ * An outcome for a day outside the backfill's range.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class DayOutsideRange extends Schema.TaggedError<DayOutsideRange>()("DayOutsideRange", {
   backfillId: BackfillId,
   day: CalendarDate
 }) {}
 
-/** An outcome for a day whose run was never created. */
+/**
+ * An outcome for a day whose run was never created.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class RunNotMaterialised extends Schema.TaggedError<RunNotMaterialised>()("RunNotMaterialised", {
   backfillId: BackfillId,
   day: CalendarDate
 }) {}
 
-/** An outcome for a day whose run was still pending when the backfill was cancelled. */
+/**
+ * An outcome for a day whose run was still pending when the backfill was cancelled.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class RunDropped extends Schema.TaggedError<RunDropped>()("RunDropped", {
   backfillId: BackfillId,
   day: CalendarDate
 }) {}
 
-/** The lease expired and another worker claimed the backfill, or it was released. */
+/**
+ * The lease expired and another worker claimed the backfill, or it was released.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   backfillId: BackfillId,
   workerId: WorkerId
 }) {}
 
+/**
+ * Anything a worker step can be refused with, apart from an unavailable repository.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type WorkerError =
   | UnknownBackfill
   | DayOutsideRange
@@ -45,6 +78,13 @@ export type WorkerError =
   | LeaseLost
   | IllegalTransition
 
+/**
+ * The SPEC §5 code of each worker error, for hosts that expose worker steps over HTTP or log
+ * them by code.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const WORKER_ERROR_CODES: { readonly [Tag in WorkerError["_tag"]]: ErrorCode } = {
   UnknownBackfill: "NOT_FOUND",
   DayOutsideRange: "UNPROCESSABLE_ENTITY",

@@ -22,7 +22,7 @@ import { type HttpResponse, respond } from "../http/response.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { BackfillApi, openApiDocument } from "./api.js"
+import { BackfillApi, openApiDocument } from "../httpApi/api.js"
 
 type Request = HttpServerRequest.HttpServerRequest
 

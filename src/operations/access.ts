@@ -11,7 +11,12 @@ import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
 
-/** The value, or the 404 of `resource`: missing and foreign look the same. */
+/**
+ * The value, or the 404 of `resource`: missing and foreign look the same.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const orNotFound =
   (resource: NotFound["resource"]) =>
   <A>(found: Option.Option<A>): Effect.Effect<A, NotFound> =>
@@ -20,14 +25,23 @@ export const orNotFound =
       onSome: Effect.succeed
     })
 
-/** Steps 3–5: team membership, scope, permission; the evidence the ports require. */
+/**
+ * SPEC §3 steps 3–5: team membership, scope, permission; succeeds with the evidence the
+ * ports require.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const requireAccess = <Level extends AccessLevel>(principal: Principal, teamId: TeamId, level: Level) =>
   Effect.suspend(() => authorize(principal, teamId, level))
 
 /**
- * Step 6: the transfer, if it exists and belongs to the team. The port is asked by both
- * ids, so another team's transfer costs what a missing one does; the team is checked
+ * SPEC §3 step 6: the transfer, if it exists and belongs to the team. The port is asked by
+ * both ids, so another team's transfer costs what a missing one does; the team is checked
  * here again so that a port that ignores it cannot leak one.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const findTeamTransfer = (access: ReadAccess, transferId: TransferId) =>
   Effect.gen(function* () {
@@ -38,7 +52,12 @@ export const findTeamTransfer = (access: ReadAccess, transferId: TransferId) =>
     return yield* orNotFound("transfer")(Option.filter(transfer, (found) => found.teamId === access.teamId))
   })
 
-/** Step 6 for a backfill: it exists and belongs to the team. */
+/**
+ * SPEC §3 step 6 for a backfill: it exists and belongs to the team.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const findTeamBackfill = (access: ReadAccess, backfillId: BackfillId) =>
   Effect.gen(function* () {
     const repository = yield* BackfillRepository
@@ -48,7 +67,12 @@ export const findTeamBackfill = (access: ReadAccess, backfillId: BackfillId) =>
     return yield* orNotFound("backfill")(found)
   })
 
-/** The span attributes of a request: the ids it names, as decimal strings. */
+/**
+ * The span attributes of a request: the ids it names, as decimal strings.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const idAttributes = (ids: {
   readonly teamId: TeamId
   readonly transferId?: TransferId

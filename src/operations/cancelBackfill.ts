@@ -10,6 +10,12 @@ import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
 
+/**
+ * What `cancelBackfill` needs: the authenticated caller, the team and the backfill.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CancelBackfill {
   readonly principal: Principal
   readonly teamId: TeamId
@@ -21,12 +27,67 @@ export interface CancelBackfill {
   readonly confirmation?: Effect.Effect<void, BadRequest> | undefined
 }
 
+/**
+ * What a cancel fails with: the errors of a read, a confirmation that could not be read,
+ * or a backfill that is no longer active.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity
 
 /**
- * Cancels an active backfill (SPEC §4): the check that it is still active and the change
- * are one atomic step of the repository, so of two concurrent cancels one succeeds and
- * the other is the 422 a second cancel always is.
+ * Cancels an active backfill (SPEC §4) for the caller, who needs write access to the team.
+ * The check that it is still active and the change are one atomic step of the
+ * repository, so of two concurrent cancels one succeeds and the other is the 422 a second
+ * cancel always is. Pending runs are dropped; a day already running may still report.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import {
+ *   cancelBackfill,
+ *   type Principal,
+ *   scheduleBackfill,
+ *   TeamId,
+ *   TransferId,
+ *   UserId,
+ *   UTC
+ * } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository, layerMemoryTransferLookup } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(789n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_read", "dwh_transfers_write"],
+ *   permissions: ["dwh.transfer.view", "dwh.transfer.edit"]
+ * }
+ *
+ * const ports = Layer.merge(
+ *   layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+ *   layerMemoryBackfillRepository()
+ * )
+ *
+ * const program = Effect.gen(function* () {
+ *   const backfill = yield* scheduleBackfill({
+ *     principal,
+ *     teamId: TeamId.make(1n),
+ *     transferId: TransferId.make(456789n),
+ *     range: { range_start: "2024-01-01", range_end: "2024-01-31" }
+ *   })
+ *   const cancelled = yield* cancelBackfill({ principal, teamId: TeamId.make(1n), backfillId: backfill.id })
+ *   console.log(cancelled.status) // "CANCELLED"
+ *   // A second cancel, like one of a COMPLETED backfill, is refused with a 422.
+ *   yield* cancelBackfill({ principal, teamId: TeamId.make(1n), backfillId: backfill.id }).pipe(
+ *     Effect.catchTag("UnprocessableEntity", (error) => Effect.log(error.description))
+ *   )
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, ports))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const cancelBackfill: (
   command: CancelBackfill

@@ -7,16 +7,54 @@ import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 
+/**
+ * What `getBackfill` needs: the authenticated caller, the team and the backfill.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface GetBackfill {
   readonly principal: Principal
   readonly teamId: TeamId
   readonly backfillId: BackfillId
 }
 
-/** What a read fails with: access, existence, or a port that cannot answer. */
+/**
+ * What a read fails with: access, existence, or a port that cannot answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ReadError = Forbidden | PermissionDenied | NotFound | ServiceUnavailable
 
-/** The backfill, if the caller's team owns it; another team's backfill is a 404 like a missing one. */
+/**
+ * The backfill, if the caller's team owns it and the caller may read it; another team's
+ * backfill is a 404 like a missing one.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { BackfillId, getBackfill, type Principal, TeamId, UserId } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(790n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_read"],
+ *   permissions: ["dwh.transfer.view"]
+ * }
+ *
+ * const program = getBackfill({ principal, teamId: TeamId.make(1n), backfillId: BackfillId.make(1n) }).pipe(
+ *   Effect.map((backfill) => `${backfill.status}: ${backfill.runs.completed} of ${backfill.runs.total} days done`),
+ *   Effect.catchTag("NotFound", () => Effect.succeed("no such backfill"))
+ * )
+ *
+ * Effect.runPromise(Effect.provide(program, layerMemoryBackfillRepository())).then(console.log)
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const getBackfill: (query: GetBackfill) => Effect.Effect<Backfill, ReadError, BackfillRepository> = Effect.fn(
   "getBackfill"
 )(function* (query: GetBackfill) {

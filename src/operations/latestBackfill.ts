@@ -8,6 +8,12 @@ import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, orNotFound, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
 
+/**
+ * What `latestBackfill` needs: the authenticated caller, the team and the transfer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LatestBackfill {
   readonly principal: Principal
   readonly teamId: TeamId
@@ -15,8 +21,37 @@ export interface LatestBackfill {
 }
 
 /**
- * The transfer's newest backfill in any status. A missing or foreign transfer is the
- * transfer 404; a transfer that never had a backfill is the backfill 404.
+ * The transfer's newest backfill in any status (SPEC §1 latest). A missing or foreign
+ * transfer is the transfer 404; a transfer that never had a backfill is the backfill 404.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { latestBackfill, type Principal, TeamId, TransferId, UserId, UTC } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository, layerMemoryTransferLookup } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(790n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_read"],
+ *   permissions: ["dwh.transfer.view"]
+ * }
+ *
+ * const ports = Layer.merge(
+ *   layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+ *   layerMemoryBackfillRepository()
+ * )
+ *
+ * const program = latestBackfill({ principal, teamId: TeamId.make(1n), transferId: TransferId.make(456789n) }).pipe(
+ *   Effect.map((backfill) => `backfill ${backfill.id} is ${backfill.status}`),
+ *   Effect.catchTag("NotFound", ({ resource }) => Effect.succeed(`no ${resource}`)) // here: "no backfill"
+ * )
+ *
+ * Effect.runPromise(Effect.provide(program, ports)).then(console.log)
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
  */
 export const latestBackfill: (
   query: LatestBackfill

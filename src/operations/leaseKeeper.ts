@@ -8,11 +8,22 @@ import type { Lease } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
 import { renewLease } from "./workerSteps.js"
 
-/** How often a held lease is renewed: four times per lease, so one failed renewal is not fatal. */
+/**
+ * How often a held lease is renewed: four times per lease, so one failed renewal is not
+ * fatal.
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
   Duration.unsafeDivide(Duration.decode(leaseDuration), 4)
 
-/** A lease the worker holds while it works, renewed in the background. */
+/**
+ * A lease the worker holds while it works, renewed in the background.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface HeldLease {
   /** The lease as last renewed. */
   readonly current: Effect.Effect<Lease>
@@ -26,6 +37,9 @@ export interface HeldLease {
  * when a renewal failed and the next might not succeed before the lease expires (and
  * another worker may claim it): so one failed renewal is survived, and a lost lease is
  * given up a quarter of the lease before anyone else can claim the backfill.
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
   Effect.gen(function* () {
@@ -69,6 +83,9 @@ export const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =
  * Runs `day` so that an interruption of the caller (a shutdown) lets it finish: in a
  * fiber of its own, which that interruption does not reach; the caller then waits for it
  * up to `grace`, and only past that interrupts it.
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const lettingFinishWithin =
   (grace: Duration.DurationInput) =>

@@ -13,12 +13,30 @@ import { BackfillRepository } from "../ports/backfillRepository.js"
 import { idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
 
-/** SPEC §1's "incomplete": every status a backfill can still leave, the active ones. */
+/**
+ * SPEC §1's "incomplete": every status a backfill can still leave, the active ones. What a
+ * listing shows unless the page request names other statuses.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const INCOMPLETE_STATUSES: ReadonlyArray<BackfillStatus> = ACTIVE_STATUSES
 
+/**
+ * The most backfills one page holds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_PAGE_SIZE = 100
 
-/** Which page: statuses, size and, after the first page, the last backfill of the previous one. */
+/**
+ * Which page: statuses, size and, after the first page, the last backfill of the previous
+ * one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PageRequest {
   readonly statuses: ReadonlyArray<BackfillStatus>
   /** 1 to `MAX_PAGE_SIZE`. */
@@ -26,9 +44,20 @@ export interface PageRequest {
   readonly after: Option.Option<BackfillId>
 }
 
-/** The first page of the incomplete backfills, as SPEC §1 lists them by default. */
+/**
+ * The first page of the incomplete backfills, as SPEC §1 lists them by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const FIRST_PAGE: PageRequest = { statuses: INCOMPLETE_STATUSES, limit: MAX_PAGE_SIZE, after: Option.none() }
 
+/**
+ * What `listIncompleteBackfills` needs: the authenticated caller, the team and the page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListBackfills<R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
@@ -39,12 +68,53 @@ export interface ListBackfills<R = never> {
   readonly page: PageRequest | Effect.Effect<PageRequest, BadRequest, R>
 }
 
+/**
+ * One page of backfills, newest first, and where the next page starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BackfillPage {
   readonly backfills: ReadonlyArray<Backfill>
   /** The request for the next page; `None` on the last page. */
   readonly next: Option.Option<PageRequest>
 }
 
+/**
+ * A page of the team's backfills (SPEC §1 list incomplete), newest first. By default the
+ * incomplete ones; a page request may name other statuses, final ones included. Pages hold
+ * at most `MAX_PAGE_SIZE`; each page says where the next one starts, and backfills created
+ * meanwhile never make a page repeat or skip one.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { FIRST_PAGE, listIncompleteBackfills, type Principal, TeamId, UserId } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(790n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_read"],
+ *   permissions: ["dwh.transfer.view"]
+ * }
+ *
+ * // Every incomplete backfill of team 1, page by page.
+ * const program = Effect.gen(function* () {
+ *   let page = Option.some(FIRST_PAGE)
+ *   while (Option.isSome(page)) {
+ *     const found = yield* listIncompleteBackfills({ principal, teamId: TeamId.make(1n), page: page.value })
+ *     for (const backfill of found.backfills) console.log(backfill.id, backfill.status)
+ *     page = found.next
+ *   }
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, layerMemoryBackfillRepository()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const listIncompleteBackfills = <R = never>(
   query: ListBackfills<R>
 ): Effect.Effect<BackfillPage, ReadError | BadRequest, BackfillRepository | R> =>

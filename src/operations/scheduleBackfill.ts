@@ -24,6 +24,13 @@ import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRe
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
 
+/**
+ * What `scheduleBackfill` needs: the authenticated caller, the team, the transfer and the
+ * days asked for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ScheduleBackfill {
   readonly principal: Principal
   readonly teamId: TeamId
@@ -36,6 +43,14 @@ export interface ScheduleBackfill {
   readonly range: RequestedRange | Effect.Effect<RequestedRange, BadRequest>
 }
 
+/**
+ * What a schedule fails with, each a SPEC §5 code: access, a missing transfer, a body that
+ * cannot be read, a range that breaks a rule, an overlap with an active backfill, or a port
+ * that cannot answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ScheduleBackfillError =
   | Forbidden
   | PermissionDenied
@@ -52,7 +67,49 @@ const conflictWith = ({ conflicting }: ActiveRangeOverlap) =>
       `(${formatRange(conflicting.range)}, status ${conflicting.status}).`
   })
 
-/** A new `CREATED` backfill of the transfer for the caller, or the first rule it breaks. */
+/**
+ * A new `CREATED` backfill of the transfer for the caller, or the first rule it breaks
+ * (SPEC §3, from step 3 on: the caller and the ids are given). Every check runs in SPEC
+ * order; "today" is the transfer's, in its time zone; the limits are `BackfillPolicy`'s;
+ * the overlap check and the insert are one atomic step of the repository.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { type Principal, scheduleBackfill, TeamId, TransferId, UserId, UTC } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository, layerMemoryTransferLookup } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(789n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_read", "dwh_transfers_write"],
+ *   permissions: ["dwh.transfer.view", "dwh.transfer.edit"]
+ * }
+ *
+ * const ports = Layer.merge(
+ *   layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+ *   layerMemoryBackfillRepository()
+ * )
+ *
+ * const program = scheduleBackfill({
+ *   principal, // from your own authentication
+ *   teamId: TeamId.make(1n),
+ *   transferId: TransferId.make(456789n),
+ *   range: { range_start: "2024-01-01", range_end: "2024-01-31" } // checked as the API checks it
+ * }).pipe(
+ *   Effect.map((backfill) => `backfill ${backfill.id}: ${backfill.status}, ${backfill.runs.total} runs`),
+ *   Effect.catchTags({
+ *     Conflict: (error) => Effect.succeed(`409: ${error.description}`),
+ *     UnprocessableEntity: (error) => Effect.succeed(`422: ${error.description}`)
+ *   })
+ * )
+ *
+ * Effect.runPromise(Effect.provide(program, ports)).then(console.log) // "backfill 1: CREATED, 31 runs"
+ * ```
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export const scheduleBackfill: (
   command: ScheduleBackfill
 ) => Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> = Effect.fn(

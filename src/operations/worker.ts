@@ -17,10 +17,36 @@ import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNe
 
 export * from "./workerSteps.js"
 
-/** The host's transfer run: process one day of one backfill and say how it went. */
+/**
+ * The host's transfer run: process one day of one backfill and say how it went. It cannot
+ * fail: a day that went wrong is the outcome `failed(error)`, which goes to the backfill's
+ * error report.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { completed, failed, type RunExecutor } from "transfer-backfills"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>
 
-/** How a worker loop is doing, for a host's health check or logs. */
+/**
+ * How a worker loop is doing, for a host's health check or logs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerHealth {
   /** False once the loop has ended (interrupted, or a defect the loop could not survive). */
   readonly running: boolean
@@ -33,6 +59,21 @@ export interface WorkerHealth {
 /**
  * A health record for one worker loop, to pass as `WorkerOptions.health` and read. A plain
  * `Ref`, so that the core pulls in no streams: a host that wants changes polls it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Ref } from "effect"
+ * import { BackfillWorker } from "transfer-backfills"
+ *
+ * const healthCheck = Effect.gen(function* () {
+ *   const health = yield* BackfillWorker.makeWorkerHealth // pass it to `BackfillWorker.runWorker` as `health`
+ *   const { running, consecutiveFailures } = yield* Ref.get(health)
+ *   return running && consecutiveFailures < 5
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const makeWorkerHealth = Ref.make<WorkerHealth>({
   running: true,
@@ -40,6 +81,13 @@ export const makeWorkerHealth = Ref.make<WorkerHealth>({
   consecutiveFailures: 0
 })
 
+/**
+ * How a worker works: its name, the lease it takes on a backfill, the host's executor of
+ * transfer runs, and where it reports its health.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerOptions<R> {
   /**
    * Names the worker. A claim gives back a lease held under the same id, so two loops
@@ -122,7 +170,36 @@ const materialiseAll = (backfillId: BackfillId) =>
  * background all along. Each day is started, executed and recorded as one unit that a
  * shutdown lets finish (for up to `shutdownGrace`); losing the lease cuts a day short,
  * and then its outcome is not recorded. The lease is released at the end, whatever
- * happens.
+ * happens; one that cannot be released is left to expire.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Option } from "effect"
+ * import { completed, failed, type RunExecutor, BackfillWorker, WorkerId, type WorkerOptions } from "transfer-backfills"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ *
+ * const options: WorkerOptions<never> = {
+ *   workerId: WorkerId.make("nightly-1"),
+ *   leaseDuration: Duration.minutes(1),
+ *   execute
+ * }
+ *
+ * // A loop of the host's own: claim, then work on what was claimed.
+ * const once = Effect.gen(function* () {
+ *   const lease = yield* BackfillWorker.claimBackfill(options.workerId, options.leaseDuration)
+ *   if (Option.isSome(lease)) yield* BackfillWorker.processClaimedBackfill(lease.value, options)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
   Effect.scoped(
@@ -145,6 +222,37 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
 /**
  * Claims the oldest backfill with work and processes it; `false` when there was none. A
  * lease lost on the way is not an error: another worker carries on with the backfill.
+ * Callers choose a unique `workerId` for each loop of theirs.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Layer } from "effect"
+ * import { completed, failed, type RunExecutor, BackfillWorker, WorkerId } from "transfer-backfills"
+ * import { layerPostgresBackfillRepository, layerPostgresClient } from "transfer-backfills/postgres"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ *
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app" })
+ * const repository = layerPostgresBackfillRepository({ schema: "transfer_backfills" }).pipe(Layer.provide(database))
+ *
+ * // A nightly job: process backfills until none has work left, then stop.
+ * const drain = BackfillWorker.processNextBackfill({
+ *   workerId: WorkerId.make("nightly-job"),
+ *   leaseDuration: Duration.minutes(1),
+ *   execute
+ * }).pipe(Effect.repeat({ while: (worked) => worked }))
+ *
+ * Effect.runPromise(Effect.provide(drain, repository))
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
   Effect.flatMap(claimBackfill(options.workerId, options.leaseDuration), (claimed) =>
@@ -178,6 +286,43 @@ const backoffAfter = (failures: number, pollInterval: Duration.DurationInput): D
  * executor) is logged with its cause and the loop goes on after a backoff that never
  * exceeds `pollInterval`, so the worker is back within one poll interval of the
  * database; on its next claim it takes back the lease it held. The loop's end is logged.
+ * Interrupting it lets the current day finish (up to `shutdownGrace`) and releases the
+ * lease. Run as many as you like: the repository's fenced leases keep them apart.
+ *
+ * @example
+ * ```ts
+ * import { hostname } from "node:os"
+ * import { Duration, Effect, Layer } from "effect"
+ * import { completed, failed, type RunExecutor, BackfillWorker, WorkerId } from "transfer-backfills"
+ * import { layerPostgresBackfillRepository, layerPostgresClient } from "transfer-backfills/postgres"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ *
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app" })
+ * const repository = layerPostgresBackfillRepository({ schema: "transfer_backfills" }).pipe(Layer.provide(database))
+ *
+ * const worker = Effect.gen(function* () {
+ *   const health = yield* BackfillWorker.makeWorkerHealth // for your health check
+ *   return yield* BackfillWorker.runWorker({
+ *     workerId: WorkerId.make(hostname()), // runWorker adds a suffix of its own per loop
+ *     leaseDuration: Duration.seconds(60), // renewed while a day runs
+ *     pollInterval: Duration.seconds(1),
+ *     execute,
+ *     health
+ *   })
+ * })
+ *
+ * const fiber = Effect.runFork(Effect.provide(worker, repository)) // interrupt it to stop gracefully
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval: Duration.DurationInput }) =>
   Effect.gen(function* () {

@@ -9,7 +9,12 @@ import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { WorkerRepository } from "../ports/backfillRepository.js"
 
-/** Runs created per materialisation step, so that the created counter climbs visibly. */
+/**
+ * Runs created per materialisation step, so that the created counter climbs visibly.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MATERIALISE_BATCH_DAYS = 100
 
 /** One step of the worker port, in a span named after it, with the backfill's id when it has one. */
@@ -24,20 +29,70 @@ const withRepository = <A, E>(
     })
   )
 
-/** Creates the runs of the next days of a `CREATED` backfill; nothing once it is past `CREATED`. */
+/**
+ * Creates the runs of the next days of a `CREATED` backfill, `maxDays` at most
+ * (`MATERIALISE_BATCH_DAYS` by default); the last batch makes it `SCHEDULED`. Nothing once
+ * it is past `CREATED`, so a step repeated after a crash creates no run twice.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type BackfillId, BackfillWorker } from "transfer-backfills"
+ *
+ * // Every run of a CREATED backfill, batch by batch.
+ * const materialiseAll = (backfillId: BackfillId) =>
+ *   BackfillWorker.materialiseRuns(backfillId).pipe(Effect.repeat({ while: (backfill) => backfill.status === "CREATED" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERIALISE_BATCH_DAYS) =>
   withRepository("materialiseRuns", (repository) => repository.materialiseRuns(backfillId, maxDays), backfillId)
 
 /**
  * Leases the oldest backfill with work and no live lease, or `None`; a lease this worker
- * id still holds is taken back first.
+ * id still holds is taken back first. The lease lasts `leaseDuration` from now unless it
+ * is renewed.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Option } from "effect"
+ * import { BackfillWorker, WorkerId } from "transfer-backfills"
+ *
+ * const claimed = Effect.gen(function* () {
+ *   const lease = yield* BackfillWorker.claimBackfill(WorkerId.make("worker-1"), Duration.seconds(60))
+ *   if (Option.isNone(lease)) return "nothing to do"
+ *   return `working on backfill ${lease.value.backfillId}`
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput) =>
   withRepository("claim", (repository) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => repository.claim(workerId, now, Duration.toMillis(leaseDuration)))
   )
 
-/** Extends a lease; fails with `LeaseLost` once another worker has claimed the backfill. */
+/**
+ * Extends a lease by `leaseDuration` from now; fails with `LeaseLost` once another worker
+ * has claimed the backfill.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Schedule } from "effect"
+ * import { type Lease, BackfillWorker } from "transfer-backfills"
+ *
+ * declare const lease: Lease
+ *
+ * // Keep the lease while a long day runs, renewing it four times per lease.
+ * const keepAlive = BackfillWorker.renewLease(lease, Duration.seconds(60)).pipe(Effect.repeat(Schedule.spaced("15 seconds")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const renewLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
   withRepository(
     "renewLease",
@@ -48,10 +103,52 @@ export const renewLease = (lease: Lease, leaseDuration: Duration.DurationInput) 
     lease.backfillId
   )
 
+/**
+ * Gives a lease up, so another worker may claim the backfill at once instead of waiting for
+ * it to expire; releasing a lease already lost does nothing.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Option } from "effect"
+ * import { BackfillWorker, WorkerId } from "transfer-backfills"
+ *
+ * const step = Effect.gen(function* () {
+ *   const lease = yield* BackfillWorker.claimBackfill(WorkerId.make("worker-1"), Duration.seconds(60))
+ *   if (Option.isNone(lease)) return
+ *   // ... work on the backfill, then let the next worker have it at once:
+ *   yield* BackfillWorker.releaseLease(lease.value)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const releaseLease = (lease: Lease) =>
   withRepository("releaseLease", (repository) => repository.releaseLease(lease), lease.backfillId)
 
-/** Under a live lease, the earliest pending day, now `running`; `None` when none is pending. */
+/**
+ * Under a live lease, the earliest pending day, now `running`; `None` when none is pending.
+ * The first run started makes a `SCHEDULED` backfill `RUNNING`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { completed, type Lease, BackfillWorker } from "transfer-backfills"
+ *
+ * declare const lease: Lease
+ *
+ * const nextDay = Effect.gen(function* () {
+ *   const run = yield* BackfillWorker.startNextRun(lease)
+ *   if (Option.isNone(run)) return false // no day is pending
+ *   // ... run the day's transfer, then:
+ *   yield* BackfillWorker.recordRunOutcome(run.value.backfill.id, run.value.day, completed, lease)
+ *   return true
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const startNextRun = (lease: Lease) =>
   withRepository(
     "startNextRun",
@@ -63,6 +160,23 @@ export const startNextRun = (lease: Lease) =>
  * Records one day's outcome; the same day reported twice counts once. With the `lease`
  * the day was started under, the outcome counts only while no other worker has claimed
  * the backfill since (else `LeaseLost`): the fence that keeps a day from counting twice.
+ * The last outcome ends a `RUNNING` backfill: `COMPLETED`, or `FAILED` if any day failed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { failed, type Lease, type StartedRun, BackfillWorker } from "transfer-backfills"
+ *
+ * declare const lease: Lease
+ * declare const run: StartedRun
+ *
+ * const recorded = BackfillWorker.recordRunOutcome(run.backfill.id, run.day, failed("source table missing"), lease).pipe(
+ *   Effect.map(({ backfill }) => backfill.status) // "FAILED" once every day has reported and one failed
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
  */
 export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease?: Lease) =>
   withRepository(
@@ -72,6 +186,30 @@ export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outc
     backfillId
   )
 
-/** Queues the failed days of a `FAILED` backfill again. */
+/**
+ * Queues the failed days of a `FAILED` backfill again: it becomes `SCHEDULED`, its failed
+ * days pending, its error report empty. Workers do not retry on their own; an operator or
+ * a policy of the host's calls this.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { BackfillId, BackfillWorker } from "transfer-backfills"
+ * import { layerPostgresBackfillRepository, layerPostgresClient } from "transfer-backfills/postgres"
+ *
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app" })
+ * const repository = layerPostgresBackfillRepository({ schema: "transfer_backfills" }).pipe(Layer.provide(database))
+ *
+ * // An operator's command: run the failed days of backfill 42 again.
+ * const retry = BackfillWorker.retryFailedDays(BackfillId.make(42n)).pipe(
+ *   Effect.catchTag("IllegalTransition", ({ from }) => Effect.logWarning(`backfill 42 is ${from}, not FAILED`))
+ * )
+ *
+ * Effect.runPromise(Effect.provide(retry, repository))
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
 export const retryFailedDays = (backfillId: BackfillId) =>
   withRepository("retryFailedDays", (repository) => repository.retryFailedDays(backfillId), backfillId)

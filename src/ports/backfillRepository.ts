@@ -16,7 +16,12 @@ import type {
   UnknownBackfill
 } from "../domain/workerErrors.js"
 
-/** Why an outcome was not recorded; every adapter refuses with these and only these. */
+/**
+ * Why an outcome was not recorded; every adapter refuses with these and only these.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type OutcomeRefused =
   | UnknownBackfill
   | DayOutsideRange
@@ -25,12 +30,23 @@ export type OutcomeRefused =
   | IllegalTransition
   | LeaseLost
 
-/** The insert found an active backfill of the same transfer sharing a day with the new one. */
+/**
+ * The insert found an active backfill of the same transfer sharing a day with the new one;
+ * `conflicting` is that backfill. `scheduleBackfill` answers with a `Conflict` naming it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ActiveRangeOverlap extends Schema.TaggedError<ActiveRangeOverlap>()("ActiveRangeOverlap", {
   conflicting: Backfill
 }) {}
 
-/** One page of a team's backfills, newest first. */
+/**
+ * One page of a team's backfills, newest first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PageQuery {
   readonly statuses: ReadonlyArray<BackfillStatus>
   /** Only backfills with a smaller id than this one: the last of the previous page. */
@@ -38,7 +54,12 @@ export interface PageQuery {
   readonly limit: number
 }
 
-/** A run handed to a worker: the day to process and the backfill as it now stands. */
+/**
+ * A run handed to a worker: the day to process and the backfill as it now stands.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StartedRun {
   readonly backfill: Backfill
   readonly day: CalendarDate
@@ -48,12 +69,15 @@ export interface StartedRun {
  * Where backfills live, as the API's operations use them. Every method is one atomic
  * step: no interleaving of concurrent calls, in this process or in any other sharing the
  * store, may observe or leave a state that breaks SPEC §3 step 10 or the invariants of
- * §4. The rules themselves are the domain's (`domain/lifecycle.ts`); a repository applies
- * them, it does not decide. Each method acts for the team of its `access`, the evidence
- * of SPEC §3 steps 3–5 (`domain/access.authorize`): a backfill of another team is not
- * there.
+ * §4. The rules themselves are the domain's (`Lifecycle`); a repository applies them, it
+ * does not decide. Each method acts for the team of its `access`, the evidence of SPEC §3
+ * steps 3–5 (`authorize`): a backfill of another team is not there.
  *
- * The same store serves workers through `WorkerRepository`.
+ * The same store serves workers through `WorkerRepository`. `layerMemoryBackfillRepository`
+ * and `layerPostgresBackfillRepository` provide both ports from one store.
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class BackfillRepository extends Context.Tag("transfer-backfills/BackfillRepository")<
   BackfillRepository,
@@ -107,7 +131,11 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
  * of atomicity as `BackfillRepository`. Workers are trusted callers: no access evidence.
  *
  * Times are passed in as epoch milliseconds (`nowMillis`), so that every implementation
- * agrees on them and tests can choose them.
+ * agrees on them and tests can choose them. The `Worker` steps call it with the time of
+ * the `Clock`.
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepository")<
   WorkerRepository,

@@ -4,7 +4,31 @@ import type { ServiceUnavailable } from "../domain/errors.js"
 import type { TransferId } from "../domain/ids.js"
 import type { Transfer } from "../domain/transfer.js"
 
-/** The host's transfers: which team owns one and in which time zone its days fall. */
+/**
+ * The host's transfers: which team owns one and in which time zone its days fall.
+ * `layerMemoryTransferLookup` and `layerPostgresTransferLookup` implement it; a host that
+ * keeps transfers elsewhere provides its own.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Option } from "effect"
+ * import { ServiceUnavailable, type TeamId, type Transfer, type TransferId, TransferLookup } from "transfer-backfills"
+ *
+ * // Looks a transfer up by both ids, so another team's transfer costs what a missing one does.
+ * declare const findTransfer: (transferId: TransferId, teamId: TeamId) => Promise<Transfer | undefined>
+ *
+ * const transfers = Layer.succeed(TransferLookup, {
+ *   findTeamTransfer: (access, transferId) =>
+ *     Effect.tryPromise({
+ *       try: () => findTransfer(transferId, access.teamId),
+ *       catch: (cause) => new ServiceUnavailable({ cause })
+ *     }).pipe(Effect.map(Option.fromNullable))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class TransferLookup extends Context.Tag("transfer-backfills/TransferLookup")<
   TransferLookup,
   {

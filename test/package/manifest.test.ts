@@ -11,7 +11,15 @@ const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
   scripts: Record<string, string>
 }
 
-const ENTRIES = [".", "./memory", "./postgres", "./promise", "./testing/arbitraries", "./testing/conformance"]
+const ENTRIES = [
+  ".",
+  "./memory",
+  "./postgres",
+  "./promise",
+  "./http-api",
+  "./testing/arbitraries",
+  "./testing/conformance"
+]
 
 /** The build maps src/X.ts to dist/X.js (tsconfig.build.json). */
 const sourceOf = (built: string) => built.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")
@@ -35,6 +43,7 @@ describe("the package", () => {
   it("takes effect 3 as a peer, so a host and the library share one copy, and the rest as optional peers", () => {
     expect(pkg.peerDependencies).toMatchObject({ effect: expect.stringMatching(/^\^3\.22\./) })
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual([
+      "@effect/platform",
       "@effect/sql",
       "@effect/sql-pg",
       "@effect/vitest",
@@ -56,7 +65,7 @@ describe("the package", () => {
 
   it("keeps the core free of web frameworks and database drivers", async () => {
     const core = readFileSync(new URL("src/index.ts", root), "utf8")
-    expect(core).not.toMatch(/adapters\/postgres|adapters\/memory|testing\/|host\/|promise/)
+    expect(core).not.toMatch(/adapters\/postgres|adapters\/memory|testing\/|host\/|promise|httpApi/)
     const { readdirSync } = await import("node:fs")
     const sources = readdirSync(new URL("src/", root), { recursive: true, encoding: "utf8" }).filter((file) =>
       file.endsWith(".ts")
@@ -66,13 +75,16 @@ describe("the package", () => {
       const imports = [...text.matchAll(/^(?:import|export)[^\n]*from "([^".][^"]*)"/gm)].map((match) => match[1])
       // The conformance entry may use the test framework it serves, the PostgreSQL entry its client
       // (and, to build one whose hung connections close, the driver and Node's sockets).
-      // The reference host, outside the package's entries, is an application and may use anything.
+      // The HttpApi entry may use @effect/platform, whose definition it is. The reference
+      // host, outside the package's entries, is an application and may use anything.
       if (file.startsWith("host/")) continue
       const allowed = file.startsWith("testing/conformance")
         ? ["effect", "temporal-polyfill", "@effect/vitest"]
         : file.startsWith("adapters/postgres/")
           ? ["effect", "temporal-polyfill", "@effect/sql", "@effect/sql-pg", "node:net"]
-          : ["effect", "temporal-polyfill"]
+          : file.startsWith("httpApi/")
+            ? ["effect", "@effect/platform"]
+            : ["effect", "temporal-polyfill"]
       for (const specifier of imports) expect(allowed, `${file}: ${specifier}`).toContain(specifier)
     }
   })

@@ -139,6 +139,42 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
  * the API, `WorkerRepository` for workers), holding `seed` to begin with. Seeded
  * backfills keep their ids (new ones count on from the largest); they must be consistent
  * and their active ranges must not overlap, as no repository could have stored them so.
+ * It keeps the promises of the PostgreSQL repository; nothing survives the process.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { type Principal, scheduleBackfill, TeamId, TransferId, UserId, UTC, BackfillWorker } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository, layerMemoryTransferLookup } from "transfer-backfills/memory"
+ *
+ * const principal: Principal = {
+ *   userId: UserId.make(789n),
+ *   teamIds: [TeamId.make(1n)],
+ *   scopes: ["dwh_transfers_write"],
+ *   permissions: ["dwh.transfer.edit"]
+ * }
+ *
+ * // Built once, so the API's and the worker's port share one store.
+ * const ports = Layer.merge(
+ *   layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+ *   layerMemoryBackfillRepository()
+ * )
+ *
+ * const program = Effect.gen(function* () {
+ *   const backfill = yield* scheduleBackfill({
+ *     principal,
+ *     teamId: TeamId.make(1n),
+ *     transferId: TransferId.make(456789n),
+ *     range: { range_start: "2024-01-01", range_end: "2024-01-31" }
+ *   })
+ *   return yield* BackfillWorker.materialiseRuns(backfill.id) // SCHEDULED: its 31 runs exist
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, ports)).then((backfill) => console.log(backfill.status))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerMemoryBackfillRepository = (
   seed: Iterable<SeededBackfill> = []

@@ -13,7 +13,13 @@ import { hasWork, isActive } from "../../domain/status.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import type { PageQuery } from "../../ports/backfillRepository.js"
 
-/** A backfill already in the store when it starts, in any status. */
+/**
+ * A backfill already in the store when it starts, in any status, with the team that owns
+ * it; for `layerMemoryBackfillRepository`'s seed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SeededBackfill {
   readonly teamId: TeamId
   readonly backfill: Backfill
@@ -32,7 +38,13 @@ interface Stored {
 
 type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
 
-/** Runs a seeded backfill's counters imply: reported days first, then pending ones. */
+/**
+ * Runs a seeded backfill's counters imply: reported days first, then pending ones (dropped
+ * ones for a cancelled backfill).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => {
   const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
   const runs = new Map<CalendarDate, RunState>()
@@ -47,6 +59,14 @@ export const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => 
   return runs
 }
 
+/**
+ * The in-memory store behind both repository ports: backfills, their runs and leases,
+ * and the indexes that keep every step cheap. Its methods are single synchronous steps;
+ * the repository makes each port call one of them.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export class MemoryStore {
   private lastId = 0n
   private readonly byId = new Map<BackfillId, Stored>()

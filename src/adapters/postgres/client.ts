@@ -50,6 +50,12 @@ const answerDeadlineSocket = (deadlineMillis: number): Socket => {
   return socket
 }
 
+/**
+ * Where the database is and how the client treats it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PostgresClientOptions {
   /** `postgres://user@host:port/database`. */
   readonly url: string
@@ -82,7 +88,34 @@ const withServerDeadlines = (url: string, deadlineMillis: number): string => {
 
 /**
  * `@effect/sql-pg`'s client, with connections that close themselves when hung, and
- * server sessions that end statements and idle transactions past the same deadline.
+ * server sessions that end statements and idle transactions past the same deadline: once
+ * a connection has sent a request and heard nothing back for `deadline`, it is destroyed,
+ * so the pool drops it and never hands a frozen connection to the next call. Give it the
+ * deadline the ports are given. `PgClient.layer` works too, without that guard.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Layer } from "effect"
+ * import {
+ *   layerPostgresAuthenticator,
+ *   layerPostgresBackfillRepository,
+ *   layerPostgresClient,
+ *   layerPostgresTransferLookup
+ * } from "transfer-backfills/postgres"
+ *
+ * const deadline = Duration.seconds(5) // a call waits no longer: then 503 SERVICE_UNAVAILABLE
+ * const schema = "transfer_backfills"
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app", maxConnections: 16, deadline })
+ *
+ * const ports = Layer.mergeAll(
+ *   layerPostgresBackfillRepository({ schema, deadline }),
+ *   layerPostgresTransferLookup({ schema, deadline }),
+ *   layerPostgresAuthenticator({ schema, deadline })
+ * ).pipe(Layer.provide(database))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerPostgresClient = (options: PostgresClientOptions) => {
   const deadlineMillis = Duration.toMillis(options.deadline ?? DEFAULT_DEADLINE)

@@ -14,6 +14,12 @@ import { TransferLookup } from "../../ports/transferLookup.js"
 import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
 import { quoteSchema } from "./migrations.js"
 
+/**
+ * Where the transfer and token tables are, and how long a lookup may take.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DirectoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
   readonly schema?: string
@@ -21,7 +27,13 @@ export interface DirectoryOptions {
   readonly deadline?: Duration.DurationInput
 }
 
-/** The SHA-256 of a token, in hex. */
+/**
+ * The SHA-256 of a token, in hex: tokens are stored and looked up by it only, so no
+ * comparison ever runs over the token itself and a leaked table leaks no usable token.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const tokenDigest = (token: string): Effect.Effect<string> =>
   Effect.promise(async () => {
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)))
@@ -50,6 +62,24 @@ const tables = (options: DirectoryOptions) => {
   return { transfers: `${schema}.backfill_transfers`, tokens: `${schema}.backfill_tokens` }
 }
 
+/**
+ * A `TransferLookup` over the `backfill_transfers` table (created by `migrate`), for
+ * deployments that keep their transfers in the same database; `saveTransfer` keeps it in
+ * step with the host's own. A transfer is looked up by its id and team together.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { layerPostgresClient, layerPostgresTransferLookup } from "transfer-backfills/postgres"
+ *
+ * const transfers = layerPostgresTransferLookup({ schema: "transfer_backfills", deadline: "5 seconds" }).pipe(
+ *   Layer.provide(layerPostgresClient({ url: "postgres://app@localhost:5432/app" }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerPostgresTransferLookup = (
   options: DirectoryOptions = {}
 ): Layer.Layer<TransferLookup, never, SqlClient.SqlClient> =>
@@ -76,6 +106,26 @@ export const layerPostgresTransferLookup = (
     })
   )
 
+/**
+ * An `Authenticator` over the `backfill_tokens` table (created by `migrate`), for
+ * deployments that keep their API tokens in the same database; `saveToken` issues them.
+ * Tokens are looked up by their SHA-256 only, and expired ones are not accepted.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Layer } from "effect"
+ * import { withCachedAuthentication } from "transfer-backfills"
+ * import { layerPostgresAuthenticator, layerPostgresClient } from "transfer-backfills/postgres"
+ *
+ * const authenticator = withCachedAuthentication(layerPostgresAuthenticator({ schema: "transfer_backfills" }), {
+ *   timeToLive: Duration.seconds(30),
+ *   capacity: 10_000
+ * }).pipe(Layer.provide(layerPostgresClient({ url: "postgres://app@localhost:5432/app" })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerPostgresAuthenticator = (
   options: DirectoryOptions = {}
 ): Layer.Layer<Authenticator, never, SqlClient.SqlClient> =>
@@ -110,7 +160,23 @@ export const layerPostgresAuthenticator = (
     })
   )
 
-/** Adds or replaces a transfer, so hosts can keep the table in step with their own. */
+/**
+ * Adds or replaces a transfer, so hosts can keep the table in step with their own.
+ *
+ * @example
+ * ```ts
+ * import { TeamId, TimeZone, TransferId } from "transfer-backfills"
+ * import { saveTransfer } from "transfer-backfills/postgres"
+ *
+ * const save = saveTransfer(
+ *   { id: TransferId.make(456790n), teamId: TeamId.make(1n), timeZone: TimeZone.make("America/New_York") },
+ *   { schema: "transfer_backfills" }
+ * ) // needs a SqlClient, e.g. layerPostgresClient
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const saveTransfer = (transfer: Transfer, options: DirectoryOptions = {}) =>
   Effect.flatMap(
     SqlClient.SqlClient,
@@ -121,7 +187,30 @@ export const saveTransfer = (transfer: Transfer, options: DirectoryOptions = {})
       ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, time_zone = EXCLUDED.time_zone`
   )
 
-/** Issues a bearer token for `principal`, storing only its digest. */
+/**
+ * Issues a bearer token for `principal`, storing only its digest; it replaces what the
+ * token granted before. With `expiresAtMillis`, the token is refused from then on.
+ *
+ * @example
+ * ```ts
+ * import { TeamId, UserId } from "transfer-backfills"
+ * import { saveToken } from "transfer-backfills/postgres"
+ *
+ * const issue = saveToken(
+ *   "a long random token",
+ *   {
+ *     userId: UserId.make(790n),
+ *     teamIds: [TeamId.make(1n)],
+ *     scopes: ["dwh_transfers_read"],
+ *     permissions: ["dwh.transfer.view"]
+ *   },
+ *   { schema: "transfer_backfills", expiresAtMillis: Date.now() + 90 * 24 * 3600 * 1000 }
+ * ) // needs a SqlClient, e.g. layerPostgresClient
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const saveToken = (
   token: string,
   principal: Principal,

@@ -8,10 +8,21 @@ import type { SqlError } from "@effect/sql"
 import { Duration, Effect, FiberId, Option } from "effect"
 import { ServiceUnavailable } from "../../domain/errors.js"
 
-/** How long a port call may wait for the database unless the adapter is told otherwise. */
+/**
+ * How long a port call may wait for the database unless the adapter is told otherwise: 5
+ * seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_DEADLINE = Duration.seconds(5)
 
-/** The SQLSTATE the server answered with; none when the server was never reached. */
+/**
+ * The SQLSTATE the server answered with; none when the server was never reached.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const sqlState = (error: SqlError.SqlError): string | undefined => {
   const cause = error.cause as { readonly code?: unknown } | undefined
   return typeof cause?.code === "string" && /^[0-9A-Z]{5}$/.test(cause.code) ? cause.code : undefined
@@ -75,6 +86,9 @@ const withDeadline =
  *   never reached, or an unavailable SQLSTATE → `ServiceUnavailable`; anything else the
  *   database refused (a missing migration, say) stays a defect;
  * - after `deadline` the caller gets `ServiceUnavailable` at once (`withDeadline`).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const databaseCall = (deadline: Duration.DurationInput) => {
   const deadlineMillis = Duration.toMillis(deadline)

@@ -17,6 +17,14 @@ import type { BackfillTables } from "./tables.js"
 
 const WITH_WORK_SQL = sqlStatusList(WITH_WORK_STATUSES)
 
+/**
+ * The lease and run statements of the worker port: claims with `FOR UPDATE SKIP LOCKED` (a
+ * worker's own lease first), renewals and releases checked by the fence, and the start of
+ * a day under a live lease.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeLeaseSteps = (tables: BackfillTables) => {
   const { sql, backfills, runs } = tables
   const withWork = sql.literal(WITH_WORK_SQL)

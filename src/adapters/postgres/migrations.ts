@@ -6,6 +6,12 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Effect } from "effect"
 
+/**
+ * One version of the database schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Migration {
   readonly version: number
   readonly name: string
@@ -15,6 +21,13 @@ export interface Migration {
 
 const ACTIVE = "('CREATED', 'SCHEDULED', 'RUNNING', 'FAILED')"
 
+/**
+ * The database schema, as versioned migrations shipped in the package, in version order.
+ * `migrate` applies the ones a schema lacks.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
 export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
@@ -112,6 +125,13 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
 /** A schema name safe to write into SQL unquoted-equivalent form. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
+/**
+ * A schema name quoted for SQL, after checking that it is a plain lowercase identifier (a
+ * `RangeError` otherwise), so that it is safe to write into statements.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const quoteSchema = (schema: string): string => {
   if (!SCHEMA_NAME.test(schema)) {
     throw new RangeError(`Schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME.source}`)
@@ -122,6 +142,12 @@ export const quoteSchema = (schema: string): string => {
 /** One number for every process of every deployment: migrations of any schema queue behind it. */
 const MIGRATION_LOCK = 7_356_201_938
 
+/**
+ * Which schema `migrate` brings up to date.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MigrateOptions {
   /** The schema the tables live in; created if missing. Default `public`. */
   readonly schema?: string
@@ -129,7 +155,23 @@ export interface MigrateOptions {
 
 /**
  * Applies the migrations `schema` lacks, in version order, in one transaction. Returns the
- * versions it applied (none when the schema was up to date).
+ * versions it applied (none when the schema was up to date). Safe to run from many
+ * processes at once: it takes a transaction-scoped advisory lock, so one applies and the
+ * others find nothing to do. Run it once at start-up.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { layerPostgresClient, migrate } from "transfer-backfills/postgres"
+ *
+ * const startUp = migrate({ schema: "transfer_backfills" }).pipe(
+ *   Effect.tap((applied) => Effect.log(`applied migrations: ${applied.join(", ") || "none"}`)),
+ *   Effect.provide(layerPostgresClient({ url: "postgres://app@localhost:5432/app" }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category migrations
  */
 export const migrate = (
   options: MigrateOptions = {}

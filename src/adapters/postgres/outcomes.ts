@@ -19,6 +19,14 @@ import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { backfillFromRow } from "./rows.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
+/**
+ * The worker port's `recordOutcome` on PostgreSQL, the worker's hot path: decided on one
+ * snapshot and written only if the backfill has not changed since, decided again on a
+ * race, and settled under the row lock after `attempts` races.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
   const { sql, backfills, runs, columns } = tables
 

@@ -21,6 +21,12 @@ import { makeRecordOutcome } from "./outcomes.js"
 import { sqlStatusList } from "./statusSql.js"
 import { makeBackfillTables } from "./tables.js"
 
+/**
+ * Where the repository's tables are and how it treats the database.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PostgresRepositoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
   readonly schema?: string
@@ -41,6 +47,27 @@ const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)
 /** SQLSTATE of an exclusion constraint violation: the overlap rule refused the insert. */
 const EXCLUSION_VIOLATION = "23P01"
 
+/**
+ * Both repository ports on the `SqlClient` of the context, as plain values: `api`
+ * (`BackfillRepository`) and `worker` (`WorkerRepository`), for a host that provides them
+ * its own way. `layerPostgresBackfillRepository` provides both.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { BackfillRepository } from "transfer-backfills"
+ * import { makePostgresRepository } from "transfer-backfills/postgres"
+ *
+ * // An API process that offers no worker port.
+ * const apiOnly = Layer.effect(
+ *   BackfillRepository,
+ *   Effect.map(makePostgresRepository({ schema: "transfer_backfills" }), ({ api }) => api)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -182,8 +209,29 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
   })
 
 /**
- * The repository on the `SqlClient` of the context (`@effect/sql-pg`'s `PgClient.layer`),
- * behind both ports: `BackfillRepository` for the API, `WorkerRepository` for workers.
+ * The repository on the `SqlClient` of the context (`layerPostgresClient`, or
+ * `@effect/sql-pg`'s `PgClient.layer`), behind both ports: `BackfillRepository` for the
+ * API, `WorkerRepository` for workers. The database enforces what must hold across
+ * processes (disjoint active ranges, one run per day, fenced leases), so any number of API
+ * servers and workers may share it. Run `migrate` first.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Layer } from "effect"
+ * import { layerPostgresBackfillRepository, layerPostgresClient, migrate } from "transfer-backfills/postgres"
+ *
+ * const deadline = Duration.seconds(5)
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app", deadline })
+ * const repository = layerPostgresBackfillRepository({ schema: "transfer_backfills", deadline }).pipe(
+ *   Layer.provide(database)
+ * )
+ *
+ * // Migrate once at start-up, then serve on `repository`.
+ * const startUp = Effect.provide(migrate({ schema: "transfer_backfills" }), database)
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerPostgresBackfillRepository = (
   options: PostgresRepositoryOptions = {}

@@ -9,7 +9,13 @@ import { Option, Schema } from "effect"
 import { Backfill } from "../../domain/backfill.js"
 import { BackfillStatus } from "../../domain/status.js"
 
-/** The columns of a backfill row, for `SELECT … FROM backfills b`. */
+/**
+ * The columns of a backfill row, for `SELECT … FROM backfills b`: ids and times as text,
+ * the error report as JSON built from the failed runs.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const backfillColumns = (quotedSchema: string) => `
   b.id::text AS id,
   b.transfer_id::text AS transfer_id,
@@ -102,5 +108,12 @@ const BackfillFromRow = Schema.transform(BackfillRow, Backfill, {
   })
 })
 
-/** The entity a row describes; a row that describes none is a defect. */
+/**
+ * The entity a row describes; a row that describes none is a defect. The entity's
+ * invariants are checked on the way, so a row no lifecycle could produce is never a wrong
+ * answer.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const backfillFromRow: (row: unknown) => Backfill = Schema.decodeUnknownSync(BackfillFromRow)

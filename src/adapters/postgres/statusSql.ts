@@ -5,6 +5,11 @@
  */
 import type { BackfillStatus } from "../../domain/status.js"
 
-/** `('A', 'B')`: a list for `status IN …`. Statuses are fixed identifiers, never input. */
+/**
+ * `('A', 'B')`: a list for `status IN …`. Statuses are fixed identifiers, never input.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const sqlStatusList = (statuses: ReadonlyArray<BackfillStatus>): string =>
   `(${statuses.map((status) => `'${status}'`).join(", ")})`

@@ -12,6 +12,13 @@ import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { quoteSchema } from "./migrations.js"
 import { backfillColumns, backfillFromRow } from "./rows.js"
 
+/**
+ * The statements the repository's modules share: a backfill's row read whole, locked and
+ * written back, in the schema the repository works in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BackfillTables {
   readonly sql: SqlClient.SqlClient
   readonly backfills: Statement.Fragment
@@ -34,14 +41,32 @@ export interface BackfillTables {
   readonly saveState: (backfill: Backfill) => Effect.Effect<unknown, SqlError.SqlError>
 }
 
+/**
+ * An optional instant as a SQL parameter: the seconds, or `null`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const orNull = (time: Option.Option<Timestamp>) => Option.getOrNull(time)
 
-/** Passes when no lease is given or `lease` is the backfill's latest claim (`fence`). */
+/**
+ * Passes when no lease is given or `lease` is the backfill's latest claim (`fence`); fails
+ * with `LeaseLost` otherwise.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const fencedBy = (fence: number | undefined, lease: Lease | undefined): Effect.Effect<void, LeaseLost> =>
   lease === undefined || lease.fence === fence
     ? Effect.void
     : Effect.fail(new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
 
+/**
+ * The shared statements on `sql`, for the tables in `schemaName`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeBackfillTables = (sql: SqlClient.SqlClient, schemaName: string): BackfillTables => {
   const schema = quoteSchema(schemaName)
   const backfills = sql.literal(`${schema}.backfills`)

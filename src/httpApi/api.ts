@@ -114,6 +114,24 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     )
   )
 
+/**
+ * The five endpoints as an `HttpApi`, for `@effect/platform` hosts and clients
+ * (`HttpApiClient.make(BackfillApi)`). Its handlers should call the library's
+ * (`handleScheduleBackfill`, …): path and query parameters are declared as strings, so
+ * that the library, not the framework, judges them in SPEC's order.
+ *
+ * @example
+ * ```ts
+ * import { OpenApi } from "@effect/platform"
+ * import { BackfillApi } from "transfer-backfills/http-api"
+ *
+ * const paths = Object.keys(OpenApi.fromApi(BackfillApi).paths)
+ * // ["/teams/{team_id}/transfers/{transfer_id}/backfills", …]
+ * ```
+ *
+ * @since 0.1.0
+ * @category api
+ */
 export const BackfillApi = HttpApi.make("transfer-backfills")
   .add(BackfillsGroup)
   .annotate(OpenApi.Title, "Transfer backfills")
@@ -165,7 +183,19 @@ const LISTING_PATH = "/teams/{team_id}/backfills"
 
 /**
  * The OpenAPI 3.1 document, generated from the HttpApi and the library's schemas, with
- * the bearer scheme every operation needs and none of the framework's own error shapes.
+ * the bearer scheme every operation needs, the listing's `Link` header, and none of the
+ * framework's own error shapes. Serve it as JSON (the reference host answers
+ * `GET /openapi.json` with it).
+ *
+ * @example
+ * ```ts
+ * import { openApiDocument } from "transfer-backfills/http-api"
+ *
+ * const json = JSON.stringify(openApiDocument())
+ * ```
+ *
+ * @since 0.1.0
+ * @category api
  */
 export const openApiDocument = () => {
   const document = OpenApi.fromApi(BackfillApi)
