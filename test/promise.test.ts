@@ -148,7 +148,13 @@ describe("the Promise facade's options", () => {
       }),
       layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
       layerMemoryBackfillRepository(),
-      Layer.scopedDiscard(Effect.addFinalizer(() => Effect.sync(() => void (released = true))))
+      Layer.scopedDiscard(
+        Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            released = true
+          })
+        )
+      )
     )
     const api = createPromiseApi({ layer: ports, cursorSecret: SECRET })
     expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)

@@ -19,10 +19,10 @@ import {
 import type { PageCursors } from "../http/pageCursor.js"
 import { bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../http/request.js"
 import { type HttpResponse, respond } from "../http/response.js"
+import { BackfillApi, openApiDocument } from "../httpApi/api.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { BackfillApi, openApiDocument } from "../httpApi/api.js"
 
 type Request = HttpServerRequest.HttpServerRequest
 
