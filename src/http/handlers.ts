@@ -42,31 +42,31 @@ interface Caller {
 
 export interface ScheduleBackfillRequest extends Caller {
   /** Raw path parameters: `team_id` and `transfer_id`. */
-  readonly path: PathParams
+  readonly path: PathParams<"team_id" | "transfer_id">
   /** The raw body (text or bytes), or the JSON value a framework already parsed. */
   readonly body: RequestBody
 }
 
 export interface GetBackfillRequest extends Caller {
   /** `team_id` and `backfill_id`. */
-  readonly path: PathParams
+  readonly path: PathParams<"team_id" | "backfill_id">
 }
 
 export interface LatestBackfillRequest extends Caller {
   /** `team_id` and `transfer_id`. */
-  readonly path: PathParams
+  readonly path: PathParams<"team_id" | "transfer_id">
 }
 
 export interface ListBackfillsRequest extends Caller {
   /** `team_id`. */
-  readonly path: PathParams
+  readonly path: PathParams<"team_id">
   /** Optional `status` (comma-separated or repeated), `limit` (1–100) and `cursor`. */
   readonly query: QueryParams
 }
 
 export interface CancelBackfillRequest extends Caller {
   /** `team_id` and `backfill_id`. */
-  readonly path: PathParams
+  readonly path: PathParams<"team_id" | "backfill_id">
   /** Exactly `{"status":"CANCELLED"}`. */
   readonly body: RequestBody
 }
@@ -89,9 +89,9 @@ export const authenticate = (
   })
 
 /** SPEC §3 step 2: the ids of the path, in order, each a canonical decimal or a 400 naming it. */
-const teamId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "team_id", TeamId))
-const transferId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "transfer_id", TransferId))
-const backfillId = (path: PathParams) => Effect.suspend(() => decodePathParam(path, "backfill_id", BackfillId))
+const teamId = (path: PathParams<"team_id">) => Effect.suspend(() => decodePathParam(path, "team_id", TeamId))
+const transferId = (path: PathParams<"transfer_id">) => Effect.suspend(() => decodePathParam(path, "transfer_id", TransferId))
+const backfillId = (path: PathParams<"backfill_id">) => Effect.suspend(() => decodePathParam(path, "backfill_id", BackfillId))
 
 const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.String, range_end: Schema.String }), {
   range_start: "must be a string",

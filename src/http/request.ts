@@ -13,8 +13,15 @@ const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 export const bearerToken = (authorization: string | undefined): string | undefined =>
   authorization === undefined ? undefined : BEARER_CREDENTIALS.exec(authorization)?.[1]
 
-/** Path parameters as a router hands them over: names to raw values. */
-export type PathParams = Readonly<Record<string, unknown>>
+/**
+ * Path parameters as a router hands them over: names to raw values, the library judging
+ * each. The names an endpoint reads are typed, so `{ teamId: "1" }` for `team_id` does not
+ * compile; a router's `Record<string, string>` fits any of them.
+ */
+export type PathParams<Name extends PathParamName = PathParamName> = { readonly [Key in Name]?: unknown }
+
+/** Every path parameter of the API. */
+export type PathParamName = "team_id" | "transfer_id" | "backfill_id"
 
 const pathDecoders = new WeakMap<object, (raw: unknown) => Either.Either<bigint, unknown>>()
 
@@ -28,9 +35,9 @@ const pathDecoder = <Id extends bigint>(schema: IdSchema<Id>) => {
 }
 
 /** The id in path parameter `name`, or a 400 naming the parameter. */
-export const decodePathParam = <Id extends bigint>(
-  path: PathParams,
-  name: string,
+export const decodePathParam = <Id extends bigint, Name extends PathParamName>(
+  path: PathParams<Name>,
+  name: Name,
   schema: IdSchema<Id>
 ): Either.Either<Id, BadRequest> => {
   const raw = path[name]

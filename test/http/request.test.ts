@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, Option, Schema } from "effect"
 import { BadRequest } from "../../src/domain/errors.js"
 import { TeamId } from "../../src/domain/ids.js"
+import type { GetBackfillRequest } from "../../src/http/handlers.js"
 import {
   bearerToken,
   decodeObjectBody,
@@ -123,5 +124,15 @@ describe("JSON bodies", () => {
     ]
   ])("refuse %s: %s", (body, description) => {
     expect(decode(body)).toEqual(Either.left(new BadRequest({ description })))
+  })
+})
+
+describe("path parameters", () => {
+  it("are typed by name, so a misspelt one does not compile, while a router's record fits", () => {
+    const fromRouter: Record<string, string> = { team_id: "1", backfill_id: "2" }
+    const fits: GetBackfillRequest = { authorization: undefined, path: fromRouter }
+    // @ts-expect-error the parameter is team_id, not teamId
+    const misspelt: GetBackfillRequest = { authorization: undefined, path: { teamId: "1", backfill_id: "2" } }
+    expect([fits.path.team_id, misspelt.path.backfill_id]).toEqual(["1", "2"])
   })
 })
