@@ -37,7 +37,7 @@ const SECRET = "a cursor secret of thirty-two bytes or more"
 
 const options = {
   authenticate: async (token: string) => (token === "demo-admin" ? admin : null),
-  findTransfer: async (id: string) => (id === "456789" ? { id, teamId: "1" } : undefined),
+  findTeamTransfer: async (_: string, id: string) => (id === "456789" ? { id, teamId: "1" } : undefined),
   cursorSecret: SECRET
 }
 
@@ -96,7 +96,7 @@ describe("the Promise facade", () => {
     expect(response.body).not.toContain("10.1.2.3")
     const broken = createPromiseApi({
       ...options,
-      findTransfer: async (id) => ({ id, teamId: "1", timeZone: "Mars/Base" })
+      findTeamTransfer: async (_, id) => ({ id, teamId: "1", timeZone: "Mars/Base" })
     })
     expect((await broken.scheduleBackfill({ ...request, body: january })).status).toBe(500)
     await down.dispose()
@@ -107,14 +107,14 @@ describe("the Promise facade", () => {
     const asked: Array<[string, string]> = []
     const careless = createPromiseApi({
       ...options,
-      findTransfer: async (id, teamId) => {
-        asked.push([id, teamId])
+      findTeamTransfer: async (teamId, id) => {
+        asked.push([teamId, id])
         return { id, teamId: 2 }
       }
     })
     const response = await careless.scheduleBackfill({ ...request, body: january })
     expect(response.status).toBe(404)
-    expect(asked).toEqual([["456789", "1"]])
+    expect(asked).toEqual([["1", "456789"]])
     await careless.dispose()
   })
 })
@@ -128,7 +128,7 @@ describe("the Promise facade's options", () => {
     ["an impossible earliest day", { policy: { earliestDate: "2024-02-30" } }, /policy.earliestDate/],
     ["an unknown log level", { minimumLogLevel: "LOUD" }, /minimumLogLevel must be one of TRACE, DEBUG/],
     ["ports given twice", { layer: Layer.empty }, /either as a layer or as functions, not both/],
-    ["no authenticate function", { authenticate: undefined }, /authenticate and findTransfer must be functions/]
+    ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/]
   ])("refuses %s when the API is created, not on its first request", (_, change, message) => {
     const create = () => createPromiseApi({ ...options, ...change } as never)
     expect(create).toThrow(PromiseApiOptionsError)
@@ -208,15 +208,15 @@ describe("the Promise facade's options", () => {
     const api = createPromiseApi({
       ...options,
       authenticate: async () => ({ ...admin, userId: 789, teamIds: [1n] }),
-      findTransfer: async (transferId, teamId) => {
-        seen.push(transferId, teamId)
+      findTeamTransfer: async (teamId, transferId) => {
+        seen.push(teamId, transferId)
         return { id: BigInt(transferId), teamId: Number(teamId) }
       },
       repository: makePlainPromiseStore()
     })
     const created = await api.scheduleBackfill({ ...request, body: january })
     expect(created.status).toBe(200)
-    expect(seen).toEqual(["456789", "1"])
+    expect(seen).toEqual(["1", "456789"])
     await api.dispose()
   })
 })

@@ -19,7 +19,7 @@ const transfers = new Map<string, PlainTransfer>([["456789", { id: "456789", tea
 const api = createPromiseApi({
   authenticate: async (token) => tokens.get(token),
   // By both ids, so that another team's transfer answers as fast as a missing one.
-  findTransfer: async (transferId, teamId) => {
+  findTeamTransfer: async (teamId, transferId) => {
     const transfer = transfers.get(transferId)
     return transfer?.teamId === teamId ? transfer : undefined
   },

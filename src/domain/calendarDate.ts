@@ -24,7 +24,14 @@ export const FIRST_DAY = "0001-01-01"
  * @category constants
  */
 export const LAST_DAY = "9999-12-31"
-const OUT_OF_RANGE = `must be between ${FIRST_DAY} and ${LAST_DAY}`
+
+/**
+ * Why a day outside years 0001–9999 is refused.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const OUT_OF_RANGE = `must be between ${FIRST_DAY} and ${LAST_DAY}`
 
 const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string> => {
   if (!ISO_CALENDAR_DATE.test(text)) return Either.left("must be a date in the form YYYY-MM-DD")
@@ -83,23 +90,6 @@ export type CalendarDate = typeof CalendarDate.Type
  */
 export const parseCalendarDate = (text: string): Either.Either<CalendarDate, string> =>
   Either.map(toRealPlainDate(text), () => text as CalendarDate)
-
-/**
- * The Temporal date of a calendar day, for date arithmetic.
- *
- * @since 0.1.0
- * @category utils
- */
-export const toPlainDate = (date: CalendarDate): Temporal.PlainDate => Temporal.PlainDate.from(date)
-
-/**
- * The calendar date of a Temporal date, if it lies between `FIRST_DAY` and `LAST_DAY`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromPlainDate = (date: Temporal.PlainDate): Either.Either<CalendarDate, string> =>
-  date.year < 1 || date.year > 9999 ? Either.left(OUT_OF_RANGE) : Either.right(date.toString() as CalendarDate)
 
 /**
  * Orders two calendar days: `-1` when `a` is earlier, `1` when later, `0` when equal.

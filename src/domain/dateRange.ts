@@ -4,7 +4,8 @@
  * has `start <= end` and at least one day.
  */
 import { Either, Schema } from "effect"
-import { CalendarDate, compareDates, daysBetween, toPlainDate } from "./calendarDate.js"
+import { CalendarDate, compareDates, daysBetween } from "./calendarDate.js"
+import { toPlainDate } from "./plainDates.js"
 
 /**
  * An inclusive range of calendar days, `start <= end`, at least one day. The brand is only

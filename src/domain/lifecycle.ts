@@ -6,8 +6,9 @@
  */
 import { Either, Option } from "effect"
 import type { Backfill, Removal, RunError } from "./backfill.js"
-import { type CalendarDate, compareDates, toPlainDate } from "./calendarDate.js"
+import { type CalendarDate, compareDates } from "./calendarDate.js"
 import { containsDay } from "./dateRange.js"
+import { toPlainDate } from "./plainDates.js"
 import { hasReported, type RunOutcome, type RunState, truncateRunError } from "./runs.js"
 import { type IllegalTransition, LifecycleEvent, transition } from "./status.js"
 import type { Timestamp } from "./time.js"

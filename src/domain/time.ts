@@ -5,7 +5,8 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
-import { type CalendarDate, fromPlainDate } from "./calendarDate.js"
+import type { CalendarDate } from "./calendarDate.js"
+import { fromPlainDate } from "./plainDates.js"
 
 const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
 const LAST_SECOND = 253402300799 // 9999-12-31T23:59:59Z

@@ -30,6 +30,13 @@ import {
 } from "./request.js"
 import { type HttpResponse, respond, type SuccessBody } from "./response.js"
 
+/**
+ * What a host may add to any request: the request id it already uses, which the response
+ * echoes in `X-Request-Id` and the library's log lines carry.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface HostRequest {
   /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
   readonly requestId?: string | undefined
@@ -40,6 +47,14 @@ interface Caller {
   readonly authorization: string | undefined
 }
 
+/**
+ * The parts of a `POST /teams/{team_id}/transfers/{transfer_id}/backfills` request that
+ * `handleScheduleBackfill` reads: the `Authorization` header, the path parameters and the
+ * body.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface ScheduleBackfillRequest extends Caller {
   /** Raw path parameters: `team_id` and `transfer_id`. */
   readonly path: PathParams<"team_id" | "transfer_id">
@@ -47,16 +62,38 @@ export interface ScheduleBackfillRequest extends Caller {
   readonly body: RequestBody
 }
 
+/**
+ * The parts of a `GET /teams/{team_id}/backfills/{backfill_id}` request that
+ * `handleGetBackfill` reads: the `Authorization` header and the path parameters.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface GetBackfillRequest extends Caller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
 }
 
+/**
+ * The parts of a `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` request that
+ * `handleLatestBackfill` reads: the `Authorization` header and the path parameters.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface LatestBackfillRequest extends Caller {
   /** `team_id` and `transfer_id`. */
   readonly path: PathParams<"team_id" | "transfer_id">
 }
 
+/**
+ * The parts of a `GET /teams/{team_id}/backfills` request that
+ * `handleListIncompleteBackfills` reads: the `Authorization` header, the path parameters and
+ * the query.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface ListBackfillsRequest extends Caller {
   /** `team_id`. */
   readonly path: PathParams<"team_id">
@@ -64,6 +101,14 @@ export interface ListBackfillsRequest extends Caller {
   readonly query: QueryParams
 }
 
+/**
+ * The parts of a `PATCH /teams/{team_id}/backfills/{backfill_id}` request that
+ * `handleCancelBackfill` reads: the `Authorization` header, the path parameters and the
+ * body.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export interface CancelBackfillRequest extends Caller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
@@ -71,7 +116,25 @@ export interface CancelBackfillRequest extends Caller {
   readonly body: RequestBody
 }
 
-/** SPEC §3 step 1: the caller behind an `Authorization` header value. */
+/**
+ * The caller behind an `Authorization` header value (SPEC §3 step 1), for hosts that run the
+ * operations themselves: `Unauthorized` without a `Bearer` token or for a token the
+ * `Authenticator` does not accept, `ServiceUnavailable` when it cannot answer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { authenticate, BackfillId, getBackfill, TeamId } from "transfer-backfills"
+ *
+ * const program = Effect.gen(function* () {
+ *   const principal = yield* authenticate("Bearer demo-admin") // Unauthorized unless the Authenticator accepts it
+ *   return yield* getBackfill({ principal, teamId: TeamId.make(1n), backfillId: BackfillId.make(42n) })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const authenticate = (
   authorization: string | undefined
 ): Effect.Effect<Principal, Unauthorized | ServiceUnavailable, Authenticator> =>
@@ -90,8 +153,10 @@ export const authenticate = (
 
 /** SPEC §3 step 2: the ids of the path, in order, each a canonical decimal or a 400 naming it. */
 const teamId = (path: PathParams<"team_id">) => Effect.suspend(() => decodePathParam(path, "team_id", TeamId))
-const transferId = (path: PathParams<"transfer_id">) => Effect.suspend(() => decodePathParam(path, "transfer_id", TransferId))
-const backfillId = (path: PathParams<"backfill_id">) => Effect.suspend(() => decodePathParam(path, "backfill_id", BackfillId))
+const transferId = (path: PathParams<"transfer_id">) =>
+  Effect.suspend(() => decodePathParam(path, "transfer_id", TransferId))
+const backfillId = (path: PathParams<"backfill_id">) =>
+  Effect.suspend(() => decodePathParam(path, "backfill_id", BackfillId))
 
 const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.String, range_end: Schema.String }), {
   range_start: "must be a string",
@@ -104,7 +169,13 @@ const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal
 
 const oneBackfill = (backfill: Backfill): SuccessBody => ({ data: encodeBackfill(backfill) })
 
-/** A listing's response: also the cursor of the next page, which its `link` header carries. */
+/**
+ * A listing's response: also the cursor of the next page, which its `link` header carries,
+ * for hosts that offer it in a shape of their own.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface BackfillPageResponse extends HttpResponse {
   /** The signed cursor of the next page; `null` on the last page and on every error. */
   readonly nextCursor: string | null
@@ -144,6 +215,26 @@ const backfillPage =
 /**
  * The schedule operation for a raw request, in SPEC §3's order: for hosts that map the
  * outcome to a response of their own (`handleScheduleBackfill` writes SPEC's).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { describeHttpError, scheduleBackfillRequest } from "transfer-backfills"
+ *
+ * // A GraphQL resolver, say, that answers in a shape of its own
+ * const outcome = scheduleBackfillRequest({
+ *   authorization: "Bearer demo-admin",
+ *   path: { team_id: "1", transfer_id: "456789" },
+ *   body: { range_start: "2024-01-01", range_end: "2024-01-31" } // a parsed JSON value is taken as is
+ * }).pipe(
+ *   Effect.map((backfill) => ({ id: String(backfill.id), status: backfill.status })),
+ *   Effect.catchAll((error) => Effect.succeed({ error: describeHttpError(error).code }))
+ * )
+ * // Effect<…, never, Authenticator | TransferLookup | BackfillRepository>
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
  */
 export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
   Effect.gen(function* () {
@@ -158,11 +249,78 @@ export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
     })
   })
 
-/** `POST /teams/{team_id}/transfers/{transfer_id}/backfills` */
+/**
+ * `POST /teams/{team_id}/transfers/{transfer_id}/backfills`: schedules a backfill of the
+ * transfer and answers with it, or with the SPEC §5 envelope of the first check that fails.
+ * Never fails: every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { Layer, ManagedRuntime } from "effect"
+ * import { handleScheduleBackfill, layerPageCursors, TeamId, TransferId, UserId, UTC } from "transfer-backfills"
+ * import {
+ *   layerMemoryBackfillRepository,
+ *   layerMemoryTransferLookup,
+ *   layerStaticTokens
+ * } from "transfer-backfills/memory"
+ *
+ * const runtime = ManagedRuntime.make(
+ *   Layer.mergeAll(
+ *     layerStaticTokens({
+ *       "demo-admin": {
+ *         userId: UserId.make(789n),
+ *         teamIds: [TeamId.make(1n)],
+ *         scopes: ["dwh_transfers_write"],
+ *         permissions: ["dwh.transfer.edit"]
+ *       }
+ *     }),
+ *     layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+ *     layerMemoryBackfillRepository(),
+ *     layerPageCursors(process.env.CURSOR_SECRET ?? "")
+ *   )
+ * )
+ *
+ * // POST /teams/1/transfers/456789/backfills, as a router hands it over
+ * const response = await runtime.runPromise(
+ *   handleScheduleBackfill({
+ *     authorization: "Bearer demo-admin",
+ *     path: { team_id: "1", transfer_id: "456789" },
+ *     body: '{"range_start":"2024-01-01","range_end":"2024-01-31"}', // raw text or bytes, or parsed JSON
+ *     requestId: "req-0000000001" // optional: the host's X-Request-Id
+ *   })
+ * )
+ * // response.status: 200; response.body: '{"meta":{"request_id":"req-0000000001"},"data":{"id":1,…}}'
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handleScheduleBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
   respond(scheduleBackfillRequest(request), oneBackfill, request.requestId)
 
-/** `GET /teams/{team_id}/backfills/{backfill_id}` */
+/**
+ * `GET /teams/{team_id}/backfills/{backfill_id}`: answers with the team's backfill, or with
+ * its SPEC §5 error envelope (404 for a backfill of another team). Never fails: every
+ * outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleGetBackfill } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // GET /teams/1/backfills/42
+ * const response = await runtime.runPromise(
+ *   handleGetBackfill({ authorization: "Bearer demo-admin", path: { team_id: "1", backfill_id: "42" } })
+ * )
+ * // { status: 200, headers: { "content-type": "application/json", "x-request-id": … }, body: '{"meta":…,"data":…}' }
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
   respond(
     Effect.gen(function* () {
@@ -175,7 +333,29 @@ export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
     request.requestId
   )
 
-/** `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` */
+/**
+ * `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest`: answers with the
+ * transfer's newest backfill in any status, or with a SPEC §5 error envelope (404 when it
+ * has none). Never fails: every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleLatestBackfill } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // GET /teams/1/transfers/456789/backfills/latest
+ * const response = await runtime.runPromise(
+ *   handleLatestBackfill({ authorization: "Bearer demo-admin", path: { team_id: "1", transfer_id: "456789" } })
+ * )
+ * // 200 with the newest backfill, or 404 NOT_FOUND when the transfer has none
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handleLatestBackfill = (request: LatestBackfillRequest & HostRequest) =>
   respond(
     Effect.gen(function* () {
@@ -202,7 +382,34 @@ const listing = (request: ListBackfillsRequest) =>
     return { ...page, nextCursor }
   })
 
-/** `GET /teams/{team_id}/backfills` */
+/**
+ * `GET /teams/{team_id}/backfills`: answers with a page of the team's backfills, newest
+ * first (the incomplete ones unless `status` says otherwise), and offers the next page in a
+ * `link` header and in `nextCursor`. Never fails: every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleListIncompleteBackfills } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // GET /teams/1/backfills?status=RUNNING,FAILED&limit=20
+ * const page = await runtime.runPromise(
+ *   handleListIncompleteBackfills({
+ *     authorization: "Bearer demo-admin",
+ *     path: { team_id: "1" },
+ *     query: { status: "RUNNING,FAILED", limit: "20" }
+ *   })
+ * )
+ * // page.nextCursor: the next page's cursor, null on the last page; page.headers.link offers it as
+ * // '<?status=RUNNING,FAILED&limit=20&cursor=…>; rel="next"'
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handleListIncompleteBackfills = (
   request: ListBackfillsRequest & HostRequest
 ): Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
@@ -216,7 +423,33 @@ export const handleListIncompleteBackfills = (
     return { ...response, nextCursor: yield* Ref.get(nextCursor) }
   })
 
-/** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
+/**
+ * `PATCH /teams/{team_id}/backfills/{backfill_id}` with `{"status":"CANCELLED"}`: cancels the
+ * team's backfill and answers with it, or with its SPEC §5 error envelope. Never fails:
+ * every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleCancelBackfill } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // PATCH /teams/1/backfills/42
+ * const response = await runtime.runPromise(
+ *   handleCancelBackfill({
+ *     authorization: "Bearer demo-admin",
+ *     path: { team_id: "1", backfill_id: "42" },
+ *     body: '{"status":"CANCELLED"}'
+ *   })
+ * )
+ * // 200 with the CANCELLED backfill, or 422 for one that is already COMPLETED or CANCELLED
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handleCancelBackfill = (request: CancelBackfillRequest & HostRequest) =>
   respond(
     Effect.gen(function* () {

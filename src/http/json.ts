@@ -1,11 +1,24 @@
 /**
  * JSON that keeps int64 ids exact. `JSON.stringify` cannot write a `bigint`; this writer
- * prints one as its plain digits. Everything else is written as the built-in does.
+ * prints one as its plain digits. It writes the values the library's envelopes hold
+ * (objects, arrays, strings, numbers, booleans, `null`) as the built-in does; it calls no
+ * `toJSON`, since no envelope holds a `Date` or a class instance.
  */
 
 /**
- * Writes `value` as JSON; a `bigint` becomes its plain digits. Undefined members are left
- * out. With `indent`, nests members on lines of their own, as `JSON.stringify(v, null, n)`.
+ * Writes `value` as JSON; a `bigint` becomes its plain digits, so int64 ids stay exact where
+ * `JSON.stringify` would throw. Undefined members are left out. With `indent`, nests members
+ * on lines of their own, as `JSON.stringify(v, null, n)`.
+ *
+ * @example
+ * ```ts
+ * import { stringifyJson } from "transfer-backfills"
+ *
+ * stringifyJson({ id: 9223372036854775807n, status: "RUNNING" }) // '{"id":9223372036854775807,"status":"RUNNING"}'
+ * ```
+ *
+ * @since 0.1.0
+ * @category json
  */
 export const stringifyJson = (value: unknown, indent = 0): string => {
   const text = write(value, " ".repeat(indent), "\n")

@@ -60,7 +60,14 @@ const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyAr
     return Option.some(position.value.before)
   })
 
-/** The page the query asks for, read in order: unknown parameters, `status`, `limit`, `cursor`. */
+/**
+ * The page the listing's query asks for, read in order: unknown parameters, `status`,
+ * `limit`, `cursor`. Each problem is a 400 naming the parameter; a cursor must be one this
+ * host signed, for the same team and status filter.
+ *
+ * @since 0.1.0
+ * @category cursors
+ */
 export const requestedPage = (
   query: QueryParams,
   teamId: TeamId

@@ -8,7 +8,12 @@ import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { BackfillId, idFromPathParam, TeamId } from "../domain/ids.js"
 import { BackfillStatus } from "../domain/status.js"
 
-/** Where the next page of a listing starts, and which listing it belongs to. */
+/**
+ * Where the next page of a listing starts, and which listing it belongs to.
+ *
+ * @since 0.1.0
+ * @category cursors
+ */
 export interface PagePosition {
   readonly teamId: TeamId
   readonly statuses: ReadonlyArray<BackfillStatus>
@@ -20,6 +25,14 @@ const CursorPayload = Schema.parseJson(
   Schema.Struct({ t: idFromPathParam(TeamId), s: Schema.Array(BackfillStatus), b: idFromPathParam(BackfillId) })
 )
 
+/**
+ * Signs and reads the listing's page cursors: opaque to a caller, and tamper-evident, so a
+ * caller can neither forge a position nor reuse a cursor on another listing.
+ * `layerPageCursors` provides it from the host's secret.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class PageCursors extends Context.Tag("transfer-backfills/PageCursors")<
   PageCursors,
   {
@@ -52,8 +65,22 @@ const fromBase64Url = (text: string): Option.Option<Uint8Array> => {
 const MAX_CURSOR_LENGTH = 512
 
 /**
- * Cursors signed with `secret`. Every API server of a deployment must share the secret,
- * or a cursor from one is refused by the next.
+ * Cursors signed with `secret` (HMAC-SHA-256). Every API server of a deployment must share
+ * the secret, or a cursor from one is refused by the next.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { layerPageCursors } from "transfer-backfills"
+ * import { layerMemoryBackfillRepository } from "transfer-backfills/memory"
+ *
+ * // The same secret on every API server of the deployment
+ * const cursors = layerPageCursors(Redacted.make(process.env.CURSOR_SECRET ?? ""))
+ * const ports = Layer.merge(layerMemoryBackfillRepository(), cursors)
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerPageCursors = (secret: Redacted.Redacted<string> | string): Layer.Layer<PageCursors> =>
   Layer.effect(

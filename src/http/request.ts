@@ -9,7 +9,21 @@ import { type IdSchema, idFromPathParam, MAX_INT64 } from "../domain/ids.js"
 /** RFC 6750 §2.1: the scheme is case-insensitive, the token is a b64token. */
 const BEARER_CREDENTIALS = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
-/** The token of an `Authorization: Bearer <token>` header, if the header is one. */
+/**
+ * The token of an `Authorization: Bearer <token>` header, if the header is one. As RFC 6750
+ * §2.1 says, the scheme is case-insensitive and the token a b64token.
+ *
+ * @example
+ * ```ts
+ * import { bearerToken } from "transfer-backfills"
+ *
+ * bearerToken("Bearer abc.def") // "abc.def"
+ * bearerToken("Basic dXNlcjpwYXNz") // undefined
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const bearerToken = (authorization: string | undefined): string | undefined =>
   authorization === undefined ? undefined : BEARER_CREDENTIALS.exec(authorization)?.[1]
 
@@ -17,10 +31,18 @@ export const bearerToken = (authorization: string | undefined): string | undefin
  * Path parameters as a router hands them over: names to raw values, the library judging
  * each. The names an endpoint reads are typed, so `{ teamId: "1" }` for `team_id` does not
  * compile; a router's `Record<string, string>` fits any of them.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type PathParams<Name extends PathParamName = PathParamName> = { readonly [Key in Name]?: unknown }
 
-/** Every path parameter of the API. */
+/**
+ * Every path parameter of the API.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type PathParamName = "team_id" | "transfer_id" | "backfill_id"
 
 const pathDecoders = new WeakMap<object, (raw: unknown) => Either.Either<bigint, unknown>>()
@@ -34,7 +56,21 @@ const pathDecoder = <Id extends bigint>(schema: IdSchema<Id>) => {
   return decoder
 }
 
-/** The id in path parameter `name`, or a 400 naming the parameter. */
+/**
+ * The id in path parameter `name`, or a 400 naming the parameter: an id is a canonical
+ * decimal integer between 1 and 2^63 − 1.
+ *
+ * @example
+ * ```ts
+ * import { decodePathParam, TeamId } from "transfer-backfills"
+ *
+ * decodePathParam({ team_id: "1" }, "team_id", TeamId) // Right(1n)
+ * decodePathParam({ team_id: "01" }, "team_id", TeamId) // Left(BadRequest): not canonical
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const decodePathParam = <Id extends bigint, Name extends PathParamName>(
   path: PathParams<Name>,
   name: Name,
@@ -49,11 +85,20 @@ export const decodePathParam = <Id extends bigint, Name extends PathParamName>(
   })
 }
 
+/**
+ * The largest request body the library reads, in bytes (16 KiB); a larger one is a 400.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_BODY_BYTES = 16 * 1024
 
 /**
- * A request body as a host has it: the raw text or bytes, or a value its framework
- * already parsed from JSON. `undefined` means no body was sent.
+ * A request body as a host has it: the raw text or bytes, or a value its framework already
+ * parsed from JSON. `undefined` means no body was sent.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type RequestBody = string | Uint8Array | unknown
 
@@ -73,7 +118,12 @@ const utf8ByteLength = (text: string): number => {
   return bytes
 }
 
-/** The 400 for a body over `MAX_BODY_BYTES`, for hosts that stop reading a body early. */
+/**
+ * The 400 for a body over `MAX_BODY_BYTES`, for hosts that stop reading a body early.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const bodyTooLarge = () =>
   new BadRequest({ description: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` })
 
@@ -90,7 +140,13 @@ const bodyText = (body: string | Uint8Array): Either.Either<string, BadRequest> 
   })
 }
 
-/** The JSON value of a body, or a 400: no body, over 16 KiB, or not JSON. */
+/**
+ * The JSON value of a body, or a 400: no body, over 16 KiB, not UTF-8 or not JSON. A value a
+ * framework already parsed is taken as is.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const parseJsonBody = (body: RequestBody): Either.Either<unknown, BadRequest> => {
   if (body === undefined) return Either.left(new BadRequest({ description: "A JSON request body is required." }))
   if (typeof body !== "string" && !(body instanceof Uint8Array)) return Either.right(body)
@@ -123,10 +179,24 @@ const firstIssue = (
 }
 
 /**
- * Decodes a JSON object body against `schema`, refusing unknown fields, and turns the
- * first problem into a 400 that names the field. `fields` says, per field, what its value
- * must be ("must be a string"). The caller's value is never formatted: a value nested
- * thousands deep would overflow the stack of any formatter.
+ * Decodes a JSON object body against `schema`, refusing unknown fields, and turns the first
+ * problem into a 400 that names the field. `fields` says, per field, what its value must be
+ * ("must be a string"). The caller's value is never formatted: a value nested thousands
+ * deep would overflow the stack of any formatter.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { decodeObjectBody } from "transfer-backfills"
+ *
+ * const decodeRename = decodeObjectBody(Schema.Struct({ name: Schema.String }), { name: "must be a string" })
+ *
+ * decodeRename('{"name":"nightly"}') // Right({ name: "nightly" })
+ * decodeRename('{"name":7}') // Left(BadRequest): "Field name must be a string."
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const decodeObjectBody = <A, I extends object>(
   schema: Schema.Schema<A, I>,
@@ -147,10 +217,20 @@ export const decodeObjectBody = <A, I extends object>(
     )
 }
 
-/** Query parameters as a router hands them over: a repeated parameter gives an array. */
+/**
+ * Query parameters as a router hands them over: a repeated parameter gives an array.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type QueryParams = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 
-/** A 400 for the first parameter not in `allowed`. */
+/**
+ * A 400 for the first parameter not in `allowed`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const refuseUnknownQueryParams = (
   query: QueryParams,
   allowed: ReadonlyArray<string>
@@ -165,14 +245,24 @@ export const refuseUnknownQueryParams = (
       )
 }
 
-/** Every value of a parameter, with comma-separated lists split: `?a=x,y&a=z` gives x, y, z. */
+/**
+ * Every value of a parameter, with comma-separated lists split: `?a=x,y&a=z` gives x, y, z.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const queryValues = (query: QueryParams, name: string): ReadonlyArray<string> => {
   const raw = query[name]
   const values = raw === undefined ? [] : typeof raw === "string" ? [raw] : raw
   return values.flatMap((value) => value.split(",")).filter((value) => value !== "")
 }
 
-/** The single value of a parameter, or a 400 when it is given more than once. */
+/**
+ * The single value of a parameter, or a 400 when it is given more than once.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const querySingle = (query: QueryParams, name: string): Either.Either<string | undefined, BadRequest> => {
   const raw = query[name]
   if (raw === undefined || typeof raw === "string") return Either.right(raw)

@@ -10,6 +10,13 @@ import { errorEnvelope, successEnvelope } from "./envelopes.js"
 import { describeHttpError, type HttpError } from "./errors.js"
 import { stringifyJson } from "./json.js"
 
+/**
+ * A response as any transport can write it: a status, headers and a JSON body. What every
+ * handler answers with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface HttpResponse {
   readonly status: number
   /** Lower-case names. */
@@ -23,12 +30,25 @@ const baseHeaders = (requestId: RequestId) => ({
   "x-request-id": requestId
 })
 
-/** What a success carries: the `data`, and any headers of its own (lower-case names; a page's `link`, say). */
+/**
+ * What a success carries: the `data`, and any headers of its own (lower-case names; a page's
+ * `link`, say).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SuccessBody {
   readonly data: unknown
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
+/**
+ * The 200 for a success: the success envelope as JSON with exact ids, under the
+ * `content-type` and `x-request-id` headers and the success's own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const successResponse = (requestId: RequestId, { data, headers }: SuccessBody): HttpResponse => ({
   status: 200,
   headers: { ...baseHeaders(requestId), ...headers },
@@ -48,6 +68,14 @@ const challengeHeaders = (error: HttpError): Record<string, string> => {
   }
 }
 
+/**
+ * The response for `error`: its SPEC §5 status and error envelope, under the `content-type`
+ * and `x-request-id` headers and the one its status calls for (`www-authenticate` on a 401,
+ * `retry-after` on a 429, `allow` on a 405).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const errorResponse = (requestId: RequestId, error: HttpError): HttpResponse => ({
   status: describeHttpError(error).status,
   headers: { ...baseHeaders(requestId), ...challengeHeaders(error) },
@@ -57,7 +85,26 @@ export const errorResponse = (requestId: RequestId, error: HttpError): HttpRespo
 /**
  * Runs `operation` and answers with its result in the success envelope (`encode` writes
  * the body), or with the error envelope. Never fails: a defect is logged with the
- * request id and answered with `INTERNAL_SERVER_ERROR`.
+ * request id and answered with `INTERNAL_SERVER_ERROR`. The building block of the
+ * `handle*` functions, for hosts that expose an operation of their own over HTTP.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { authenticate, BackfillId, encodeBackfill, getBackfill, respond, TeamId } from "transfer-backfills"
+ *
+ * const response = respond(
+ *   Effect.flatMap(authenticate("Bearer demo-admin"), (principal) =>
+ *     getBackfill({ principal, teamId: TeamId.make(1n), backfillId: BackfillId.make(42n) })
+ *   ),
+ *   (backfill) => ({ data: encodeBackfill(backfill) }),
+ *   "req-0000000001" // the host's X-Request-Id, if any
+ * )
+ * // Effect<HttpResponse, never, Authenticator | BackfillRepository>: 200 with the backfill, or its error envelope
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
  */
 export const respond = <A, E extends HttpError, R>(
   operation: Effect.Effect<A, E, R>,

@@ -20,12 +20,28 @@ import type { PageCursors } from "./pageCursor.js"
 import type { PathParams, QueryParams, RequestBody } from "./request.js"
 import { type HttpResponse, respond } from "./response.js"
 
-/** What the handlers need from the host: the API's ports and the page cursors' key. */
+/**
+ * What the handlers need from the host: the API's ports and the page cursors' key.
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export type ApiServices = Authenticator | TransferLookup | BackfillRepository | PageCursors
 
+/**
+ * The methods the API's routes answer: `GET`, `POST` and `PATCH`.
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export type ApiMethod = MethodNotAllowed["allowed"][number]
 
-/** A request as any router has it; each handler reads the parts its endpoint has. */
+/**
+ * A request as any router has it; each handler reads the parts its endpoint has.
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export interface ApiRequest {
   /** The `Authorization` header value, if the request had one. */
   readonly authorization: string | undefined
@@ -38,6 +54,13 @@ export interface ApiRequest {
   readonly requestId?: string | undefined
 }
 
+/**
+ * One endpoint of the API: the operation it runs, its method, its path template and the
+ * handler that answers a request to it.
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export interface ApiRoute {
   readonly name: "scheduleBackfill" | "latestBackfill" | "getBackfill" | "listIncompleteBackfills" | "cancelBackfill"
   readonly method: ApiMethod
@@ -46,7 +69,49 @@ export interface ApiRoute {
   readonly handle: (request: ApiRequest) => Effect.Effect<HttpResponse, never, ApiServices>
 }
 
-/** Every endpoint of SPEC §1, in its order. */
+/**
+ * Every endpoint of SPEC §1, in its order, for hosts that route requests themselves: register
+ * each route's `handle` under its `method` and `path` (`:name` parameters, the syntax Express,
+ * Fastify and Hono share), and hand it the raw body so that the library checks the token
+ * before the body, as SPEC's order says.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { API_ROUTES, type ApiServices, type HttpResponse, routeNotFoundResponse } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * type Handler = (request: Request, params: Record<string, string>) => Promise<Response>
+ * declare const router: {
+ *   on: (method: string, path: string, handler: Handler) => void // your router's: Express, Fastify, Hono, …
+ *   otherwise: (handler: Handler) => void
+ * }
+ *
+ * const runtime = ManagedRuntime.make(ports) // built once; dispose it when the server closes
+ * const toResponse = ({ status, headers, body }: HttpResponse) => new Response(body, { status, headers })
+ *
+ * for (const route of API_ROUTES) {
+ *   router.on(route.method, route.path, async (request, params) => {
+ *     const { searchParams } = new URL(request.url)
+ *     const body = new Uint8Array(await request.arrayBuffer())
+ *     const answer = await runtime.runPromise(
+ *       route.handle({
+ *         authorization: request.headers.get("authorization") ?? undefined,
+ *         path: params,
+ *         query: Object.fromEntries([...searchParams.keys()].map((name) => [name, searchParams.getAll(name)])),
+ *         body: body.byteLength > 0 ? body : undefined,
+ *         requestId: request.headers.get("x-request-id") ?? undefined
+ *       })
+ *     )
+ *     return toResponse(answer)
+ *   })
+ * }
+ * router.otherwise(async () => toResponse(await runtime.runPromise(routeNotFoundResponse())))
+ * ```
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export const API_ROUTES: ReadonlyArray<ApiRoute> = [
   {
     name: "scheduleBackfill",
@@ -102,11 +167,32 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
 
 const noData = () => ({ data: null })
 
-/** The answer to a path no route has: SPEC's 404 envelope. */
+/**
+ * The answer to a path no route has: SPEC's 404 envelope.
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export const routeNotFoundResponse = (requestId?: string | undefined): Effect.Effect<HttpResponse> =>
   respond(Effect.fail(new RouteNotFound()), noData, requestId)
 
-/** The answer to a known path asked with another method: 405 with `Allow` naming the path's methods. */
+/**
+ * The answer to a known path asked with another method: 405 with `Allow` naming the path's
+ * methods.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { methodNotAllowedResponse } from "transfer-backfills"
+ *
+ * // DELETE /teams/1/backfills/42
+ * const response = Effect.runSync(methodNotAllowedResponse(["GET", "PATCH"]))
+ * // response.status: 405; response.headers.allow: "GET, PATCH"
+ * ```
+ *
+ * @since 0.2.0
+ * @category routing
+ */
 export const methodNotAllowedResponse = (
   allowed: readonly [ApiMethod, ...Array<ApiMethod>],
   requestId?: string | undefined

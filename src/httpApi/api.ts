@@ -129,7 +129,7 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
  * // ["/teams/{team_id}/transfers/{transfer_id}/backfills", …]
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category api
  */
 export const BackfillApi = HttpApi.make("transfer-backfills")
@@ -194,7 +194,7 @@ const LISTING_PATH = "/teams/{team_id}/backfills"
  * const json = JSON.stringify(openApiDocument())
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category api
  */
 export const openApiDocument = () => {

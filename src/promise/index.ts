@@ -106,7 +106,7 @@ export interface PromisePorts {
    * look it up by both ids so that both cases take the same time: the library answers both
    * with the same 404 anyway.
    */
-  readonly findTransfer: (transferId: string, teamId: string) => Promise<PlainTransfer | null | undefined>
+  readonly findTeamTransfer: (teamId: string, transferId: string) => Promise<PlainTransfer | null | undefined>
   /** The store; the library's in-memory one when left out (for demos and tests). */
   readonly repository?: PromiseBackfillRepository | undefined
 }
@@ -123,6 +123,9 @@ export interface LayerPorts {
 }
 
 /**
+ * Everything `createPromiseApi` takes: the settings, and the ports either as plain async
+ * functions (`PromisePorts`) or as Effect layers (`LayerPorts`), not both.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -183,11 +186,11 @@ const validated = (options: PromiseApiOptions) => {
     refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
   }
   if ("layer" in options) {
-    if ("authenticate" in options || "findTransfer" in options || "repository" in options) {
+    if ("authenticate" in options || "findTeamTransfer" in options || "repository" in options) {
       refuse("give the ports either as a layer or as functions, not both.")
     }
-  } else if (typeof options.authenticate !== "function" || typeof options.findTransfer !== "function") {
-    refuse("authenticate and findTransfer must be functions (or give a layer).")
+  } else if (typeof options.authenticate !== "function" || typeof options.findTeamTransfer !== "function") {
+    refuse("authenticate and findTeamTransfer must be functions (or give a layer).")
   }
   return Option.getOrThrow(Option.getRight(policy))
 }
@@ -207,7 +210,7 @@ const layerPromisePorts = (ports: PromisePorts) =>
     Layer.succeed(TransferLookup, {
       findTeamTransfer: ({ teamId }, transferId) =>
         Effect.flatMap(
-          portCall(() => ports.findTransfer(String(transferId), String(teamId))),
+          portCall(() => ports.findTeamTransfer(String(teamId), String(transferId))),
           (found) =>
             Effect.transposeMapOption(Option.fromNullable(found), (transfer) =>
               Effect.orDie(Schema.decodeUnknown(TransferFromPlain)(transfer))
@@ -251,7 +254,7 @@ const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
  *     token === "demo-admin"
  *       ? { userId: "789", teamIds: ["1"], scopes: ["dwh_transfers_write"], permissions: ["dwh.transfer.edit"] }
  *       : null,
- *   findTransfer: async (transferId, teamId) =>
+ *   findTeamTransfer: async (teamId, transferId) =>
  *     transferId === "456789" && teamId === "1" ? { id: transferId, teamId, timeZone: "UTC" } : null,
  *   cursorSecret: process.env.CURSOR_SECRET ?? "",
  *   logger: (entry) => console.log(entry.level, entry.message, entry.annotations)

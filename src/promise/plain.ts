@@ -62,6 +62,13 @@ export interface PlainPrincipal {
   readonly permissions: ReadonlyArray<string>
 }
 
+/**
+ * Reads a host's `PlainPrincipal` as the library's `Principal`, each id checked in whichever
+ * `PlainId` form it comes, and writes a `Principal` back with decimal-string ids.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const PrincipalFromPlain: Schema.Schema<Principal, PlainPrincipal> = Schema.transform(
   Schema.Struct({
     userId: plainId(UserId),
@@ -86,6 +93,13 @@ export interface PlainTransfer {
   readonly timeZone?: string | null | undefined
 }
 
+/**
+ * Reads a host's `PlainTransfer` as the library's `Transfer`, with `UTC` for a time zone left
+ * out or `null`, and writes a `Transfer` back with decimal-string ids.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const TransferFromPlain: Schema.Schema<Transfer, PlainTransfer> = Schema.transform(
   Schema.Struct({
     id: plainId(TransferId),
@@ -155,6 +169,16 @@ const PlainBackfillFields = Schema.Struct({
   errorReport: Schema.Array(RunError)
 })
 
+/**
+ * Reads a Promise repository's `PlainBackfill` as the library's `Backfill`, refusing one that
+ * breaks an invariant of SPEC §2 or §4 (a start after the end, counters that do not add up),
+ * and writes a `Backfill` as the plain form the repository stores: ids as decimal strings,
+ * instants as epoch milliseconds, `null` for what is absent. Instants are kept to the
+ * second.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const BackfillFromPlain: Schema.Schema<Backfill, PlainBackfill> = Schema.transformOrFail(
   PlainBackfillFields,
   Schema.typeSchema(Backfill),

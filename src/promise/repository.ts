@@ -64,7 +64,14 @@ export interface PromiseBackfillRepository {
   ) => Promise<{ readonly cancelled: PlainBackfill } | { readonly refusedFrom: BackfillStatus } | null | undefined>
 }
 
-/** A promise the store could not keep: the database or service behind it is unavailable. */
+/**
+ * Calls a host's async port function: its result, or `ServiceUnavailable` (a 503) when the
+ * promise rejects, a promise the store could not keep because the database or service
+ * behind it is unavailable.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const portCall = <A>(call: () => Promise<A>) =>
   Effect.tryPromise({ try: call, catch: (cause) => new ServiceUnavailable({ cause }) })
 

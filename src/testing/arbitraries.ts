@@ -16,6 +16,12 @@ import { Timestamp } from "../domain/time.js"
 const EPOCH = Temporal.PlainDate.from("1970-01-01")
 const epochDayOf = (date: string): number => EPOCH.until(Temporal.PlainDate.from(date), { largestUnit: "days" }).days
 
+/**
+ * The calendar days an arbitrary may generate, `YYYY-MM-DD` at both ends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DateBounds {
   /** Earliest day generated; default 0001-01-01, the first the library accepts. */
   readonly min?: string
@@ -23,13 +29,47 @@ export interface DateBounds {
   readonly max?: string
 }
 
-/** Any real calendar day between the bounds. */
+/**
+ * Any real calendar day between the bounds.
+ *
+ * @example
+ * ```ts
+ * import { FastCheck } from "effect"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * FastCheck.assert(
+ *   FastCheck.property(Arbitraries.calendarDate({ min: "2024-01-01", max: "2024-12-31" }), (day) =>
+ *     day.startsWith("2024-")
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const calendarDate = (bounds: DateBounds = {}): fc.Arbitrary<CalendarDate> =>
   fc
     .integer({ min: epochDayOf(bounds.min ?? FIRST_DAY), max: epochDayOf(bounds.max ?? LAST_DAY) })
     .map((day) => EPOCH.add({ days: day }).toString() as CalendarDate)
 
-/** A range of 1 to `maxDays` days starting between the bounds (and ending by 9999-12-31). */
+/**
+ * A range of 1 to `maxDays` days (default 400) starting between the bounds (and ending by
+ * 9999-12-31).
+ *
+ * @example
+ * ```ts
+ * import { FastCheck } from "effect"
+ * import { dayCount } from "transfer-backfills"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * FastCheck.assert(
+ *   FastCheck.property(Arbitraries.dateRange({ min: "2024-01-01", maxDays: 31 }), (range) => dayCount(range) <= 31)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const dateRange = (options: DateBounds & { readonly maxDays?: number } = {}): fc.Arbitrary<DateRange> =>
   fc
     .tuple(calendarDate(options), fc.integer({ min: 0, max: (options.maxDays ?? 400) - 1 }))
@@ -39,7 +79,21 @@ export const dateRange = (options: DateBounds & { readonly maxDays?: number } = 
       return Option.getOrThrow(Option.getRight(makeDateRange(start, last as CalendarDate)))
     })
 
-/** Text that must never parse as a calendar date: wrong shapes and impossible days. */
+/**
+ * Text that must never parse as a calendar date: wrong shapes and impossible days.
+ *
+ * @example
+ * ```ts
+ * import { Either, FastCheck } from "effect"
+ * import { parseCalendarDate } from "transfer-backfills"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * FastCheck.assert(FastCheck.property(Arbitraries.invalidDateText, (text) => Either.isLeft(parseCalendarDate(text))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const invalidDateText: fc.Arbitrary<string> = fc.oneof(
   fc.string().filter((text) => !/^\d{4}-\d{2}-\d{2}$/.test(text)),
   fc.constantFrom(
@@ -74,20 +128,70 @@ export const invalidDateText: fc.Arbitrary<string> = fc.oneof(
     })
 )
 
-/** An id of the given kind, biased towards the edges (1 and 2^63 − 1). */
+/**
+ * An id of the given kind, biased towards the edges (1 and 2^63 − 1).
+ *
+ * @example
+ * ```ts
+ * import { FastCheck } from "effect"
+ * import { BackfillId } from "transfer-backfills"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * const backfillIds = Arbitraries.id(BackfillId) // the same as Arbitraries.backfillId
+ * FastCheck.assert(FastCheck.property(backfillIds, (id) => id >= 1n && id <= 9223372036854775807n))
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const id = <Id extends bigint>(schema: IdSchema<Id>): fc.Arbitrary<Id> =>
   fc.bigInt({ min: 1n, max: MAX_INT64 }).map(Schema.decodeSync(schema))
 
+/**
+ * Any team id, biased towards the edges (1 and 2^63 − 1).
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const teamId = id(TeamId)
+/**
+ * Any transfer id, biased towards the edges (1 and 2^63 − 1).
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const transferId = id(TransferId)
+/**
+ * Any backfill id, biased towards the edges (1 and 2^63 − 1).
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const backfillId = id(BackfillId)
+/**
+ * Any user id, biased towards the edges (1 and 2^63 − 1).
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const userId = id(UserId)
 
-/** An instant between 1970 and 2100, at whole seconds. */
+/**
+ * An instant between 1970 and 2100, at whole seconds.
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const timestamp: fc.Arbitrary<Timestamp> = fc
   .integer({ min: 0, max: 4_102_444_800 })
   .map((seconds) => Timestamp.make(seconds))
 
+/**
+ * Any of the six statuses of SPEC §4.
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const backfillStatus: fc.Arbitrary<BackfillStatus> = fc.constantFrom(...ALL_STATUSES)
 
 interface Progress {
@@ -128,7 +232,31 @@ const runErrorText = fc.oneof(
   fc.constant("Source table not found")
 )
 
-/** A backfill whose fields are consistent with its status, as SPEC §2 and §4 require. */
+/**
+ * A backfill whose fields are consistent with its status, as SPEC §2 and §4 require: runs
+ * counted, times set and error report filled as that status allows. Ranges lie between
+ * 1970 and 2099 and are at most `maxDays` days long (default 60).
+ *
+ * @example
+ * ```ts
+ * import { FastCheck, Schema } from "effect"
+ * import { BackfillFromWire, encodeBackfill } from "transfer-backfills"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * const decodeWire = Schema.decodeSync(BackfillFromWire)
+ *
+ * // Every generated backfill has a wire form the library reads back
+ * FastCheck.assert(
+ *   FastCheck.property(Arbitraries.backfill({ maxDays: 10 }), (backfill) => {
+ *     const wire = encodeBackfill(backfill)
+ *     return decodeWire(wire).id === backfill.id && wire.transfer_runs_total <= 10
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitrary<Backfill> =>
   fc
     .record({
@@ -178,7 +306,29 @@ export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitr
         })
     )
 
-/** Tokens' principals: a user in some teams with some of the library's scopes and permissions. */
+/**
+ * Tokens' principals: a user in some teams with some of the library's scopes and
+ * permissions.
+ *
+ * @example
+ * ```ts
+ * import { Either, FastCheck } from "effect"
+ * import { authorize } from "transfer-backfills"
+ * import * as Arbitraries from "transfer-backfills/testing/arbitraries"
+ *
+ * // Nobody reads a team they are not a member of
+ * FastCheck.assert(
+ *   FastCheck.property(
+ *     Arbitraries.principal,
+ *     Arbitraries.teamId,
+ *     (principal, teamId) => principal.teamIds.includes(teamId) || Either.isLeft(authorize(principal, teamId, "read"))
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category arbitraries
+ */
 export const principal: fc.Arbitrary<Principal> = fc.record({
   userId,
   teamIds: fc.uniqueArray(teamId, { maxLength: 4 }),

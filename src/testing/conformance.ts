@@ -65,7 +65,13 @@ const repository = Effect.map(Effect.all([apiRepository, WorkerRepository]), ([a
   ...api
 }))
 
-/** What the suite needs of a store: both ports. */
+/**
+ * What the worker half of the suite needs of a store: both ports, `BackfillRepository` and
+ * `WorkerRepository`, over the same data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Repositories = BackfillRepository | WorkerRepository
 
 const insert = (start: string, end: string, options: { transferId?: TransferId; teamId?: TeamId } = {}) =>
@@ -116,10 +122,25 @@ const tester =
 
 /**
  * The API half: every promise of the `BackfillRepository` port that its own methods can
- * show. `layer` builds a fresh, empty store (each test provides it anew); it needs only
- * the API's port, so a store written for API servers alone (a Promise repository under
- * `layerPromiseBackfillRepository`, say) runs it too. What a store owes the API about
- * backfills that workers moved on is in `workerRepositoryConformance`.
+ * show, as vitest tests under `name`. `layer` builds a fresh, empty store (each test
+ * provides it anew); it needs only the API's port, so a store written for API servers alone
+ * (a Promise repository under `layerPromiseBackfillRepository`, say) runs it too. What a
+ * store owes the API about backfills that workers moved on is in
+ * `workerRepositoryConformance`.
+ *
+ * @example
+ * ```ts
+ * // test/repository.test.ts
+ * import { layerPromiseBackfillRepository, type PromiseBackfillRepository } from "transfer-backfills/promise"
+ * import { backfillRepositoryConformance } from "transfer-backfills/testing/conformance"
+ *
+ * declare const makeMyStore: () => PromiseBackfillRepository // a fresh, empty store on each call
+ *
+ * backfillRepositoryConformance("my store", layerPromiseBackfillRepository(makeMyStore))
+ * ```
+ *
+ * @since 0.1.0
+ * @category conformance
  */
 export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Layer<BackfillRepository, E>): void => {
   const test = tester(layer)
@@ -293,8 +314,28 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
 }
 
 /**
- * The worker half: every promise of the `WorkerRepository` port, on the same kind of
- * layer as `backfillRepositoryConformance`.
+ * The worker half: every promise of the `WorkerRepository` port, and what the API sees of
+ * the workers' changes, on the same kind of layer as `backfillRepositoryConformance` with
+ * both ports. A store that serves workers runs both halves.
+ *
+ * @example
+ * ```ts
+ * // test/repository.test.ts
+ * import type { Layer } from "effect"
+ * import {
+ *   backfillRepositoryConformance,
+ *   type Repositories,
+ *   workerRepositoryConformance
+ * } from "transfer-backfills/testing/conformance"
+ *
+ * declare const layerMyRepository: Layer.Layer<Repositories> // builds a fresh, empty store each time
+ *
+ * backfillRepositoryConformance("my SQL repository", layerMyRepository)
+ * workerRepositoryConformance("my SQL repository", layerMyRepository)
+ * ```
+ *
+ * @since 0.1.0
+ * @category conformance
  */
 export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<Repositories, E>): void => {
   const test = tester(layer)

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, JSONSchema, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
-import {
-  CalendarDate,
-  compareDates,
-  daysBetween,
-  fromPlainDate,
-  parseCalendarDate,
-  toPlainDate
-} from "../../src/domain/calendarDate.js"
+import { CalendarDate, compareDates, daysBetween, parseCalendarDate } from "../../src/domain/calendarDate.js"
+import { fromPlainDate, toPlainDate } from "../../src/domain/plainDates.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { decodeMessage } from "../support/messages.js"
 

@@ -127,7 +127,7 @@ describe("JSON bodies", () => {
   })
 })
 
-describe("path parameters", () => {
+describe("path parameter names", () => {
   it("are typed by name, so a misspelt one does not compile, while a router's record fits", () => {
     const fromRouter: Record<string, string> = { team_id: "1", backfill_id: "2" }
     const fits: GetBackfillRequest = { authorization: undefined, path: fromRouter }
