@@ -16,7 +16,7 @@ import type { CalendarDate } from "../src/domain/calendarDate.js"
 import { makeDateRange } from "../src/domain/dateRange.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { completed } from "../src/domain/runs.js"
-import { timestampFromMillis, UTC } from "../src/domain/time.js"
+import { epochSecondsFromMillis, UTC } from "../src/domain/time.js"
 import { scheduleBackfillRequest } from "../src/http/handlers.js"
 import { BackfillRepository, WorkerRepository } from "../src/ports/backfillRepository.js"
 import type { Result } from "./measure.js"
@@ -169,7 +169,7 @@ export const postgresWorker = async (log: (line: string) => void): Promise<Resul
               newBackfill({
                 transferId: TransferId.make(BigInt(index + 1)),
                 range: Either.getOrThrow(makeDateRange("2020-01-01" as CalendarDate, "2020-12-31" as CalendarDate)),
-                createdTime: timestampFromMillis(Date.now()),
+                createdTime: epochSecondsFromMillis(Date.now()),
                 createdUserId: principal.userId
               })
             ),

@@ -10,6 +10,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { embeddedPostgres } from "../src/host/database.js"
 import { domainOverhead, overlapScaling } from "./domain.js"
+import { hostStart } from "./hostStart.js"
 import { httpHost } from "./http.js"
 import type { Result } from "./measure.js"
 import { postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
@@ -37,7 +38,7 @@ if (await reachable(serverUrl)) {
   usePostgres(serverUrl, 64)
   log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, "//")}`)
 } else {
-  const embedded = await Effect.runPromise(Scope.extend(embeddedPostgres, scope))
+  const embedded = await Effect.runPromise(Scope.extend(embeddedPostgres(), scope))
   usePostgres(embedded.url, 1)
   databaseUrl = undefined
   log("PostgreSQL: no server reachable, embedded PGlite (one connection)")
@@ -57,6 +58,7 @@ try {
   await section("4. Worker throughput on PostgreSQL", () => postgresWorker(log))
   await section("5. HTTP host", () => httpHost(log, databaseUrl))
   await section("6. Start-up and size", () => startup(log))
+  await section("7. npm start", () => hostStart(log))
 } finally {
   await Effect.runPromise(Scope.close(scope, Exit.void))
 }

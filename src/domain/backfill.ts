@@ -8,7 +8,7 @@ import { CalendarDate, compareDates } from "./calendarDate.js"
 import { containsDay, DateRange, dayCount, makeDateRange } from "./dateRange.js"
 import { BackfillId, idFromJson, TransferId, UserId } from "./ids.js"
 import { BackfillStatus, hasEnded, hasStarted } from "./status.js"
-import { Timestamp, TimestampFromString } from "./time.js"
+import { EpochSeconds, EpochSecondsFromString } from "./time.js"
 
 /**
  * Longest error text kept per failed day; longer messages are truncated on record.
@@ -66,7 +66,7 @@ export type RunCounters = typeof RunCounters.Type
  * @since 0.1.0
  * @category schemas
  */
-export const Removal = Schema.Struct({ time: Timestamp, userId: UserId })
+export const Removal = Schema.Struct({ time: EpochSeconds, userId: UserId })
 /**
  * A cancellation: when, and by whom.
  *
@@ -79,11 +79,11 @@ const BackfillFields = Schema.Struct({
   id: BackfillId,
   transferId: TransferId,
   range: DateRange,
-  createdTime: Timestamp,
+  createdTime: EpochSeconds,
   createdUserId: UserId,
   removal: Schema.OptionFromSelf(Removal),
-  startTime: Schema.OptionFromSelf(Timestamp),
-  endTime: Schema.OptionFromSelf(Timestamp),
+  startTime: Schema.OptionFromSelf(EpochSeconds),
+  endTime: Schema.OptionFromSelf(EpochSeconds),
   status: BackfillStatus,
   runs: RunCounters,
   errorReport: Schema.Array(RunError)
@@ -181,7 +181,7 @@ export type UnsavedBackfill = Omit<Backfill, "id">
 export const newBackfill = (request: {
   readonly transferId: TransferId
   readonly range: DateRange
-  readonly createdTime: Timestamp
+  readonly createdTime: EpochSeconds
   readonly createdUserId: UserId
 }): UnsavedBackfill => ({
   transferId: request.transferId,
@@ -213,12 +213,12 @@ export const BackfillWire = Schema.Struct({
   transfer_id: idFromJson(TransferId),
   range_start_date: CalendarDate,
   range_end_date: CalendarDate,
-  created_time: TimestampFromString,
+  created_time: EpochSecondsFromString,
   created_user_id: idFromJson(UserId),
-  removed_time: Schema.optionalWith(TimestampFromString, { exact: true }),
+  removed_time: Schema.optionalWith(EpochSecondsFromString, { exact: true }),
   removed_user_id: Schema.optionalWith(idFromJson(UserId), { exact: true }),
-  start_time: Schema.NullOr(TimestampFromString),
-  end_time: Schema.NullOr(TimestampFromString),
+  start_time: Schema.NullOr(EpochSecondsFromString),
+  end_time: Schema.NullOr(EpochSecondsFromString),
   status: BackfillStatus,
   transfer_runs_total: RunCount,
   transfer_runs_created: RunCount,

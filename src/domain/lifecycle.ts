@@ -11,7 +11,7 @@ import { containsDay } from "./dateRange.js"
 import { toPlainDate } from "./plainDates.js"
 import { hasReported, type RunOutcome, type RunState, truncateRunError } from "./runs.js"
 import { type IllegalTransition, LifecycleEvent, transition } from "./status.js"
-import type { Timestamp } from "./time.js"
+import type { EpochSeconds } from "./time.js"
 import { DayOutsideRange, RunDropped, RunNotMaterialised } from "./workerErrors.js"
 
 const move = (backfill: Backfill, event: LifecycleEvent): Either.Either<Backfill, IllegalTransition> =>
@@ -57,7 +57,7 @@ export const materialiseRuns = (backfill: Backfill, maxDays: number): Materialis
  * @since 0.1.0
  * @category utils
  */
-export const startRun = (backfill: Backfill, now: Timestamp): Either.Either<Backfill, IllegalTransition> => {
+export const startRun = (backfill: Backfill, now: EpochSeconds): Either.Either<Backfill, IllegalTransition> => {
   if (backfill.status === "RUNNING") return Either.right(backfill)
   return Either.map(move(backfill, LifecycleEvent.RunStarted()), (running) => ({
     ...running,
@@ -95,7 +95,7 @@ const count = (backfill: Backfill, day: CalendarDate, outcome: RunOutcome): Back
       }
 
 /** The last outcome of a `RUNNING` backfill ends it: `COMPLETED`, or `FAILED` if any day failed. */
-const finishIfLast = (backfill: Backfill, now: Timestamp): Backfill => {
+const finishIfLast = (backfill: Backfill, now: EpochSeconds): Backfill => {
   const { total, completed, failed } = backfill.runs
   if (backfill.status !== "RUNNING" || completed + failed < total) return backfill
   const ended = Either.getOrThrow(move(backfill, LifecycleEvent.AllRunsFinished({ anyFailed: failed > 0 })))
@@ -118,7 +118,7 @@ export const recordOutcome = (
   day: CalendarDate,
   state: RunState | undefined,
   outcome: RunOutcome,
-  now: Timestamp
+  now: EpochSeconds
 ): Either.Either<RecordedOutcome, DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition> => {
   const backfillId = backfill.id
   if (!containsDay(backfill.range, day)) return Either.left(new DayOutsideRange({ backfillId, day }))
@@ -140,11 +140,11 @@ export const recordOutcome = (
  * @example
  * ```ts
  * import { Either } from "effect"
- * import { type Backfill, Lifecycle, timestampFromMillis, UserId } from "transfer-backfills"
+ * import { type Backfill, Lifecycle, epochSecondsFromMillis, UserId } from "transfer-backfills"
  *
  * declare const backfill: Backfill
  *
- * const cancelled = Lifecycle.cancel(backfill, { time: timestampFromMillis(Date.now()), userId: UserId.make(789n) })
+ * const cancelled = Lifecycle.cancel(backfill, { time: epochSecondsFromMillis(Date.now()), userId: UserId.make(789n) })
  * const status = Either.map(cancelled, (next) => next.status) // Right("CANCELLED") for an active backfill
  * ```
  *

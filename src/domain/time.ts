@@ -12,23 +12,24 @@ const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
 const LAST_SECOND = 253402300799 // 9999-12-31T23:59:59Z
 
 /**
- * An instant as whole epoch seconds, between years 0001 and 9999. The wire shows instants
- * at second precision, so nothing finer is ever stored, shown or compared.
+ * An instant as whole epoch seconds, between years 0001 and 9999 (named for its unit: the
+ * ports' clocks take milliseconds, `…Millis`). The wire shows instants at second
+ * precision, so nothing finer is ever stored, shown or compared. Called `Timestamp` in 0.1.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category schemas
  */
-export const Timestamp = Schema.Int.pipe(
+export const EpochSeconds = Schema.Int.pipe(
   Schema.between(FIRST_SECOND, LAST_SECOND, { message: () => "must be an instant between years 0001 and 9999" }),
-  Schema.brand("Timestamp")
+  Schema.brand("EpochSeconds")
 )
 /**
  * An instant in whole epoch seconds.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export type Timestamp = typeof Timestamp.Type
+export type EpochSeconds = typeof EpochSeconds.Type
 
 /**
  * The clock gives milliseconds; a stored instant keeps the whole seconds.
@@ -36,53 +37,54 @@ export type Timestamp = typeof Timestamp.Type
  * @example
  * ```ts
  * import { Clock, Effect } from "effect"
- * import { timestampFromMillis } from "transfer-backfills"
+ * import { epochSecondsFromMillis } from "transfer-backfills"
  *
- * const now = Effect.map(Clock.currentTimeMillis, timestampFromMillis)
+ * const now = Effect.map(Clock.currentTimeMillis, epochSecondsFromMillis)
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export const timestampFromMillis = (epochMillis: number): Timestamp => Timestamp.make(Math.floor(epochMillis / 1000))
+export const epochSecondsFromMillis = (epochMillis: number): EpochSeconds =>
+  EpochSeconds.make(Math.floor(epochMillis / 1000))
 
 /**
  * An instant as the wire shows it: RFC 3339 in UTC at second precision,
  * `2024-02-01T09:00:00Z`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category utils
  */
-export const formatTimestamp = (timestamp: number): string =>
+export const formatEpochSeconds = (timestamp: number): string =>
   Temporal.Instant.fromEpochMilliseconds(timestamp * 1000).toString({ smallestUnit: "second" })
 
 const TIMESTAMP_FORM = "must be a UTC instant in the form YYYY-MM-DDTHH:MM:SSZ"
 
-/** Only the text `formatTimestamp` would print is accepted: no offsets, fractions or leap seconds. */
-const parseTimestamp = (text: string): Either.Either<Timestamp, string> => {
+/** Only the text `formatEpochSeconds` would print is accepted: no offsets, fractions or leap seconds. */
+const parseTimestamp = (text: string): Either.Either<EpochSeconds, string> => {
   try {
-    const timestamp = timestampFromMillis(Temporal.Instant.from(text).epochMilliseconds)
-    return formatTimestamp(timestamp) === text ? Either.right(timestamp) : Either.left(TIMESTAMP_FORM)
+    const timestamp = epochSecondsFromMillis(Temporal.Instant.from(text).epochMilliseconds)
+    return formatEpochSeconds(timestamp) === text ? Either.right(timestamp) : Either.left(TIMESTAMP_FORM)
   } catch {
     return Either.left(TIMESTAMP_FORM)
   }
 }
 
 /**
- * An instant on the wire: `2024-02-01T09:00:00Z`. Only the text `formatTimestamp` would
+ * An instant on the wire: `2024-02-01T09:00:00Z`. Only the text `formatEpochSeconds` would
  * print is accepted: no offsets, fractions or leap seconds.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category schemas
  */
-export const TimestampFromString = Schema.transformOrFail(Schema.String, Timestamp, {
+export const EpochSecondsFromString = Schema.transformOrFail(Schema.String, EpochSeconds, {
   strict: true,
   decode: (text, _, ast) =>
     Either.match(parseTimestamp(text), {
       onLeft: (reason) => ParseResult.fail(new ParseResult.Type(ast, text, reason)),
       onRight: (timestamp) => ParseResult.succeed(timestamp)
     }),
-  encode: (timestamp) => ParseResult.succeed(formatTimestamp(timestamp))
+  encode: (timestamp) => ParseResult.succeed(formatEpochSeconds(timestamp))
 }).annotations({ identifier: "Timestamp", jsonSchema: { type: "string", format: "date-time" } })
 
 const isTimeZone = (name: string): boolean => {

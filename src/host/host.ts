@@ -6,6 +6,8 @@
  * requests and finishes the ones in flight, the worker finishes its current day and
  * releases its lease, the database closes.
  */
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { HttpServer } from "@effect/platform"
@@ -19,7 +21,7 @@ import {
   saveToken,
   saveTransfer
 } from "../adapters/postgres/directory.js"
-import { migrate } from "../adapters/postgres/migrations.js"
+import { MIGRATIONS, migrate } from "../adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../adapters/postgres/repository.js"
 import { BadRequest } from "../domain/errors.js"
 import { generateRequestId } from "../domain/requestId.js"
@@ -38,6 +40,11 @@ export interface HostConfig {
   readonly port: number
   /** A PostgreSQL server; `None` runs an embedded one. */
   readonly databaseUrl: Option.Option<string>
+  /**
+   * Where the embedded database's snapshot lives (written on the first start, restored on
+   * the next ones); `None` starts it fresh every time.
+   */
+  readonly embeddedSnapshot: Option.Option<string>
   readonly schema: string
   /** Connections to a PostgreSQL server at most. */
   readonly databasePoolSize: number
@@ -60,10 +67,29 @@ export interface HostConfig {
   readonly worker: Option.Option<SimulatedWorkerOptions>
 }
 
+/**
+ * The embedded database's snapshot, named after what it holds: the migrations, the demo
+ * data and the PGlite release. A change to any of them names another file, so a stale
+ * snapshot is never restored.
+ */
+const defaultSnapshotPath = () => {
+  const pglite = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"))
+  const pgliteVersion = (JSON.parse(readFileSync(pglite, "utf8")) as { version: string }).version
+  const contents = JSON.stringify([MIGRATIONS, DEMO_TRANSFERS, DEMO_TOKENS, pgliteVersion], (_, value) =>
+    typeof value === "bigint" ? String(value) : value
+  )
+  const key = createHash("sha256").update(contents).digest("hex").slice(0, 16)
+  return `node_modules/.cache/transfer-backfills/embedded-${key}.tar.gz`
+}
+
 /** The configuration from the environment, with the defaults the README lists. */
 export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   port: Config.integer("PORT").pipe(Config.withDefault(3000)),
   databaseUrl: Config.option(Config.nonEmptyString("DATABASE_URL")),
+  embeddedSnapshot: Config.string("EMBEDDED_DATABASE_SNAPSHOT").pipe(
+    Config.withDefault(defaultSnapshotPath()),
+    Config.map((path) => Option.some(path).pipe(Option.filter((set) => set !== "off")))
+  ),
   schema: Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("transfer_backfills")),
   databasePoolSize: Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(16)),
   databaseDeadline: Config.integer("DATABASE_DEADLINE_MS").pipe(Config.withDefault(5000), Config.map(Duration.millis)),
@@ -153,10 +179,13 @@ export const layerHost = <Replaced extends HostServices = never>(
     Effect.map(Worker.makeWorkerHealth, (health) => {
       const { schema } = config
       const deadline = config.databaseDeadline
-      const database = Layer.provideMerge(
-        Layer.effectDiscard(prepareDatabase(schema)),
-        layerDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, deadline })
-      ) satisfies Layer.Layer<SqlClient.SqlClient, unknown>
+      const database = layerDatabase({
+        url: config.databaseUrl,
+        poolSize: config.databasePoolSize,
+        deadline,
+        prepare: prepareDatabase(schema),
+        snapshot: Option.map(config.embeddedSnapshot, (path) => path.replace(/\.tar\.gz$/, `-${schema}.tar.gz`))
+      }) satisfies Layer.Layer<SqlClient.SqlClient, unknown>
       const ports = Layer.mergeAll(
         layerPostgresBackfillRepository({ schema, deadline }),
         layerPostgresTransferLookup({ schema, deadline }),

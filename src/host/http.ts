@@ -10,7 +10,7 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option, Ref } from "effect"
 import { TooManyRequests } from "../domain/errors.js"
-import { formatTimestamp, timestampFromMillis } from "../domain/time.js"
+import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
 import { type HttpResponse, respond } from "../http/response.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { makeIdentify, rateHeaders } from "./callers.js"
@@ -40,7 +40,7 @@ const healthResponse = (health: Option.Option<WorkerHealth>) =>
           worker: {
             running: current.running,
             last_success_time: Option.getOrNull(
-              Option.map(current.lastSuccessMillis, (millis) => formatTimestamp(timestampFromMillis(millis)))
+              Option.map(current.lastSuccessMillis, (millis) => formatEpochSeconds(epochSecondsFromMillis(millis)))
             ),
             consecutive_failures: current.consecutiveFailures
           }

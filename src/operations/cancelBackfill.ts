@@ -5,7 +5,7 @@ import type { Backfill } from "../domain/backfill.js"
 import { type BadRequest, NotFound, UnprocessableEntity } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
-import { timestampFromMillis } from "../domain/time.js"
+import { epochSecondsFromMillis } from "../domain/time.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
@@ -99,7 +99,7 @@ export const cancelBackfill: (
   yield* findTeamBackfill(access, command.backfillId)
   if (command.confirmation !== undefined) yield* command.confirmation
   const repository = yield* BackfillRepository
-  const now = timestampFromMillis(yield* Clock.currentTimeMillis)
+  const now = epochSecondsFromMillis(yield* Clock.currentTimeMillis)
   return yield* repository.cancel(access, command.backfillId, now).pipe(
     Effect.withSpan("BackfillRepository.cancel"),
     Effect.catchTags({

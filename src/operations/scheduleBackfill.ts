@@ -19,7 +19,7 @@ import {
 import type { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillPolicy } from "../domain/policy.js"
 import { type RequestedRange, validateRequestedRange } from "../domain/scheduleRules.js"
-import { timestampFromMillis, todayIn } from "../domain/time.js"
+import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
@@ -129,7 +129,7 @@ export const scheduleBackfill: (
       newBackfill({
         transferId: command.transferId,
         range,
-        createdTime: timestampFromMillis(now),
+        createdTime: epochSecondsFromMillis(now),
         createdUserId: command.principal.userId
       })
     )

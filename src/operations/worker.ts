@@ -103,13 +103,13 @@ export interface WorkerOptions<R> {
   readonly leaseDuration: Duration.DurationInput
   readonly execute: RunExecutor<R>
   /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
-  readonly health?: Ref.Ref<WorkerHealth>
+  readonly health?: Ref.Ref<WorkerHealth> | undefined
   /**
    * How long a shutdown waits for the day in progress to finish before interrupting it
    * (its outcome then goes unrecorded, and the day runs again later). Default: the lease
    * duration.
    */
-  readonly shutdownGrace?: Duration.DurationInput
+  readonly shutdownGrace?: Duration.DurationInput | undefined
 }
 
 const markSuccess = (health: WorkerOptions<unknown>["health"]) =>

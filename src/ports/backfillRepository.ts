@@ -7,7 +7,7 @@ import type { BackfillId, TransferId } from "../domain/ids.js"
 import type { RecordedOutcome } from "../domain/lifecycle.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import type { BackfillStatus, IllegalTransition } from "../domain/status.js"
-import type { Timestamp } from "../domain/time.js"
+import type { EpochSeconds } from "../domain/time.js"
 import type {
   DayOutsideRange,
   LeaseLost,
@@ -121,7 +121,7 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
     readonly cancel: (
       access: WriteAccess,
       id: BackfillId,
-      time: Timestamp
+      time: EpochSeconds
     ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | ServiceUnavailable>
   }
 >() {}

@@ -12,7 +12,7 @@ import { CalendarDate } from "../domain/calendarDate.js"
 import { makeDateRange } from "../domain/dateRange.js"
 import { BackfillId, type IdSchema, TeamId, TransferId, UserId } from "../domain/ids.js"
 import { BackfillStatus } from "../domain/status.js"
-import { Timestamp } from "../domain/time.js"
+import { EpochSeconds } from "../domain/time.js"
 import { Transfer } from "../domain/transfer.js"
 
 /**
@@ -43,7 +43,7 @@ const plainId = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, PlainId
   )
 
 /** Whole epoch milliseconds; the library keeps instants to the second. */
-const InstantMillis = Schema.transform(Schema.Int, Timestamp, {
+const InstantMillis = Schema.transform(Schema.Int, EpochSeconds, {
   strict: true,
   decode: (millis) => Math.floor(millis / 1000),
   encode: (seconds) => seconds * 1000

@@ -11,7 +11,7 @@ import { type CalendarDate, FIRST_DAY, LAST_DAY } from "../domain/calendarDate.j
 import { type DateRange, dayCount, daysOf, makeDateRange } from "../domain/dateRange.js"
 import { BackfillId, type IdSchema, MAX_INT64, TeamId, TransferId, UserId } from "../domain/ids.js"
 import { ALL_STATUSES, type BackfillStatus, hasEnded, hasStarted } from "../domain/status.js"
-import { Timestamp } from "../domain/time.js"
+import { EpochSeconds } from "../domain/time.js"
 
 const EPOCH = Temporal.PlainDate.from("1970-01-01")
 const epochDayOf = (date: string): number => EPOCH.until(Temporal.PlainDate.from(date), { largestUnit: "days" }).days
@@ -24,9 +24,9 @@ const epochDayOf = (date: string): number => EPOCH.until(Temporal.PlainDate.from
  */
 export interface DateBounds {
   /** Earliest day generated; default 0001-01-01, the first the library accepts. */
-  readonly min?: string
+  readonly min?: string | undefined
   /** Latest day generated; default 9999-12-31. */
-  readonly max?: string
+  readonly max?: string | undefined
 }
 
 /**
@@ -70,7 +70,9 @@ export const calendarDate = (bounds: DateBounds = {}): fc.Arbitrary<CalendarDate
  * @since 0.1.0
  * @category arbitraries
  */
-export const dateRange = (options: DateBounds & { readonly maxDays?: number } = {}): fc.Arbitrary<DateRange> =>
+export const dateRange = (
+  options: DateBounds & { readonly maxDays?: number | undefined } = {}
+): fc.Arbitrary<DateRange> =>
   fc
     .tuple(calendarDate(options), fc.integer({ min: 0, max: (options.maxDays ?? 400) - 1 }))
     .map(([start, extraDays]) => {
@@ -182,9 +184,9 @@ export const userId = id(UserId)
  * @since 0.1.0
  * @category arbitraries
  */
-export const timestamp: fc.Arbitrary<Timestamp> = fc
+export const timestamp: fc.Arbitrary<EpochSeconds> = fc
   .integer({ min: 0, max: 4_102_444_800 })
-  .map((seconds) => Timestamp.make(seconds))
+  .map((seconds) => EpochSeconds.make(seconds))
 
 /**
  * Any of the six statuses of SPEC §4.
@@ -257,7 +259,7 @@ const runErrorText = fc.oneof(
  * @since 0.1.0
  * @category arbitraries
  */
-export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitrary<Backfill> =>
+export const backfill = (options: { readonly maxDays?: number | undefined } = {}): fc.Arbitrary<Backfill> =>
   fc
     .record({
       id: backfillId,
@@ -280,8 +282,8 @@ export const backfill = (options: { readonly maxDays?: number } = {}): fc.Arbitr
         )
         .map(([base, [runs, errors]]): Backfill => {
           const started = hasStarted(base.status) || (base.hasStarted && base.status !== "CREATED")
-          const startTime = Timestamp.make(base.createdTime + base.delays[0])
-          const endTime = Timestamp.make(startTime + base.delays[1])
+          const startTime = EpochSeconds.make(base.createdTime + base.delays[0])
+          const endTime = EpochSeconds.make(startTime + base.delays[1])
           const ended = hasEnded(base.status)
           const errorReport = runs.failedDays.map((day, index): RunError => ({ day, error: errors[index] ?? "" }))
           return {

@@ -17,7 +17,7 @@ import { type DateRange, makeDateRange, overlaps } from "../domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../domain/ids.js"
 import { completed, failed, type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
 import { ACTIVE_STATUSES, isActive } from "../domain/status.js"
-import { timestampFromMillis } from "../domain/time.js"
+import { epochSecondsFromMillis } from "../domain/time.js"
 import { BackfillRepository, type PageQuery, WorkerRepository } from "../ports/backfillRepository.js"
 
 const TEAM = TeamId.make(1n)
@@ -81,7 +81,7 @@ const insert = (start: string, end: string, options: { transferId?: TransferId; 
       newBackfill({
         transferId: options.transferId ?? TRANSFER,
         range: range(start, end),
-        createdTime: timestampFromMillis(T0),
+        createdTime: epochSecondsFromMillis(T0),
         createdUserId: USER
       })
     )
@@ -179,7 +179,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
       test("accept a range again once its backfill is cancelled", () =>
         Effect.gen(function* () {
           const repo = yield* apiRepository
-          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const removal = { time: epochSecondsFromMillis(T0), userId: USER }
           const cancelled = yield* insert("2024-01-01", "2024-01-02")
           yield* repo.cancel(cancelled.id, removal)
           const current = yield* insert("2024-01-01", "2024-01-02")
@@ -233,7 +233,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* insert("2024-01-01", "2024-01-02")
           const newest = yield* insert("2024-01-03", "2024-01-04")
           yield* insert("2024-01-05", "2024-01-06", { transferId: OTHER_TRANSFER })
-          const cancelled = yield* repo.cancel(newest.id, { time: timestampFromMillis(T0), userId: USER })
+          const cancelled = yield* repo.cancel(newest.id, { time: epochSecondsFromMillis(T0), userId: USER })
           expect(yield* repo.latestForTransfer(TRANSFER)).toEqual(Option.some(cancelled))
         }))
 
@@ -248,7 +248,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* insert("2024-02-01", "2024-02-01", { transferId: OTHER_TRANSFER, teamId: OTHER_TEAM })
           const [cancelledId] = ids
           if (cancelledId === undefined) return
-          yield* repo.cancel(cancelledId, { time: timestampFromMillis(T0), userId: USER })
+          yield* repo.cancel(cancelledId, { time: epochSecondsFromMillis(T0), userId: USER })
           const active = ACTIVE_STATUSES
           const seen: Array<BackfillId> = []
           let before = Option.none<BackfillId>()
@@ -277,7 +277,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
         Effect.gen(function* () {
           const repo = yield* apiRepository
           const backfill = yield* insert("2024-01-01", "2024-01-03")
-          const removal = { time: timestampFromMillis(T0 + 5000), userId: UserId.make(790n) }
+          const removal = { time: epochSecondsFromMillis(T0 + 5000), userId: UserId.make(790n) }
           const cancelled = yield* repo.cancel(backfill.id, removal)
           expect(cancelled).toEqual({
             ...backfill,
@@ -292,7 +292,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
         Effect.gen(function* () {
           const repo = yield* apiRepository
           const backfill = yield* insert("2024-01-01", "2024-01-03")
-          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const removal = { time: epochSecondsFromMillis(T0), userId: USER }
           yield* repo.cancel(backfill.id, removal)
           expect(yield* errorTag(repo.cancel(backfill.id, removal))).toBe("IllegalTransition")
           expect(yield* errorTag(repo.cancel(BackfillId.make(424242n), removal))).toBe("UnknownBackfill")
@@ -302,7 +302,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
         Effect.gen(function* () {
           const repo = yield* apiRepository
           const backfill = yield* insert("2024-01-01", "2024-01-03")
-          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const removal = { time: epochSecondsFromMillis(T0), userId: USER }
           const outcomes = yield* Effect.all(
             [Effect.either(repo.cancel(backfill.id, removal)), Effect.either(repo.cancel(backfill.id, removal))],
             { concurrency: "unbounded" }
@@ -366,7 +366,7 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
       test("a new backfill keeps blocking after an old one on the same days is cancelled and touched again", () =>
         Effect.gen(function* () {
           const repo = yield* repository
-          const removal = { time: timestampFromMillis(T0), userId: USER }
+          const removal = { time: epochSecondsFromMillis(T0), userId: USER }
           const old = yield* insert("2024-01-01", "2024-01-05")
           yield* repo.cancel(old.id, removal)
           const current = yield* insert("2024-01-01", "2024-01-05")
@@ -382,7 +382,7 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
           const repo = yield* repository
           const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
           const run = Option.getOrThrow(yield* startNext(lease))
-          const removal = { time: timestampFromMillis(T0 + 5000), userId: UserId.make(790n) }
+          const removal = { time: epochSecondsFromMillis(T0 + 5000), userId: UserId.make(790n) }
           const cancelled = yield* repo.cancel(backfill.id, removal)
           expect(cancelled).toMatchObject({
             status: "CANCELLED",
@@ -530,7 +530,7 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
           const first = Option.getOrThrow(yield* startNext(lease, T0 + 1000))
           expect(first.day).toBe("2024-01-01")
           expect(first.backfill.status).toBe("RUNNING")
-          expect(first.backfill.startTime).toEqual(Option.some(timestampFromMillis(T0 + 1000)))
+          expect(first.backfill.startTime).toEqual(Option.some(epochSecondsFromMillis(T0 + 1000)))
           const second = Option.getOrThrow(yield* startNext(lease, T0 + 9000))
           expect(second.day).toBe("2024-01-02")
           expect(second.backfill.startTime).toEqual(first.backfill.startTime)
@@ -562,7 +562,7 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
           yield* report(backfill.id, "2024-01-01")
           const last = yield* report(backfill.id, "2024-01-02", completed, T0 + 60_000)
           expect(last.backfill.status).toBe("COMPLETED")
-          expect(last.backfill.endTime).toEqual(Option.some(timestampFromMillis(T0 + 60_000)))
+          expect(last.backfill.endTime).toEqual(Option.some(epochSecondsFromMillis(T0 + 60_000)))
           expect(yield* claim("w2")).toEqual(Option.none())
         }))
 

@@ -12,7 +12,7 @@ import { containsDay, makeDateRange, overlaps } from "../../src/domain/dateRange
 import { type BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, failed, isLeaseLive, type Lease, WorkerId } from "../../src/domain/runs.js"
 import { type BackfillStatus, canTransition, isActive, isFinal } from "../../src/domain/status.js"
-import { timestampFromMillis } from "../../src/domain/time.js"
+import { epochSecondsFromMillis } from "../../src/domain/time.js"
 import { repositories } from "../support/access.js"
 
 const TEAM = TeamId.make(1n)
@@ -128,7 +128,7 @@ const step = (model: Model, next: Action) =>
         const draft = newBackfill({
           transferId: TRANSFERS[next.transfer],
           range,
-          createdTime: timestampFromMillis(model.now),
+          createdTime: epochSecondsFromMillis(model.now),
           createdUserId: UserId.make(7n)
         })
         const existing = yield* Effect.forEach(model.ids, (id) =>
@@ -152,7 +152,9 @@ const step = (model: Model, next: Action) =>
       case "Cancel": {
         const id = chosen(next.pick)
         if (id !== undefined)
-          yield* Effect.either(repository.cancel(id, { time: timestampFromMillis(model.now), userId: UserId.make(8n) }))
+          yield* Effect.either(
+            repository.cancel(id, { time: epochSecondsFromMillis(model.now), userId: UserId.make(8n) })
+          )
         return
       }
       case "Materialise": {

@@ -6,7 +6,7 @@ import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLoo
 import { type Backfill, newBackfill } from "../../src/domain/backfill.js"
 import { type DateRange, overlaps } from "../../src/domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
-import { Timestamp, UTC } from "../../src/domain/time.js"
+import { EpochSeconds, UTC } from "../../src/domain/time.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
@@ -18,7 +18,7 @@ const team = TeamId.make(1n)
 const transfer = TransferId.make(10n)
 
 const draft = (range: DateRange, transferId = transfer) =>
-  newBackfill({ transferId, range, createdTime: Timestamp.make(0), createdUserId: UserId.make(1n) })
+  newBackfill({ transferId, range, createdTime: EpochSeconds.make(0), createdUserId: UserId.make(1n) })
 
 const insert = (range: DateRange, transferId = transfer) =>
   Effect.flatMap(repositories, (repository) => repository.insertUnlessOverlapping(team, draft(range, transferId)))

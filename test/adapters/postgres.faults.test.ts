@@ -15,7 +15,7 @@ import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
-import { timestampFromMillis } from "../../src/domain/time.js"
+import { epochSecondsFromMillis } from "../../src/domain/time.js"
 import * as Worker from "../../src/operations/worker.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { repositories } from "../support/access.js"
@@ -69,7 +69,7 @@ const schedule = (transferId: bigint, start: string, end: string) =>
       newBackfill({
         transferId: TransferId.make(transferId),
         range: Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate)),
-        createdTime: timestampFromMillis(Date.UTC(2024, 1, 1)),
+        createdTime: epochSecondsFromMillis(Date.UTC(2024, 1, 1)),
         createdUserId: UserId.make(789n)
       })
     )
@@ -232,7 +232,10 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
           const holder = yield* Effect.fork(hanging)
           yield* Effect.sleep(Duration.millis(300))
           const cancelled = yield* Effect.flatMap(repositories, (repository) =>
-            repository.cancel(backfill.id, { time: timestampFromMillis(Date.UTC(2024, 1, 2)), userId: UserId.make(1n) })
+            repository.cancel(backfill.id, {
+              time: epochSecondsFromMillis(Date.UTC(2024, 1, 2)),
+              userId: UserId.make(1n)
+            })
           )
           expect(cancelled.status).toBe("CANCELLED")
           yield* Fiber.interrupt(holder)
@@ -275,7 +278,7 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
             const read = yield* Effect.either(repository.findById(backfill.id))
             const cancel = yield* Effect.either(
               repository.cancel(backfill.id, {
-                time: timestampFromMillis(Date.UTC(2024, 1, 2)),
+                time: epochSecondsFromMillis(Date.UTC(2024, 1, 2)),
                 userId: UserId.make(1n)
               })
             )

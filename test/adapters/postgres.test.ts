@@ -19,7 +19,7 @@ import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { TimeZone, timestampFromMillis, UTC } from "../../src/domain/time.js"
+import { epochSecondsFromMillis, TimeZone, UTC } from "../../src/domain/time.js"
 import { handleScheduleBackfill } from "../../src/http/handlers.js"
 import { stringifyJson } from "../../src/http/json.js"
 import { latestBackfill } from "../../src/operations/latestBackfill.js"
@@ -52,7 +52,7 @@ const draft = (transferId: bigint, start: string, end: string) =>
   newBackfill({
     transferId: TransferId.make(transferId),
     range: Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate)),
-    createdTime: timestampFromMillis(NOW),
+    createdTime: epochSecondsFromMillis(NOW),
     createdUserId: USER
   })
 
@@ -292,9 +292,9 @@ describe(`PostgreSQL (${database.kind})`, () => {
               yield* count(repository.recordOutcome(backfill.id, "2024-01-02" as CalendarDate, failed("x"), NOW))
             ).toBe(2)
             expect(yield* count(repository.retryFailedDays(backfill.id))).toBe(4)
-            expect(yield* count(repository.cancel(backfill.id, { time: timestampFromMillis(NOW), userId: USER }))).toBe(
-              4
-            )
+            expect(
+              yield* count(repository.cancel(backfill.id, { time: epochSecondsFromMillis(NOW), userId: USER }))
+            ).toBe(4)
           })
         ),
       60_000
@@ -323,7 +323,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             repository.findForTeam(TEAM, id),
             repository.latestForTransfer(TransferId.make(1n)),
             repository.listForTeam(TEAM, { statuses: ["CREATED"], before: Option.none(), limit: 1 }),
-            repository.cancel(id, { time: timestampFromMillis(NOW), userId: USER }),
+            repository.cancel(id, { time: epochSecondsFromMillis(NOW), userId: USER }),
             repository.materialiseRuns(id, 1),
             repository.claim(WorkerId.make("w"), NOW, 1000),
             repository.renewLease(lease, NOW, 1000),
@@ -361,7 +361,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
               CREATE TRIGGER time_out BEFORE UPDATE ON "${schema}".backfill_runs
               FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".cancel_statement()`)
             const refused = yield* Effect.flip(
-              repository.cancel(backfill.id, { time: timestampFromMillis(NOW), userId: USER })
+              repository.cancel(backfill.id, { time: epochSecondsFromMillis(NOW), userId: USER })
             )
             expect(refused._tag).toBe("ServiceUnavailable")
             const after = Option.getOrThrow(yield* repository.findById(backfill.id))

@@ -12,7 +12,7 @@ import {
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
 import { BackfillId, TransferId, UserId } from "../../src/domain/ids.js"
-import { Timestamp, timestampFromMillis } from "../../src/domain/time.js"
+import { EpochSeconds, epochSecondsFromMillis } from "../../src/domain/time.js"
 import { stringifyJson } from "../../src/http/json.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
@@ -46,7 +46,7 @@ const seedBackfill: Backfill = {
   ...newBackfill({
     transferId: TransferId.make(456789n),
     range: Either.getOrThrow(makeDateRange("2024-01-01" as CalendarDate, "2024-01-31" as CalendarDate)),
-    createdTime: timestampFromMillis(Date.parse("2024-02-01T09:00:00Z")),
+    createdTime: epochSecondsFromMillis(Date.parse("2024-02-01T09:00:00Z")),
     createdUserId: UserId.make(789n)
   })
 }
@@ -113,8 +113,8 @@ describe("the backfill entity", () => {
     const cancelled: Backfill = {
       ...seedBackfill,
       status: "CANCELLED",
-      removal: Option.some({ time: Timestamp.make(1706778060), userId: UserId.make(790n) }),
-      endTime: Option.some(Timestamp.make(1706778060))
+      removal: Option.some({ time: EpochSeconds.make(1706778060), userId: UserId.make(790n) }),
+      endTime: Option.some(EpochSeconds.make(1706778060))
     }
     const wire = encodeBackfill(cancelled)
     expect(wire).toMatchObject({
@@ -208,11 +208,11 @@ describe("entity invariants", () => {
   const running: Backfill = {
     ...seedBackfill,
     status: "RUNNING",
-    startTime: Option.some(Timestamp.make(1706778000)),
+    startTime: Option.some(EpochSeconds.make(1706778000)),
     runs: { total: 31, created: 31, completed: 3, failed: 2 },
     errorReport: [secondJanuary, fifthJanuary]
   }
-  const ended = Option.some(Timestamp.make(1706779000))
+  const ended = Option.some(EpochSeconds.make(1706779000))
 
   it.prop(
     "hold for every generated backfill",
@@ -249,7 +249,7 @@ describe("entity invariants", () => {
     ],
     [
       "removed_time and removed_user_id are set exactly when the backfill is CANCELLED",
-      { ...running, removal: Option.some({ time: Timestamp.make(1), userId: UserId.make(1n) }) }
+      { ...running, removal: Option.some({ time: EpochSeconds.make(1), userId: UserId.make(1n) }) }
     ],
     [
       "removed_time and removed_user_id are set exactly when the backfill is CANCELLED",
@@ -282,7 +282,7 @@ describe("entity invariants", () => {
         errorReport: []
       }
     ],
-    ["a CREATED backfill has no started runs", { ...seedBackfill, startTime: Option.some(Timestamp.make(1)) }],
+    ["a CREATED backfill has no started runs", { ...seedBackfill, startTime: Option.some(EpochSeconds.make(1)) }],
     [
       "a CREATED backfill has no started runs",
       { ...seedBackfill, runs: { ...seedBackfill.runs, created: 1, completed: 1 } }
@@ -335,7 +335,7 @@ describe("entity invariants", () => {
         ...running,
         status: "CANCELLED",
         endTime: ended,
-        removal: Option.some({ time: Timestamp.make(1), userId: UserId.make(1n) })
+        removal: Option.some({ time: EpochSeconds.make(1), userId: UserId.make(1n) })
       })
     ).toBeUndefined()
   })

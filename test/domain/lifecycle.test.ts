@@ -8,13 +8,13 @@ import { TransferId, UserId } from "../../src/domain/ids.js"
 import * as Lifecycle from "../../src/domain/lifecycle.js"
 import { completed, failed, type RunState, truncateRunError, WorkerId } from "../../src/domain/runs.js"
 import { IllegalTransition } from "../../src/domain/status.js"
-import { Timestamp } from "../../src/domain/time.js"
+import { EpochSeconds } from "../../src/domain/time.js"
 import { DayOutsideRange, RunDropped, RunNotMaterialised, WORKER_ERROR_CODES } from "../../src/domain/workerErrors.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 
 const transferId = TransferId.make(456789n)
-const at = (seconds: number) => Timestamp.make(seconds)
+const at = (seconds: number) => EpochSeconds.make(seconds)
 const day = (text: string) => text as CalendarDate
 
 /** A 3-day backfill with all runs created, as a worker finds it. */

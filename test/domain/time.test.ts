@@ -2,34 +2,34 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc, JSONSchema, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
 import {
-  formatTimestamp,
-  Timestamp,
-  TimestampFromString,
+  EpochSeconds,
+  EpochSecondsFromString,
+  epochSecondsFromMillis,
+  formatEpochSeconds,
   TimeZone,
-  timestampFromMillis,
   todayIn,
   UTC
 } from "../../src/domain/time.js"
 import { decodeMessage } from "../support/messages.js"
 
-const decodeInstant = Schema.decodeUnknownEither(TimestampFromString)
+const decodeInstant = Schema.decodeUnknownEither(EpochSecondsFromString)
 
 describe("timestamps", () => {
   it("print as RFC 3339 UTC with whole seconds, as the seed shows them", () => {
-    expect(formatTimestamp(timestampFromMillis(Date.UTC(2024, 1, 1, 9, 0, 0, 999)))).toBe("2024-02-01T09:00:00Z")
-    expect(Schema.encodeSync(TimestampFromString)(Timestamp.make(0))).toBe("1970-01-01T00:00:00Z")
+    expect(formatEpochSeconds(epochSecondsFromMillis(Date.UTC(2024, 1, 1, 9, 0, 0, 999)))).toBe("2024-02-01T09:00:00Z")
+    expect(Schema.encodeSync(EpochSecondsFromString)(EpochSeconds.make(0))).toBe("1970-01-01T00:00:00Z")
   })
 
   it("keep whole seconds of the clock, also before 1970", () => {
-    expect(timestampFromMillis(1999)).toBe(1)
-    expect(timestampFromMillis(-1)).toBe(-1)
+    expect(epochSecondsFromMillis(1999)).toBe(1)
+    expect(epochSecondsFromMillis(-1)).toBe(-1)
   })
 
   it.prop(
     "read back what they print",
     [fc.integer({ min: -62135596800, max: 253402300799 })],
     ([seconds]) => {
-      const text = formatTimestamp(seconds)
+      const text = formatEpochSeconds(seconds)
       expect(decodeInstant(text)).toEqual(Either.right(seconds))
     },
     { fastCheck: { numRuns: 300 } }
@@ -49,24 +49,24 @@ describe("timestamps", () => {
   })
 
   it("say which form they expect", () => {
-    expect(decodeMessage(TimestampFromString, "2024-02-01T09:00:00+01:00")).toContain(
+    expect(decodeMessage(EpochSecondsFromString, "2024-02-01T09:00:00+01:00")).toContain(
       "must be a UTC instant in the form YYYY-MM-DDTHH:MM:SSZ"
     )
-    expect(decodeMessage(Timestamp, 253402300800)).toContain("must be an instant between years 0001 and 9999")
+    expect(decodeMessage(EpochSeconds, 253402300800)).toContain("must be an instant between years 0001 and 9999")
   })
 
   it("describe themselves in JSON Schema as date-times", () => {
-    expect(JSONSchema.make(TimestampFromString)).toMatchObject({
-      $defs: { Timestamp: { type: "string", format: "date-time" } }
+    expect(JSONSchema.make(EpochSecondsFromString)).toMatchObject({
+      $defs: { EpochSeconds: { type: "string", format: "date-time" } }
     })
   })
 
   it("stay within years 0001 to 9999", () => {
-    expect(Schema.is(Timestamp)(-62135596800)).toBe(true)
-    expect(Schema.is(Timestamp)(-62135596801)).toBe(false)
-    expect(Schema.is(Timestamp)(253402300799)).toBe(true)
-    expect(Schema.is(Timestamp)(253402300800)).toBe(false)
-    expect(Schema.is(Timestamp)(1.5)).toBe(false)
+    expect(Schema.is(EpochSeconds)(-62135596800)).toBe(true)
+    expect(Schema.is(EpochSeconds)(-62135596801)).toBe(false)
+    expect(Schema.is(EpochSeconds)(253402300799)).toBe(true)
+    expect(Schema.is(EpochSeconds)(253402300800)).toBe(false)
+    expect(Schema.is(EpochSeconds)(1.5)).toBe(false)
   })
 })
 

@@ -17,12 +17,12 @@ export interface HostProcess {
   readonly exited: Promise<number | null>
 }
 
-/** Starts `src/host/main.ts`; `env` entries set to `undefined` are removed. */
+/** Starts the host as `npm start` does; `env` entries set to `undefined` are removed. */
 export const startHostProcess = (env: Readonly<Record<string, string | undefined>>): HostProcess => {
   const merged = Object.fromEntries(
     Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined)
   )
-  const child = spawn(process.execPath, ["--import", "tsx", "src/host/main.ts"], {
+  const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: root,
     env: merged,
     stdio: ["ignore", "pipe", "pipe"]

@@ -2,11 +2,31 @@
  * `npm start` as a user runs it: a process that prints where it listens and how to use
  * it, serves requests, works through backfills, and exits 0 on SIGTERM and SIGINT.
  */
-import { describe, expect, it } from "vitest"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
 import { startHostProcess } from "./hostProcess.js"
 
+const scratch = mkdtempSync(join(tmpdir(), "transfer-backfills-start-"))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
 /** On its embedded database: what a fresh machine has. */
-const start = () => startHostProcess({ DATABASE_URL: undefined, REDIS_URL: undefined, PORT: "0", WORKER_DAY_MS: "5" })
+const start = (snapshot = "off") =>
+  startHostProcess({
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    PORT: "0",
+    WORKER_DAY_MS: "5",
+    EMBEDDED_DATABASE_SNAPSHOT: snapshot
+  })
+
+const scheduleSeed = (url: string) =>
+  fetch(`${url}/teams/1/transfers/456789/backfills`, {
+    method: "POST",
+    headers: { authorization: "Bearer demo-admin", "content-type": "application/json" },
+    body: '{"range_start":"2024-01-01","range_end":"2024-01-05"}'
+  })
 
 describe("npm start", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
@@ -17,11 +37,7 @@ describe("npm start", () => {
       expect(host.output()).toContain("demo-admin")
       expect(host.output()).toContain("demo-viewer")
       expect(host.output()).toContain("curl -s -X POST")
-      const created = await fetch(`${url}/teams/1/transfers/456789/backfills`, {
-        method: "POST",
-        headers: { authorization: "Bearer demo-admin", "content-type": "application/json" },
-        body: '{"range_start":"2024-01-01","range_end":"2024-01-05"}'
-      })
+      const created = await scheduleSeed(url)
       expect(created.status).toBe(200)
       const id = ((await created.json()) as { data: { transfer_backfill_id: number } }).data.transfer_backfill_id
       let status = ""
@@ -36,4 +52,23 @@ describe("npm start", () => {
     },
     60_000
   )
+
+  it("snapshots its prepared database on the first start and restores it, without later data, on the next", async () => {
+    const snapshot = join(scratch, "snapshot.tar.gz")
+    const first = start(snapshot)
+    const firstUrl = await first.listening
+    expect(existsSync(snapshot)).toBe(true)
+    expect((await scheduleSeed(firstUrl)).status).toBe(200)
+    first.child.kill("SIGTERM")
+    expect(await first.exited).toBe(0)
+
+    const second = start(snapshot)
+    const secondUrl = await second.listening
+    // The demo data is there; the first run's backfill is not, so the same range is free.
+    const again = await scheduleSeed(secondUrl)
+    expect(again.status).toBe(200)
+    expect(((await again.json()) as { data: { transfer_backfill_id: number } }).data.transfer_backfill_id).toBe(1)
+    second.child.kill("SIGTERM")
+    expect(await second.exited).toBe(0)
+  }, 120_000)
 })

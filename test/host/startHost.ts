@@ -29,6 +29,7 @@ export const startHost = async <Replaced extends HostServices = never>(
   const config: HostConfig = {
     port: 0,
     databaseUrl: Option.fromNullable(process.env.DATABASE_URL).pipe(Option.filter((url) => url !== "")),
+    embeddedSnapshot: Option.none(),
     schema,
     databasePoolSize: 16,
     databaseDeadline: Duration.seconds(5),

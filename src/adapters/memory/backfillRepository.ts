@@ -10,7 +10,7 @@ import { Backfill } from "../../domain/backfill.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
-import { timestampFromMillis } from "../../domain/time.js"
+import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { impliedRuns, MemoryStore, type SeededBackfill } from "./store.js"
@@ -93,7 +93,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
         (stored) => {
           const day = [...stored.runs].find(([, state]) => state === "pending")?.[0]
           if (day === undefined) return Either.right(Option.none())
-          return Either.map(Lifecycle.startRun(stored.backfill, timestampFromMillis(nowMillis)), (running) => {
+          return Either.map(Lifecycle.startRun(stored.backfill, epochSecondsFromMillis(nowMillis)), (running) => {
             stored.runs.set(day, "running")
             return Option.some({ backfill: store.update(stored, running), day })
           })
@@ -112,7 +112,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
               day,
               stored.runs.get(day),
               outcome,
-              timestampFromMillis(nowMillis)
+              epochSecondsFromMillis(nowMillis)
             ),
             (recorded) => {
               stored.runs.set(day, recorded.state)

@@ -24,7 +24,7 @@ export interface SeededBackfill {
   readonly teamId: TeamId
   readonly backfill: Backfill
   /** Where each created day's run stands; by default pending, or as the counters imply. */
-  readonly runs?: ReadonlyMap<CalendarDate, RunState>
+  readonly runs?: ReadonlyMap<CalendarDate, RunState> | undefined
 }
 
 interface Stored {

@@ -60,16 +60,16 @@ export interface PostgresClientOptions {
   /** `postgres://user@host:port/database`. */
   readonly url: string
   /** Default 10, as `pg`'s pool. */
-  readonly maxConnections?: number
+  readonly maxConnections?: number | undefined
   /**
    * How long a connection may wait for an answer before it is closed; use the deadline
    * the ports are given. Default 5 seconds. TLS connections wrap the socket below this
    * watch: on them the ports' deadline still answers, but a hung connection is only
    * dropped when the operating system gives up on it.
    */
-  readonly deadline?: Duration.DurationInput
+  readonly deadline?: Duration.DurationInput | undefined
   /** Shown in `pg_stat_activity`, to tell this client's connections apart. */
-  readonly applicationName?: string
+  readonly applicationName?: string | undefined
 }
 
 /**

@@ -22,9 +22,9 @@ import { quoteSchema } from "./migrations.js"
  */
 export interface DirectoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
-  readonly schema?: string
+  readonly schema?: string | undefined
   /** How long one lookup may wait for the database before it fails with `ServiceUnavailable`. Default 5 seconds. */
-  readonly deadline?: Duration.DurationInput
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 /**
@@ -214,7 +214,7 @@ export const saveTransfer = (transfer: Transfer, options: DirectoryOptions = {})
 export const saveToken = (
   token: string,
   principal: Principal,
-  options: DirectoryOptions & { readonly expiresAtMillis?: number } = {}
+  options: DirectoryOptions & { readonly expiresAtMillis?: number | undefined } = {}
 ) =>
   Effect.flatMap(
     Effect.zip(SqlClient.SqlClient, tokenDigest(token)),

@@ -9,7 +9,7 @@ import { BackfillId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, WorkerId } from "../../domain/runs.js"
 import { WITH_WORK_STATUSES } from "../../domain/status.js"
-import { timestampFromMillis } from "../../domain/time.js"
+import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
 import { sqlStatusList } from "./statusSql.js"
@@ -107,7 +107,7 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
           FOR UPDATE`
         const day = pending[0]?.day
         if (day === undefined) return Option.none<StartedRun>()
-        const running = yield* Lifecycle.startRun(current, timestampFromMillis(nowMillis))
+        const running = yield* Lifecycle.startRun(current, epochSecondsFromMillis(nowMillis))
         yield* sql`
           UPDATE ${runs} SET state = 'running'
           WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${day}::date`

@@ -150,7 +150,7 @@ const MIGRATION_LOCK = 7_356_201_938
  */
 export interface MigrateOptions {
   /** The schema the tables live in; created if missing. Default `public`. */
-  readonly schema?: string
+  readonly schema?: string | undefined
 }
 
 /**

@@ -13,7 +13,7 @@ import type { BackfillId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
-import { timestampFromMillis } from "../../domain/time.js"
+import { epochSecondsFromMillis } from "../../domain/time.js"
 import { UnknownBackfill } from "../../domain/workerErrors.js"
 import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { backfillFromRow } from "./rows.js"
@@ -54,7 +54,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         day,
         row.run_state ?? undefined,
         outcome,
-        timestampFromMillis(nowMillis)
+        epochSecondsFromMillis(nowMillis)
       )
       if (!recorded.counted) return recorded
       const next = recorded.backfill
@@ -110,7 +110,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         day,
         stored[0]?.state,
         outcome,
-        timestampFromMillis(nowMillis)
+        epochSecondsFromMillis(nowMillis)
       )
       if (!recorded.counted) return recorded
       const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null

@@ -29,17 +29,17 @@ import { makeBackfillTables } from "./tables.js"
  */
 export interface PostgresRepositoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
-  readonly schema?: string
+  readonly schema?: string | undefined
   /**
    * How often an outcome is decided again when its backfill changed between read and
    * write, before the locking transaction settles it. Default 8.
    */
-  readonly optimisticAttempts?: number
+  readonly optimisticAttempts?: number | undefined
   /**
    * How long one call may wait for the database before it fails with
    * `ServiceUnavailable` (SPEC §5: 503). Default 5 seconds.
    */
-  readonly deadline?: Duration.DurationInput
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)

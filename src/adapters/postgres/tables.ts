@@ -7,7 +7,7 @@ import { Effect, Option } from "effect"
 import type { Backfill } from "../../domain/backfill.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import type { Lease } from "../../domain/runs.js"
-import type { Timestamp } from "../../domain/time.js"
+import type { EpochSeconds } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { quoteSchema } from "./migrations.js"
 import { backfillColumns, backfillFromRow } from "./rows.js"
@@ -47,7 +47,7 @@ export interface BackfillTables {
  * @since 0.1.0
  * @category utils
  */
-export const orNull = (time: Option.Option<Timestamp>) => Option.getOrNull(time)
+export const orNull = (time: Option.Option<EpochSeconds>) => Option.getOrNull(time)
 
 /**
  * Passes when no lease is given or `lease` is the backfill's latest claim (`fence`); fails
