@@ -88,7 +88,7 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   databaseUrl: Config.option(Config.nonEmptyString("DATABASE_URL")),
   embeddedSnapshot: Config.string("EMBEDDED_DATABASE_SNAPSHOT").pipe(
     Config.withDefault(defaultSnapshotPath()),
-    Config.map((path) => Option.some(path).pipe(Option.filter((set) => set !== "off")))
+    Config.map((path) => Option.some(path).pipe(Option.filter((set) => set !== "off" && set !== "")))
   ),
   schema: Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("transfer_backfills")),
   databasePoolSize: Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(16)),

@@ -15,6 +15,7 @@ import { getBackfill } from "../operations/getBackfill.js"
 import { latestBackfill } from "../operations/latestBackfill.js"
 import { type BackfillPage, listIncompleteBackfills } from "../operations/listIncompleteBackfills.js"
 import { scheduleBackfill } from "../operations/scheduleBackfill.js"
+import { traced } from "../operations/spans.js"
 import { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { requestedPage } from "./listQuery.js"
@@ -144,7 +145,7 @@ export const authenticate = (
       return yield* new Unauthorized({ description: "Send an Authorization header of the form: Bearer <token>." })
     }
     const authenticator = yield* Authenticator
-    const principal = yield* authenticator.authenticate(token).pipe(Effect.withSpan("Authenticator.authenticate"))
+    const principal = yield* authenticator.authenticate(token).pipe(traced("Authenticator.authenticate"))
     return yield* Option.match(principal, {
       onNone: () => Effect.fail(new Unauthorized({ description: "The bearer token is not valid." })),
       onSome: Effect.succeed

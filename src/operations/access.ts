@@ -10,6 +10,7 @@ import { NotFound } from "../domain/errors.js"
 import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
+import { traced } from "./spans.js"
 
 /**
  * The value, or the 404 of `resource`: missing and foreign look the same.
@@ -48,7 +49,7 @@ export const findTeamTransfer = (access: ReadAccess, transferId: TransferId) =>
     const transfers = yield* TransferLookup
     const transfer = yield* transfers
       .findTeamTransfer(access, transferId)
-      .pipe(Effect.withSpan("TransferLookup.findTeamTransfer"))
+      .pipe(traced("TransferLookup.findTeamTransfer"))
     return yield* orNotFound("transfer")(Option.filter(transfer, (found) => found.teamId === access.teamId))
   })
 
@@ -61,9 +62,7 @@ export const findTeamTransfer = (access: ReadAccess, transferId: TransferId) =>
 export const findTeamBackfill = (access: ReadAccess, backfillId: BackfillId) =>
   Effect.gen(function* () {
     const repository = yield* BackfillRepository
-    const found = yield* repository
-      .findForTeam(access, backfillId)
-      .pipe(Effect.withSpan("BackfillRepository.findForTeam"))
+    const found = yield* repository.findForTeam(access, backfillId).pipe(traced("BackfillRepository.findForTeam"))
     return yield* orNotFound("backfill")(found)
   })
 

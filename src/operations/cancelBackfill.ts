@@ -9,6 +9,7 @@ import { epochSecondsFromMillis } from "../domain/time.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
+import { traced } from "./spans.js"
 
 /**
  * What `cancelBackfill` needs: the authenticated caller, the team and the backfill.
@@ -89,27 +90,25 @@ export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity
  * @since 0.1.0
  * @category operations
  */
-export const cancelBackfill: (
+export const cancelBackfill = (
   command: CancelBackfill
-) => Effect.Effect<Backfill, CancelBackfillError, BackfillRepository> = Effect.fn("cancelBackfill")(function* (
-  command: CancelBackfill
-) {
-  yield* Effect.annotateCurrentSpan(idAttributes(command))
-  const access = yield* requireAccess(command.principal, command.teamId, "write")
-  yield* findTeamBackfill(access, command.backfillId)
-  if (command.confirmation !== undefined) yield* command.confirmation
-  const repository = yield* BackfillRepository
-  const now = epochSecondsFromMillis(yield* Clock.currentTimeMillis)
-  return yield* repository.cancel(access, command.backfillId, now).pipe(
-    Effect.withSpan("BackfillRepository.cancel"),
-    Effect.catchTags({
-      UnknownBackfill: () => Effect.fail(new NotFound({ resource: "backfill" })),
-      IllegalTransition: ({ from }) =>
-        Effect.fail(
-          new UnprocessableEntity({
-            description: `Backfill ${command.backfillId} is ${from}; only ${ACTIVE_STATUSES.join(", ")} backfills can be cancelled.`
-          })
-        )
-    })
-  )
-})
+): Effect.Effect<Backfill, CancelBackfillError, BackfillRepository> =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(command.principal, command.teamId, "write")
+    yield* findTeamBackfill(access, command.backfillId)
+    if (command.confirmation !== undefined) yield* command.confirmation
+    const repository = yield* BackfillRepository
+    const now = epochSecondsFromMillis(yield* Clock.currentTimeMillis)
+    return yield* repository.cancel(access, command.backfillId, now).pipe(
+      traced("BackfillRepository.cancel"),
+      Effect.catchTags({
+        UnknownBackfill: () => Effect.fail(new NotFound({ resource: "backfill" })),
+        IllegalTransition: ({ from }) =>
+          Effect.fail(
+            new UnprocessableEntity({
+              description: `Backfill ${command.backfillId} is ${from}; only ${ACTIVE_STATUSES.join(", ")} backfills can be cancelled.`
+            })
+          )
+      })
+    )
+  }).pipe(traced("cancelBackfill", idAttributes(command)))

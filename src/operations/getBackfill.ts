@@ -6,6 +6,7 @@ import type { Forbidden, NotFound, PermissionDenied, ServiceUnavailable } from "
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
+import { traced } from "./spans.js"
 
 /**
  * What `getBackfill` needs: the authenticated caller, the team and the backfill.
@@ -55,10 +56,8 @@ export type ReadError = Forbidden | PermissionDenied | NotFound | ServiceUnavail
  * @since 0.1.0
  * @category operations
  */
-export const getBackfill: (query: GetBackfill) => Effect.Effect<Backfill, ReadError, BackfillRepository> = Effect.fn(
-  "getBackfill"
-)(function* (query: GetBackfill) {
-  yield* Effect.annotateCurrentSpan(idAttributes(query))
-  const access = yield* requireAccess(query.principal, query.teamId, "read")
-  return yield* findTeamBackfill(access, query.backfillId)
-})
+export const getBackfill = (query: GetBackfill): Effect.Effect<Backfill, ReadError, BackfillRepository> =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(query.principal, query.teamId, "read")
+    return yield* findTeamBackfill(access, query.backfillId)
+  }).pipe(traced("getBackfill", idAttributes(query)))

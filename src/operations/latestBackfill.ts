@@ -7,6 +7,7 @@ import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, orNotFound, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
+import { traced } from "./spans.js"
 
 /**
  * What `latestBackfill` needs: the authenticated caller, the team and the transfer.
@@ -53,17 +54,15 @@ export interface LatestBackfill {
  * @since 0.1.0
  * @category operations
  */
-export const latestBackfill: (
+export const latestBackfill = (
   query: LatestBackfill
-) => Effect.Effect<Backfill, ReadError, TransferLookup | BackfillRepository> = Effect.fn("latestBackfill")(function* (
-  query: LatestBackfill
-) {
-  yield* Effect.annotateCurrentSpan(idAttributes(query))
-  const access = yield* requireAccess(query.principal, query.teamId, "read")
-  yield* findTeamTransfer(access, query.transferId)
-  const repository = yield* BackfillRepository
-  const latest = yield* repository
-    .latestForTransfer(access, query.transferId)
-    .pipe(Effect.withSpan("BackfillRepository.latestForTransfer"))
-  return yield* orNotFound("backfill")(latest)
-})
+): Effect.Effect<Backfill, ReadError, TransferLookup | BackfillRepository> =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(query.principal, query.teamId, "read")
+    yield* findTeamTransfer(access, query.transferId)
+    const repository = yield* BackfillRepository
+    const latest = yield* repository
+      .latestForTransfer(access, query.transferId)
+      .pipe(traced("BackfillRepository.latestForTransfer"))
+    return yield* orNotFound("backfill")(latest)
+  }).pipe(traced("latestBackfill", idAttributes(query)))

@@ -12,6 +12,7 @@ import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
+import { traced } from "./spans.js"
 
 /**
  * SPEC §1's "incomplete": every status a backfill can still leave, the active ones. What a
@@ -119,13 +120,12 @@ export const listIncompleteBackfills = <R = never>(
   query: ListBackfills<R>
 ): Effect.Effect<BackfillPage, ReadError | BadRequest, BackfillRepository | R> =>
   Effect.gen(function* () {
-    yield* Effect.annotateCurrentSpan(idAttributes(query))
     const access = yield* requireAccess(query.principal, query.teamId, "read")
     const page = Effect.isEffect(query.page) ? yield* query.page : query.page
     const repository = yield* BackfillRepository
     const found = yield* repository
       .listForTeam(access, { statuses: page.statuses, before: page.after, limit: page.limit + 1 })
-      .pipe(Effect.withSpan("BackfillRepository.listForTeam"))
+      .pipe(traced("BackfillRepository.listForTeam"))
     const backfills = found.slice(0, page.limit)
     const last = backfills.at(-1)
     return {
@@ -135,4 +135,4 @@ export const listIncompleteBackfills = <R = never>(
           ? Option.none()
           : Option.some({ ...page, after: Option.some(last.id) })
     }
-  }).pipe(Effect.withSpan("listIncompleteBackfills"))
+  }).pipe(traced("listIncompleteBackfills", idAttributes(query)))

@@ -23,6 +23,7 @@ import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
+import { traced } from "./spans.js"
 
 /**
  * What `scheduleBackfill` needs: the authenticated caller, the team, the transfer and the
@@ -110,31 +111,29 @@ const conflictWith = ({ conflicting }: ActiveRangeOverlap) =>
  * @since 0.1.0
  * @category operations
  */
-export const scheduleBackfill: (
+export const scheduleBackfill = (
   command: ScheduleBackfill
-) => Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> = Effect.fn(
-  "scheduleBackfill"
-)(function* (command: ScheduleBackfill) {
-  yield* Effect.annotateCurrentSpan(idAttributes(command))
-  const access = yield* requireAccess(command.principal, command.teamId, "write")
-  const transfer = yield* findTeamTransfer(access, command.transferId)
-  const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
-  const now = yield* Clock.currentTimeMillis
-  const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
-  const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
-  const repository = yield* BackfillRepository
-  return yield* repository
-    .insertUnlessOverlapping(
-      access,
-      newBackfill({
-        transferId: command.transferId,
-        range,
-        createdTime: epochSecondsFromMillis(now),
-        createdUserId: command.principal.userId
-      })
-    )
-    .pipe(
-      Effect.withSpan("BackfillRepository.insertUnlessOverlapping"),
-      Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(overlap)))
-    )
-})
+): Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(command.principal, command.teamId, "write")
+    const transfer = yield* findTeamTransfer(access, command.transferId)
+    const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
+    const now = yield* Clock.currentTimeMillis
+    const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
+    const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
+    const repository = yield* BackfillRepository
+    return yield* repository
+      .insertUnlessOverlapping(
+        access,
+        newBackfill({
+          transferId: command.transferId,
+          range,
+          createdTime: epochSecondsFromMillis(now),
+          createdUserId: command.principal.userId
+        })
+      )
+      .pipe(
+        traced("BackfillRepository.insertUnlessOverlapping"),
+        Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(overlap)))
+      )
+  }).pipe(traced("scheduleBackfill", idAttributes(command)))

@@ -8,6 +8,7 @@ import type { CalendarDate } from "../domain/calendarDate.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { WorkerRepository } from "../ports/backfillRepository.js"
+import { traced } from "./spans.js"
 
 /**
  * Runs created per materialisation step, so that the created counter climbs visibly.
@@ -24,9 +25,7 @@ const withRepository = <A, E>(
   backfillId?: BackfillId
 ) =>
   Effect.flatMap(WorkerRepository, use).pipe(
-    Effect.withSpan(`WorkerRepository.${step}`, {
-      attributes: backfillId === undefined ? {} : { backfill_id: String(backfillId) }
-    })
+    traced(`WorkerRepository.${step}`, backfillId === undefined ? {} : { backfill_id: String(backfillId) })
   )
 
 /**
