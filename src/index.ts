@@ -13,6 +13,13 @@ export * from "./domain/dateRange.js"
 export * from "./domain/errors.js"
 export * from "./domain/ids.js"
 export type { Materialised, RecordedOutcome } from "./domain/lifecycle.js"
+/**
+ * The backfill state machine as pure functions: what each event does to a backfill and
+ * its runs, shared by every repository adapter.
+ *
+ * @since 0.1.0
+ * @category namespaces
+ */
 export * as Lifecycle from "./domain/lifecycle.js"
 export * from "./domain/policy.js"
 export * from "./domain/requestId.js"
@@ -36,6 +43,13 @@ export * from "./operations/latestBackfill.js"
 export * from "./operations/listIncompleteBackfills.js"
 export * from "./operations/scheduleBackfill.js"
 export type { RunExecutor, WorkerOptions } from "./operations/worker.js"
+/**
+ * The worker side: the loop that drives backfills to completion (`runWorker`), its health,
+ * and each step on its own (materialise, claim, start a run, record its outcome, retry).
+ *
+ * @since 0.2.0
+ * @category namespaces
+ */
 export * as BackfillWorker from "./operations/worker.js"
 export * from "./ports/authenticator.js"
 export * from "./ports/backfillRepository.js"

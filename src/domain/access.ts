@@ -52,7 +52,14 @@ export type Principal = typeof Principal.Type
  */
 export type AccessLevel = "read" | "write"
 
-interface Grant {
+/**
+ * What grants an access level: any one of its scopes (from the token) and any one of its
+ * permissions (the user's).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Grant {
   /** Any one of these grants the level; the first is the one a denial names. */
   readonly scopes: readonly [string, ...Array<string>]
   readonly permissions: readonly [string, ...Array<string>]

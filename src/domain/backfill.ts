@@ -89,7 +89,14 @@ const BackfillFields = Schema.Struct({
   errorReport: Schema.Array(RunError)
 })
 
-type BackfillState = Omit<typeof BackfillFields.Type, "id">
+/**
+ * A backfill's fields, id aside, before the invariants are checked: what `inconsistency`
+ * judges.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type BackfillState = Omit<typeof BackfillFields.Type, "id">
 
 const errorReportIsOrderedInRange = ({ errorReport, range }: BackfillState): boolean =>
   errorReport.every((entry, index) => {

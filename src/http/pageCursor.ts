@@ -36,6 +36,7 @@ const CursorPayload = Schema.parseJson(
 export class PageCursors extends Context.Tag("transfer-backfills/PageCursors")<
   PageCursors,
   {
+    /** The signed cursor of a position. */
     readonly encode: (position: PagePosition) => Effect.Effect<string>
     /** The position a cursor names, if this host signed it. */
     readonly decode: (cursor: string) => Effect.Effect<Option.Option<PagePosition>>

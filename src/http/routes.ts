@@ -66,6 +66,7 @@ export interface ApiRoute {
   readonly method: ApiMethod
   /** A path template: literal segments and `:team_id`, `:transfer_id`, `:backfill_id`. */
   readonly path: string
+  /** Answers a request of this route; never fails: every failure is an envelope. */
   readonly handle: (request: ApiRequest) => Effect.Effect<HttpResponse, never, ApiServices>
 }
 

@@ -29,6 +29,7 @@ import type { ServiceUnavailable } from "../domain/errors.js"
 export class Authenticator extends Context.Tag("transfer-backfills/Authenticator")<
   Authenticator,
   {
+    /** The caller behind a bearer token, or none to refuse it; fails only when it cannot answer now. */
     readonly authenticate: (token: string) => Effect.Effect<Option.Option<Principal>, ServiceUnavailable>
   }
 >() {}

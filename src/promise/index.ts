@@ -139,11 +139,15 @@ export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
  * @category models
  */
 export interface PromiseApi {
+  /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills` */
   readonly scheduleBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
+  /** `GET /teams/{team_id}/backfills/{backfill_id}` */
   readonly getBackfill: (request: GetBackfillRequest & HostRequest) => Promise<HttpResponse>
+  /** `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` */
   readonly latestBackfill: (request: LatestBackfillRequest & HostRequest) => Promise<HttpResponse>
   /** The page; its `nextCursor` is also offered in the `link` header. */
   readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<BackfillPageResponse>
+  /** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
   readonly cancelBackfill: (request: CancelBackfillRequest & HostRequest) => Promise<HttpResponse>
   /** Releases what the API holds: the ports' layer (a connection pool, say), the in-memory store. */
   readonly dispose: () => Promise<void>

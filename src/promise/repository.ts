@@ -51,6 +51,7 @@ export interface PromiseBackfillRepository {
   readonly findForTeam: (teamId: string, backfillId: string) => Promise<PlainBackfill | null | undefined>
   /** The transfer's backfill with the largest id, in any status. */
   readonly latestForTransfer: (teamId: string, transferId: string) => Promise<PlainBackfill | null | undefined>
+  /** The team's backfills of the page, newest (largest id) first. */
   readonly listForTeam: (teamId: string, page: PlainPageQuery) => Promise<ReadonlyArray<PlainBackfill>>
   /**
    * Cancels the team's backfill in one atomic step: status `CANCELLED`, the removal and
