@@ -2,38 +2,12 @@
  * Quickstart: schedule the seed's example backfill on the in-memory ports, then show the
  * 409 for an overlapping range and the 422 for a day that does not exist.
  *
- *   npm start
+ *   npm run example
  */
 import { pathToFileURL } from "node:url"
-import { Effect, Layer } from "effect"
-import {
-  layerMemoryBackfillRepository,
-  layerMemoryTransferLookup,
-  layerStaticTokens
-} from "../src/adapters/memory/index.js"
-import {
-  type HttpResponse,
-  handleScheduleBackfill,
-  stringifyJson,
-  TeamId,
-  TransferId,
-  UserId,
-  UTC
-} from "../src/index.js"
-
-/** One team with the seed's transfer, and a token for user 789 allowed to schedule. */
-export const demoPorts = Layer.mergeAll(
-  layerStaticTokens({
-    "demo-admin": {
-      userId: UserId.make(789n),
-      teamIds: [TeamId.make(1n)],
-      scopes: ["dwh_transfers_read", "dwh_transfers_write"],
-      permissions: ["dwh.transfer.view", "dwh.transfer.edit"]
-    }
-  }),
-  layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
-  layerMemoryBackfillRepository()
-)
+import { Effect } from "effect"
+import { type HttpResponse, handleScheduleBackfill, stringifyJson } from "transfer-backfills"
+import { demoPorts } from "./demoPorts.js"
 
 export interface Exchange {
   readonly body: string
