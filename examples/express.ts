@@ -9,8 +9,14 @@ import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
 // #region readme
 import { ManagedRuntime } from "effect"
-import express from "express"
-import { API_ROUTES } from "transfer-backfills"
+import express, { type Response } from "express"
+import {
+  API_PATHS,
+  API_ROUTES,
+  type HttpResponse,
+  methodNotAllowedResponse,
+  routeNotFoundResponse
+} from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
 export const startExpressHost = async (port: number) => {
@@ -19,6 +25,8 @@ export const startExpressHost = async (port: number) => {
   // Raw bytes, parsed by the library: a framework's JSON parser would answer a bad body
   // with its own 400 before the library could answer a missing token with 401.
   app.use(express.raw({ type: () => true, limit: "1mb" }))
+  const send = (response: Response, answer: HttpResponse) =>
+    response.status(answer.status).set(answer.headers).send(answer.body)
   for (const route of API_ROUTES) {
     app[route.method === "GET" ? "get" : route.method === "POST" ? "post" : "patch"](
       route.path,
@@ -32,10 +40,19 @@ export const startExpressHost = async (port: number) => {
             requestId: request.get("x-request-id")
           })
         )
-        response.status(answer.status).set(answer.headers).send(answer.body)
+        send(response, answer)
       }
     )
   }
+  // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
+  for (const { path, methods } of API_PATHS) {
+    app.all(path, async (request, response) =>
+      send(response, await runtime.runPromise(methodNotAllowedResponse(methods, request.get("x-request-id"))))
+    )
+  }
+  app.use(async (request, response) =>
+    send(response, await runtime.runPromise(routeNotFoundResponse(request.get("x-request-id"))))
+  )
   const server = app.listen(port, "127.0.0.1")
   await once(server, "listening")
   return {

@@ -6,8 +6,14 @@
  */
 import { pathToFileURL } from "node:url"
 import { ManagedRuntime } from "effect"
-import Fastify from "fastify"
-import { API_ROUTES } from "transfer-backfills"
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
+import {
+  API_PATHS,
+  API_ROUTES,
+  type HttpResponse,
+  methodNotAllowedResponse,
+  routeNotFoundResponse
+} from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
 export const startFastifyHost = async (port: number) => {
@@ -36,6 +42,24 @@ export const startFastifyHost = async (port: number) => {
       }
     })
   }
+  // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
+  const send = (reply: FastifyReply, answer: HttpResponse) =>
+    reply.code(answer.status).headers(answer.headers).send(answer.body)
+  const requestIdOf = (request: FastifyRequest) =>
+    typeof request.headers["x-request-id"] === "string" ? request.headers["x-request-id"] : undefined
+  for (const { path, methods } of API_PATHS) {
+    app.route({
+      method: (["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const).filter(
+        (method) => !(methods as ReadonlyArray<string>).includes(method)
+      ),
+      url: path,
+      handler: async (request, reply) =>
+        send(reply, await runtime.runPromise(methodNotAllowedResponse(methods, requestIdOf(request))))
+    })
+  }
+  app.setNotFoundHandler(async (request, reply) =>
+    send(reply, await runtime.runPromise(routeNotFoundResponse(requestIdOf(request))))
+  )
   const url = await app.listen({ port, host: "127.0.0.1" })
   return { url, close: () => app.close() }
 }

@@ -7,13 +7,23 @@
 import { pathToFileURL } from "node:url"
 import { serve } from "@hono/node-server"
 import { ManagedRuntime } from "effect"
-import { Hono } from "hono"
-import { API_ROUTES } from "transfer-backfills"
+import { type Context, Hono } from "hono"
+import { bodyLimit } from "hono/body-limit"
+import {
+  API_PATHS,
+  API_ROUTES,
+  type HttpResponse,
+  methodNotAllowedResponse,
+  routeNotFoundResponse
+} from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
 export const startHonoHost = async (port: number) => {
   const runtime = ManagedRuntime.make(demoPorts)
   const app = new Hono()
+  app.use(bodyLimit({ maxSize: 1024 * 1024 }))
+  const send = (context: Context, answer: HttpResponse) =>
+    context.body(answer.body, answer.status as 200, answer.headers)
   for (const route of API_ROUTES) {
     app.on(route.method, route.path, async (context) => {
       const body = new Uint8Array(await context.req.arrayBuffer())
@@ -26,9 +36,18 @@ export const startHonoHost = async (port: number) => {
           requestId: context.req.header("x-request-id")
         })
       )
-      return context.body(answer.body, answer.status as 200, answer.headers)
+      return send(context, answer)
     })
   }
+  // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
+  for (const { path, methods } of API_PATHS) {
+    app.all(path, async (context) =>
+      send(context, await runtime.runPromise(methodNotAllowedResponse(methods, context.req.header("x-request-id"))))
+    )
+  }
+  app.notFound(async (context) =>
+    send(context, await runtime.runPromise(routeNotFoundResponse(context.req.header("x-request-id"))))
+  )
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const listening = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(listening))
   })

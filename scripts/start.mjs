@@ -4,11 +4,11 @@
  * packages left as imports) is remade only when a source file is newer than it.
  */
 import { readdirSync, renameSync, statSync } from "node:fs"
-import { pathToFileURL } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { build } from "esbuild"
 
 const root = new URL("..", import.meta.url)
-const bundle = new URL("node_modules/.cache/transfer-backfills/host/main.mjs", root)
+const bundle = fileURLToPath(new URL("node_modules/.cache/transfer-backfills/host/main.mjs", root))
 
 const newestSource = () =>
   Math.max(
@@ -28,9 +28,9 @@ const builtAt = () => {
 
 if (builtAt() < newestSource()) {
   // Written aside and renamed into place: hosts starting at once never import half a file.
-  const aside = `${bundle.pathname}.${process.pid}`
+  const aside = `${bundle}.${process.pid}`
   await build({
-    entryPoints: [new URL("src/host/main.ts", root).pathname],
+    entryPoints: [fileURLToPath(new URL("src/host/main.ts", root))],
     outfile: aside,
     bundle: true,
     packages: "external",
@@ -39,6 +39,6 @@ if (builtAt() < newestSource()) {
     target: "node20",
     logLevel: "warning"
   })
-  renameSync(aside, bundle.pathname)
+  renameSync(aside, bundle)
 }
-await import(pathToFileURL(bundle.pathname).href)
+await import(pathToFileURL(bundle).href)

@@ -124,8 +124,12 @@ describe("the Promise facade's options", () => {
     ["an empty cursor secret", { cursorSecret: "" }, /cursorSecret must be at least 32 bytes/],
     ["a cursor secret of 31 bytes", { cursorSecret: "x".repeat(31) }, /cursorSecret must be at least 32 bytes/],
     ["a cursor secret that is no string", { cursorSecret: 42 }, /cursorSecret must be a string/],
-    ["a policy of 0 days", { policy: { maxRangeDays: 0 } }, /policy.maxRangeDays must be a positive integer/],
-    ["an impossible earliest day", { policy: { earliestDate: "2024-02-30" } }, /policy.earliestDate/],
+    ["a policy of 0 days", { policy: { maxRangeDays: 0 } }, /policy takes maxRangeDays, a positive integer/],
+    [
+      "an impossible earliest day",
+      { policy: { earliestDate: "2024-02-30" } },
+      /earliestDate, a YYYY-MM-DD day or null/
+    ],
     ["an unknown log level", { minimumLogLevel: "LOUD" }, /minimumLogLevel must be one of TRACE, DEBUG/],
     ["ports given twice", { layer: Layer.empty }, /either as a layer or as functions, not both/],
     ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/]
@@ -162,6 +166,64 @@ describe("the Promise facade's options", () => {
     expect(released).toBe(false)
     await api.dispose()
     expect(released).toBe(true)
+  })
+
+  it("answers 503 while the ports' layer cannot be built, and builds it afresh on the next request", async () => {
+    let attempts = 0
+    const flaky = Layer.effectDiscard(
+      Effect.suspend(() => {
+        attempts += 1
+        return attempts === 1 ? Effect.dieMessage("database not up yet") : Effect.void
+      })
+    )
+    const ports = Layer.mergeAll(
+      layerStaticTokens({
+        "demo-admin": {
+          userId: UserId.make(789n),
+          teamIds: [TeamId.make(1n)],
+          scopes: ["dwh_transfers_write"],
+          permissions: ["dwh.transfer.edit"]
+        }
+      }),
+      layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+      layerMemoryBackfillRepository(),
+      flaky
+    )
+    const api = createPromiseApi({ layer: ports, cursorSecret: SECRET, logger: () => undefined })
+    const first = await api.listIncompleteBackfills({
+      ...request,
+      path: { team_id: "1" },
+      query: {},
+      requestId: "flaky-0001"
+    })
+    expect([first.status, JSON.parse(first.body).error.code, first.nextCursor]).toEqual([
+      503,
+      "SERVICE_UNAVAILABLE",
+      null
+    ])
+    expect(first.headers["x-request-id"]).toBe("flaky-0001")
+    expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)
+    expect(attempts).toBe(2)
+    await api.dispose()
+  })
+
+  it("takes a port left undefined as left out, and refuses a policy it does not know", async () => {
+    const api = createPromiseApi({ ...options, repository: undefined })
+    expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)
+    await api.dispose()
+    expect(() => createPromiseApi({ ...options, policy: { maxRangeDay: 30 } as never })).toThrow(/nothing else/)
+  })
+
+  it("answers even when the host's logger throws", async () => {
+    const api = createPromiseApi({
+      ...options,
+      authenticate: () => Promise.reject(new Error("down")),
+      logger: () => {
+        throw new Error("the logger is broken")
+      }
+    })
+    expect((await api.getBackfill({ ...request, path: { team_id: "1", backfill_id: "1" } })).status).toBe(503)
+    await api.dispose()
   })
 
   it("applies the host's policy", async () => {

@@ -4,7 +4,8 @@
  * `@effect/sql-pg` client and adapter run either way.
  */
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { randomUUID } from "node:crypto"
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -22,9 +23,9 @@ import { layerPostgresClient } from "../adapters/postgres/client.js"
 export const embeddedPostgres = (snapshot: Option.Option<Blob> = Option.none()) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const db = await PGlite.create({
-        extensions: { btree_gist },
-        ...Option.match(snapshot, { onNone: () => ({}), onSome: (loadDataDir) => ({ loadDataDir }) })
+      const db = await Option.match(snapshot, {
+        onNone: () => PGlite.create({ extensions: { btree_gist } }),
+        onSome: (loadDataDir) => PGlite.create({ extensions: { btree_gist }, loadDataDir })
       })
       const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1" })
       await server.start()
@@ -68,10 +69,30 @@ const writeSnapshot = (db: PGlite, path: string) =>
     const dump = await db.dumpDataDir("gzip")
     mkdirSync(dirname(path), { recursive: true })
     // Written aside and renamed into place: a host starting meanwhile never reads half a file.
-    const aside = `${path}.${process.pid}`
-    writeFileSync(aside, Buffer.from(await dump.arrayBuffer()))
-    renameSync(aside, path)
+    const aside = `${path}.${randomUUID()}`
+    try {
+      writeFileSync(aside, Buffer.from(await dump.arrayBuffer()))
+      renameSync(aside, path)
+    } finally {
+      rmSync(aside, { force: true })
+    }
   }).pipe(Effect.catchAll((error) => Effect.logWarning("The embedded database's snapshot was not written", error)))
+
+/**
+ * The embedded database, from the snapshot when there is one that loads. One that does not
+ * (written by another PGlite release under a path of the host's choosing, say) is removed,
+ * and the database starts fresh: it is written again once prepared.
+ */
+const startEmbedded = (path: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const snapshot = yield* Effect.transposeMapOption(path, readSnapshot).pipe(Effect.map(Option.flatten))
+    if (Option.isNone(snapshot)) return { embedded: yield* embeddedPostgres(), restored: false }
+    const restored = yield* Effect.exit(embeddedPostgres(snapshot))
+    if (restored._tag === "Success") return { embedded: restored.value, restored: true }
+    yield* Effect.logWarning("The embedded database's snapshot did not load; starting afresh", restored.cause)
+    yield* Effect.sync(() => Option.map(path, (unusable) => rmSync(unusable, { force: true })))
+    return { embedded: yield* embeddedPostgres(), restored: false }
+  })
 
 /**
  * A client of the server at `url`, whose hung connections close themselves, or of an
@@ -95,11 +116,9 @@ export const layerDatabase = (options: DatabaseOptions): Layer.Layer<SqlClient.S
     onNone: () =>
       Layer.unwrapScoped(
         Effect.gen(function* () {
-          const snapshot = yield* Effect.transposeMapOption(options.snapshot, readSnapshot).pipe(
-            Effect.map(Option.flatten)
-          )
-          const { db, url } = yield* embeddedPostgres(snapshot)
-          const snapshotToWrite = Option.filter(options.snapshot, () => Option.isNone(snapshot))
+          const { embedded, restored } = yield* startEmbedded(options.snapshot)
+          const { db, url } = embedded
+          const snapshotToWrite = Option.filter(options.snapshot, () => !restored)
           const prepared = Effect.zipRight(
             options.prepare,
             Option.match(snapshotToWrite, { onNone: () => Effect.void, onSome: (path) => writeSnapshot(db, path) })

@@ -9,7 +9,9 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
+import { createRequire } from "node:module"
 import type { Socket } from "node:net"
+import { dirname, join } from "node:path"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
@@ -68,14 +70,14 @@ export interface HostConfig {
 }
 
 /**
- * The embedded database's snapshot, named after what it holds: the migrations, the demo
+ * The embedded database's snapshot, named after what it holds: the schema, the migrations, the demo
  * data and the PGlite release. A change to any of them names another file, so a stale
  * snapshot is never restored.
  */
-const defaultSnapshotPath = () => {
-  const pglite = new URL("../package.json", import.meta.resolve("@electric-sql/pglite"))
+const defaultSnapshotPath = (schema: string) => {
+  const pglite = join(dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite")), "../package.json")
   const pgliteVersion = (JSON.parse(readFileSync(pglite, "utf8")) as { version: string }).version
-  const contents = JSON.stringify([MIGRATIONS, DEMO_TRANSFERS, DEMO_TOKENS, pgliteVersion], (_, value) =>
+  const contents = JSON.stringify([MIGRATIONS, DEMO_TRANSFERS, DEMO_TOKENS, pgliteVersion, schema], (_, value) =>
     typeof value === "bigint" ? String(value) : value
   )
   const key = createHash("sha256").update(contents).digest("hex").slice(0, 16)
@@ -86,11 +88,18 @@ const defaultSnapshotPath = () => {
 export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   port: Config.integer("PORT").pipe(Config.withDefault(3000)),
   databaseUrl: Config.option(Config.nonEmptyString("DATABASE_URL")),
-  embeddedSnapshot: Config.string("EMBEDDED_DATABASE_SNAPSHOT").pipe(
-    Config.withDefault(defaultSnapshotPath()),
-    Config.map((path) => Option.some(path).pipe(Option.filter((set) => set !== "off" && set !== "")))
-  ),
   schema: Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("transfer_backfills")),
+  embeddedSnapshot: Config.all({
+    path: Config.option(Config.string("EMBEDDED_DATABASE_SNAPSHOT")),
+    schema: Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("transfer_backfills"))
+  }).pipe(
+    Config.map(({ path, schema }) =>
+      Option.match(path, {
+        onNone: () => Option.some(defaultSnapshotPath(schema)),
+        onSome: (set) => Option.some(set).pipe(Option.filter((chosen) => chosen !== "off" && chosen !== ""))
+      })
+    )
+  ),
   databasePoolSize: Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(16)),
   databaseDeadline: Config.integer("DATABASE_DEADLINE_MS").pipe(Config.withDefault(5000), Config.map(Duration.millis)),
   rateLimitPerHour: Config.integer("RATE_LIMIT_PER_HOUR").pipe(Config.withDefault(5000)),
@@ -184,7 +193,7 @@ export const layerHost = <Replaced extends HostServices = never>(
         poolSize: config.databasePoolSize,
         deadline,
         prepare: prepareDatabase(schema),
-        snapshot: Option.map(config.embeddedSnapshot, (path) => path.replace(/\.tar\.gz$/, `-${schema}.tar.gz`))
+        snapshot: config.embeddedSnapshot
       }) satisfies Layer.Layer<SqlClient.SqlClient, unknown>
       const ports = Layer.mergeAll(
         layerPostgresBackfillRepository({ schema, deadline }),

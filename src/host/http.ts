@@ -98,7 +98,10 @@ export const frontDoor = (options: FrontDoorOptions) => {
     const request = yield* HttpServerRequest.HttpServerRequest
     const { path, search } = splitTarget(request.url)
     if (path === "/health" && request.method === "GET") {
-      return healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get))
+      return HttpServerResponse.setHeaders(
+        healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get)),
+        cors
+      )
     }
     const match = matchPath(path)
     if (

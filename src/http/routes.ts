@@ -166,6 +166,29 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
   }
 ]
 
+/**
+ * Each path of the API with the methods it takes, for the 405 a router should answer to
+ * any other method on it (with `methodNotAllowedResponse`).
+ *
+ * @example
+ * ```ts
+ * import { API_PATHS } from "transfer-backfills"
+ *
+ * for (const { path, methods } of API_PATHS) console.log(path, methods.join(", "))
+ * // /teams/:team_id/backfills/:backfill_id GET, PATCH
+ * ```
+ *
+ * @since 0.2.0
+ * @category routing
+ */
+export const API_PATHS: ReadonlyArray<{
+  readonly path: string
+  readonly methods: readonly [ApiMethod, ...Array<ApiMethod>]
+}> = [...new Set(API_ROUTES.map((route) => route.path))].map((path) => {
+  const [first, ...rest] = API_ROUTES.filter((route) => route.path === path).map((route) => route.method)
+  return { path, methods: [first as ApiMethod, ...rest] }
+})
+
 const noData = () => ({ data: null })
 
 /**

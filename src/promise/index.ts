@@ -10,6 +10,7 @@
 import { Cause, Effect, HashMap, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema } from "effect"
 import { layerMemoryBackfillRepository } from "../adapters/memory/backfillRepository.js"
 import { CalendarDate } from "../domain/calendarDate.js"
+import { ServiceUnavailable } from "../domain/errors.js"
 import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
 import {
   type BackfillPageResponse,
@@ -26,7 +27,7 @@ import {
   type ScheduleBackfillRequest
 } from "../http/handlers.js"
 import { layerPageCursors } from "../http/pageCursor.js"
-import type { HttpResponse } from "../http/response.js"
+import { type HttpResponse, respond } from "../http/response.js"
 import { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
@@ -119,6 +120,10 @@ export interface PromisePorts {
  * @category models
  */
 export interface LayerPorts {
+  /**
+   * Built on the first request; when building fails (a database that does not answer
+   * yet), that request gets a 503 and the next one builds it afresh.
+   */
   readonly layer: Layer.Layer<Authenticator | TransferLookup | BackfillRepository, unknown>
 }
 
@@ -172,25 +177,35 @@ const PolicyFromPlain = Schema.Struct({
   maxRangeDays: Schema.optional(Schema.Int.pipe(Schema.positive())),
   earliestDate: Schema.optional(Schema.NullOr(CalendarDate))
 })
+const decodePolicy = Schema.decodeUnknownEither(PolicyFromPlain, { onExcessProperty: "error" })
 
 const refuse = (problem: string): never => {
   throw new PromiseApiOptionsError(`createPromiseApi: ${problem}`)
 }
 
-const validated = (options: PromiseApiOptions) => {
+/** The options with every port field, each possibly `undefined`, as JavaScript callers may pass them. */
+type LooseOptions = PromiseApiSettings & Partial<PromisePorts> & Partial<LayerPorts>
+
+const validated = (options: LooseOptions) => {
   if (typeof options.cursorSecret !== "string") refuse("cursorSecret must be a string.")
   if (new TextEncoder().encode(options.cursorSecret).byteLength < MIN_CURSOR_SECRET_BYTES) {
     refuse(`cursorSecret must be at least ${MIN_CURSOR_SECRET_BYTES} bytes (use 32 random bytes, e.g. base64).`)
   }
-  const policy = Schema.decodeUnknownEither(PolicyFromPlain)(options.policy ?? {})
+  const policy = decodePolicy(options.policy ?? {})
   if (policy._tag === "Left") {
-    refuse("policy.maxRangeDays must be a positive integer and policy.earliestDate a YYYY-MM-DD day.")
+    refuse(
+      "policy takes maxRangeDays, a positive integer, and earliestDate, a YYYY-MM-DD day or null, and nothing else."
+    )
   }
   if (options.minimumLogLevel !== undefined && !LOG_LEVELS.includes(options.minimumLogLevel)) {
     refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
   }
-  if ("layer" in options) {
-    if ("authenticate" in options || "findTeamTransfer" in options || "repository" in options) {
+  if (options.layer !== undefined) {
+    if (
+      options.authenticate !== undefined ||
+      options.findTeamTransfer !== undefined ||
+      options.repository !== undefined
+    ) {
       refuse("give the ports either as a layer or as functions, not both.")
     }
   } else if (typeof options.authenticate !== "function" || typeof options.findTeamTransfer !== "function") {
@@ -233,15 +248,19 @@ const logLevelOf = (label: PlainLogLevel): LogLevel.LogLevel =>
 const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
   Logger.replace(
     Logger.defaultLogger,
-    Logger.make(({ logLevel, message, date, annotations, cause }) =>
-      log({
-        level: logLevel.label as PlainLogLevel,
-        message: messageText(message),
-        timeMillis: date.getTime(),
-        annotations: Object.fromEntries(HashMap.toEntries(annotations)),
-        cause: Cause.isEmpty(cause) ? null : Cause.pretty(cause)
-      })
-    )
+    Logger.make(({ logLevel, message, date, annotations, cause }) => {
+      try {
+        log({
+          level: logLevel.label as PlainLogLevel,
+          message: messageText(message),
+          timeMillis: date.getTime(),
+          annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+          cause: Cause.isEmpty(cause) ? null : Cause.pretty(cause)
+        })
+      } catch {
+        // A host's logger that throws must not turn an answer into a rejected promise.
+      }
+    })
   )
 
 /**
@@ -275,33 +294,53 @@ const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
  * @since 0.1.0
  * @category constructors
  */
-export const createPromiseApi = (options: PromiseApiOptions): PromiseApi => {
+export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi => {
+  const options: LooseOptions = givenOptions
   const policy = validated(options)
-  const ports = "layer" in options ? options.layer : layerPromisePorts(options)
-  const logging =
-    options.logger === undefined
-      ? Layer.empty
-      : Layer.merge(
-          layerPlainLogger(options.logger),
-          Logger.minimumLogLevel(logLevelOf(options.minimumLogLevel ?? "INFO"))
-        )
-  const runtime = ManagedRuntime.make(
-    Layer.mergeAll(
-      ports,
-      layerPageCursors(options.cursorSecret),
-      Layer.succeed(BackfillPolicy, {
-        maxRangeDays: policy.maxRangeDays ?? DEFAULT_POLICY.maxRangeDays,
-        earliestDate: Option.fromNullable(policy.earliestDate)
-      }),
-      logging
-    )
+  const ports =
+    options.layer !== undefined ? options.layer : layerPromisePorts(givenOptions as PromiseApiSettings & PromisePorts)
+  const logging = Layer.merge(
+    options.logger === undefined ? Layer.empty : layerPlainLogger(options.logger),
+    Logger.minimumLogLevel(logLevelOf(options.minimumLogLevel ?? "INFO"))
   )
+  const services = Layer.mergeAll(
+    ports,
+    layerPageCursors(options.cursorSecret),
+    Layer.succeed(BackfillPolicy, {
+      maxRangeDays: policy.maxRangeDays ?? DEFAULT_POLICY.maxRangeDays,
+      earliestDate: Option.fromNullable(policy.earliestDate)
+    }),
+    logging
+  )
+  let runtime = ManagedRuntime.make(services)
+  /**
+   * A handler never fails, so a rejection is the services' layer failing to build: that
+   * request gets a 503, and the next one builds the layer afresh.
+   */
+  const answer = <Response extends HttpResponse>(
+    handled: Effect.Effect<Response, never, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>,
+    requestId: string | undefined,
+    unanswered: (response: HttpResponse) => Response
+  ): Promise<Response> => {
+    const current = runtime
+    return current.runPromise(handled).catch(async (cause: unknown) => {
+      if (runtime === current) runtime = ManagedRuntime.make(services)
+      void current.dispose().catch(() => undefined)
+      const unavailable = respond(Effect.fail(new ServiceUnavailable({ cause })), () => ({ data: null }), requestId)
+      return unanswered(await Effect.runPromise(Effect.provide(unavailable, logging)))
+    })
+  }
+  const asIs = (response: HttpResponse) => response
   return {
-    scheduleBackfill: (request) => runtime.runPromise(handleScheduleBackfill(request)),
-    getBackfill: (request) => runtime.runPromise(handleGetBackfill(request)),
-    latestBackfill: (request) => runtime.runPromise(handleLatestBackfill(request)),
-    listIncompleteBackfills: (request) => runtime.runPromise(handleListIncompleteBackfills(request)),
-    cancelBackfill: (request) => runtime.runPromise(handleCancelBackfill(request)),
+    scheduleBackfill: (request) => answer(handleScheduleBackfill(request), request.requestId, asIs),
+    getBackfill: (request) => answer(handleGetBackfill(request), request.requestId, asIs),
+    latestBackfill: (request) => answer(handleLatestBackfill(request), request.requestId, asIs),
+    listIncompleteBackfills: (request) =>
+      answer(handleListIncompleteBackfills(request), request.requestId, (response) => ({
+        ...response,
+        nextCursor: null
+      })),
+    cancelBackfill: (request) => answer(handleCancelBackfill(request), request.requestId, asIs),
     dispose: () => runtime.dispose()
   }
 }

@@ -131,7 +131,7 @@ export const layerPromiseBackfillRepository = (
         Effect.flatMap(
           portCall(() =>
             store.listForTeam(String(teamId), {
-              statuses: query.statuses,
+              statuses: [...query.statuses],
               beforeId: Option.getOrNull(Option.map(query.before, String)),
               limit: query.limit
             })

@@ -57,7 +57,7 @@ describe("timestamps", () => {
 
   it("describe themselves in JSON Schema as date-times", () => {
     expect(JSONSchema.make(EpochSecondsFromString)).toMatchObject({
-      $defs: { EpochSeconds: { type: "string", format: "date-time" } }
+      $defs: { Timestamp: { type: "string", format: "date-time" } }
     })
   })
 

@@ -97,6 +97,14 @@ describe.each(RECIPES)("the %s recipe", (_, start) => {
       expect([cancelled.status, cancelled.json.data.status]).toEqual([200, "CANCELLED"])
       const badPath = await exchange(`${host.url}/teams/1/backfills/01`, { headers: ADMIN })
       expect([badPath.status, badPath.json.error.code]).toEqual([400, "BAD_REQUEST"])
+      const wrongMethod = await exchange(`${host.url}/teams/1/backfills/1`, { method: "DELETE", headers: ADMIN })
+      expect([wrongMethod.status, wrongMethod.json.error.code, wrongMethod.headers.get("allow")]).toEqual([
+        405,
+        "METHOD_NOT_ALLOWED",
+        "GET, PATCH"
+      ])
+      const nowhere = await exchange(`${host.url}/nowhere`, { headers: ADMIN })
+      expect([nowhere.status, nowhere.json.error.code]).toEqual([404, "NOT_FOUND"])
     } finally {
       await host.close()
     }

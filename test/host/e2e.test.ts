@@ -278,6 +278,7 @@ describe("the reference host", () => {
         "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
       )
     }
+    expect((await fetch(`${host.url}/health`)).headers.get("access-control-allow-origin")).toBe("*")
     const configured = await call({ template: "", path: "/teams/1/backfills", on: faulty })
     expect(configured.headers.get("access-control-allow-origin")).toBe("https://console.example")
   })

@@ -2,7 +2,7 @@
  * `npm start` as a user runs it: a process that prints where it listens and how to use
  * it, serves requests, works through backfills, and exits 0 on SIGTERM and SIGINT.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -52,6 +52,17 @@ describe("npm start", () => {
     },
     60_000
   )
+
+  it("starts afresh, and writes a good snapshot, when the one it finds does not load", async () => {
+    const snapshot = join(scratch, "garbage.tar.gz")
+    writeFileSync(snapshot, "not a data directory")
+    const host = start(snapshot)
+    const url = await host.listening
+    expect((await scheduleSeed(url)).status).toBe(200)
+    expect(statSync(snapshot).size).toBeGreaterThan(1000)
+    host.child.kill("SIGTERM")
+    expect(await host.exited).toBe(0)
+  }, 120_000)
 
   it("snapshots its prepared database on the first start and restores it, without later data, on the next", async () => {
     const snapshot = join(scratch, "snapshot.tar.gz")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { API_ROUTES, methodNotAllowedResponse, routeNotFoundResponse } from "transfer-backfills"
+import { API_PATHS, API_ROUTES, methodNotAllowedResponse, routeNotFoundResponse } from "transfer-backfills"
 import { BackfillApi } from "transfer-backfills/http-api"
 
 describe("the route table", () => {
@@ -9,6 +9,15 @@ describe("the route table", () => {
       Object.values(group.endpoints).map(({ method, path }) => `${method} ${path}`)
     )
     expect(API_ROUTES.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(defined.sort())
+  })
+
+  it("groups the routes by path with each path's methods, for the 405s", () => {
+    expect(API_PATHS.map(({ path, methods }) => `${path} ${methods.join(",")}`)).toEqual([
+      "/teams/:team_id/transfers/:transfer_id/backfills POST",
+      "/teams/:team_id/transfers/:transfer_id/backfills/latest GET",
+      "/teams/:team_id/backfills/:backfill_id GET,PATCH",
+      "/teams/:team_id/backfills GET"
+    ])
   })
 
   it.effect("answers an unknown path with SPEC's 404 envelope and a wrong method with 405 and Allow", () =>
