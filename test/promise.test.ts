@@ -41,6 +41,21 @@ const options = {
   cursorSecret: SECRET
 }
 
+/** The API's ports as Effect layers, in memory: the admin's token and the seed's transfer. */
+const memoryPorts = () =>
+  Layer.mergeAll(
+    layerStaticTokens({
+      "demo-admin": {
+        userId: UserId.make(789n),
+        teamIds: [TeamId.make(1n)],
+        scopes: ["dwh_transfers_write"],
+        permissions: ["dwh.transfer.edit"]
+      }
+    }),
+    layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
+    layerMemoryBackfillRepository()
+  )
+
 const request = { authorization: "Bearer demo-admin", path: { team_id: "1", transfer_id: "456789" } }
 const january = '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
 
@@ -141,17 +156,8 @@ describe("the Promise facade's options", () => {
 
   it("takes the ports as Effect layers, e.g. PostgreSQL's, and releases them on dispose", async () => {
     let released = false
-    const ports = Layer.mergeAll(
-      layerStaticTokens({
-        "demo-admin": {
-          userId: UserId.make(789n),
-          teamIds: [TeamId.make(1n)],
-          scopes: ["dwh_transfers_write"],
-          permissions: ["dwh.transfer.edit"]
-        }
-      }),
-      layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
-      layerMemoryBackfillRepository(),
+    const ports = Layer.merge(
+      memoryPorts(),
       Layer.scopedDiscard(
         Effect.addFinalizer(() =>
           Effect.sync(() => {
@@ -176,19 +182,7 @@ describe("the Promise facade's options", () => {
         return attempts === 1 ? Effect.dieMessage("database not up yet") : Effect.void
       })
     )
-    const ports = Layer.mergeAll(
-      layerStaticTokens({
-        "demo-admin": {
-          userId: UserId.make(789n),
-          teamIds: [TeamId.make(1n)],
-          scopes: ["dwh_transfers_write"],
-          permissions: ["dwh.transfer.edit"]
-        }
-      }),
-      layerMemoryTransferLookup([{ id: TransferId.make(456789n), teamId: TeamId.make(1n), timeZone: UTC }]),
-      layerMemoryBackfillRepository(),
-      flaky
-    )
+    const ports = Layer.merge(memoryPorts(), flaky)
     const api = createPromiseApi({ layer: ports, cursorSecret: SECRET, logger: () => undefined })
     const first = await api.listIncompleteBackfills({
       ...request,
