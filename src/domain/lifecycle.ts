@@ -144,7 +144,7 @@ export const recordOutcome = (
  *
  * declare const backfill: Backfill
  *
- * const cancelled = Lifecycle.cancel(backfill, { time: epochSecondsFromMillis(Date.now()), userId: UserId.make(789n) })
+ * const cancelled = Lifecycle.cancel(backfill, { time: epochSecondsFromMillis(1706778000000), userId: UserId.make(789n) })
  * const status = Either.map(cancelled, (next) => next.status) // Right("CANCELLED") for an active backfill
  * ```
  *
