@@ -3,7 +3,7 @@
  * `makeDateRange`, both of which refuse a reversed range, so a `DateRange` value always
  * has `start <= end` and at least one day.
  */
-import { Either, Schema } from "effect"
+import { Either, Option, Schema } from "effect"
 import { CalendarDate, compareDates, daysBetween } from "./calendarDate.js"
 import { toPlainDate } from "./plainDates.js"
 
@@ -75,6 +75,36 @@ export const dayCount = (range: DateRange): number => daysBetween(range.start, r
  */
 export const overlaps = (a: DateRange, b: DateRange): boolean =>
   compareDates(a.start, b.end) <= 0 && compareDates(b.start, a.end) <= 0
+
+/**
+ * The days two ranges share, as a range, if they share any.
+ *
+ * @example
+ * ```ts
+ * import { Either, Option } from "effect"
+ * import { type CalendarDate, makeDateRange, sharedDays } from "transfer-backfills"
+ *
+ * const range = (start: string, end: string) =>
+ *   Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate))
+ * sharedDays(range("2024-01-01", "2024-01-31"), range("2024-01-15", "2024-02-15"))
+ * // Option.some({ start: "2024-01-15", end: "2024-01-31" })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const sharedDays = (a: DateRange, b: DateRange): Option.Option<DateRange> =>
+  overlaps(a, b)
+    ? Option.some(
+        DateRange.make(
+          {
+            start: compareDates(a.start, b.start) >= 0 ? a.start : b.start,
+            end: compareDates(a.end, b.end) <= 0 ? a.end : b.end
+          },
+          { disableValidation: true }
+        )
+      )
+    : Option.none()
 
 /**
  * Whether one range ends the day before the other starts: touching, not overlapping.

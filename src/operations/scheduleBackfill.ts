@@ -3,10 +3,10 @@
  * check in SPEC order, the first failure wins; the overlap check and the insert are one
  * atomic step of the repository.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import { type Backfill, newBackfill } from "../domain/backfill.js"
-import { formatRange } from "../domain/dateRange.js"
+import { type DateRange, dayCount, formatRange, sharedDays } from "../domain/dateRange.js"
 import {
   type BadRequest,
   Conflict,
@@ -61,11 +61,19 @@ export type ScheduleBackfillError =
   | Conflict
   | ServiceUnavailable
 
-const conflictWith = ({ conflicting }: ActiveRangeOverlap) =>
+/** SPEC §3.9's 409: the backfill in the way, its range and status, and the days both would cover. */
+const conflictWith = (requested: DateRange, { conflicting }: ActiveRangeOverlap) =>
   new Conflict({
     description:
       `The range overlaps active backfill ${conflicting.id} ` +
-      `(${formatRange(conflicting.range)}, status ${conflicting.status}).`
+      `(${formatRange(conflicting.range)}, status ${conflicting.status})` +
+      Option.match(sharedDays(requested, conflicting.range), {
+        onNone: () => ".",
+        onSome: (shared) => {
+          const days = dayCount(shared)
+          return days === 1 ? ` on ${shared.start}.` : ` on ${days} days, ${formatRange(shared)}.`
+        }
+      })
   })
 
 /**
@@ -134,6 +142,6 @@ export const scheduleBackfill = (
       )
       .pipe(
         traced("BackfillRepository.insertUnlessOverlapping"),
-        Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(overlap)))
+        Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(range, overlap)))
       )
   }).pipe(traced("scheduleBackfill", idAttributes(command)))

@@ -11,7 +11,8 @@ import {
   isAdjacent,
   makeDateRange,
   overlaps,
-  ReversedRange
+  ReversedRange,
+  sharedDays
 } from "../../src/domain/dateRange.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { decodeMessage } from "../support/messages.js"
@@ -52,6 +53,19 @@ describe("date ranges", () => {
     ([a, b]) => {
       const daysOfB = new Set(daysOf(b))
       expect(overlaps(a, b)).toBe(daysOf(a).some((day) => daysOfB.has(day)))
+    },
+    RUNS
+  )
+
+  it.prop(
+    "share exactly the days both contain, and some days exactly when they overlap",
+    [nearbyRange, nearbyRange],
+    ([a, b]) => {
+      const shared = sharedDays(a, b)
+      expect(shared._tag === "Some").toBe(overlaps(a, b))
+      const inBoth = daysOf(a).filter((day) => containsDay(b, day))
+      expect(shared._tag === "Some" ? daysOf(shared.value) : []).toEqual(inBoth)
+      expect(sharedDays(b, a)).toEqual(shared)
     },
     RUNS
   )

@@ -151,7 +151,7 @@ describe("the reference host", () => {
     expect(response.status).toBe(409)
     expect(response.json.error.code).toBe("CONFLICT_ERROR")
     expect(response.json.error.description).toMatch(
-      /^The range overlaps active backfill \d+ \(2024-01-01 to 2024-01-31, status \w+\)\.$/
+      /^The range overlaps active backfill \d+ \(2024-01-01 to 2024-01-31, status \w+\) on 17 days, 2024-01-15 to 2024-01-31\.$/
     )
   })
 

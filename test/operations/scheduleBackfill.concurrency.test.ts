@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Option, TestClock } from "effect"
 import type { Backfill } from "../../src/domain/backfill.js"
-import { type DateRange, overlaps } from "../../src/domain/dateRange.js"
+import { type DateRange, dayCount, overlaps, sharedDays } from "../../src/domain/dateRange.js"
 import { BackfillId } from "../../src/domain/ids.js"
 import { isActive } from "../../src/domain/status.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
@@ -16,7 +16,8 @@ const requestedRanges = fc.array(Arb.dateRange({ min: "2023-12-01", max: "2024-0
   maxLength: 100
 })
 
-const CONFLICT = /^The range overlaps active backfill (\d+) \((\S+) to (\S+), status (\w+)\)\.$/
+const CONFLICT =
+  /^The range overlaps active backfill (\d+) \((\S+) to (\S+), status (\w+)\) on (?:(\d+) days, (\S+) to (\S+)|(\S+))\.$/
 
 describe("concurrent schedules", () => {
   it.effect.prop(
@@ -50,13 +51,20 @@ describe("concurrent schedules", () => {
           expect(outcome.left._tag).toBe("Conflict")
           const named = CONFLICT.exec(outcome.left._tag === "Conflict" ? outcome.left.description : "")
           expect(named).not.toBeNull()
-          const [, id, start, end, status] = named ?? []
+          const [, id, start, end, status, days, sharedStart, sharedEnd, sharedDay] = named ?? []
           const conflicting = Option.getOrThrow(
             yield* repository.findForTeam(access, BackfillId.make(BigInt(id ?? "0")))
           )
           expect([conflicting.range.start, conflicting.range.end, conflicting.status]).toEqual([start, end, status])
           expect(isActive(conflicting.status)).toBe(true)
           expect(overlaps(conflicting.range, range as DateRange)).toBe(true)
+          // The days named are exactly those both ranges cover.
+          const shared = Option.getOrThrow(sharedDays(conflicting.range, range as DateRange))
+          expect(sharedDay === undefined ? [Number(days), sharedStart, sharedEnd] : [1, sharedDay, sharedDay]).toEqual([
+            dayCount(shared),
+            shared.start,
+            shared.end
+          ])
         }
         expect(successes.length).toBeGreaterThan(0)
         for (const [index, a] of successes.entries()) {

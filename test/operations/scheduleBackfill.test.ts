@@ -364,8 +364,15 @@ describe("schedule", () => {
         expect(response.json.error).toEqual({
           code: "CONFLICT_ERROR",
           message: "The request conflicts with the current state.",
-          description: "The range overlaps active backfill 41 (2024-01-01 to 2024-01-31, status RUNNING)."
+          description: "The range overlaps active backfill 41 (2024-01-01 to 2024-01-31, status RUNNING) on 2024-01-31."
         })
+        const wider = yield* send(
+          { body: body("2024-01-20", "2024-02-01") },
+          world({ seed: [stored(41n, "2024-01-01", "2024-01-31", "RUNNING")] })
+        )
+        expect(wider.json.error.description).toBe(
+          "The range overlaps active backfill 41 (2024-01-01 to 2024-01-31, status RUNNING) on 12 days, 2024-01-20 to 2024-01-31."
+        )
       })
     )
 
