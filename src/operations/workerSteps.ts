@@ -126,7 +126,7 @@ export const releaseLease = (lease: Lease) =>
   withRepository("releaseLease", (repository) => repository.releaseLease(lease), lease.backfillId)
 
 /**
- * Under a live lease, the earliest pending day, now `running`; `None` when none is pending.
+ * Under a live lease, the latest pending day (days run newest first), now `running`; `None` when none is pending.
  * The first run started makes a `SCHEDULED` backfill `RUNNING`.
  *
  * @example

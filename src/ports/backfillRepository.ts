@@ -172,8 +172,10 @@ export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepo
     readonly releaseLease: (lease: Lease) => Effect.Effect<void, ServiceUnavailable>
 
     /**
-     * Under a live lease, hands out the earliest pending day of the backfill and marks its
-     * run `running` (`domain/lifecycle.startRun`); `None` when no day is pending.
+     * Under a live lease, hands out the latest pending day of the backfill (days are
+     * processed newest first, as SPEC says: "reverse chronological order, one day at a
+     * time") and marks its run `running` (`Lifecycle.startRun`); `None` when no day is
+     * pending.
      */
     readonly startNextRun: (
       lease: Lease,

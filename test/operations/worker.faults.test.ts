@@ -95,12 +95,12 @@ describe("the worker loop under faults", () => {
           Effect.provideService(loop("cut"), WorkerRepository, withFaults(repository, cut))
         )
         yield* advanceSeconds(1)
-        expect(started.entries()).toEqual({ "cut/2024-01-01": 1 })
+        expect(started.entries()).toEqual({ "cut/2024-01-02": 1 })
         yield* Ref.set(cut, "unavailable")
         const other = yield* Effect.fork(loop("other"))
         yield* advanceSeconds(300, 5)
         expect(finished.entries()).toEqual({ "other/2024-01-01": 1, "other/2024-01-02": 1 })
-        expect(started.entries()).toEqual({ "cut/2024-01-01": 1, "other/2024-01-01": 1, "other/2024-01-02": 1 })
+        expect(started.entries()).toEqual({ "cut/2024-01-02": 1, "other/2024-01-01": 1, "other/2024-01-02": 1 })
         expect(yield* read(id)).toMatchObject({
           status: "COMPLETED",
           transfer_runs_completed: 2,
@@ -246,7 +246,7 @@ describe("the worker loop under faults", () => {
       yield* advanceSeconds(1)
       yield* Fiber.join(stopping)
       const next = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("next"), LEASE))
-      expect(Option.getOrThrow(yield* Worker.startNextRun(next)).day).toBe("2024-01-01")
+      expect(Option.getOrThrow(yield* Worker.startNextRun(next)).day).toBe("2024-01-02")
     }).pipe(Effect.provide(world()))
   )
 
@@ -272,7 +272,7 @@ describe("the worker loop under faults", () => {
         }).pipe(Effect.provide(capturingLogger(logs)))
       )
       yield* advanceSeconds(3)
-      expect(executions.entries()).toEqual({ "2024-01-01": 2, "2024-01-02": 1, "2024-01-03": 1 })
+      expect(executions.entries()).toEqual({ "2024-01-03": 2, "2024-01-02": 1, "2024-01-01": 1 })
       expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 3 })
       expect(logs.some((entry) => entry.level === "ERROR" && entry.cause.includes("bug in the transfer run"))).toBe(
         true

@@ -45,7 +45,8 @@ describe("the worker loop", () => {
         error_report: []
       })
       expect(executed).toHaveLength(31)
-      expect(executed[0]).toBe("2024-01-01")
+      // Newest first, as SPEC says: "reverse chronological order, one day at a time".
+      expect([executed[0], executed[1], executed[30]]).toEqual(["2024-01-31", "2024-01-30", "2024-01-01"])
       expect(yield* Worker.processNextBackfill(workerNamed("w1"))).toBe(false)
     }).pipe(Effect.provide(world()))
   )
@@ -134,7 +135,7 @@ describe("the worker loop", () => {
         transfer_runs_created: 10,
         transfer_runs_completed: 0,
         transfer_runs_failed: 1,
-        error_report: [{ transfer_run_date: "2024-01-01", error: "cut short" }]
+        error_report: [{ transfer_run_date: "2024-01-10", error: "cut short" }]
       })
     }).pipe(Effect.provide(world()))
   )

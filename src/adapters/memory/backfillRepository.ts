@@ -7,6 +7,7 @@
  */
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { Backfill } from "../../domain/backfill.js"
+import type { CalendarDate } from "../../domain/calendarDate.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
@@ -91,7 +92,13 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
           () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
         ),
         (stored) => {
-          const day = [...stored.runs].find(([, state]) => state === "pending")?.[0]
+          // Newest first (SPEC: "reverse chronological order, one day at a time").
+          const day = [...stored.runs]
+            .filter(([, state]) => state === "pending")
+            .reduce<CalendarDate | undefined>(
+              (latest, [candidate]) => (latest === undefined || candidate > latest ? candidate : latest),
+              undefined
+            )
           if (day === undefined) return Either.right(Option.none())
           return Either.map(Lifecycle.startRun(stored.backfill, epochSecondsFromMillis(nowMillis)), (running) => {
             stored.runs.set(day, "running")

@@ -103,7 +103,7 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
         const pending = yield* sql<{ readonly day: CalendarDate }>`
           SELECT day::text AS day FROM ${runs}
           WHERE backfill_id = ${String(lease.backfillId)}::bigint AND state = 'pending'
-          ORDER BY day LIMIT 1
+          ORDER BY day DESC LIMIT 1
           FOR UPDATE`
         const day = pending[0]?.day
         if (day === undefined) return Option.none<StartedRun>()
