@@ -62,6 +62,11 @@ const january = '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
 describe("the Promise facade", () => {
   it("schedules, reads, lists and cancels with plain async ports and the in-memory store", async () => {
     const api = createPromiseApi(options)
+    const previewed = await api.previewBackfill({ ...request, body: january })
+    expect([previewed.status, (parseJson(previewed.body) as { data: { conflicts: [] } }).data.conflicts]).toEqual([
+      200,
+      []
+    ])
     const created = await api.scheduleBackfill({ ...request, body: january })
     expect(created.status).toBe(200)
     const id = (parseJson(created.body) as { data: { transfer_backfill_id: number } }).data.transfer_backfill_id

@@ -14,6 +14,7 @@ import {
   handleGetBackfill,
   handleLatestBackfill,
   handleListIncompleteBackfills,
+  handlePreviewBackfill,
   handleScheduleBackfill
 } from "../http/handlers.js"
 import type { PageCursors } from "../http/pageCursor.js"
@@ -90,7 +91,7 @@ const queryOf = (search: string): QueryParams => {
 }
 
 type Method = MethodNotAllowed["allowed"][number]
-type EndpointName = "schedule" | "latest" | "get" | "list" | "cancel"
+type EndpointName = "schedule" | "latest" | "get" | "list" | "cancel" | "preview"
 type PathParams = Readonly<Record<string, string>>
 
 /** Each endpoint of the HttpApi definition, answered by the library's handler. */
@@ -105,7 +106,8 @@ const ENDPOINTS: {
   latest: (request, path) => handleLatestBackfill({ ...caller(request), path }),
   get: (request, path) => handleGetBackfill({ ...caller(request), path }),
   list: (request, path, search) => handleListIncompleteBackfills({ ...caller(request), path, query: queryOf(search) }),
-  cancel: (request, path) => withBody(request, (body) => handleCancelBackfill({ ...caller(request), path, body }))
+  cancel: (request, path) => withBody(request, (body) => handleCancelBackfill({ ...caller(request), path, body })),
+  preview: (request, path) => withBody(request, (body) => handlePreviewBackfill({ ...caller(request), path, body }))
 }
 
 interface Endpoint {

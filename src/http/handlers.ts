@@ -14,12 +14,14 @@ import { cancelBackfill } from "../operations/cancelBackfill.js"
 import { getBackfill } from "../operations/getBackfill.js"
 import { latestBackfill } from "../operations/latestBackfill.js"
 import { type BackfillPage, listIncompleteBackfills } from "../operations/listIncompleteBackfills.js"
+import { previewBackfill } from "../operations/previewBackfill.js"
 import { scheduleBackfill } from "../operations/scheduleBackfill.js"
 import { traced } from "../operations/spans.js"
 import { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import { requestedPage } from "./listQuery.js"
 import { PageCursors } from "./pageCursor.js"
+import { encodePreview } from "./preview.js"
 import {
   bearerToken,
   decodeObjectBody,
@@ -249,6 +251,44 @@ export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
       range: Effect.suspend(() => decodeScheduleBody(request.body))
     })
   })
+
+/**
+ * `POST /teams/{team_id}/transfers/{transfer_id}/backfills/preview`: what the same body
+ * would do as a create, now, writing nothing. Its errors are a create's, checked in the
+ * same order; an overlap is not an error but the preview's `conflicts`. Never fails.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { handlePreviewBackfill } from "transfer-backfills"
+ *
+ * const response = handlePreviewBackfill({
+ *   authorization: "Bearer demo-admin",
+ *   path: { team_id: "1", transfer_id: "456789" },
+ *   body: '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
+ * })
+ * // Effect<HttpResponse>: 200 with { transfer_runs_total: 31, first_run_dates: ["2024-01-31", …], conflicts: […] }
+ * ```
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const handlePreviewBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const transfer = yield* transferId(request.path)
+      return yield* previewBackfill({
+        principal,
+        teamId: team,
+        transferId: transfer,
+        range: Effect.suspend(() => decodeScheduleBody(request.body))
+      })
+    }),
+    (preview) => ({ data: encodePreview(preview) }),
+    request.requestId
+  )
 
 /**
  * `POST /teams/{team_id}/transfers/{transfer_id}/backfills`: schedules a backfill of the

@@ -14,6 +14,7 @@ import {
   handleGetBackfill,
   handleLatestBackfill,
   handleListIncompleteBackfills,
+  handlePreviewBackfill,
   handleScheduleBackfill
 } from "./handlers.js"
 import type { PageCursors } from "./pageCursor.js"
@@ -62,7 +63,13 @@ export interface ApiRequest {
  * @category routing
  */
 export interface ApiRoute {
-  readonly name: "scheduleBackfill" | "latestBackfill" | "getBackfill" | "listIncompleteBackfills" | "cancelBackfill"
+  readonly name:
+    | "scheduleBackfill"
+    | "latestBackfill"
+    | "getBackfill"
+    | "listIncompleteBackfills"
+    | "cancelBackfill"
+    | "previewBackfill"
   readonly method: ApiMethod
   /** A path template: literal segments and `:team_id`, `:transfer_id`, `:backfill_id`. */
   readonly path: string
@@ -71,7 +78,7 @@ export interface ApiRoute {
 }
 
 /**
- * Every endpoint of SPEC §1, in its order, for hosts that route requests themselves: register
+ * Every endpoint of SPEC §1, in its order, then the extensions (preview), for hosts that route requests themselves: register
  * each route's `handle` under its `method` and `path` (`:name` parameters, the syntax Express,
  * Fastify and Hono share), and hand it the raw body so that the library checks the token
  * before the body, as SPEC's order says.
@@ -158,6 +165,18 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
     path: "/teams/:team_id/backfills/:backfill_id",
     handle: (request) =>
       handleCancelBackfill({
+        authorization: request.authorization,
+        path: request.path,
+        body: request.body,
+        requestId: request.requestId
+      })
+  },
+  {
+    name: "previewBackfill",
+    method: "POST",
+    path: "/teams/:team_id/transfers/:transfer_id/backfills/preview",
+    handle: (request) =>
+      handlePreviewBackfill({
         authorization: request.authorization,
         path: request.path,
         body: request.body,

@@ -9,8 +9,11 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { Schema } from "effect"
 import { BackfillWire } from "../domain/backfill.js"
 import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../http/envelopes.js"
+import { BackfillPreviewWire } from "../http/preview.js"
 
 const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
+
+const PreviewEnvelope = SuccessEnvelope(BackfillPreviewWire).annotations({ identifier: "BackfillPreviewEnvelope" })
 
 const BackfillPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(BackfillWire) }).annotations({
   identifier: "BackfillPageEnvelope"
@@ -111,6 +114,17 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
         .addError(NotFound)
         .addError(Unprocessable)
         .annotate(OpenApi.Summary, "Cancel a backfill")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.post("preview", "/teams/:team_id/transfers/:transfer_id/backfills/preview")
+        .setPath(TransferPath)
+        .setPayload(ScheduleBody)
+        .addSuccess(PreviewEnvelope)
+        .addError(NotFound)
+        .addError(Unprocessable)
+        .annotate(OpenApi.Summary, "What a schedule would do now, writing nothing")
     )
   )
 

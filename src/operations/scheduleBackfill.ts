@@ -77,6 +77,26 @@ const conflictWith = (requested: DateRange, { conflicting }: ActiveRangeOverlap)
   })
 
 /**
+ * SPEC §3 steps 3–8 of a schedule, shared by `scheduleBackfill` and `previewBackfill` so
+ * that a preview can never disagree with a create: write access, the transfer, the body's
+ * reading, and the range judged against "today" in the transfer's time zone and the
+ * host's policy.
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+export const checkedSchedule = (command: ScheduleBackfill) =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(command.principal, command.teamId, "write")
+    const transfer = yield* findTeamTransfer(access, command.transferId)
+    const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
+    const now = yield* Clock.currentTimeMillis
+    const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
+    const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
+    return { access, transfer, range, today, now }
+  })
+
+/**
  * A new `CREATED` backfill of the transfer for the caller, or the first rule it breaks
  * (SPEC §3, from step 3 on: the caller and the ids are given). Every check runs in SPEC
  * order; "today" is the transfer's, in its time zone; the limits are `BackfillPolicy`'s;
@@ -123,12 +143,7 @@ export const scheduleBackfill = (
   command: ScheduleBackfill
 ): Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> =>
   Effect.gen(function* () {
-    const access = yield* requireAccess(command.principal, command.teamId, "write")
-    const transfer = yield* findTeamTransfer(access, command.transferId)
-    const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
-    const now = yield* Clock.currentTimeMillis
-    const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
-    const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
+    const { access, range, now } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository
     return yield* repository
       .insertUnlessOverlapping(

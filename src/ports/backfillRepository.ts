@@ -2,6 +2,7 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import type { ReadAccess, WriteAccess } from "../domain/access.js"
 import { Backfill, type UnsavedBackfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
+import type { DateRange } from "../domain/dateRange.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId, TransferId } from "../domain/ids.js"
 import type { RecordedOutcome } from "../domain/lifecycle.js"
@@ -103,6 +104,17 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
       access: ReadAccess,
       transferId: TransferId
     ) => Effect.Effect<Option.Option<Backfill>, ServiceUnavailable>
+
+    /**
+     * The active backfills of the team's transfer that share a day with `range`, by start
+     * date: what a schedule of `range` would meet (they are pairwise disjoint, so a range
+     * can meet several).
+     */
+    readonly activeOverlapping: (
+      access: ReadAccess,
+      transferId: TransferId,
+      range: DateRange
+    ) => Effect.Effect<ReadonlyArray<Backfill>, ServiceUnavailable>
 
     /**
      * The team's backfills in `statuses`, newest (largest id) first, at most `limit`.

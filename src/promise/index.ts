@@ -21,6 +21,7 @@ import {
   handleGetBackfill,
   handleLatestBackfill,
   handleListIncompleteBackfills,
+  handlePreviewBackfill,
   handleScheduleBackfill,
   type LatestBackfillRequest,
   type ListBackfillsRequest,
@@ -146,6 +147,8 @@ export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
 export interface PromiseApi {
   /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills` */
   readonly scheduleBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
+  /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills/preview` */
+  readonly previewBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
   /** `GET /teams/{team_id}/backfills/{backfill_id}` */
   readonly getBackfill: (request: GetBackfillRequest & HostRequest) => Promise<HttpResponse>
   /** `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` */
@@ -333,6 +336,7 @@ export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi =>
   const asIs = (response: HttpResponse) => response
   return {
     scheduleBackfill: (request) => answer(handleScheduleBackfill(request), request.requestId, asIs),
+    previewBackfill: (request) => answer(handlePreviewBackfill(request), request.requestId, asIs),
     getBackfill: (request) => answer(handleGetBackfill(request), request.requestId, asIs),
     latestBackfill: (request) => answer(handleLatestBackfill(request), request.requestId, asIs),
     listIncompleteBackfills: (request) =>

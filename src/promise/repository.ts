@@ -51,6 +51,15 @@ export interface PromiseBackfillRepository {
   readonly findForTeam: (teamId: string, backfillId: string) => Promise<PlainBackfill | null | undefined>
   /** The transfer's backfill with the largest id, in any status. */
   readonly latestForTransfer: (teamId: string, transferId: string) => Promise<PlainBackfill | null | undefined>
+  /**
+   * The active backfills (`CREATED`, `SCHEDULED`, `RUNNING`, `FAILED`) of the team's
+   * transfer that share a day with the range, by start date.
+   */
+  readonly activeOverlapping: (
+    teamId: string,
+    transferId: string,
+    range: { readonly rangeStart: string; readonly rangeEnd: string }
+  ) => Promise<ReadonlyArray<PlainBackfill>>
   /** The team's backfills of the page, newest (largest id) first. */
   readonly listForTeam: (teamId: string, page: PlainPageQuery) => Promise<ReadonlyArray<PlainBackfill>>
   /**
@@ -126,6 +135,16 @@ export const layerPromiseBackfillRepository = (
         Effect.flatMap(
           portCall(() => store.latestForTransfer(String(teamId), String(transferId))),
           fromNullablePlain
+        ),
+      activeOverlapping: ({ teamId }, transferId, range) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.activeOverlapping(String(teamId), String(transferId), {
+              rangeStart: range.start,
+              rangeEnd: range.end
+            })
+          ),
+          (found) => Effect.forEach(found, fromPlain)
         ),
       listForTeam: ({ teamId }, query) =>
         Effect.flatMap(

@@ -55,6 +55,8 @@ const apiRepository = Effect.map(BackfillRepository, (api) => ({
   latestForTransfer: (transferId: TransferId, teamId: TeamId = TEAM) =>
     api.latestForTransfer(accessTo(teamId), transferId),
   listForTeam: (teamId: TeamId, query: PageQuery) => api.listForTeam(accessTo(teamId), query),
+  activeOverlapping: (teamId: TeamId, transferId: TransferId, dates: DateRange) =>
+    api.activeOverlapping(accessTo(teamId), transferId, dates),
   cancel: (id: BackfillId, removal: Removal, teamId: TeamId = TEAM) =>
     api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time)
 }))
@@ -235,6 +237,24 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* insert("2024-01-05", "2024-01-06", { transferId: OTHER_TRANSFER })
           const cancelled = yield* repo.cancel(newest.id, { time: epochSecondsFromMillis(T0), userId: USER })
           expect(yield* repo.latestForTransfer(TRANSFER)).toEqual(Option.some(cancelled))
+        }))
+
+      test("find every active backfill of the transfer sharing a day with a range, by start", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const early = yield* insert("2024-01-01", "2024-01-05")
+          const late = yield* insert("2024-01-20", "2024-01-25")
+          const gone = yield* insert("2024-01-10", "2024-01-12")
+          yield* repo.cancel(gone.id, { time: epochSecondsFromMillis(T0), userId: USER })
+          yield* insert("2024-01-08", "2024-01-09", { transferId: OTHER_TRANSFER })
+          const overlapping = (from: string, to: string, teamId: TeamId = TEAM) =>
+            Effect.map(repo.activeOverlapping(teamId, TRANSFER, range(from, to)), (found) =>
+              found.map((backfill) => backfill.id)
+            )
+          expect(yield* overlapping("2024-01-05", "2024-01-20")).toEqual([early.id, late.id])
+          expect(yield* overlapping("2024-01-06", "2024-01-19")).toEqual([])
+          expect(yield* overlapping("2024-01-21", "2024-01-21")).toEqual([late.id])
+          expect(yield* overlapping("2023-12-01", "2024-02-01", OTHER_TEAM)).toEqual([])
         }))
 
       test("list a team's backfills newest first, filtered by status, in pages that neither repeat nor skip", () =>

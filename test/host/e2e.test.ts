@@ -77,6 +77,7 @@ const SCHEDULE = "/teams/{team_id}/transfers/{transfer_id}/backfills"
 const GET = "/teams/{team_id}/backfills/{backfill_id}"
 const LATEST = "/teams/{team_id}/transfers/{transfer_id}/backfills/latest"
 const LIST = "/teams/{team_id}/backfills"
+const PREVIEW = "/teams/{team_id}/transfers/{transfer_id}/backfills/preview"
 
 const schedule = (start: string, end: string, options: Partial<Call> = {}) =>
   call({
@@ -153,6 +154,38 @@ describe("the reference host", () => {
     expect(response.json.error.description).toMatch(
       /^The range overlaps active backfill \d+ \(2024-01-01 to 2024-01-31, status \w+\) on 17 days, 2024-01-15 to 2024-01-31\.$/
     )
+  })
+
+  it("previews a schedule without writing it: the runs newest first and the active backfill in the way", async () => {
+    const preview = (body: string) =>
+      call({
+        template: PREVIEW,
+        path: "/teams/1/transfers/456789/backfills/preview",
+        method: "POST",
+        token: "demo-admin",
+        body
+      })
+    const future = await preview('{"range_start":"2018-01-01","range_end":"9999-12-31"}')
+    expect([future.status, future.json.error.code]).toEqual([422, "UNPROCESSABLE_ENTITY"])
+    // A year of days keeps the host's worker busy for longer than the preview takes.
+    const blocker = await schedule("2018-01-01", "2018-12-31")
+    expect(blocker.status).toBe(200)
+    const plan = await preview('{"range_start":"2018-12-20","range_end":"2019-01-10"}')
+    expect(plan.status).toBe(200)
+    const data = plan.json.data as unknown as {
+      transfer_runs_total: number
+      first_run_dates: Array<string>
+      conflicts: Array<Record<string, unknown>>
+    }
+    expect([data.transfer_runs_total, data.first_run_dates[0]]).toEqual([22, "2019-01-10"])
+    expect(data.conflicts).toEqual([
+      expect.objectContaining({
+        transfer_backfill_id: blocker.json.data.transfer_backfill_id,
+        overlapping_start_date: "2018-12-20",
+        overlapping_end_date: "2018-12-31",
+        overlapping_days: 12
+      })
+    ])
   })
 
   it("answers 400 with the seed's shape for a bad path parameter", async () => {
@@ -361,7 +394,7 @@ describe("the reference host", () => {
     const validation = await new Validator().validate(document as never)
     expect(validation.errors ?? []).toEqual([])
     expect(validation.valid).toBe(true)
-    expect(Object.keys(document.paths).sort()).toEqual([LIST, GET, SCHEDULE, LATEST].sort())
+    expect(Object.keys(document.paths).sort()).toEqual([LIST, GET, SCHEDULE, LATEST, PREVIEW].sort())
 
     const ajv = new Ajv2020({ strict: false, allErrors: true })
     addFormats.default(ajv)

@@ -16,7 +16,8 @@ describe("the route table", () => {
       "/teams/:team_id/transfers/:transfer_id/backfills POST",
       "/teams/:team_id/transfers/:transfer_id/backfills/latest GET",
       "/teams/:team_id/backfills/:backfill_id GET,PATCH",
-      "/teams/:team_id/backfills GET"
+      "/teams/:team_id/backfills GET",
+      "/teams/:team_id/transfers/:transfer_id/backfills/preview POST"
     ])
   })
 

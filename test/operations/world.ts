@@ -74,6 +74,7 @@ const repositoriesAnswering = (answer: () => Effect.Effect<never, ServiceUnavail
       insertUnlessOverlapping: answer,
       findForTeam: answer,
       latestForTransfer: answer,
+      activeOverlapping: answer,
       listForTeam: answer,
       cancel: answer
     }),

@@ -39,6 +39,18 @@ export const makePlainPromiseStore = (): PromiseBackfillRepository => {
       return { inserted }
     },
     findForTeam: async (teamId, id) => ofTeam(teamId, id)?.backfill ?? null,
+    activeOverlapping: async (teamId, transferId, range) =>
+      [...rows.values()]
+        .filter(
+          ({ teamId: owner, backfill }) =>
+            owner === teamId &&
+            String(backfill.transferId) === transferId &&
+            ACTIVE.has(backfill.status) &&
+            backfill.rangeStart <= range.rangeEnd &&
+            range.rangeStart <= backfill.rangeEnd
+        )
+        .map(({ backfill }) => backfill)
+        .sort((a, b) => (a.rangeStart < b.rangeStart ? -1 : 1)),
     latestForTransfer: async (teamId, transferId) => {
       const ofTransfer = [...rows.values()].filter(
         (row) => row.teamId === teamId && String(row.backfill.transferId) === transferId

@@ -40,6 +40,9 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
   latestForTransfer: ({ teamId }, transferId) =>
     read(() => Option.filter(store.latestOf(transferId), (backfill) => store.ownedBy(teamId, backfill.id))),
 
+  activeOverlapping: ({ teamId }, transferId, range) =>
+    read(() => store.overlapsOf(transferId, range).filter((backfill) => store.ownedBy(teamId, backfill.id))),
+
   listForTeam: ({ teamId }, query) => read(() => store.page(teamId, query)),
 
   cancel: ({ teamId, principal }, id, time) =>

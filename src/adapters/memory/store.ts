@@ -6,7 +6,7 @@
 import { Either, Option, Order, RedBlackTree, SortedSet } from "effect"
 import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
-import { daysOf, overlaps } from "../../domain/dateRange.js"
+import { type DateRange, daysOf, overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
 import { isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
 import { hasWork, isActive } from "../../domain/status.js"
@@ -111,6 +111,17 @@ export class MemoryStore {
         : Option.none()
     }
     return Option.none()
+  }
+
+  /** The transfer's active backfills sharing a day with `range`, by start: disjoint, so the walk stops at the first that ends before it. */
+  overlapsOf(transferId: TransferId, range: DateRange): ReadonlyArray<Backfill> {
+    const found: Array<Backfill> = []
+    for (const [, id] of RedBlackTree.lessThanEqualReversed(this.activeOf(transferId), range.end)) {
+      const candidate = this.byId.get(id)?.backfill
+      if (candidate === undefined || !overlaps(candidate.range, range)) break
+      found.push(candidate)
+    }
+    return found.reverse()
   }
 
   insert(teamId: TeamId, unsaved: UnsavedBackfill): Backfill {

@@ -138,6 +138,15 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             ORDER BY b.id DESC LIMIT 1`)
         ),
 
+      activeOverlapping: ({ teamId }, transferId, range) =>
+        unavailable(
+          tables.selectMany(sql`
+            b.transfer_id = ${String(transferId)}::bigint AND b.team_id = ${String(teamId)}::bigint
+            AND b.status IN ${sql.in(ACTIVE_STATUSES)}
+            AND daterange(b.range_start, b.range_end, '[]') && daterange(${range.start}::date, ${range.end}::date, '[]')
+            ORDER BY b.range_start`)
+        ),
+
       listForTeam: ({ teamId }, query) =>
         unavailable(
           tables.selectMany(sql`
