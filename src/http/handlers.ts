@@ -216,6 +216,23 @@ const backfillPage =
   })
 
 /**
+ * SPEC §3 steps 1 and 2 of a create or a preview (the caller, the ids of the path), and
+ * the body's reading for step 7, which the operation runs after step 6.
+ */
+const scheduleCommand = (request: ScheduleBackfillRequest) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const team = yield* teamId(request.path)
+    const transfer = yield* transferId(request.path)
+    return {
+      principal,
+      teamId: team,
+      transferId: transfer,
+      range: Effect.suspend(() => decodeScheduleBody(request.body))
+    }
+  })
+
+/**
  * The schedule operation for a raw request, in SPEC §3's order: for hosts that map the
  * outcome to a response of their own (`handleScheduleBackfill` writes SPEC's).
  *
@@ -240,17 +257,7 @@ const backfillPage =
  * @category handlers
  */
 export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
-  Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const team = yield* teamId(request.path)
-    const transfer = yield* transferId(request.path)
-    return yield* scheduleBackfill({
-      principal,
-      teamId: team,
-      transferId: transfer,
-      range: Effect.suspend(() => decodeScheduleBody(request.body))
-    })
-  })
+  Effect.flatMap(scheduleCommand(request), scheduleBackfill)
 
 /**
  * `POST /teams/{team_id}/transfers/{transfer_id}/backfills/preview`: what the same body
@@ -275,17 +282,7 @@ export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
  */
 export const handlePreviewBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
   respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const team = yield* teamId(request.path)
-      const transfer = yield* transferId(request.path)
-      return yield* previewBackfill({
-        principal,
-        teamId: team,
-        transferId: transfer,
-        range: Effect.suspend(() => decodeScheduleBody(request.body))
-      })
-    }),
+    Effect.flatMap(scheduleCommand(request), previewBackfill),
     (preview) => ({ data: encodePreview(preview) }),
     request.requestId
   )
