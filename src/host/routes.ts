@@ -1,7 +1,7 @@
 /**
- * The reference host's routes, matched on the raw request target: the API's endpoints
- * (read off the HttpApi definition, so routing and the OpenAPI document agree) answered
- * by the library's handlers, and envelopes for malformed paths, unknown routes and wrong
+ * The reference host's routes, matched on the raw request target: the library's route
+ * table (which a test keeps equal to the HttpApi definition the OpenAPI document comes
+ * from), each answered by its handler, and envelopes for malformed paths, unknown routes and wrong
  * methods. Also the early stop on bodies over 16 KiB.
  */
 import type { HttpServerRequest } from "@effect/platform"
@@ -9,18 +9,11 @@ import { HttpServerResponse } from "@effect/platform"
 import { Effect, Stream } from "effect"
 import { BadRequest, type ServiceUnavailable, type TooManyRequests } from "../domain/errors.js"
 import { MethodNotAllowed, RouteNotFound } from "../http/errors.js"
-import {
-  handleCancelBackfill,
-  handleGetBackfill,
-  handleLatestBackfill,
-  handleListIncompleteBackfills,
-  handlePreviewBackfill,
-  handleScheduleBackfill
-} from "../http/handlers.js"
 import type { PageCursors } from "../http/pageCursor.js"
 import { bodyTooLarge, MAX_BODY_BYTES, type QueryParams } from "../http/request.js"
 import { type HttpResponse, respond } from "../http/response.js"
-import { BackfillApi, openApiDocument } from "../httpApi/api.js"
+import { API_ROUTES, type ApiRoute } from "../http/routes.js"
+import { openApiDocument } from "../httpApi/api.js"
 import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
@@ -90,49 +83,31 @@ const queryOf = (search: string): QueryParams => {
   return query
 }
 
-type Method = MethodNotAllowed["allowed"][number]
-type EndpointName = "schedule" | "latest" | "get" | "list" | "cancel" | "preview"
 type PathParams = Readonly<Record<string, string>>
 
-/** Each endpoint of the HttpApi definition, answered by the library's handler. */
-const ENDPOINTS: {
-  readonly [Name in EndpointName]: (
-    request: Request,
-    path: PathParams,
-    search: string
-  ) => Effect.Effect<HttpResponse, never, HostServices>
-} = {
-  schedule: (request, path) => withBody(request, (body) => handleScheduleBackfill({ ...caller(request), path, body })),
-  latest: (request, path) => handleLatestBackfill({ ...caller(request), path }),
-  get: (request, path) => handleGetBackfill({ ...caller(request), path }),
-  list: (request, path, search) => handleListIncompleteBackfills({ ...caller(request), path, query: queryOf(search) }),
-  cancel: (request, path) => withBody(request, (body) => handleCancelBackfill({ ...caller(request), path, body })),
-  preview: (request, path) => withBody(request, (body) => handlePreviewBackfill({ ...caller(request), path, body }))
-}
-
-interface Endpoint {
-  readonly method: Method
-  readonly name: EndpointName
+/** One route of the table, answered by its handler: a GET with the query, any other with the body. */
+const answer = (route: ApiRoute, request: Request, path: PathParams, search: string) => {
+  const parts = { ...caller(request), path }
+  return route.method === "GET"
+    ? route.handle({ ...parts, query: queryOf(search) })
+    : withBody(request, (body) => route.handle({ ...parts, body }))
 }
 
 interface Route {
   /** Literal segments, and `:name` for a parameter. */
   readonly segments: ReadonlyArray<string>
-  readonly endpoints: readonly [Endpoint, ...Array<Endpoint>]
+  readonly endpoints: readonly [ApiRoute, ...Array<ApiRoute>]
 }
 
-/** The API's routes, read off the HttpApi definition, so the OpenAPI document and routing agree. */
+/** The library's routes, grouped by path. */
 const ROUTES: ReadonlyArray<Route> = (() => {
   const byPath = new Map<string, Route>()
-  for (const group of Object.values(BackfillApi.groups)) {
-    for (const { path, method, name } of Object.values(group.endpoints)) {
-      const endpoint: Endpoint = { method: method as Method, name: name as EndpointName }
-      const known = byPath.get(path)
-      byPath.set(path, {
-        segments: path.slice(1).split("/"),
-        endpoints: known === undefined ? [endpoint] : [...known.endpoints, endpoint]
-      })
-    }
+  for (const endpoint of API_ROUTES) {
+    const known = byPath.get(endpoint.path)
+    byPath.set(endpoint.path, {
+      segments: endpoint.path.slice(1).split("/"),
+      endpoints: known === undefined ? [endpoint] : [...known.endpoints, endpoint]
+    })
   }
   return [...byPath.values()]
 })()
@@ -201,7 +176,7 @@ export const route = (
       return refuse(request, new RouteNotFound())
     case "Found": {
       const endpoint = match.route.endpoints.find((candidate) => candidate.method === request.method)
-      if (endpoint !== undefined) return ENDPOINTS[endpoint.name](request, match.params, search)
+      if (endpoint !== undefined) return answer(endpoint, request, match.params, search)
       const [first, ...rest] = match.route.endpoints
       return refuse(request, new MethodNotAllowed({ allowed: [first.method, ...rest.map(({ method }) => method)] }))
     }
