@@ -4,15 +4,15 @@
  * next backfill or why the change is refused. Repositories apply them atomically; the
  * status itself only ever moves through `transition`.
  */
-import { Either, Option } from "effect"
+import { Array as Arr, Either, Option } from "effect"
 import type { Backfill, Removal, RunError } from "./backfill.js"
 import { type CalendarDate, compareDates } from "./calendarDate.js"
 import { containsDay } from "./dateRange.js"
 import { toPlainDate } from "./plainDates.js"
 import { hasReported, type RunOutcome, type RunState, truncateRunError } from "./runs.js"
-import { type IllegalTransition, LifecycleEvent, transition } from "./status.js"
+import { IllegalTransition, LifecycleEvent, transition } from "./status.js"
 import type { EpochSeconds } from "./time.js"
-import { DayOutsideRange, RunDropped, RunNotMaterialised } from "./workerErrors.js"
+import { DayOutsideRange, DaysNotFailed, NoFailedDays, RunDropped, RunNotMaterialised } from "./workerErrors.js"
 
 const move = (backfill: Backfill, event: LifecycleEvent): Either.Either<Backfill, IllegalTransition> =>
   Either.map(transition(backfill.status, event), (status) => ({ ...backfill, status }))
@@ -159,19 +159,55 @@ export const cancel = (backfill: Backfill, removal: Removal): Either.Either<Back
   }))
 
 /**
- * The failed days of a `FAILED` backfill are queued again: `SCHEDULED`, their runs
- * pending, the failed counter and error report emptied, `end_time` cleared.
+ * Failed days are queued again: those of `days`, or every failed day when it is `None`.
+ * Allowed while the backfill has failed days and is not cancelled; a `FAILED` backfill
+ * goes back to `SCHEDULED` with `end_time` cleared, one still `SCHEDULED` or `RUNNING`
+ * keeps its status. The failed counter and the error report lose the retried days.
+ * Refused with `IllegalTransition` for a cancelled backfill, `DaysNotFailed` naming the
+ * requested days that have not failed, or `NoFailedDays` when there is nothing to retry.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const retryDays = (
+  backfill: Backfill,
+  days: Option.Option<ReadonlyArray<CalendarDate>>
+): Either.Either<Materialised, IllegalTransition | DaysNotFailed | NoFailedDays> => {
+  if (backfill.status === "CANCELLED")
+    return Either.left(new IllegalTransition({ from: "CANCELLED", event: "FailedDaysRetried" }))
+  const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
+  const requested = Option.match(days, {
+    onNone: () => [...failedDays],
+    onSome: (chosen) => [...new Set(chosen)].sort(compareDates)
+  })
+  const notFailed = requested.filter((day) => !failedDays.has(day))
+  if (Arr.isNonEmptyReadonlyArray(notFailed))
+    return Either.left(new DaysNotFailed({ backfillId: backfill.id, days: notFailed }))
+  if (requested.length === 0) return Either.left(new NoFailedDays({ backfillId: backfill.id }))
+  const retried = new Set(requested)
+  const reopened =
+    backfill.status === "FAILED" ? move(backfill, LifecycleEvent.FailedDaysRetried()) : Either.right(backfill)
+  return Either.map(reopened, (next) => ({
+    backfill: {
+      ...next,
+      runs: { ...next.runs, failed: next.runs.failed - retried.size },
+      errorReport: next.errorReport.filter((entry) => !retried.has(entry.day)),
+      endTime: next.status === backfill.status ? next.endTime : Option.none()
+    },
+    days: requested
+  }))
+}
+
+/**
+ * Every failed day of a `FAILED` backfill is queued again (`retryDays`); a backfill in any
+ * other status is refused with `IllegalTransition`. The worker port's retry.
  *
  * @since 0.1.0
  * @category utils
  */
-export const retryFailedDays = (backfill: Backfill): Either.Either<Materialised, IllegalTransition> =>
-  Either.map(move(backfill, LifecycleEvent.FailedDaysRetried()), (scheduled) => ({
-    backfill: {
-      ...scheduled,
-      runs: { ...scheduled.runs, failed: 0 },
-      errorReport: [],
-      endTime: Option.none()
-    },
-    days: backfill.errorReport.map((entry) => entry.day)
-  }))
+export const retryFailedDays = (backfill: Backfill): Either.Either<Materialised, IllegalTransition> => {
+  const refused = new IllegalTransition({ from: backfill.status, event: "FailedDaysRetried" })
+  return backfill.status === "FAILED"
+    ? Either.mapLeft(retryDays(backfill, Option.none()), () => refused)
+    : Either.left(refused)
+}

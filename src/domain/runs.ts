@@ -2,9 +2,11 @@
  * The worker side of a backfill: one run per day, the outcomes workers report, and the
  * leases that give one worker at a time the right to start a backfill's runs.
  */
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { MAX_RUN_ERROR_LENGTH } from "./backfill.js"
+import type { CalendarDate } from "./calendarDate.js"
 import { BackfillId } from "./ids.js"
+import type { EpochSeconds } from "./time.js"
 
 /**
  * Where one day's run stands. `pending` runs wait for a worker; `running` ones were handed
@@ -147,3 +149,72 @@ export type Lease = typeof Lease.Type
  */
 export const isLeaseLive = (lease: Pick<Lease, "expiresAtMillis">, nowMillis: number): boolean =>
   nowMillis < lease.expiresAtMillis
+
+/**
+ * One day's run as the ledger shows it (`GET …/backfills/{backfill_id}/runs`): where it
+ * stands and the history of its current attempt. A completed or failed run has both times
+ * (a day reported before it was handed out started when it reported); a pending run has
+ * neither; a run dropped by a cancel ended at the cancel.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DayRun {
+  readonly day: CalendarDate
+  readonly state: RunState
+  /** How many times the day has been queued: 1 when its run is created, one more per retry. */
+  readonly attempts: number
+  /** When the current attempt was handed to a worker. */
+  readonly startedTime: Option.Option<EpochSeconds>
+  /** When the current attempt reported, or the cancel that dropped it. */
+  readonly endedTime: Option.Option<EpochSeconds>
+  /** The error of a failed run, at most `MAX_RUN_ERROR_LENGTH` characters. */
+  readonly error: Option.Option<string>
+}
+
+/**
+ * What happens to one day's run at each step of its backfill, as pure decisions the
+ * repositories apply: memory calls them, PostgreSQL writes the same columns in SQL.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const DayRuns = {
+  /** The run a materialisation creates: pending, first attempt. */
+  queued: (day: CalendarDate): DayRun => ({
+    day,
+    state: "pending",
+    attempts: 1,
+    startedTime: Option.none(),
+    endedTime: Option.none(),
+    error: Option.none()
+  }),
+  /** Handed to a worker at `now`. */
+  started: (run: DayRun, now: EpochSeconds): DayRun => ({
+    ...run,
+    state: "running",
+    startedTime: Option.some(now),
+    endedTime: Option.none()
+  }),
+  /** Its worker is gone (the backfill was claimed again): pending within the same attempt. */
+  requeued: (run: DayRun): DayRun => ({ ...run, state: "pending", startedTime: Option.none() }),
+  /** Reported at `now`; a failure keeps its (truncated) error. */
+  reported: (run: DayRun, outcome: RunOutcome, now: EpochSeconds): DayRun => ({
+    ...run,
+    state: outcome._tag === "Completed" ? "completed" : "failed",
+    startedTime: Option.orElse(run.startedTime, () => Option.some(now)),
+    endedTime: Option.some(now),
+    error: outcome._tag === "Completed" ? Option.none() : Option.some(truncateRunError(outcome.error))
+  }),
+  /** Still pending when the backfill was cancelled at `now`: it will never run. */
+  dropped: (run: DayRun, now: EpochSeconds): DayRun => ({ ...run, state: "dropped", endedTime: Option.some(now) }),
+  /** A failed day queued again: the next attempt, with no history yet. */
+  retried: (run: DayRun): DayRun => ({
+    ...run,
+    state: "pending",
+    attempts: run.attempts + 1,
+    startedTime: Option.none(),
+    endedTime: Option.none(),
+    error: Option.none()
+  })
+} as const

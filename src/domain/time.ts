@@ -9,7 +9,13 @@ import type { CalendarDate } from "./calendarDate.js"
 import { fromPlainDate } from "./plainDates.js"
 
 const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
-const LAST_SECOND = 253402300799 // 9999-12-31T23:59:59Z
+/**
+ * The last instant an `EpochSeconds` can hold: 9999-12-31T23:59:59Z.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const LAST_SECOND = 253402300799
 
 /**
  * An instant as whole epoch seconds, between years 0001 and 9999 (named for its unit: the

@@ -1,7 +1,7 @@
 /**
- * What can go wrong when a worker drives a backfill. Workers are trusted callers, so these
- * say exactly what happened; each still maps to one SPEC §5 code for hosts that expose
- * worker steps over HTTP or log them by code.
+ * What can go wrong when a worker drives a backfill, or when its failed days are retried.
+ * Workers are trusted callers, so these say exactly what happened; each still maps to one
+ * SPEC §5 code for hosts that expose worker steps over HTTP or log them by code.
  */
 import { Schema } from "effect"
 import { CalendarDate } from "./calendarDate.js"
@@ -62,6 +62,28 @@ export class RunDropped extends Schema.TaggedError<RunDropped>()("RunDropped", {
 export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   backfillId: BackfillId,
   workerId: WorkerId
+}) {}
+
+/**
+ * A retry asked for every failed day of a backfill that has none.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NoFailedDays extends Schema.TaggedError<NoFailedDays>()("NoFailedDays", {
+  backfillId: BackfillId
+}) {}
+
+/**
+ * A retry named days that have not failed (they are pending, running, completed, dropped,
+ * or not days of the backfill at all), in date order.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class DaysNotFailed extends Schema.TaggedError<DaysNotFailed>()("DaysNotFailed", {
+  backfillId: BackfillId,
+  days: Schema.NonEmptyArray(CalendarDate)
 }) {}
 
 /**

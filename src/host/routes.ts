@@ -24,12 +24,14 @@ export type HostServices = Authenticator | TransferLookup | BackfillRepository |
 
 const hostRequestId = (request: Request) => request.headers["x-request-id"]
 
-/** What every handler passes on: the credentials and the host's request id. */
+/** What every handler passes on: the credentials, the host's request id and the request's idempotency key. */
 const caller = (request: Request) => {
   const requestId = hostRequestId(request)
+  const idempotencyKey = request.headers["idempotency-key"]
   return {
     authorization: request.headers.authorization,
-    ...(requestId === undefined ? {} : { requestId })
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey })
   }
 }
 

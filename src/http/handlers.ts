@@ -5,7 +5,7 @@
  * body's shape, read when the operation asks for it, after step 6), runs the operation
  * and always yields a response.
  */
-import { Effect, Option, Ref, Schema } from "effect"
+import { Effect, Either, Option, Ref, Schema } from "effect"
 import type { Principal } from "../domain/access.js"
 import { type Backfill, encodeBackfill } from "../domain/backfill.js"
 import { type ServiceUnavailable, Unauthorized } from "../domain/errors.js"
@@ -13,17 +13,21 @@ import { BackfillId, TeamId, TransferId } from "../domain/ids.js"
 import { cancelBackfill } from "../operations/cancelBackfill.js"
 import { getBackfill } from "../operations/getBackfill.js"
 import { latestBackfill } from "../operations/latestBackfill.js"
+import { listBackfillRuns, type RunPage } from "../operations/listBackfillRuns.js"
 import { type BackfillPage, listIncompleteBackfills } from "../operations/listIncompleteBackfills.js"
 import { previewBackfill } from "../operations/previewBackfill.js"
+import { retryBackfill } from "../operations/retryBackfill.js"
 import { scheduleBackfill } from "../operations/scheduleBackfill.js"
 import { traced } from "../operations/spans.js"
 import { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { requestedPage } from "./listQuery.js"
+import type { HttpError } from "./errors.js"
+import { requestedPage, requestedRunPage } from "./listQuery.js"
 import { PageCursors } from "./pageCursor.js"
 import { encodePreview } from "./preview.js"
 import {
   bearerToken,
+  decodeIdempotencyKeyHeader,
   decodeObjectBody,
   decodePathParam,
   type PathParams,
@@ -32,6 +36,7 @@ import {
   type RequestBody
 } from "./request.js"
 import { type HttpResponse, respond, type SuccessBody } from "./response.js"
+import { encodeDayRun, RunStatus, runStateOf } from "./runs.js"
 
 /**
  * What a host may add to any request: the request id it already uses, which the response
@@ -50,6 +55,14 @@ interface Caller {
   readonly authorization: string | undefined
 }
 
+interface IdempotentCaller {
+  /**
+   * The `Idempotency-Key` header value, if the request had one: the same key with the same
+   * request replays the first answer (see docs/idempotency.md).
+   */
+  readonly idempotencyKey?: string | undefined
+}
+
 /**
  * The parts of a `POST /teams/{team_id}/transfers/{transfer_id}/backfills` request that
  * `handleScheduleBackfill` reads: the `Authorization` header, the path parameters and the
@@ -58,7 +71,7 @@ interface Caller {
  * @since 0.1.0
  * @category handlers
  */
-export interface ScheduleBackfillRequest extends Caller {
+export interface ScheduleBackfillRequest extends Caller, IdempotentCaller {
   /** Raw path parameters: `team_id` and `transfer_id`. */
   readonly path: PathParams<"team_id" | "transfer_id">
   /** The raw body (text or bytes), or the JSON value a framework already parsed. */
@@ -112,11 +125,37 @@ export interface ListBackfillsRequest extends Caller {
  * @since 0.1.0
  * @category handlers
  */
-export interface CancelBackfillRequest extends Caller {
+export interface CancelBackfillRequest extends Caller, IdempotentCaller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
   /** Exactly `{"status":"CANCELLED"}`. */
   readonly body: RequestBody
+}
+
+/**
+ * `POST /teams/{team_id}/backfills/{backfill_id}/retry`, as the host received it.
+ *
+ * @since 0.2.0
+ * @category requests
+ */
+export interface RetryBackfillRequest extends Caller, IdempotentCaller {
+  /** `team_id` and `backfill_id`. */
+  readonly path: PathParams<"team_id" | "backfill_id">
+  /** `{"days": ["YYYY-MM-DD", …]}`, `{}`, or none at all (`undefined` or empty): every failed day. */
+  readonly body?: RequestBody
+}
+
+/**
+ * `GET /teams/{team_id}/backfills/{backfill_id}/runs`, as the host received it.
+ *
+ * @since 0.2.0
+ * @category requests
+ */
+export interface ListBackfillRunsRequest extends Caller {
+  /** `team_id` and `backfill_id`. */
+  readonly path: PathParams<"team_id" | "backfill_id">
+  /** Optional `status` (run statuses, comma-separated or repeated), `limit` (1–100) and `cursor`. */
+  readonly query: QueryParams
 }
 
 /**
@@ -166,6 +205,23 @@ const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.
   range_end: "must be a string"
 })
 
+const decodeRetryBody = decodeObjectBody(
+  Schema.Struct({ days: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }) }),
+  { days: "must be an array of date strings" }
+)
+
+/** No body, or an empty one, asks for what `{}` asks for: every failed day. */
+const isEmptyBody = (body: RequestBody) =>
+  body === undefined ||
+  (typeof body === "string" && body.trim() === "") ||
+  (body instanceof Uint8Array && body.length === 0)
+
+/** The key header, read when the operation asks for it (after the request's other checks). */
+const idempotencyKey = (request: IdempotentCaller) =>
+  request.idempotencyKey === undefined
+    ? undefined
+    : Effect.suspend(() => decodeIdempotencyKeyHeader(request.idempotencyKey))
+
 const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal("CANCELLED") }), {
   status: 'must be "CANCELLED"'
 })
@@ -184,36 +240,68 @@ export interface BackfillPageResponse extends HttpResponse {
   readonly nextCursor: string | null
 }
 
-interface PageWithCursor extends BackfillPage {
+/**
+ * The answer of `GET …/backfills/{backfill_id}/runs`: the response, and the signed cursor
+ * of the next page (`null` on the last page and on every error).
+ *
+ * @since 0.2.0
+ * @category responses
+ */
+export type RunPageResponse = BackfillPageResponse
+
+interface WithCursor {
   readonly nextCursor: Option.Option<string>
 }
+
+interface PageWithCursor extends BackfillPage, WithCursor {}
 
 /**
  * The next page's address as an RFC 8288 link: a query-only relative reference (RFC 3986
  * §5.2.2), so it resolves against whatever path the host mounted the listing at. It
  * repeats the filter and size the request gave, which the cursor must be used with.
  */
-const nextPageLink = (query: QueryParams, page: PageWithCursor, cursor: string) => {
-  const request = Option.getOrUndefined(page.next)
+const nextPageLink = (query: QueryParams, statuses: string | undefined, limit: number | undefined, cursor: string) => {
   // Statuses, digits and a base64url cursor need no percent-encoding in a query.
   const parameters = [
-    request !== undefined && queryValues(query, "status").length > 0 ? `status=${request.statuses.join(",")}` : [],
-    request !== undefined && query.limit !== undefined ? `limit=${request.limit}` : [],
+    statuses !== undefined && queryValues(query, "status").length > 0 ? `status=${statuses}` : [],
+    limit !== undefined && query.limit !== undefined ? `limit=${limit}` : [],
     `cursor=${cursor}`
   ].flat()
   return `<?${parameters.join("&")}>; rel="next"`
 }
 
+/** `data` and, when there is a next page, the `link` header that offers it. */
+const pageBody = (data: unknown, link: Option.Option<string>): SuccessBody => ({
+  data,
+  ...Option.match(link, { onNone: () => ({}), onSome: (next) => ({ headers: { link: next } }) })
+})
+
+/** A listing's response with its next cursor beside it, for callers that page without parsing `link`. */
+const respondWithCursor = <A extends WithCursor, E extends HttpError, R>(
+  listing: Effect.Effect<A, E, R>,
+  encode: (page: A) => SuccessBody,
+  requestId: string | undefined
+): Effect.Effect<BackfillPageResponse, never, R> =>
+  Effect.gen(function* () {
+    const nextCursor = yield* Ref.make<string | null>(null)
+    const response = yield* respond(
+      Effect.tap(listing, (page) => Ref.set(nextCursor, Option.getOrNull(page.nextCursor))),
+      encode,
+      requestId
+    )
+    return { ...response, nextCursor: yield* Ref.get(nextCursor) }
+  })
+
 /** `data` is the page, as SPEC's envelope has it; the next page is offered in a `link` header. */
 const backfillPage =
   (query: QueryParams) =>
-  (page: PageWithCursor): SuccessBody => ({
-    data: page.backfills.map((backfill) => encodeBackfill(backfill)),
-    ...Option.match(page.nextCursor, {
-      onNone: () => ({}),
-      onSome: (cursor) => ({ headers: { link: nextPageLink(query, page, cursor) } })
-    })
-  })
+  (page: PageWithCursor): SuccessBody => {
+    const request = Option.getOrUndefined(page.next)
+    return pageBody(
+      page.backfills.map((backfill) => encodeBackfill(backfill)),
+      Option.map(page.nextCursor, (cursor) => nextPageLink(query, request?.statuses.join(","), request?.limit, cursor))
+    )
+  }
 
 /**
  * SPEC §3 steps 1 and 2 of a create or a preview (the caller, the ids of the path), and
@@ -228,7 +316,8 @@ const scheduleCommand = (request: ScheduleBackfillRequest) =>
       principal,
       teamId: team,
       transferId: transfer,
-      range: Effect.suspend(() => decodeScheduleBody(request.body))
+      range: Effect.suspend(() => decodeScheduleBody(request.body)),
+      idempotencyKey: idempotencyKey(request)
     }
   })
 
@@ -451,15 +540,7 @@ const listing = (request: ListBackfillsRequest) =>
 export const handleListIncompleteBackfills = (
   request: ListBackfillsRequest & HostRequest
 ): Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
-  Effect.gen(function* () {
-    const nextCursor = yield* Ref.make<string | null>(null)
-    const response = yield* respond(
-      Effect.tap(listing(request), (page) => Ref.set(nextCursor, Option.getOrNull(page.nextCursor))),
-      backfillPage(request.query),
-      request.requestId
-    )
-    return { ...response, nextCursor: yield* Ref.get(nextCursor) }
-  })
+  respondWithCursor(listing(request), backfillPage(request.query), request.requestId)
 
 /**
  * `PATCH /teams/{team_id}/backfills/{backfill_id}` with `{"status":"CANCELLED"}`: cancels the
@@ -498,9 +579,121 @@ export const handleCancelBackfill = (request: CancelBackfillRequest & HostReques
         principal,
         teamId: team,
         backfillId: backfill,
-        confirmation: Effect.asVoid(Effect.suspend(() => decodeCancelBody(request.body)))
+        confirmation: Effect.asVoid(Effect.suspend(() => decodeCancelBody(request.body))),
+        idempotencyKey: idempotencyKey(request)
       })
     }),
     oneBackfill,
     request.requestId
   )
+
+/**
+ * `POST /teams/{team_id}/backfills/{backfill_id}/retry`, body `{"days": [...]}` or none:
+ * retries failed days of the team's backfill in place (`retryBackfill`) and answers with
+ * the backfill, or with its SPEC §5 error envelope. Never fails: every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleRetryBackfill } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * const response = await runtime.runPromise(
+ *   handleRetryBackfill({
+ *     authorization: "Bearer demo-admin",
+ *     idempotencyKey: '"retry-42-2024-01-07"',
+ *     path: { team_id: "1", backfill_id: "42" },
+ *     body: '{"days":["2024-01-07"]}'
+ *   })
+ * )
+ * // response.status: 200 with the SCHEDULED backfill; 422 naming days that have not failed
+ * ```
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const handleRetryBackfill = (request: RetryBackfillRequest & HostRequest) =>
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const team = yield* teamId(request.path)
+      const backfill = yield* backfillId(request.path)
+      return yield* retryBackfill({
+        principal,
+        teamId: team,
+        backfillId: backfill,
+        retry: Effect.suspend(() => (isEmptyBody(request.body) ? Either.right({}) : decodeRetryBody(request.body))),
+        idempotencyKey: idempotencyKey(request)
+      })
+    }),
+    oneBackfill,
+    request.requestId
+  )
+
+const runListing = (request: ListBackfillRunsRequest) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const team = yield* teamId(request.path)
+    const backfill = yield* backfillId(request.path)
+    const page = yield* listBackfillRuns({
+      principal,
+      teamId: team,
+      backfillId: backfill,
+      page: requestedRunPage(request.query, team, backfill)
+    })
+    const cursors = yield* PageCursors
+    const nextCursor = yield* Effect.transposeMapOption(page.next, (next) =>
+      Effect.flatMap(Effect.fromNullable(Option.getOrUndefined(next.after)), (before) =>
+        cursors.encodeRuns({ teamId: team, backfillId: backfill, states: next.states, before })
+      ).pipe(Effect.orDie)
+    )
+    return { ...page, nextCursor }
+  })
+
+/** The ledger page; the next page is offered in a `link` header. */
+const runPage =
+  (query: QueryParams) =>
+  (page: RunPage & WithCursor): SuccessBody => {
+    const request = Option.getOrUndefined(page.next)
+    return pageBody(
+      page.runs.map(encodeDayRun),
+      Option.map(page.nextCursor, (cursor) =>
+        nextPageLink(
+          query,
+          request && RunStatus.literals.filter((status) => request.states.includes(runStateOf(status))).join(","),
+          request?.limit,
+          cursor
+        )
+      )
+    )
+  }
+
+/**
+ * `GET /teams/{team_id}/backfills/{backfill_id}/runs`: answers with a page of the backfill's
+ * ledger, one entry per day's run, latest day first (every run unless `status` filters
+ * them), and offers the next page in a `link` header and in `nextCursor`. Never fails:
+ * every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleListBackfillRuns } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // GET /teams/1/backfills/42/runs?status=failed
+ * const page = await runtime.runPromise(
+ *   handleListBackfillRuns({ authorization: "Bearer demo-admin", path: { team_id: "1", backfill_id: "42" }, query: { status: "failed" } })
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const handleListBackfillRuns = (
+  request: ListBackfillRunsRequest & HostRequest
+): Effect.Effect<RunPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
+  respondWithCursor(runListing(request), runPage(request.query), request.requestId)

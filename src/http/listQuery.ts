@@ -4,12 +4,16 @@
  * same team and status filter. Each problem is a 400 naming the parameter.
  */
 import { Effect, Either, Option } from "effect"
+import type { CalendarDate } from "../domain/calendarDate.js"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
+import type { RunState } from "../domain/runs.js"
 import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import type { RunPageRequest } from "../operations/listBackfillRuns.js"
 import { INCOMPLETE_STATUSES, MAX_PAGE_SIZE, type PageRequest } from "../operations/listIncompleteBackfills.js"
 import { PageCursors } from "./pageCursor.js"
 import { type QueryParams, querySingle, queryValues, refuseUnknownQueryParams } from "./request.js"
+import { RunStatus, runStateOf } from "./runs.js"
 
 const isStatus = (value: string): value is BackfillStatus => (ALL_STATUSES as ReadonlyArray<string>).includes(value)
 
@@ -39,7 +43,7 @@ const requestedLimit = (query: QueryParams): Either.Either<number, BadRequest> =
         )
   })
 
-const sameStatuses = (a: ReadonlyArray<BackfillStatus>, b: ReadonlyArray<BackfillStatus>) =>
+const sameStatuses = <Status extends string>(a: ReadonlyArray<Status>, b: ReadonlyArray<Status>) =>
   a.length === b.length && a.every((status, index) => b[index] === status)
 
 /** Where the requested page starts: after the cursor's backfill, or at the newest. */
@@ -78,4 +82,66 @@ export const requestedPage = (
     const limit = yield* requestedLimit(query)
     const after = yield* requestedStart(query, teamId, statuses)
     return { statuses, limit, after }
+  })
+
+const isRunStatus = (value: string): value is RunStatus => (RunStatus.literals as ReadonlyArray<string>).includes(value)
+
+const requestedRunStates = (query: QueryParams): Either.Either<ReadonlyArray<RunState>, BadRequest> => {
+  const values = queryValues(query, "status")
+  const unknown = values.find((value) => !isRunStatus(value))
+  if (unknown !== undefined) {
+    return Either.left(
+      new BadRequest({
+        description: `Query parameter status must name run statuses among ${RunStatus.literals.join(", ")}; got ${excerpt(unknown)}.`
+      })
+    )
+  }
+  const statuses =
+    values.length === 0 ? RunStatus.literals : RunStatus.literals.filter((status) => values.includes(status))
+  return Either.right(statuses.map(runStateOf))
+}
+
+/** Where the requested ledger page starts: before the cursor's day, or at the latest. */
+const requestedRunStart = (
+  query: QueryParams,
+  teamId: TeamId,
+  backfillId: BackfillId,
+  states: ReadonlyArray<RunState>
+) =>
+  Effect.gen(function* () {
+    const cursor = yield* querySingle(query, "cursor")
+    if (cursor === undefined) return Option.none<CalendarDate>()
+    const cursors = yield* PageCursors
+    const position = yield* cursors.decodeRuns(cursor)
+    if (Option.isNone(position)) {
+      return yield* new BadRequest({ description: "Query parameter cursor is not a cursor this service issued." })
+    }
+    const { value } = position
+    if (value.teamId !== teamId || value.backfillId !== backfillId || !sameStatuses(value.states, states)) {
+      return yield* new BadRequest({
+        description: "Query parameter cursor belongs to another listing; repeat the first page's status filter."
+      })
+    }
+    return Option.some(value.before)
+  })
+
+/**
+ * The ledger page a query asks for (`status`, comma-separated or repeated, among the run
+ * statuses, every run by default; `limit`, 1 to 100; `cursor`), or a 400 naming the
+ * parameter. A cursor is accepted only for the ledger and filter it was issued for.
+ *
+ * @since 0.2.0
+ * @category cursors
+ */
+export const requestedRunPage = (
+  query: QueryParams,
+  teamId: TeamId,
+  backfillId: BackfillId
+): Effect.Effect<RunPageRequest, BadRequest, PageCursors> =>
+  Effect.gen(function* () {
+    yield* refuseUnknownQueryParams(query, ["status", "limit", "cursor"])
+    const states = yield* requestedRunStates(query)
+    const limit = yield* requestedLimit(query)
+    const after = yield* requestedRunStart(query, teamId, backfillId, states)
+    return { states, limit, after }
   })

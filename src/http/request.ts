@@ -4,6 +4,7 @@
  */
 import { Either, type ParseResult, Schema } from "effect"
 import { BadRequest, excerpt } from "../domain/errors.js"
+import { type IdempotencyKey, idempotencyKeyFromHeader } from "../domain/idempotency.js"
 import { type IdSchema, idFromPathParam, MAX_INT64 } from "../domain/ids.js"
 
 /** RFC 6750 §2.1: the scheme is case-insensitive, the token is a b64token. */
@@ -269,4 +270,34 @@ export const querySingle = (query: QueryParams, name: string): Either.Either<str
   return raw.length <= 1
     ? Either.right(raw[0])
     : Either.left(new BadRequest({ description: `Query parameter ${name} must be given at most once.` }))
+}
+
+/**
+ * The key of an `Idempotency-Key` header (an RFC 8941 string or the bare characters, 1 to
+ * 255 visible ASCII), `undefined` without the header, or a 400 saying what a key must be.
+ *
+ * @example
+ * ```ts
+ * import { decodeIdempotencyKeyHeader } from "transfer-backfills"
+ *
+ * decodeIdempotencyKeyHeader('"4f1c7d0e-2b9a-4c1e-9b7e-3f5a8c6d2e10"') // Right("4f1c7d0e-…")
+ * decodeIdempotencyKeyHeader("") // Left(BadRequest)
+ * ```
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const decodeIdempotencyKeyHeader = (
+  header: string | undefined
+): Either.Either<IdempotencyKey | undefined, BadRequest> => {
+  if (header === undefined) return Either.right(undefined)
+  const key = idempotencyKeyFromHeader(header)
+  return key === undefined
+    ? Either.left(
+        new BadRequest({
+          description:
+            'Header Idempotency-Key must be a string of 1 to 255 visible ASCII characters, quoted ("…") or bare.'
+        })
+      )
+    : Either.right(key)
 }

@@ -13,8 +13,10 @@ import {
   handleCancelBackfill,
   handleGetBackfill,
   handleLatestBackfill,
+  handleListBackfillRuns,
   handleListIncompleteBackfills,
   handlePreviewBackfill,
+  handleRetryBackfill,
   handleScheduleBackfill
 } from "./handlers.js"
 import type { PageCursors } from "./pageCursor.js"
@@ -53,6 +55,8 @@ export interface ApiRequest {
   readonly body?: RequestBody
   /** The request id the host already uses (e.g. from `X-Request-Id`); replaced when malformed. */
   readonly requestId?: string | undefined
+  /** The `Idempotency-Key` header value, if any; the routes that change a backfill honour it. */
+  readonly idempotencyKey?: string | undefined
 }
 
 /**
@@ -70,6 +74,8 @@ export interface ApiRoute {
     | "listIncompleteBackfills"
     | "cancelBackfill"
     | "previewBackfill"
+    | "retryBackfill"
+    | "listBackfillRuns"
   readonly method: ApiMethod
   /** A path template: literal segments and `:team_id`, `:transfer_id`, `:backfill_id`. */
   readonly path: string
@@ -130,7 +136,8 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
         authorization: request.authorization,
         path: request.path,
         body: request.body,
-        requestId: request.requestId
+        requestId: request.requestId,
+        idempotencyKey: request.idempotencyKey
       })
   },
   {
@@ -168,7 +175,8 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
         authorization: request.authorization,
         path: request.path,
         body: request.body,
-        requestId: request.requestId
+        requestId: request.requestId,
+        idempotencyKey: request.idempotencyKey
       })
   },
   {
@@ -180,6 +188,31 @@ export const API_ROUTES: ReadonlyArray<ApiRoute> = [
         authorization: request.authorization,
         path: request.path,
         body: request.body,
+        requestId: request.requestId
+      })
+  },
+  {
+    name: "retryBackfill",
+    method: "POST",
+    path: "/teams/:team_id/backfills/:backfill_id/retry",
+    handle: (request) =>
+      handleRetryBackfill({
+        authorization: request.authorization,
+        path: request.path,
+        body: request.body,
+        requestId: request.requestId,
+        idempotencyKey: request.idempotencyKey
+      })
+  },
+  {
+    name: "listBackfillRuns",
+    method: "GET",
+    path: "/teams/:team_id/backfills/:backfill_id/runs",
+    handle: (request) =>
+      handleListBackfillRuns({
+        authorization: request.authorization,
+        path: request.path,
+        query: request.query ?? {},
         requestId: request.requestId
       })
   }

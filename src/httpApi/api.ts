@@ -1,5 +1,5 @@
 /**
- * The five endpoints of SPEC §1 as an `@effect/platform` HttpApi. The schemas are the
+ * The endpoints of SPEC §1, and those beyond the seed (§7), as an `@effect/platform` HttpApi. The schemas are the
  * library's own (wire entity, envelopes, request bodies), so the OpenAPI document is
  * generated from what the library actually reads and writes. Path and query parameters
  * are declared as plain strings: the library validates them, in SPEC order, and answers
@@ -10,6 +10,7 @@ import { Schema } from "effect"
 import { BackfillWire } from "../domain/backfill.js"
 import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../http/envelopes.js"
 import { BackfillPreviewWire } from "../http/preview.js"
+import { DayRunWire } from "../http/runs.js"
 
 const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
 
@@ -17,6 +18,10 @@ const PreviewEnvelope = SuccessEnvelope(BackfillPreviewWire).annotations({ ident
 
 const BackfillPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(BackfillWire) }).annotations({
   identifier: "BackfillPageEnvelope"
+})
+
+const RunPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(DayRunWire) }).annotations({
+  identifier: "BackfillRunPageEnvelope"
 })
 
 /** The error envelope, once per status an endpoint can answer with. */
@@ -27,8 +32,15 @@ const BadRequest = errorAt(400, "Malformed path parameter, query parameter or bo
 const Unauthorized = errorAt(401, "Missing, malformed or rejected bearer token")
 const Forbidden = errorAt(403, "Not a member of the team, or missing scope or permission")
 const NotFound = errorAt(404, "Transfer or backfill missing or of another team")
-const Conflict = errorAt(409, "The range overlaps an active backfill of the transfer")
-const Unprocessable = errorAt(422, "Invalid dates or range, or a final backfill")
+const Conflict = errorAt(
+  409,
+  "The range overlaps an active backfill of the transfer, or the Idempotency-Key's first request is still in flight"
+)
+const Unprocessable = errorAt(
+  422,
+  "Invalid dates or range, a change the backfill's status refuses, days that have not failed, " +
+    "or an Idempotency-Key first used with another request (DUPLICATION_FAILED)"
+)
 const TooManyRequests = errorAt(429, "Rate limit exceeded")
 const InternalError = errorAt(500, "Unexpected failure; nothing is leaked")
 const Unavailable = errorAt(503, "The database could not answer")
@@ -46,9 +58,35 @@ const CancelBody = Schema.Struct({ status: Schema.Literal("CANCELLED") }).annota
   identifier: "CancelBackfillRequest"
 })
 
+const RetryBody = Schema.Struct({
+  days: Schema.optional(
+    Schema.Array(Schema.String.annotations({ format: "date" })).annotations({
+      description: "Failed days to retry, YYYY-MM-DD; every failed day when left out"
+    })
+  )
+}).annotations({ identifier: "RetryBackfillRequest", description: "May be left out: every failed day" })
+
+const IdempotencyHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(
+    Schema.String.annotations({
+      description:
+        'An RFC 8941 string ("…") or the bare characters, 1 to 255 visible ASCII: the same key with the same ' +
+        "request within 24 hours replays the first answer; with another request, 422 DUPLICATION_FAILED"
+    })
+  )
+})
+
 /** Strings or repeated strings, so that decoding never fails here: the library judges them. */
 const queryParam = (description: string) =>
   Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({ description }))
+
+const RunsQuery = Schema.Struct({
+  status: queryParam(
+    "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
+  ),
+  limit: queryParam("Page size, 1 to 100; default 100"),
+  cursor: queryParam('The cursor of the previous page\'s Link header (rel="next")')
+})
 
 const ListQuery = Schema.Struct({
   status: queryParam("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
@@ -70,6 +108,7 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     withCommonErrors(
       HttpApiEndpoint.post("schedule", "/teams/:team_id/transfers/:transfer_id/backfills")
         .setPath(TransferPath)
+        .setHeaders(IdempotencyHeaders)
         .setPayload(ScheduleBody)
         .addSuccess(BackfillEnvelope)
         .addError(NotFound)
@@ -109,10 +148,12 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     withCommonErrors(
       HttpApiEndpoint.patch("cancel", "/teams/:team_id/backfills/:backfill_id")
         .setPath(BackfillPath)
+        .setHeaders(IdempotencyHeaders)
         .setPayload(CancelBody)
         .addSuccess(BackfillEnvelope)
         .addError(NotFound)
         .addError(Unprocessable)
+        .addError(Conflict)
         .annotate(OpenApi.Summary, "Cancel a backfill")
     )
   )
@@ -127,9 +168,32 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
         .annotate(OpenApi.Summary, "What a schedule would do now, writing nothing")
     )
   )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.post("retry", "/teams/:team_id/backfills/:backfill_id/retry")
+        .setPath(BackfillPath)
+        .setHeaders(IdempotencyHeaders)
+        .setPayload(RetryBody)
+        .addSuccess(BackfillEnvelope)
+        .addError(NotFound)
+        .addError(Unprocessable)
+        .addError(Conflict)
+        .annotate(OpenApi.Summary, "Retry failed days of a backfill in place")
+    )
+  )
+  .add(
+    withCommonErrors(
+      HttpApiEndpoint.get("runs", "/teams/:team_id/backfills/:backfill_id/runs")
+        .setPath(BackfillPath)
+        .setUrlParams(RunsQuery)
+        .addSuccess(RunPageEnvelope)
+        .addError(NotFound)
+        .annotate(OpenApi.Summary, "The ledger of a backfill: one entry per day's run, latest day first")
+    )
+  )
 
 /**
- * The five endpoints as an `HttpApi`, for `@effect/platform` hosts and clients
+ * The API's endpoints as an `HttpApi`, for `@effect/platform` hosts and clients
  * (`HttpApiClient.make(BackfillApi)`). Its handlers should call the library's
  * (`handleScheduleBackfill`, …): path and query parameters are declared as strings, so
  * that the library, not the framework, judges them in SPEC's order.
@@ -193,11 +257,24 @@ const withNextPageLink = (operation: Omit<Operation, "security">): Omit<Operatio
   return { ...operation, responses: { ...operation.responses, 200: withLink } }
 }
 
-const LISTING_PATH = "/teams/{team_id}/backfills"
+const LISTING_PATHS = ["/teams/{team_id}/backfills", "/teams/{team_id}/backfills/{backfill_id}/runs"]
+const RETRY_PATH = "/teams/{team_id}/backfills/{backfill_id}/retry"
+
+/**
+ * The retry's body may be left out, which the HttpApi cannot declare. `@effect/platform`
+ * types a request body as always required; the document is JSON, where `false` is valid.
+ */
+const withOptionalBody = (operation: Omit<Operation, "security">): Omit<Operation, "security"> =>
+  operation.requestBody === undefined
+    ? operation
+    : {
+        ...operation,
+        requestBody: { ...operation.requestBody, required: false } as unknown as typeof operation.requestBody
+      }
 
 /**
  * The OpenAPI 3.1 document, generated from the HttpApi and the library's schemas, with
- * the bearer scheme every operation needs, the listing's `Link` header, and none of the
+ * the bearer scheme every operation needs, the listings' `Link` header, and none of the
  * framework's own error shapes. Serve it as JSON (the reference host answers
  * `GET /openapi.json` with it).
  *
@@ -224,9 +301,11 @@ export const openApiDocument = () => {
             method,
             typeof operation !== "object" || operation === null || !("responses" in operation)
               ? operation
-              : path === LISTING_PATH && method === "get"
+              : LISTING_PATHS.includes(path) && method === "get"
                 ? withNextPageLink(withoutDecodeError(operation as Operation))
-                : withoutDecodeError(operation as Operation)
+                : path === RETRY_PATH
+                  ? withOptionalBody(withoutDecodeError(operation as Operation))
+                  : withoutDecodeError(operation as Operation)
           ])
         )
       ])

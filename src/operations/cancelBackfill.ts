@@ -2,13 +2,20 @@
 import { Clock, Effect } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import { type BadRequest, NotFound, UnprocessableEntity } from "../domain/errors.js"
+import {
+  type BadRequest,
+  type Conflict,
+  type DuplicationFailed,
+  NotFound,
+  UnprocessableEntity
+} from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
+import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
 import { traced } from "./spans.js"
 
 /**
@@ -26,6 +33,11 @@ export interface CancelBackfill {
    * the backfill is found, as SPEC §3 orders (step 7 after step 6).
    */
   readonly confirmation?: Effect.Effect<void, BadRequest> | undefined
+  /**
+   * The caller's `Idempotency-Key`: the same key with the same cancel within its lifetime
+   * answers the backfill as the first cancel did, where a repeated cancel would be a 422.
+   */
+  readonly idempotencyKey?: IdempotencyKeyInput | undefined
 }
 
 /**
@@ -35,7 +47,7 @@ export interface CancelBackfill {
  * @since 0.1.0
  * @category errors
  */
-export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity
+export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity | Conflict | DuplicationFailed
 
 /**
  * Cancels an active backfill (SPEC §4) for the caller, who needs write access to the team.
@@ -99,9 +111,16 @@ export const cancelBackfill = (
     if (command.confirmation !== undefined) yield* command.confirmation
     const repository = yield* BackfillRepository
     const now = epochSecondsFromMillis(yield* Clock.currentTimeMillis)
-    return yield* repository.cancel(access, command.backfillId, now).pipe(
+    const idempotency = yield* idempotentRequest(
+      command.idempotencyKey,
+      "PATCH",
+      `/teams/${command.teamId}/backfills/${command.backfillId}`,
+      { status: "CANCELLED" }
+    )
+    return yield* repository.cancel(access, command.backfillId, now, idempotency).pipe(
       traced("BackfillRepository.cancel"),
       Effect.catchTags({
+        ...refusedKeyAnswers,
         UnknownBackfill: () => Effect.fail(new NotFound({ resource: "backfill" })),
         IllegalTransition: ({ from }) =>
           Effect.fail(

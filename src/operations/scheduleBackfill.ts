@@ -10,6 +10,7 @@ import { type DateRange, dayCount, formatRange, sharedDays } from "../domain/dat
 import {
   type BadRequest,
   Conflict,
+  type DuplicationFailed,
   type Forbidden,
   type NotFound,
   type PermissionDenied,
@@ -23,6 +24,7 @@ import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
+import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
 import { traced } from "./spans.js"
 
 /**
@@ -42,6 +44,12 @@ export interface ScheduleBackfill {
    * after the transfer is found, as SPEC §3 orders (step 7 after step 6).
    */
   readonly range: RequestedRange | Effect.Effect<RequestedRange, BadRequest>
+  /**
+   * The caller's `Idempotency-Key`: the same key with the same request within its lifetime
+   * answers the backfill the first request created; with another request, 422
+   * `DUPLICATION_FAILED`. A preview changes nothing and ignores it.
+   */
+  readonly idempotencyKey?: IdempotencyKeyInput | undefined
 }
 
 /**
@@ -59,6 +67,7 @@ export type ScheduleBackfillError =
   | BadRequest
   | UnprocessableEntity
   | Conflict
+  | DuplicationFailed
   | ServiceUnavailable
 
 /** SPEC §3.9's 409: the backfill in the way, its range and status, and the days both would cover. */
@@ -145,6 +154,12 @@ export const scheduleBackfill = (
   Effect.gen(function* () {
     const { access, range, now } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository
+    const idempotency = yield* idempotentRequest(
+      command.idempotencyKey,
+      "POST",
+      `/teams/${command.teamId}/transfers/${command.transferId}/backfills`,
+      { range_start: range.start, range_end: range.end }
+    )
     return yield* repository
       .insertUnlessOverlapping(
         access,
@@ -153,10 +168,14 @@ export const scheduleBackfill = (
           range,
           createdTime: epochSecondsFromMillis(now),
           createdUserId: command.principal.userId
-        })
+        }),
+        idempotency
       )
       .pipe(
         traced("BackfillRepository.insertUnlessOverlapping"),
-        Effect.catchTag("ActiveRangeOverlap", (overlap) => Effect.fail(conflictWith(range, overlap)))
+        Effect.catchTags({
+          ...refusedKeyAnswers,
+          ActiveRangeOverlap: (overlap) => Effect.fail(conflictWith(range, overlap))
+        })
       )
   }).pipe(traced("scheduleBackfill", idAttributes(command)))

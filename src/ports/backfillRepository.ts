@@ -4,14 +4,17 @@ import { Backfill, type UnsavedBackfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import type { DateRange } from "../domain/dateRange.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
+import type { IdempotencyRefused, IdempotentRequest } from "../domain/idempotency.js"
 import type { BackfillId, TransferId } from "../domain/ids.js"
 import type { RecordedOutcome } from "../domain/lifecycle.js"
-import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import type { DayRun, Lease, RunOutcome, RunState, WorkerId } from "../domain/runs.js"
 import type { BackfillStatus, IllegalTransition } from "../domain/status.js"
 import type { EpochSeconds } from "../domain/time.js"
 import type {
   DayOutsideRange,
+  DaysNotFailed,
   LeaseLost,
+  NoFailedDays,
   RunDropped,
   RunNotMaterialised,
   UnknownBackfill
@@ -56,6 +59,28 @@ export interface PageQuery {
 }
 
 /**
+ * One page of a backfill's runs, in processing order (latest day first).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunPageQuery {
+  /** Only runs in these states. */
+  readonly states: ReadonlyArray<RunState>
+  /** Only days before this one: the last of the previous page. */
+  readonly before: Option.Option<CalendarDate>
+  readonly limit: number
+}
+
+/**
+ * Why a retry was refused, apart from an unavailable repository or its key.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type RetryRefused = UnknownBackfill | IllegalTransition | DaysNotFailed | NoFailedDays
+
+/**
  * A run handed to a worker: the day to process and the backfill as it now stands.
  *
  * @since 0.1.0
@@ -74,6 +99,14 @@ export interface StartedRun {
  * does not decide. Each method acts for the team of its `access`, the evidence of SPEC §3
  * steps 3–5 (`authorize`): a backfill of another team is not there.
  *
+ * The three changes (insert, cancel, retry) take an optional `IdempotentRequest`. With
+ * one, the change and its key are one atomic step: when the user already used the key in
+ * the team and it has not expired, nothing changes and the call answers the backfill its
+ * first request answered (same fingerprint) or fails with `IdempotencyKeyReused`; a store
+ * that can see the first request still in its step fails with `IdempotencyKeyInFlight`.
+ * Otherwise the change is made and the key stored with its answer; a refused change
+ * stores no key.
+ *
  * The same store serves workers through `WorkerRepository`. `layerMemoryBackfillRepository`
  * and `layerPostgresBackfillRepository` provide both ports from one store.
  *
@@ -90,8 +123,9 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
      */
     readonly insertUnlessOverlapping: (
       access: WriteAccess,
-      backfill: UnsavedBackfill
-    ) => Effect.Effect<Backfill, ActiveRangeOverlap | ServiceUnavailable>
+      backfill: UnsavedBackfill,
+      idempotency?: IdempotentRequest
+    ) => Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused | ServiceUnavailable>
 
     /** The backfill with this id, if the team owns it. */
     readonly findForTeam: (
@@ -133,8 +167,30 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
     readonly cancel: (
       access: WriteAccess,
       id: BackfillId,
-      time: EpochSeconds
-    ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | ServiceUnavailable>
+      time: EpochSeconds,
+      idempotency?: IdempotentRequest
+    ) => Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | IdempotencyRefused | ServiceUnavailable>
+
+    /**
+     * Queues failed days of the team's backfill again: those of `days`, or every failed
+     * one (`domain/lifecycle.retryDays`); each retried run is pending with one more attempt.
+     */
+    readonly retry: (
+      access: WriteAccess,
+      id: BackfillId,
+      days: Option.Option<ReadonlyArray<CalendarDate>>,
+      idempotency?: IdempotentRequest
+    ) => Effect.Effect<Backfill, RetryRefused | IdempotencyRefused | ServiceUnavailable>
+
+    /**
+     * The runs of the team's backfill (none for a backfill of another team), latest day
+     * first, at most `limit`: the ledger whose counts are the backfill's counters.
+     */
+    readonly runsOf: (
+      access: ReadAccess,
+      id: BackfillId,
+      query: RunPageQuery
+    ) => Effect.Effect<ReadonlyArray<DayRun>, ServiceUnavailable>
   }
 >() {}
 

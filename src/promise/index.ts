@@ -7,10 +7,11 @@
  * A port function that rejects means "cannot answer": the caller gets a 503. Every rule,
  * check order and error mapping is the library's, as for Effect hosts.
  */
-import { Cause, Effect, HashMap, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema } from "effect"
+import { Cause, Duration, Effect, HashMap, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema } from "effect"
 import { layerMemoryBackfillRepository } from "../adapters/memory/backfillRepository.js"
 import { CalendarDate } from "../domain/calendarDate.js"
 import { ServiceUnavailable } from "../domain/errors.js"
+import { IdempotencyKeyLifetime } from "../domain/idempotency.js"
 import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
 import {
   type BackfillPageResponse,
@@ -20,11 +21,16 @@ import {
   handleCancelBackfill,
   handleGetBackfill,
   handleLatestBackfill,
+  handleListBackfillRuns,
   handleListIncompleteBackfills,
   handlePreviewBackfill,
+  handleRetryBackfill,
   handleScheduleBackfill,
   type LatestBackfillRequest,
+  type ListBackfillRunsRequest,
   type ListBackfillsRequest,
+  type RetryBackfillRequest,
+  type RunPageResponse,
   type ScheduleBackfillRequest
 } from "../http/handlers.js"
 import { layerPageCursors } from "../http/pageCursor.js"
@@ -35,10 +41,20 @@ import { TransferLookup } from "../ports/transferLookup.js"
 import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "./plain.js"
 import { layerPromiseBackfillRepository, type PromiseBackfillRepository, portCall } from "./repository.js"
 
-export type { PlainBackfill, PlainId, PlainPrincipal, PlainTransfer, PlainUnsavedBackfill } from "./plain.js"
+export type {
+  PlainBackfill,
+  PlainDayRun,
+  PlainId,
+  PlainPrincipal,
+  PlainTransfer,
+  PlainUnsavedBackfill
+} from "./plain.js"
 export {
   layerPromiseBackfillRepository,
+  type PlainIdempotentRequest,
+  type PlainKeyAnswer,
   type PlainPageQuery,
+  type PlainRunPageQuery,
   type PromiseBackfillRepository
 } from "./repository.js"
 
@@ -92,6 +108,8 @@ export interface PromiseApiSettings {
   /** Receives what the library logs, from `minimumLogLevel` (default `INFO`) up; the console when left out. */
   readonly logger?: ((entry: PlainLogEntry) => void) | undefined
   readonly minimumLogLevel?: PlainLogLevel | undefined
+  /** How long an `Idempotency-Key` is remembered, in milliseconds: a positive integer, 24 hours by default. */
+  readonly idempotencyKeyLifetimeMillis?: number | undefined
 }
 
 /**
@@ -138,7 +156,7 @@ export interface LayerPorts {
 export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
 
 /**
- * The five endpoints as async functions of request parts. They never reject: every
+ * The API's endpoints as async functions of request parts. They never reject: every
  * failure is an answer.
  *
  * @since 0.1.0
@@ -157,6 +175,10 @@ export interface PromiseApi {
   readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<BackfillPageResponse>
   /** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
   readonly cancelBackfill: (request: CancelBackfillRequest & HostRequest) => Promise<HttpResponse>
+  /** `POST /teams/{team_id}/backfills/{backfill_id}/retry` */
+  readonly retryBackfill: (request: RetryBackfillRequest & HostRequest) => Promise<HttpResponse>
+  /** `GET /teams/{team_id}/backfills/{backfill_id}/runs`; its `nextCursor` is also offered in the `link` header. */
+  readonly listBackfillRuns: (request: ListBackfillRunsRequest & HostRequest) => Promise<RunPageResponse>
   /** Releases what the API holds: the ports' layer (a connection pool, say), the in-memory store. */
   readonly dispose: () => Promise<void>
 }
@@ -199,6 +221,10 @@ const validated = (options: LooseOptions) => {
     refuse(
       "policy takes maxRangeDays, a positive integer, and earliestDate, a YYYY-MM-DD day or null, and nothing else."
     )
+  }
+  const lifetime = options.idempotencyKeyLifetimeMillis
+  if (lifetime !== undefined && !(Number.isSafeInteger(lifetime) && lifetime > 0)) {
+    refuse("idempotencyKeyLifetimeMillis must be a positive integer of milliseconds.")
   }
   if (options.minimumLogLevel !== undefined && !LOG_LEVELS.includes(options.minimumLogLevel)) {
     refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
@@ -313,6 +339,9 @@ export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi =>
       maxRangeDays: policy.maxRangeDays ?? DEFAULT_POLICY.maxRangeDays,
       earliestDate: Option.fromNullable(policy.earliestDate)
     }),
+    options.idempotencyKeyLifetimeMillis === undefined
+      ? Layer.empty
+      : Layer.succeed(IdempotencyKeyLifetime, Duration.millis(options.idempotencyKeyLifetimeMillis)),
     logging
   )
   let runtime = ManagedRuntime.make(services)
@@ -345,6 +374,9 @@ export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi =>
         nextCursor: null
       })),
     cancelBackfill: (request) => answer(handleCancelBackfill(request), request.requestId, asIs),
+    retryBackfill: (request) => answer(handleRetryBackfill(request), request.requestId, asIs),
+    listBackfillRuns: (request) =>
+      answer(handleListBackfillRuns(request), request.requestId, (response) => ({ ...response, nextCursor: null })),
     dispose: () => runtime.dispose()
   }
 }

@@ -7,10 +7,11 @@
  */
 import { Either, Option, ParseResult, Schema } from "effect"
 import { Principal } from "../domain/access.js"
-import { Backfill, RunCounters, RunError } from "../domain/backfill.js"
+import { Backfill, MAX_RUN_ERROR_LENGTH, RunCounters, RunError } from "../domain/backfill.js"
 import { CalendarDate } from "../domain/calendarDate.js"
 import { makeDateRange } from "../domain/dateRange.js"
 import { BackfillId, type IdSchema, TeamId, TransferId, UserId } from "../domain/ids.js"
+import { type DayRun, RunState } from "../domain/runs.js"
 import { BackfillStatus } from "../domain/status.js"
 import { EpochSeconds } from "../domain/time.js"
 import { Transfer } from "../domain/transfer.js"
@@ -220,5 +221,68 @@ export const BackfillFromPlain: Schema.Schema<Backfill, PlainBackfill> = Schema.
         runs: backfill.runs,
         errorReport: backfill.errorReport
       })
+  }
+)
+
+/**
+ * One day's run as a Promise repository keeps it for the ledger (see `DayRun`): instants in
+ * epoch milliseconds, `null` for what is absent.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainDayRun {
+  /** `YYYY-MM-DD`. */
+  readonly day: string
+  readonly state: RunState
+  /** 1 when the run is created, one more per retry. */
+  readonly attempts: number
+  readonly startedTimeMillis: number | null
+  readonly endedTimeMillis: number | null
+  /** The error of a failed run, at most 1000 characters. */
+  readonly error: string | null
+}
+
+/**
+ * Reads a Promise repository's `PlainDayRun` as the library's `DayRun`, and writes one back.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const DayRunFromPlain: Schema.Schema<DayRun, PlainDayRun> = Schema.transform(
+  Schema.Struct({
+    day: CalendarDate,
+    state: RunState,
+    attempts: Schema.Int.pipe(Schema.positive()),
+    startedTimeMillis: Schema.NullOr(InstantMillis),
+    endedTimeMillis: Schema.NullOr(InstantMillis),
+    error: Schema.NullOr(Schema.String.pipe(Schema.maxLength(MAX_RUN_ERROR_LENGTH)))
+  }),
+  Schema.Struct({
+    day: Schema.typeSchema(CalendarDate),
+    state: RunState,
+    attempts: Schema.Number,
+    startedTime: Schema.OptionFromSelf(Schema.typeSchema(EpochSeconds)),
+    endedTime: Schema.OptionFromSelf(Schema.typeSchema(EpochSeconds)),
+    error: Schema.OptionFromSelf(Schema.String)
+  }),
+  {
+    strict: true,
+    decode: (plain) => ({
+      day: plain.day,
+      state: plain.state,
+      attempts: plain.attempts,
+      startedTime: Option.fromNullable(plain.startedTimeMillis),
+      endedTime: Option.fromNullable(plain.endedTimeMillis),
+      error: Option.fromNullable(plain.error)
+    }),
+    encode: (run) => ({
+      day: run.day,
+      state: run.state,
+      attempts: run.attempts,
+      startedTimeMillis: Option.getOrNull(run.startedTime),
+      endedTimeMillis: Option.getOrNull(run.endedTime),
+      error: Option.getOrNull(run.error)
+    })
   }
 )

@@ -5,13 +5,31 @@
  * a store that rejects is unavailable (503).
  */
 import { Effect, Layer, Option, Schema } from "effect"
+import type { WriteAccess } from "../domain/access.js"
 import type { Backfill, UnsavedBackfill } from "../domain/backfill.js"
+import { CalendarDate } from "../domain/calendarDate.js"
 import { ServiceUnavailable } from "../domain/errors.js"
+import {
+  IdempotencyKeyInFlight,
+  IdempotencyKeyReused,
+  type IdempotencyRefused,
+  type IdempotentRequest
+} from "../domain/idempotency.js"
 import { BackfillId } from "../domain/ids.js"
+import type { RunState } from "../domain/runs.js"
 import { type BackfillStatus, IllegalTransition } from "../domain/status.js"
-import { UnknownBackfill } from "../domain/workerErrors.js"
-import { ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
-import { BackfillFromPlain, type PlainBackfill, type PlainUnsavedBackfill } from "./plain.js"
+import { DaysNotFailed, NoFailedDays, UnknownBackfill } from "../domain/workerErrors.js"
+import { ActiveRangeOverlap, BackfillRepository, type RetryRefused } from "../ports/backfillRepository.js"
+import {
+  BackfillFromPlain,
+  DayRunFromPlain,
+  type PlainBackfill,
+  type PlainDayRun,
+  type PlainUnsavedBackfill
+} from "./plain.js"
+
+/** A trailing optional argument, passed only when there is one, so a store sees exactly what it was given. */
+const optional = <A>(value: A | undefined): [] | [A] => (value === undefined ? [] : [value])
 
 /**
  * Which page of a team's backfills: those in `statuses`, with an id below `beforeId`
@@ -25,6 +43,46 @@ export interface PlainPageQuery {
   readonly beforeId: string | null
   readonly limit: number
 }
+
+/**
+ * Which page of a backfill's ledger: runs in `states`, with a day before `beforeDay` when
+ * set, latest day first, at most `limit`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainRunPageQuery {
+  readonly states: ReadonlyArray<RunState>
+  readonly beforeDay: string | null
+  readonly limit: number
+}
+
+/**
+ * What a keyed change asks the store to keep with it (see `IdempotentRequest`): the key,
+ * which user sent it (the team is the call's), the request it names, the time of the
+ * request, and until when the key holds.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainIdempotentRequest {
+  readonly key: string
+  readonly userId: string
+  readonly fingerprint: string
+  readonly timeMillis: number
+  readonly expiresAtMillis: number
+}
+
+/**
+ * How a store answers a keyed change without making it: the backfill the key's first
+ * request answered (same fingerprint, key not expired), or why the key cannot be used
+ * (`reused` with another fingerprint; `in-flight` while its first request is still in the
+ * store's hands, for a store that can tell).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PlainKeyAnswer = { readonly replayed: PlainBackfill } | { readonly idempotencyKey: "reused" | "in-flight" }
 
 /**
  * The part of the backfill store the API operations use, as plain async functions. Ids
@@ -42,11 +100,17 @@ export interface PromiseBackfillRepository {
    * when its range shares a day with an active backfill of the same transfer, stores
    * nothing and returns that backfill as it now stands. Check and insert must be one
    * atomic step (a transaction with an exclusion constraint, say).
+   *
+   * With `idempotency`, the key is part of the same step: when the user already used it
+   * in the team and it has not expired, nothing is stored and the answer is a
+   * `PlainKeyAnswer`; otherwise the backfill is stored and the key with it (its answer is
+   * the inserted backfill), or neither. The same holds for `cancel` and `retry`.
    */
   readonly insertUnlessOverlapping: (
     teamId: string,
-    backfill: PlainUnsavedBackfill
-  ) => Promise<{ readonly inserted: PlainBackfill } | { readonly conflicting: PlainBackfill }>
+    backfill: PlainUnsavedBackfill,
+    idempotency?: PlainIdempotentRequest
+  ) => Promise<{ readonly inserted: PlainBackfill } | { readonly conflicting: PlainBackfill } | PlainKeyAnswer>
   /** The team's backfill with this id; none for another team's. */
   readonly findForTeam: (teamId: string, backfillId: string) => Promise<PlainBackfill | null | undefined>
   /** The transfer's backfill with the largest id, in any status. */
@@ -70,8 +134,34 @@ export interface PromiseBackfillRepository {
   readonly cancel: (
     teamId: string,
     backfillId: string,
-    removal: { readonly timeMillis: number; readonly userId: string }
-  ) => Promise<{ readonly cancelled: PlainBackfill } | { readonly refusedFrom: BackfillStatus } | null | undefined>
+    removal: { readonly timeMillis: number; readonly userId: string },
+    idempotency?: PlainIdempotentRequest
+  ) => Promise<
+    { readonly cancelled: PlainBackfill } | { readonly refusedFrom: BackfillStatus } | PlainKeyAnswer | null | undefined
+  >
+  /**
+   * Retries failed days of the team's backfill in one atomic step (see
+   * `Lifecycle.retryDays`): those of `days`, or every failed day for `null`; each retried
+   * run pending again with one more attempt. Refuses a cancelled backfill
+   * (`refusedFrom`), days that have not failed (`notFailed`, in date order), or a backfill
+   * without failed days (`noFailedDays`); none when there is no such backfill.
+   */
+  readonly retry: (
+    teamId: string,
+    backfillId: string,
+    days: ReadonlyArray<string> | null,
+    idempotency?: PlainIdempotentRequest
+  ) => Promise<
+    | { readonly retried: PlainBackfill }
+    | { readonly refusedFrom: BackfillStatus }
+    | { readonly notFailed: ReadonlyArray<string> }
+    | { readonly noFailedDays: true }
+    | PlainKeyAnswer
+    | null
+    | undefined
+  >
+  /** The runs of the team's backfill in the page (none for another team's), latest day first. */
+  readonly runsOf: (teamId: string, backfillId: string, page: PlainRunPageQuery) => Promise<ReadonlyArray<PlainDayRun>>
 }
 
 /**
@@ -94,6 +184,29 @@ const toPlainUnsaved = (backfill: UnsavedBackfill): PlainUnsavedBackfill => {
 const fromPlain = (plain: PlainBackfill) => Effect.orDie(Schema.decodeUnknown(BackfillFromPlain)(plain))
 const fromNullablePlain = (plain: PlainBackfill | null | undefined) =>
   Effect.transposeMapOption(Option.fromNullable(plain), fromPlain)
+const runFromPlain = (plain: PlainDayRun) => Effect.orDie(Schema.decodeUnknown(DayRunFromPlain)(plain))
+
+const toPlainKey = (access: WriteAccess, idempotency: IdempotentRequest | undefined) =>
+  idempotency === undefined
+    ? undefined
+    : {
+        key: idempotency.key,
+        userId: String(access.principal.userId),
+        fingerprint: idempotency.fingerprint,
+        timeMillis: idempotency.now * 1000,
+        expiresAtMillis: idempotency.expiresAt * 1000
+      }
+
+/** A store's answer to a keyed change it did not make, or `undefined` for any other answer. */
+const keyAnswer = (
+  outcome: object
+): Effect.Effect<Backfill, IdempotencyKeyReused | IdempotencyKeyInFlight> | undefined => {
+  if ("replayed" in outcome) return fromPlain(outcome.replayed as PlainBackfill)
+  if (!("idempotencyKey" in outcome)) return undefined
+  return outcome.idempotencyKey === "in-flight"
+    ? Effect.fail(new IdempotencyKeyInFlight())
+    : Effect.fail(new IdempotencyKeyReused())
+}
 
 /**
  * The `BackfillRepository` port over a Promise repository.
@@ -116,15 +229,24 @@ export const layerPromiseBackfillRepository = (
   Layer.sync(BackfillRepository, () => {
     const store = typeof repository === "function" ? repository() : repository
     return {
-      insertUnlessOverlapping: ({ teamId }, backfill) =>
+      insertUnlessOverlapping: (access, backfill, idempotency) =>
         Effect.flatMap(
-          portCall(() => store.insertUnlessOverlapping(String(teamId), toPlainUnsaved(backfill))),
-          (outcome) =>
-            "inserted" in outcome
+          portCall(() =>
+            store.insertUnlessOverlapping(
+              String(access.teamId),
+              toPlainUnsaved(backfill),
+              ...optional(toPlainKey(access, idempotency))
+            )
+          ),
+          (outcome): Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused> =>
+            keyAnswer(outcome) ??
+            ("inserted" in outcome
               ? fromPlain(outcome.inserted)
-              : Effect.flatMap(fromPlain(outcome.conflicting), (conflicting) =>
-                  Effect.fail(new ActiveRangeOverlap({ conflicting }))
-                )
+              : "conflicting" in outcome
+                ? Effect.flatMap(fromPlain(outcome.conflicting), (conflicting) =>
+                    Effect.fail(new ActiveRangeOverlap({ conflicting }))
+                  )
+                : Effect.dieMessage("The store answered an insert with neither inserted nor conflicting"))
         ),
       findForTeam: ({ teamId }, id) =>
         Effect.flatMap(
@@ -157,17 +279,63 @@ export const layerPromiseBackfillRepository = (
           ),
           (page) => Effect.forEach(page, fromPlain)
         ),
-      cancel: ({ teamId, principal }, id, time) =>
+      cancel: (access, id, time, idempotency) =>
         Effect.flatMap(
           portCall(() =>
-            store.cancel(String(teamId), String(id), { timeMillis: time * 1000, userId: String(principal.userId) })
+            store.cancel(
+              String(access.teamId),
+              String(id),
+              { timeMillis: time * 1000, userId: String(access.principal.userId) },
+              ...optional(toPlainKey(access, idempotency))
+            )
           ),
-          (outcome): Effect.Effect<Backfill, UnknownBackfill | IllegalTransition> =>
+          (outcome): Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | IdempotencyRefused> =>
             outcome === null || outcome === undefined
               ? Effect.fail(new UnknownBackfill({ backfillId: id }))
-              : "cancelled" in outcome
-                ? fromPlain(outcome.cancelled)
-                : Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "Cancelled" }))
+              : (keyAnswer(outcome) ??
+                ("cancelled" in outcome
+                  ? fromPlain(outcome.cancelled)
+                  : "refusedFrom" in outcome
+                    ? Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "Cancelled" }))
+                    : Effect.dieMessage("The store answered a cancel with neither cancelled nor refusedFrom")))
+        ),
+      retry: (access, id, days, idempotency) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.retry(
+              String(access.teamId),
+              String(id),
+              Option.getOrNull(Option.map(days, (chosen) => [...chosen])),
+              ...optional(toPlainKey(access, idempotency))
+            )
+          ),
+          (outcome): Effect.Effect<Backfill, RetryRefused | IdempotencyRefused> => {
+            if (outcome === null || outcome === undefined) return Effect.fail(new UnknownBackfill({ backfillId: id }))
+            const answered = keyAnswer(outcome)
+            if (answered !== undefined) return answered
+            if ("retried" in outcome) return fromPlain(outcome.retried)
+            if ("refusedFrom" in outcome) {
+              return Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "FailedDaysRetried" }))
+            }
+            if ("notFailed" in outcome) {
+              return Effect.flatMap(
+                Effect.orDie(Schema.decodeUnknown(Schema.NonEmptyArray(CalendarDate))(outcome.notFailed)),
+                (notFailed) => Effect.fail(new DaysNotFailed({ backfillId: id, days: notFailed }))
+              )
+            }
+            return Effect.fail(new NoFailedDays({ backfillId: id }))
+          }
+        ),
+      runsOf: ({ teamId }, id, page) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.runsOf(String(teamId), String(id), {
+              states: [...page.states],
+              beforeDay: Option.getOrNull(page.before),
+              limit: page.limit
+            })
+          ),
+          (runs) => Effect.forEach(runs, runFromPlain)
         )
     }
   })

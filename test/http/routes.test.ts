@@ -17,7 +17,9 @@ describe("the route table", () => {
       "/teams/:team_id/transfers/:transfer_id/backfills/latest GET",
       "/teams/:team_id/backfills/:backfill_id GET,PATCH",
       "/teams/:team_id/backfills GET",
-      "/teams/:team_id/transfers/:transfer_id/backfills/preview POST"
+      "/teams/:team_id/transfers/:transfer_id/backfills/preview POST",
+      "/teams/:team_id/backfills/:backfill_id/retry POST",
+      "/teams/:team_id/backfills/:backfill_id/runs GET"
     ])
   })
 

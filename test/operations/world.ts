@@ -76,7 +76,9 @@ const repositoriesAnswering = (answer: () => Effect.Effect<never, ServiceUnavail
       latestForTransfer: answer,
       activeOverlapping: answer,
       listForTeam: answer,
-      cancel: answer
+      cancel: answer,
+      retry: answer,
+      runsOf: answer
     }),
     Layer.succeed(WorkerRepository, {
       materialiseRuns: answer,

@@ -3,7 +3,12 @@
  * ids as decimal strings, every method async. What `layerPromiseBackfillRepository`
  * must turn into a port that keeps the conformance suite's promises.
  */
-import type { PlainBackfill, PromiseBackfillRepository } from "transfer-backfills/promise"
+import type {
+  PlainBackfill,
+  PlainIdempotentRequest,
+  PlainKeyAnswer,
+  PromiseBackfillRepository
+} from "transfer-backfills/promise"
 
 const ACTIVE = new Set(["CREATED", "SCHEDULED", "RUNNING", "FAILED"])
 
@@ -19,25 +24,64 @@ export const makePlainPromiseStore = (): PromiseBackfillRepository => {
     const row = rows.get(BigInt(id))
     return row?.teamId === teamId ? row : undefined
   }
-  return {
-    insertUnlessOverlapping: async (teamId, backfill) => {
-      // One synchronous stretch between check and insert: atomic on one event loop.
-      for (const row of rows.values()) {
-        const other = row.backfill
-        if (
-          String(other.transferId) === String(backfill.transferId) &&
-          ACTIVE.has(other.status) &&
-          other.rangeStart <= backfill.rangeEnd &&
-          backfill.rangeStart <= other.rangeEnd
-        ) {
-          return { conflicting: other }
-        }
+  const keys = new Map<string, { fingerprint: string; answer: PlainBackfill; expiresAtMillis: number }>()
+  /** A keyed change: the key's answer when it is known, else the change, whose answer the key then keeps. */
+  const keyed = <A extends object>(
+    teamId: string,
+    idempotency: PlainIdempotentRequest | undefined,
+    change: () => A,
+    answerOf: (outcome: A) => PlainBackfill | undefined
+  ): A | PlainKeyAnswer => {
+    if (idempotency === undefined) return change()
+    const id = `${teamId}/${idempotency.userId}/${idempotency.key}`
+    const known = keys.get(id)
+    if (known !== undefined && known.expiresAtMillis > idempotency.timeMillis) {
+      return known.fingerprint === idempotency.fingerprint ? { replayed: known.answer } : { idempotencyKey: "reused" }
+    }
+    const outcome = change()
+    const answer = answerOf(outcome)
+    if (answer !== undefined) {
+      keys.set(id, { fingerprint: idempotency.fingerprint, answer, expiresAtMillis: idempotency.expiresAtMillis })
+    }
+    return outcome
+  }
+  const insert = (teamId: string, backfill: Omit<PlainBackfill, "id">) => {
+    // One synchronous stretch between check and insert: atomic on one event loop.
+    for (const row of rows.values()) {
+      const other = row.backfill
+      if (
+        String(other.transferId) === String(backfill.transferId) &&
+        ACTIVE.has(other.status) &&
+        other.rangeStart <= backfill.rangeEnd &&
+        backfill.rangeStart <= other.rangeEnd
+      ) {
+        return { conflicting: other }
       }
-      lastId += 1n
-      const inserted = { ...backfill, id: String(lastId) }
-      rows.set(lastId, { teamId, backfill: inserted })
-      return { inserted }
-    },
+    }
+    lastId += 1n
+    const inserted = { ...backfill, id: String(lastId) }
+    rows.set(lastId, { teamId, backfill: inserted })
+    return { inserted }
+  }
+  const cancel = (row: Row, removal: { readonly timeMillis: number; readonly userId: string }) => {
+    if (!ACTIVE.has(row.backfill.status)) return { refusedFrom: row.backfill.status }
+    row.backfill = { ...row.backfill, status: "CANCELLED", removal, endTimeMillis: removal.timeMillis }
+    return { cancelled: row.backfill }
+  }
+  /** This store keeps no runs: its backfills never fail a day, so a retry finds none to retry. */
+  const retry = (row: Row, days: ReadonlyArray<string> | null) => {
+    if (row.backfill.status === "CANCELLED") return { refusedFrom: row.backfill.status }
+    if (days !== null) return { notFailed: [...new Set(days)].sort() }
+    return { noFailedDays: true as const }
+  }
+  return {
+    insertUnlessOverlapping: async (teamId, backfill, idempotency) =>
+      keyed(
+        teamId,
+        idempotency,
+        () => insert(teamId, backfill),
+        (outcome) => ("inserted" in outcome ? outcome.inserted : undefined)
+      ),
     findForTeam: async (teamId, id) => ofTeam(teamId, id)?.backfill ?? null,
     activeOverlapping: async (teamId, transferId, range) =>
       [...rows.values()]
@@ -68,12 +112,26 @@ export const makePlainPromiseStore = (): PromiseBackfillRepository => {
         .map(([, row]) => row.backfill)
         .reverse()
         .slice(0, page.limit),
-    cancel: async (teamId, id, removal) => {
+    cancel: async (teamId, id, removal, idempotency) => {
       const row = ofTeam(teamId, id)
       if (row === undefined) return null
-      if (!ACTIVE.has(row.backfill.status)) return { refusedFrom: row.backfill.status }
-      row.backfill = { ...row.backfill, status: "CANCELLED", removal, endTimeMillis: removal.timeMillis }
-      return { cancelled: row.backfill }
-    }
+      return keyed(
+        teamId,
+        idempotency,
+        () => cancel(row, removal),
+        (outcome) => ("cancelled" in outcome ? outcome.cancelled : undefined)
+      )
+    },
+    retry: async (teamId, id, days, idempotency) => {
+      const row = ofTeam(teamId, id)
+      if (row === undefined) return null
+      return keyed(
+        teamId,
+        idempotency,
+        () => retry(row, days),
+        () => undefined
+      )
+    },
+    runsOf: async () => []
   }
 }

@@ -8,13 +8,14 @@
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { Backfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
+import type { BackfillId, TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
-import { isLeaseLive, type Lease } from "../../domain/runs.js"
+import { DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
-import { impliedRuns, MemoryStore, type SeededBackfill } from "./store.js"
+import { impliedRuns, MemoryStore, type SeededBackfill, type Stored, seededRuns } from "./store.js"
 
 export type { SeededBackfill } from "./store.js"
 
@@ -27,12 +28,14 @@ const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> 
 const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
 
 const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
-  insertUnlessOverlapping: ({ teamId }, backfill) =>
+  insertUnlessOverlapping: (access, backfill, idempotency) =>
     atomically(() =>
-      Option.match(store.findOverlap(backfill), {
-        onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
-        onNone: () => Either.right(store.insert(teamId, backfill))
-      })
+      store.keyed(access, idempotency, () =>
+        Option.match(store.findOverlap(backfill), {
+          onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
+          onNone: () => Either.right(store.insert(access.teamId, backfill))
+        })
+      )
     ),
 
   findForTeam: ({ teamId }, id) => read(() => Option.map(store.ofTeam(teamId, id), (stored) => stored.backfill)),
@@ -45,25 +48,52 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
 
   listForTeam: ({ teamId }, query) => read(() => store.page(teamId, query)),
 
-  cancel: ({ teamId, principal }, id, time) =>
+  cancel: (access, id, time, idempotency) =>
     atomically(() =>
-      Either.flatMap(
-        Either.fromOption(store.ofTeam(teamId, id), () => new UnknownBackfill({ backfillId: id })),
-        (stored) =>
-          Either.map(Lifecycle.cancel(stored.backfill, { time, userId: principal.userId }), (cancelled) => {
-            for (const [day, state] of stored.runs) if (state === "pending") stored.runs.set(day, "dropped")
+      store.keyed(access, idempotency, () =>
+        Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
+          Either.map(Lifecycle.cancel(stored.backfill, { time, userId: access.principal.userId }), (cancelled) => {
+            for (const [day, run] of stored.runs)
+              if (run.state === "pending") stored.runs.set(day, DayRuns.dropped(run, time))
             return store.update(stored, cancelled)
           })
+        )
       )
+    ),
+
+  retry: (access, id, days, idempotency) =>
+    atomically(() =>
+      store.keyed(access, idempotency, () =>
+        Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
+          Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) => applyRetry(store, stored, retried))
+        )
+      )
+    ),
+
+  runsOf: ({ teamId }, id, query) =>
+    read(() =>
+      Option.match(store.ofTeam(teamId, id), { onNone: () => [], onSome: (stored) => store.runPage(stored, query) })
     )
 })
+
+const teamBackfill = (store: MemoryStore, teamId: TeamId, id: BackfillId) =>
+  Either.fromOption(store.ofTeam(teamId, id), () => new UnknownBackfill({ backfillId: id }))
+
+/** Failed runs the domain chose to retry go back to pending with one more attempt. */
+const applyRetry = (store: MemoryStore, stored: Stored, { backfill, days }: Lifecycle.Materialised) => {
+  for (const day of days) {
+    const run = stored.runs.get(day)
+    if (run !== undefined) stored.runs.set(day, DayRuns.retried(run))
+  }
+  return store.update(stored, backfill)
+}
 
 const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => ({
   materialiseRuns: (id, maxDays) =>
     atomically(() =>
       Either.map(store.require(id), (stored) => {
         const { backfill, days } = Lifecycle.materialiseRuns(stored.backfill, maxDays)
-        for (const day of days) stored.runs.set(day, "pending")
+        for (const day of days) stored.runs.set(day, DayRuns.queued(day))
         return store.update(stored, backfill)
       })
     ),
@@ -97,14 +127,15 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
         (stored) => {
           // Newest first (SPEC: "reverse chronological order, one day at a time").
           const day = [...stored.runs]
-            .filter(([, state]) => state === "pending")
+            .filter(([, run]) => run.state === "pending")
             .reduce<CalendarDate | undefined>(
               (latest, [candidate]) => (latest === undefined || candidate > latest ? candidate : latest),
               undefined
             )
           if (day === undefined) return Either.right(Option.none())
-          return Either.map(Lifecycle.startRun(stored.backfill, epochSecondsFromMillis(nowMillis)), (running) => {
-            stored.runs.set(day, "running")
+          const now = epochSecondsFromMillis(nowMillis)
+          return Either.map(Lifecycle.startRun(stored.backfill, now), (running) => {
+            stored.runs.set(day, DayRuns.started(stored.runs.get(day) ?? DayRuns.queued(day), now))
             return Option.some({ backfill: store.update(stored, running), day })
           })
         }
@@ -115,31 +146,22 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
     atomically(() =>
       Either.flatMap(
         Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
-        (stored) =>
-          Either.map(
-            Lifecycle.recordOutcome(
-              stored.backfill,
-              day,
-              stored.runs.get(day),
-              outcome,
-              epochSecondsFromMillis(nowMillis)
-            ),
-            (recorded) => {
-              stored.runs.set(day, recorded.state)
-              store.update(stored, recorded.backfill)
-              return recorded
-            }
-          )
+        (stored) => {
+          const run = stored.runs.get(day)
+          const now = epochSecondsFromMillis(nowMillis)
+          return Either.map(Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now), (recorded) => {
+            if (recorded.counted && run !== undefined) stored.runs.set(day, DayRuns.reported(run, outcome, now))
+            store.update(stored, recorded.backfill)
+            return recorded
+          })
+        }
       )
     ),
 
   retryFailedDays: (id) =>
     atomically(() =>
       Either.flatMap(store.require(id), (stored) =>
-        Either.map(Lifecycle.retryFailedDays(stored.backfill), ({ backfill, days }) => {
-          for (const day of days) stored.runs.set(day, "pending")
-          return store.update(stored, backfill)
-        })
+        Either.map(Lifecycle.retryFailedDays(stored.backfill), (retried) => applyRetry(store, stored, retried))
       )
     )
 })
@@ -196,7 +218,7 @@ export const layerMemoryBackfillRepository = (
       if (isActive(backfill.status) && Option.isSome(store.findOverlap(backfill))) {
         throw new RangeError(`Seeded backfill ${backfill.id} overlaps an active backfill of its transfer`)
       }
-      store.add(teamId, backfill, new Map(runs ?? impliedRuns(backfill)))
+      store.add(teamId, backfill, seededRuns(backfill, runs ?? impliedRuns(backfill)))
     }
     return Context.make(BackfillRepository, makeApiRepository(store)).pipe(
       Context.add(WorkerRepository, makeWorkerRepository(store))

@@ -60,7 +60,7 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
             RETURNING b.id, b.lease_fence, b.lease_expires_at_ms
           ),
           orphans AS (
-            UPDATE ${runs} r SET state = 'pending'
+            UPDATE ${runs} r SET state = 'pending', started_time = NULL
             FROM claimed
             WHERE r.backfill_id = claimed.id AND r.state = 'running'
           )
@@ -107,9 +107,10 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
           FOR UPDATE`
         const day = pending[0]?.day
         if (day === undefined) return Option.none<StartedRun>()
-        const running = yield* Lifecycle.startRun(current, epochSecondsFromMillis(nowMillis))
+        const now = epochSecondsFromMillis(nowMillis)
+        const running = yield* Lifecycle.startRun(current, now)
         yield* sql`
-          UPDATE ${runs} SET state = 'running'
+          UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
           WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${day}::date`
         // Always saved, if only to move the version: a run changed.
         yield* tables.saveState(running)

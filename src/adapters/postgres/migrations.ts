@@ -119,6 +119,28 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       // A claim first looks for a lease the claiming worker left behind, on every poll.
       "CREATE INDEX backfills_leased_by ON {schema}.backfills (lease_worker) WHERE lease_worker IS NOT NULL"
     ]
+  },
+  {
+    version: 5,
+    name: "a ledger of runs, and idempotency keys",
+    statements: [
+      // Runs that existed before have had one attempt as far as anyone can tell.
+      `ALTER TABLE {schema}.backfill_runs
+        ADD COLUMN attempts integer NOT NULL DEFAULT 1 CHECK (attempts >= 1),
+        ADD COLUMN started_time timestamptz,
+        ADD COLUMN ended_time timestamptz`,
+      // A key answers for one user in one team; its answer is the backfill as first returned.
+      `CREATE TABLE {schema}.backfill_idempotency_keys (
+        team_id bigint NOT NULL,
+        user_id bigint NOT NULL,
+        key text NOT NULL CHECK (key ~ '^[!-~]{1,255}$'),
+        fingerprint text NOT NULL,
+        response jsonb NOT NULL,
+        expires_at bigint NOT NULL,
+        CONSTRAINT backfill_idempotency_keys_one_per_user PRIMARY KEY (team_id, user_id, key)
+      )`,
+      "CREATE INDEX backfill_idempotency_keys_expiry ON {schema}.backfill_idempotency_keys (expires_at)"
+    ]
   }
 ]
 

@@ -13,7 +13,7 @@ import type { BackfillId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
-import { epochSecondsFromMillis } from "../../domain/time.js"
+import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { UnknownBackfill } from "../../domain/workerErrors.js"
 import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { backfillFromRow } from "./rows.js"
@@ -29,6 +29,10 @@ import { type BackfillTables, fencedBy, orNull } from "./tables.js"
  */
 export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
   const { sql, backfills, runs, columns } = tables
+
+  /** `DayRuns.reported`'s times: started when handed out, or now for a day reported while pending. */
+  const reportedAt = (now: EpochSeconds) =>
+    sql`started_time = COALESCE(started_time, to_timestamp(${now}::bigint)), ended_time = to_timestamp(${now}::bigint)`
 
   const optimistically = (
     id: BackfillId,
@@ -49,12 +53,13 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         FROM ${backfills} b WHERE b.id = ${String(id)}::bigint`
       if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
       yield* fencedBy(row.fence, lease)
+      const now = epochSecondsFromMillis(nowMillis)
       const recorded = yield* Lifecycle.recordOutcome(
         backfillFromRow(row),
         day,
         row.run_state ?? undefined,
         outcome,
-        epochSecondsFromMillis(nowMillis)
+        now
       )
       if (!recorded.counted) return recorded
       const next = recorded.backfill
@@ -66,7 +71,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
           FOR UPDATE
         ),
         run AS (
-          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
           WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date AND EXISTS (SELECT 1 FROM unchanged)
           RETURNING 1
         ),
@@ -105,17 +110,12 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
       }
       const stored = yield* sql<{ readonly state: RunState }>`
         SELECT state FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
-      const recorded = yield* Lifecycle.recordOutcome(
-        current,
-        day,
-        stored[0]?.state,
-        outcome,
-        epochSecondsFromMillis(nowMillis)
-      )
+      const now = epochSecondsFromMillis(nowMillis)
+      const recorded = yield* Lifecycle.recordOutcome(current, day, stored[0]?.state, outcome, now)
       if (!recorded.counted) return recorded
       const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
       yield* sql`
-        UPDATE ${runs} SET state = ${recorded.state}, error = ${error}
+        UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
         WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
       yield* tables.saveState(recorded.backfill)
       return recorded

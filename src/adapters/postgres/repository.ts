@@ -16,8 +16,10 @@ import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
+import { makeKeyedChange } from "./keys.js"
 import { makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
+import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
 import { sqlStatusList } from "./statusSql.js"
 import { makeBackfillTables } from "./tables.js"
 
@@ -77,7 +79,21 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const tables = makeBackfillTables(sql, options.schema ?? "public")
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const leases = makeLeaseSteps(tables)
+    const keyed = makeKeyedChange(tables)
     const recordOutcome = makeRecordOutcome(tables, options.optimisticAttempts ?? 8)
+
+    /** The failed runs the domain chose to retry go back to pending with one more attempt (`DayRuns.retried`). */
+    const applyRetry = ({ backfill, days }: Lifecycle.Materialised) =>
+      Effect.as(
+        Effect.zipRight(
+          sql`
+            UPDATE ${runs}
+            SET state = 'pending', error = NULL, attempts = attempts + 1, started_time = NULL, ended_time = NULL
+            WHERE backfill_id = ${String(backfill.id)}::bigint AND ${sql.in("day", days)}`,
+          saveState(backfill)
+        ),
+        backfill
+      )
 
     const findConflict = (backfill: UnsavedBackfill) =>
       selectOne(sql`
@@ -106,9 +122,11 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const insertOrName = (
       teamId: TeamId,
       backfill: UnsavedBackfill,
-      attemptsLeft: number
+      attemptsLeft: number,
+      inTransaction: boolean
     ): Effect.Effect<Backfill, ActiveRangeOverlap | SqlError.SqlError> =>
-      insertOnce(teamId, backfill).pipe(
+      // Inside a transaction the refused INSERT must not abort it: a savepoint takes the refusal.
+      (inTransaction ? sql.withTransaction(insertOnce(teamId, backfill)) : insertOnce(teamId, backfill)).pipe(
         Effect.map((rows): Backfill => ({ id: BackfillId.make(BigInt(rows[0]?.id ?? "0")), ...backfill })),
         Effect.catchIf(
           (error) => sqlState(error) === EXCLUSION_VIOLATION,
@@ -118,7 +136,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
                 onSome: (found) => Effect.fail(new ActiveRangeOverlap({ conflicting: found })),
                 onNone: () =>
                   attemptsLeft > 0
-                    ? insertOrName(teamId, backfill, attemptsLeft - 1)
+                    ? insertOrName(teamId, backfill, attemptsLeft - 1, inTransaction)
                     : Effect.dieMessage("The overlap rule kept refusing an insert without a conflicting backfill")
               })
             )
@@ -126,7 +144,10 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
       )
 
     const api: BackfillRepository["Type"] = {
-      insertUnlessOverlapping: ({ teamId }, backfill) => unavailable(insertOrName(teamId, backfill, 5)),
+      insertUnlessOverlapping: (access, backfill, idempotency) =>
+        idempotency === undefined
+          ? unavailable(insertOrName(access.teamId, backfill, 5, false))
+          : transaction(keyed(access, idempotency, insertOrName(access.teamId, backfill, 5, true))),
 
       findForTeam: ({ teamId }, id) =>
         unavailable(selectOne(sql`b.id = ${String(id)}::bigint AND b.team_id = ${String(teamId)}::bigint`)),
@@ -160,15 +181,47 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             LIMIT ${query.limit}`)
         ),
 
-      cancel: ({ teamId, principal }, id, time) =>
+      cancel: (access, id, time, idempotency) =>
         transaction(
-          Effect.gen(function* () {
-            const current = yield* lockBackfill(id, teamId)
-            const cancelled = yield* Lifecycle.cancel(current, { time, userId: principal.userId })
-            yield* saveState(cancelled)
-            yield* sql`UPDATE ${runs} SET state = 'dropped' WHERE backfill_id = ${String(id)}::bigint AND state = 'pending'`
-            return cancelled
-          })
+          keyed(
+            access,
+            idempotency,
+            Effect.gen(function* () {
+              const current = yield* lockBackfill(id, access.teamId)
+              const cancelled = yield* Lifecycle.cancel(current, { time, userId: access.principal.userId })
+              yield* saveState(cancelled)
+              yield* sql`
+                UPDATE ${runs} SET state = 'dropped', ended_time = to_timestamp(${time}::bigint)
+                WHERE backfill_id = ${String(id)}::bigint AND state = 'pending'`
+              return cancelled
+            })
+          )
+        ),
+
+      retry: (access, id, days, idempotency) =>
+        transaction(
+          keyed(
+            access,
+            idempotency,
+            Effect.flatMap(lockBackfill(id, access.teamId), (current) =>
+              Effect.flatMap(Lifecycle.retryDays(current, days), applyRetry)
+            )
+          )
+        ),
+
+      runsOf: ({ teamId }, id, query) =>
+        unavailable(
+          Effect.map(
+            sql<RunRow>`
+              SELECT ${sql.literal(RUN_COLUMNS)} FROM ${runs} r
+              JOIN ${backfills} b ON b.id = r.backfill_id AND b.team_id = ${String(teamId)}::bigint
+              WHERE r.backfill_id = ${String(id)}::bigint
+                AND r.state IN ${sql.in(query.states)}
+                AND (${Option.isNone(query.before)} OR r.day < ${Option.getOrElse(query.before, () => "0001-01-01")}::date)
+              ORDER BY r.day DESC
+              LIMIT ${query.limit}`,
+            (rows) => rows.map(dayRunFromRow)
+          )
         )
     }
 
@@ -203,15 +256,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
 
       retryFailedDays: (id) =>
         transaction(
-          Effect.gen(function* () {
-            const current = yield* lockBackfill(id)
-            const { backfill } = yield* Lifecycle.retryFailedDays(current)
-            yield* sql`
-              UPDATE ${runs} SET state = 'pending', error = NULL
-              WHERE backfill_id = ${String(id)}::bigint AND state = 'failed'`
-            yield* saveState(backfill)
-            return backfill
-          })
+          Effect.flatMap(lockBackfill(id), (current) => Effect.flatMap(Lifecycle.retryFailedDays(current), applyRetry))
         )
     }
     return { api, worker }

@@ -7,7 +7,10 @@
  */
 import { Option, Schema } from "effect"
 import { Backfill } from "../../domain/backfill.js"
+import type { CalendarDate } from "../../domain/calendarDate.js"
+import type { DayRun, RunState } from "../../domain/runs.js"
 import { BackfillStatus } from "../../domain/status.js"
+import { EpochSeconds } from "../../domain/time.js"
 
 /**
  * The columns of a backfill row, for `SELECT … FROM backfills b`: ids and times as text,
@@ -117,3 +120,58 @@ const BackfillFromRow = Schema.transform(BackfillRow, Backfill, {
  * @category utils
  */
 export const backfillFromRow: (row: unknown) => Backfill = Schema.decodeUnknownSync(BackfillFromRow)
+
+/**
+ * A backfill as its row would describe it, JSON-safe: what an idempotency key keeps as its
+ * answer, read back by `backfillFromRow`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const backfillToRow = Schema.encodeSync(BackfillFromRow)
+
+/**
+ * The columns of a run row, for `SELECT … FROM backfill_runs r`: times as epoch seconds in text.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const RUN_COLUMNS = `
+  r.day::text AS day,
+  r.state,
+  r.attempts,
+  extract(epoch FROM r.started_time)::bigint::text AS started_time,
+  extract(epoch FROM r.ended_time)::bigint::text AS ended_time,
+  r.error`
+
+/**
+ * A run row as `RUN_COLUMNS` reads it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunRow {
+  readonly day: string
+  readonly state: RunState
+  readonly attempts: number
+  readonly started_time: string | null
+  readonly ended_time: string | null
+  readonly error: string | null
+}
+
+const instant = (text: string | null): Option.Option<EpochSeconds> => Option.map(seconds(text), EpochSeconds.make)
+
+/**
+ * The ledger entry a run row describes.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const dayRunFromRow = (row: RunRow): DayRun => ({
+  day: row.day as CalendarDate,
+  state: row.state,
+  attempts: row.attempts,
+  startedTime: instant(row.started_time),
+  endedTime: instant(row.ended_time),
+  error: Option.fromNullable(row.error)
+})

@@ -21,6 +21,8 @@ import { backfillColumns, backfillFromRow } from "./rows.js"
  */
 export interface BackfillTables {
   readonly sql: SqlClient.SqlClient
+  /** The schema's name, quoted for SQL. */
+  readonly schema: string
   readonly backfills: Statement.Fragment
   readonly runs: Statement.Fragment
   /** The columns `backfillFromRow` reads, for `SELECT … FROM backfills b`. */
@@ -100,6 +102,7 @@ export const makeBackfillTables = (sql: SqlClient.SqlClient, schemaName: string)
 
   return {
     sql,
+    schema,
     backfills,
     runs,
     columns,

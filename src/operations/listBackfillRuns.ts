@@ -1,0 +1,110 @@
+/** Reading a backfill's ledger: one entry per day's run (beyond the seed). */
+import { Effect, Option } from "effect"
+import type { Principal } from "../domain/access.js"
+import type { CalendarDate } from "../domain/calendarDate.js"
+import type { BadRequest } from "../domain/errors.js"
+import type { BackfillId, TeamId } from "../domain/ids.js"
+import { type DayRun, RunState } from "../domain/runs.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
+import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
+import type { ReadError } from "./getBackfill.js"
+import { MAX_PAGE_SIZE } from "./listIncompleteBackfills.js"
+import { traced } from "./spans.js"
+
+/**
+ * Which page of a ledger to read: the run states it shows, its size, and the day it
+ * starts before (the last day of the previous page).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunPageRequest {
+  readonly states: ReadonlyArray<RunState>
+  /** 1 to `MAX_PAGE_SIZE`. */
+  readonly limit: number
+  readonly after: Option.Option<CalendarDate>
+}
+
+/**
+ * The first page of a whole ledger: runs in every state, `MAX_PAGE_SIZE` of them.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const FIRST_RUN_PAGE: RunPageRequest = { states: RunState.literals, limit: MAX_PAGE_SIZE, after: Option.none() }
+
+/**
+ * A user's request for a page of one of the team's backfills' ledger.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ListBackfillRuns<R = never> {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  readonly backfillId: BackfillId
+  /**
+   * The page. A transport whose request must be read first (query parameters, a signed
+   * cursor) passes the reading instead: it runs after the backfill is found.
+   */
+  readonly page: RunPageRequest | Effect.Effect<RunPageRequest, BadRequest, R>
+}
+
+/**
+ * One page of a ledger, in processing order (latest day first), and the request for the
+ * next page (`None` on the last).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunPage {
+  readonly runs: ReadonlyArray<DayRun>
+  readonly next: Option.Option<RunPageRequest>
+}
+
+/**
+ * A page of the ledger of one of the team's backfills: one entry per run it has (the
+ * `transfer_runs_created` of the backfill), latest day first, which is the order workers
+ * take them in. Its counts are the backfill's counters: as many completed and failed
+ * entries as `transfer_runs_completed` and `transfer_runs_failed`, and the failed entries'
+ * errors are the `error_report`. Needs read scope and view permission.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { BackfillId, FIRST_RUN_PAGE, listBackfillRuns, type Principal, TeamId } from "transfer-backfills"
+ *
+ * declare const principal: Principal
+ *
+ * const failedDays = listBackfillRuns({
+ *   principal,
+ *   teamId: TeamId.make(1n),
+ *   backfillId: BackfillId.make(42n),
+ *   page: { ...FIRST_RUN_PAGE, states: ["failed"] }
+ * }).pipe(Effect.map(({ runs }) => runs.map((run) => `${run.day}: ${Option.getOrElse(run.error, () => "")}`)))
+ * ```
+ *
+ * @since 0.2.0
+ * @category operations
+ */
+export const listBackfillRuns = <R = never>(
+  query: ListBackfillRuns<R>
+): Effect.Effect<RunPage, ReadError | BadRequest, BackfillRepository | R> =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(query.principal, query.teamId, "read")
+    yield* findTeamBackfill(access, query.backfillId)
+    const page = Effect.isEffect(query.page) ? yield* query.page : query.page
+    const repository = yield* BackfillRepository
+    const found = yield* repository
+      .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit: page.limit + 1 })
+      .pipe(traced("BackfillRepository.runsOf"))
+    const runs = found.slice(0, page.limit)
+    const last = runs.at(-1)
+    return {
+      runs,
+      next:
+        found.length <= page.limit || last === undefined
+          ? Option.none()
+          : Option.some({ ...page, after: Option.some(last.day) })
+    }
+  }).pipe(traced("listBackfillRuns", idAttributes(query)))
