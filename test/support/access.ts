@@ -2,11 +2,17 @@
  * Access evidence for tests that call the API's port directly, as an operator of every
  * team would hold it: made by `authorize`, like the operations' own.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, type Option } from "effect"
 import { authorize, type Principal } from "../../src/domain/access.js"
 import type { Removal, UnsavedBackfill } from "../../src/domain/backfill.js"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { type BackfillId, TeamId, type TransferId, UserId } from "../../src/domain/ids.js"
-import { BackfillRepository, type PageQuery, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import {
+  BackfillRepository,
+  type PageQuery,
+  type RunPageQuery,
+  WorkerRepository
+} from "../../src/ports/backfillRepository.js"
 
 export const OPERATOR: Principal = {
   userId: UserId.make(789n),
@@ -34,5 +40,8 @@ export const repositories = Effect.map(Effect.all([BackfillRepository, WorkerRep
     api.latestForTransfer(accessTo(teamId), transferId),
   listForTeam: (teamId: TeamId, query: PageQuery) => api.listForTeam(accessTo(teamId), query),
   cancel: (id: BackfillId, removal: Removal, teamId: bigint = 1n) =>
-    api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time)
+    api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time),
+  retry: (id: BackfillId, days: Option.Option<ReadonlyArray<CalendarDate>>, teamId: bigint = 1n) =>
+    api.retry(accessTo(teamId), id, days),
+  runsOf: (id: BackfillId, query: RunPageQuery, teamId: bigint = 1n) => api.runsOf(accessTo(teamId), id, query)
 }))
