@@ -14,11 +14,12 @@ import { authorize, type Principal } from "../domain/access.js"
 import { type Backfill, newBackfill, type Removal, type UnsavedBackfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import { type DateRange, makeDateRange, overlaps } from "../domain/dateRange.js"
+import { IdempotencyKey, type IdempotentRequest } from "../domain/idempotency.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../domain/ids.js"
-import { completed, failed, type Lease, type RunOutcome, WorkerId } from "../domain/runs.js"
+import { completed, type DayRun, failed, type Lease, type RunOutcome, RunState, WorkerId } from "../domain/runs.js"
 import { ACTIVE_STATUSES, isActive } from "../domain/status.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
-import { BackfillRepository, type PageQuery, WorkerRepository } from "../ports/backfillRepository.js"
+import { BackfillRepository, type PageQuery, type RunPageQuery, WorkerRepository } from "../ports/backfillRepository.js"
 
 const TEAM = TeamId.make(1n)
 const OTHER_TEAM = TeamId.make(2n)
@@ -47,18 +48,50 @@ const OPERATOR: Principal = {
 const accessTo = (teamId: TeamId, principal: Principal = OPERATOR) =>
   Either.getOrThrow(authorize(principal, teamId, "write"))
 
+/** A key's request as an operation would pass it: `fingerprint` names the request, the key holds for a day from `nowMillis`. */
+const keyed = (key: string, fingerprint: string, nowMillis = T0, lifetimeMillis = 86_400_000): IdempotentRequest => ({
+  key: IdempotencyKey.make(key),
+  fingerprint,
+  now: epochSecondsFromMillis(nowMillis),
+  expiresAt: epochSecondsFromMillis(nowMillis + lifetimeMillis)
+})
+
+const ALL_RUNS: RunPageQuery = { states: RunState.literals, before: Option.none(), limit: 1000 }
+
 /** The API's port of the store under test, its methods acting for a team (the suite's own unless told otherwise). */
 const apiRepository = Effect.map(BackfillRepository, (api) => ({
-  insertUnlessOverlapping: (teamId: TeamId, backfill: UnsavedBackfill) =>
-    api.insertUnlessOverlapping(accessTo(teamId), backfill),
+  insertUnlessOverlapping: (
+    teamId: TeamId,
+    backfill: UnsavedBackfill,
+    idempotency?: IdempotentRequest,
+    principal: Principal = OPERATOR
+  ) =>
+    idempotency === undefined
+      ? api.insertUnlessOverlapping(accessTo(teamId, principal), backfill)
+      : api.insertUnlessOverlapping(accessTo(teamId, principal), backfill, idempotency),
   findForTeam: (teamId: TeamId, id: BackfillId) => api.findForTeam(accessTo(teamId), id),
   latestForTransfer: (transferId: TransferId, teamId: TeamId = TEAM) =>
     api.latestForTransfer(accessTo(teamId), transferId),
   listForTeam: (teamId: TeamId, query: PageQuery) => api.listForTeam(accessTo(teamId), query),
   activeOverlapping: (teamId: TeamId, transferId: TransferId, dates: DateRange) =>
     api.activeOverlapping(accessTo(teamId), transferId, dates),
-  cancel: (id: BackfillId, removal: Removal, teamId: TeamId = TEAM) =>
-    api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time)
+  cancel: (id: BackfillId, removal: Removal, teamId: TeamId = TEAM, idempotency?: IdempotentRequest) =>
+    idempotency === undefined
+      ? api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time)
+      : api.cancel(accessTo(teamId, { ...OPERATOR, userId: removal.userId }), id, removal.time, idempotency),
+  retry: (
+    id: BackfillId,
+    days: ReadonlyArray<string> | null = null,
+    teamId: TeamId = TEAM,
+    idempotency?: IdempotentRequest
+  ) => {
+    const chosen = Option.fromNullable(days as ReadonlyArray<CalendarDate> | null)
+    return idempotency === undefined
+      ? api.retry(accessTo(teamId), id, chosen)
+      : api.retry(accessTo(teamId), id, chosen, idempotency)
+  },
+  runsOf: (id: BackfillId, query: RunPageQuery = ALL_RUNS, teamId: TeamId = TEAM) =>
+    api.runsOf(accessTo(teamId), id, query)
 }))
 
 /** Both ports of the store under test as one, as the tests read best. */
@@ -76,18 +109,33 @@ const repository = Effect.map(Effect.all([apiRepository, WorkerRepository]), ([a
  */
 export type Repositories = BackfillRepository | WorkerRepository
 
-const insert = (start: string, end: string, options: { transferId?: TransferId; teamId?: TeamId } = {}) =>
+const insert = (
+  start: string,
+  end: string,
+  options: {
+    transferId?: TransferId
+    teamId?: TeamId
+    idempotency?: IdempotentRequest
+    principal?: Principal
+    createdMillis?: number
+  } = {}
+) =>
   Effect.flatMap(apiRepository, (repo) =>
     repo.insertUnlessOverlapping(
       options.teamId ?? TEAM,
       newBackfill({
         transferId: options.transferId ?? TRANSFER,
         range: range(start, end),
-        createdTime: epochSecondsFromMillis(T0),
-        createdUserId: USER
-      })
+        createdTime: epochSecondsFromMillis(options.createdMillis ?? T0),
+        createdUserId: options.principal?.userId ?? USER
+      }),
+      options.idempotency,
+      options.principal
     )
   )
+
+/** What the ledger shows of a backfill, compactly: day, state, attempts. */
+const ledgerOf = (runs: ReadonlyArray<DayRun>) => runs.map((run) => `${run.day} ${run.state} ${run.attempts}`)
 
 const find = (id: BackfillId) =>
   Effect.flatMap(apiRepository, (repo) => Effect.map(repo.findForTeam(TEAM, id), Option.getOrThrow))
@@ -316,6 +364,9 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           yield* repo.cancel(backfill.id, removal)
           expect(yield* errorTag(repo.cancel(backfill.id, removal))).toBe("IllegalTransition")
           expect(yield* errorTag(repo.cancel(BackfillId.make(424242n), removal))).toBe("UnknownBackfill")
+          const others = yield* insert("2024-01-05", "2024-01-06")
+          expect(yield* errorTag(repo.cancel(others.id, removal, OTHER_TEAM))).toBe("UnknownBackfill")
+          expect((yield* find(others.id)).status).toBe("CREATED")
         }))
 
       test("lets exactly one of two concurrent cancels win", () =>
@@ -329,6 +380,125 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
           )
           expect(outcomes.filter(Either.isRight)).toHaveLength(1)
         }))
+    })
+
+    describe("retry and the ledger, before any run exists", () => {
+      test("refuse a retry with nothing to retry, naming days that have not failed", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
+          expect(yield* errorTag(repo.retry(backfill.id))).toBe("NoFailedDays")
+          const named = yield* Effect.flip(repo.retry(backfill.id, ["2024-01-03", "2024-01-01", "2024-01-03"]))
+          expect(named).toMatchObject({ _tag: "DaysNotFailed", days: ["2024-01-01", "2024-01-03"] })
+          expect(yield* errorTag(repo.retry(backfill.id, null, OTHER_TEAM))).toBe("UnknownBackfill")
+          yield* repo.cancel(backfill.id, { time: epochSecondsFromMillis(T0), userId: USER })
+          expect(yield* errorTag(repo.retry(backfill.id))).toBe("IllegalTransition")
+          expect(yield* find(backfill.id)).toMatchObject({ status: "CANCELLED", runs: { failed: 0 } })
+        }))
+
+      test("show no runs for a backfill without any, nor for another team's", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
+          expect(yield* repo.runsOf(backfill.id)).toEqual([])
+          expect(yield* repo.runsOf(backfill.id, ALL_RUNS, OTHER_TEAM)).toEqual([])
+        }))
+    })
+
+    describe("idempotency keys", () => {
+      test("replay the first answer for the same request, and change nothing more", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const key = keyed("create-1", "POST /teams/1/transfers/10/backfills january")
+          const first = yield* insert("2024-01-01", "2024-01-31", { idempotency: key })
+          const again = yield* insert("2024-01-01", "2024-01-31", { idempotency: key, createdMillis: T0 + 5000 })
+          expect(again).toEqual(first)
+          const page = yield* repo.listForTeam(TEAM, { statuses: ACTIVE_STATUSES, before: Option.none(), limit: 100 })
+          expect(page.map((backfill) => backfill.id)).toEqual([first.id])
+        }))
+
+      test("refuse a key first used with another request, storing nothing", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          yield* insert("2024-01-01", "2024-01-31", { idempotency: keyed("k", "january") })
+          const reused = yield* Effect.flip(insert("2024-03-01", "2024-03-31", { idempotency: keyed("k", "march") }))
+          expect(reused._tag).toBe("IdempotencyKeyReused")
+          const page = yield* repo.listForTeam(TEAM, { statuses: ACTIVE_STATUSES, before: Option.none(), limit: 100 })
+          expect(page).toHaveLength(1)
+        }))
+
+      test("keep each user's keys in each team apart", () =>
+        Effect.gen(function* () {
+          const other = { ...OPERATOR, userId: UserId.make(790n) }
+          const mine = yield* insert("2024-01-01", "2024-01-02", { idempotency: keyed("shared", "a") })
+          const theirs = yield* insert("2024-01-03", "2024-01-04", {
+            idempotency: keyed("shared", "b"),
+            principal: other
+          })
+          const elsewhere = yield* insert("2024-01-05", "2024-01-06", {
+            idempotency: keyed("shared", "c"),
+            teamId: OTHER_TEAM
+          })
+          expect(new Set([mine.id, theirs.id, elsewhere.id]).size).toBe(3)
+        }))
+
+      test("forget a key once it expires", () =>
+        Effect.gen(function* () {
+          const first = yield* insert("2024-01-01", "2024-01-02", { idempotency: keyed("short", "a", T0, 10_000) })
+          const later = T0 + 10_000
+          const second = yield* insert("2024-01-03", "2024-01-04", { idempotency: keyed("short", "b", later, 10_000) })
+          expect(second.id > first.id).toBe(true)
+          const replay = yield* insert("2024-01-03", "2024-01-04", {
+            idempotency: keyed("short", "b", later + 1, 10_000)
+          })
+          expect(replay).toEqual(second)
+        }))
+
+      test("store no key for a change the store refused", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const blocker = yield* insert("2024-01-10", "2024-01-20")
+          const key = keyed("after-conflict", "january")
+          expect(yield* errorTag(insert("2024-01-01", "2024-01-31", { idempotency: key }))).toBe("ActiveRangeOverlap")
+          yield* repo.cancel(blocker.id, { time: epochSecondsFromMillis(T0), userId: USER })
+          const created = yield* insert("2024-01-01", "2024-01-31", { idempotency: key })
+          expect(created.range).toEqual(range("2024-01-01", "2024-01-31"))
+        }))
+
+      test("replay a cancel where a repeated cancel would be refused", () =>
+        Effect.gen(function* () {
+          const repo = yield* apiRepository
+          const backfill = yield* insert("2024-01-01", "2024-01-03")
+          const removal = { time: epochSecondsFromMillis(T0), userId: USER }
+          const key = keyed("cancel-1", `PATCH /teams/1/backfills/${backfill.id}`)
+          const cancelled = yield* repo.cancel(backfill.id, removal, TEAM, key)
+          expect(
+            yield* repo.cancel(backfill.id, { ...removal, time: epochSecondsFromMillis(T0 + 9000) }, TEAM, key)
+          ).toEqual(cancelled)
+          expect(yield* errorTag(repo.cancel(backfill.id, removal))).toBe("IllegalTransition")
+        }))
+
+      test(
+        "make one change of many concurrent requests with one key, and answer each with it or as in flight",
+        () =>
+          Effect.gen(function* () {
+            const repo = yield* apiRepository
+            const key = keyed("burst", "january")
+            const outcomes = yield* Effect.all(
+              Array.from({ length: 30 }, () => Effect.either(insert("2024-01-01", "2024-01-31", { idempotency: key }))),
+              { concurrency: "unbounded" }
+            )
+            const answered = outcomes.filter(Either.isRight).map((outcome) => outcome.right)
+            expect(new Set(answered.map((backfill) => backfill.id)).size).toBe(1)
+            for (const outcome of outcomes) {
+              if (Either.isLeft(outcome)) expect(outcome.left._tag).toBe("IdempotencyKeyInFlight")
+            }
+            const page = yield* repo.listForTeam(TEAM, { statuses: ACTIVE_STATUSES, before: Option.none(), limit: 100 })
+            expect(page.map((backfill) => backfill.id)).toEqual([answered[0]?.id])
+            expect(yield* insert("2024-01-01", "2024-01-31", { idempotency: key })).toEqual(answered[0])
+          }),
+        60_000
+      )
     })
   })
 }
@@ -616,6 +786,145 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
           yield* report(backfill.id, "2024-01-01")
           const done = (yield* report(backfill.id, "2024-01-03")).backfill
           expect(done).toMatchObject({ status: "COMPLETED", runs: { total: 3, created: 3, completed: 3, failed: 0 } })
+        }))
+    })
+
+    describe("the ledger", () => {
+      const at = (millis: number) => Option.some(epochSecondsFromMillis(millis))
+
+      test("shows every run, latest day first, with its attempt, times and error", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-04")
+          yield* startNext(lease, T0 + 1000)
+          yield* startNext(lease, T0 + 2000)
+          yield* report(backfill.id, "2024-01-04", completed, T0 + 3000)
+          yield* report(backfill.id, "2024-01-01", failed("no data"), T0 + 4000)
+          const runs = yield* repo.runsOf(backfill.id)
+          const none = Option.none()
+          expect(runs).toEqual([
+            {
+              day: "2024-01-04",
+              state: "completed",
+              attempts: 1,
+              startedTime: at(T0 + 1000),
+              endedTime: at(T0 + 3000),
+              error: none
+            },
+            {
+              day: "2024-01-03",
+              state: "running",
+              attempts: 1,
+              startedTime: at(T0 + 2000),
+              endedTime: none,
+              error: none
+            },
+            { day: "2024-01-02", state: "pending", attempts: 1, startedTime: none, endedTime: none, error: none },
+            {
+              day: "2024-01-01",
+              state: "failed",
+              attempts: 1,
+              startedTime: at(T0 + 4000),
+              endedTime: at(T0 + 4000),
+              error: Option.some("no data")
+            }
+          ])
+        }))
+
+      test("pages by day, filtered by state", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-06")
+          for (const text of ["2024-01-06", "2024-01-04", "2024-01-02"]) yield* report(backfill.id, text)
+          yield* startNext(lease)
+          const page = (states: ReadonlyArray<RunState>, before: string | undefined, limit: number) =>
+            Effect.map(
+              repo.runsOf(backfill.id, {
+                states,
+                before: Option.fromNullable(before as CalendarDate | undefined),
+                limit
+              }),
+              (runs) => runs.map((run) => run.day)
+            )
+          expect(yield* page(["completed"], undefined, 2)).toEqual(["2024-01-06", "2024-01-04"])
+          expect(yield* page(["completed"], "2024-01-04", 2)).toEqual(["2024-01-02"])
+          expect(yield* page(["pending", "running"], undefined, 10)).toEqual(["2024-01-05", "2024-01-03", "2024-01-01"])
+          expect(yield* page(["running"], "2024-01-05", 10)).toEqual([])
+        }))
+
+      test("shows the runs a cancel dropped, ended at the cancel, and a vanished worker's run pending again", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          yield* startNext(lease, T0 + 1000)
+          const takeover = yield* claimed("next", T0 + LEASE_MS)
+          expect(ledgerOf(yield* repo.runsOf(backfill.id))).toEqual([
+            "2024-01-03 pending 1",
+            "2024-01-02 pending 1",
+            "2024-01-01 pending 1"
+          ])
+          yield* startNext(takeover, T0 + LEASE_MS)
+          yield* repo.cancel(backfill.id, { time: epochSecondsFromMillis(T0 + LEASE_MS + 1000), userId: USER })
+          const runs = yield* repo.runsOf(backfill.id)
+          expect(ledgerOf(runs)).toEqual(["2024-01-03 running 1", "2024-01-02 dropped 1", "2024-01-01 dropped 1"])
+          expect(runs[1]?.endedTime).toEqual(at(T0 + LEASE_MS + 1000))
+          expect(runs[0]?.startedTime).toEqual(at(T0 + LEASE_MS))
+        }))
+
+      test("retries the days asked for, each with one more attempt, and the backfill only leaves FAILED", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-03")
+          yield* startNext(lease)
+          yield* report(backfill.id, "2024-01-01", failed("a"))
+          yield* report(backfill.id, "2024-01-02", failed("b"), T0 + 5000)
+          const retriedWhileRunning = yield* repo.retry(backfill.id, ["2024-01-02"])
+          expect(retriedWhileRunning).toMatchObject({ status: "RUNNING", runs: { failed: 1 }, endTime: Option.none() })
+          expect(retriedWhileRunning.errorReport).toEqual([{ day: "2024-01-01", error: "a" }])
+          yield* report(backfill.id, "2024-01-03")
+          const failedAgain = (yield* report(backfill.id, "2024-01-02", failed("b again"), T0 + 9000)).backfill
+          expect(failedAgain).toMatchObject({ status: "FAILED", endTime: at(T0 + 9000) })
+          const refused = yield* Effect.flip(repo.retry(backfill.id, ["2024-01-03", "2024-01-02"]))
+          expect(refused).toMatchObject({ _tag: "DaysNotFailed", days: ["2024-01-03"] })
+          const partly = yield* repo.retry(backfill.id, ["2024-01-02"])
+          expect(partly).toMatchObject({
+            status: "SCHEDULED",
+            endTime: Option.none(),
+            runs: { completed: 1, failed: 1 }
+          })
+          expect(ledgerOf(yield* repo.runsOf(backfill.id))).toEqual([
+            "2024-01-03 completed 1",
+            "2024-01-02 pending 3",
+            "2024-01-01 failed 1"
+          ])
+          const rest = yield* repo.retry(backfill.id)
+          expect(rest).toMatchObject({ status: "SCHEDULED", errorReport: [], runs: { completed: 1, failed: 0 } })
+          expect(ledgerOf(yield* repo.runsOf(backfill.id))).toEqual([
+            "2024-01-03 completed 1",
+            "2024-01-02 pending 3",
+            "2024-01-01 pending 2"
+          ])
+          expect(yield* errorTag(repo.retry(backfill.id))).toBe("NoFailedDays")
+          const pendingRun = (yield* repo.runsOf(backfill.id))[2]
+          expect(pendingRun).toMatchObject({
+            startedTime: Option.none(),
+            endedTime: Option.none(),
+            error: Option.none()
+          })
+        }))
+
+      test("replays a keyed retry", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-02")
+          yield* startNext(lease)
+          yield* report(backfill.id, "2024-01-01", failed("a"))
+          yield* report(backfill.id, "2024-01-02")
+          const key = keyed("retry-1", `POST /teams/1/backfills/${backfill.id}/retry {}`)
+          const retried = yield* repo.retry(backfill.id, null, TEAM, key)
+          expect(yield* repo.retry(backfill.id, null, TEAM, key)).toEqual(retried)
+          expect(yield* errorTag(repo.retry(backfill.id))).toBe("NoFailedDays")
+          expect(ledgerOf(yield* repo.runsOf(backfill.id))).toEqual(["2024-01-02 completed 1", "2024-01-01 pending 2"])
         }))
     })
   })

@@ -108,11 +108,12 @@ export const makeBackfillTables = (sql: SqlClient.SqlClient, schemaName: string)
     columns,
     selectOne,
     selectMany,
-    lockBackfill: (id) =>
+    lockBackfill: (id, teamId) =>
       lockThenRead(
-        sql<{
-          readonly id: string
-        }>`SELECT id::text AS id FROM ${backfills} WHERE id = ${String(id)}::bigint FOR UPDATE`,
+        sql<{ readonly id: string }>`
+          SELECT id::text AS id FROM ${backfills}
+          WHERE id = ${String(id)}::bigint AND (${teamId === undefined} OR team_id = ${String(teamId ?? 0n)}::bigint)
+          FOR UPDATE`,
         () => new UnknownBackfill({ backfillId: id }),
         id
       ),
