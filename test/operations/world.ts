@@ -54,12 +54,17 @@ export const transfersLayer = layerMemoryTransferLookup([
 export const cursorsLayer = layerPageCursors("test-cursor-secret")
 
 export const world = (
-  options: { readonly seed?: Iterable<SeededBackfill>; readonly principals?: Readonly<Record<string, Principal>> } = {}
+  options: {
+    readonly seed?: Iterable<SeededBackfill>
+    readonly principals?: Readonly<Record<string, Principal>>
+    /** Another store than a fresh in-memory one (which holds `seed`). */
+    readonly repository?: Layer.Layer<BackfillRepository | WorkerRepository>
+  } = {}
 ) =>
   Layer.mergeAll(
     layerStaticTokens(options.principals ?? PRINCIPALS),
     transfersLayer,
-    layerMemoryBackfillRepository(options.seed),
+    options.repository ?? layerMemoryBackfillRepository(options.seed),
     cursorsLayer
   )
 
