@@ -6,7 +6,7 @@
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import addFormats from "ajv-formats"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { SEED_ERROR_BODIES, SEED_SCHEDULE_REQUEST_BODY, SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
@@ -23,6 +23,7 @@ const received: Array<Received> = []
 
 let host: RunningHost
 let faulty: RunningHost
+let failing: RunningHost
 
 beforeAll(async () => {
   host = await startHost()
@@ -35,11 +36,14 @@ beforeAll(async () => {
         id === 999999n ? Effect.die(new Error("lookup exploded: secret=42")) : Effect.succeedNone
     })
   })
+  // A worker whose every transfer run fails: backfills end FAILED, to be retried.
+  failing = await startHost({ worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 1 }) })
 }, 120_000)
 
 afterAll(async () => {
   await host?.stop()
   await faulty?.stop()
+  await failing?.stop()
 }, 60_000)
 
 interface Call {
@@ -78,6 +82,8 @@ const GET = "/teams/{team_id}/backfills/{backfill_id}"
 const LATEST = "/teams/{team_id}/transfers/{transfer_id}/backfills/latest"
 const LIST = "/teams/{team_id}/backfills"
 const PREVIEW = "/teams/{team_id}/transfers/{transfer_id}/backfills/preview"
+const RETRY = "/teams/{team_id}/backfills/{backfill_id}/retry"
+const RUNS = "/teams/{team_id}/backfills/{backfill_id}/runs"
 
 const schedule = (start: string, end: string, options: Partial<Call> = {}) =>
   call({
@@ -385,6 +391,72 @@ describe("the reference host", () => {
     expect(read.json.data.status).toBe("CANCELLED")
   }, 60_000)
 
+  it("replays a keyed create, shows the ledger of a failed backfill and retries it in place", async () => {
+    const key = { "idempotency-key": '"e2e-create-0001"' }
+    const first = await schedule("2021-03-01", "2021-03-03", { on: failing, headers: key })
+    const replay = await schedule("2021-03-01", "2021-03-03", { on: failing, headers: key })
+    expect([first.status, replay.status]).toEqual([200, 200])
+    expect(replay.json.data).toEqual(first.json.data)
+    expect(replay.json.meta.request_id).not.toBe(first.json.meta.request_id)
+    const reused = await schedule("2021-04-01", "2021-04-03", { on: failing, headers: key })
+    expect([reused.status, reused.json.error.code]).toEqual([422, "DUPLICATION_FAILED"])
+    const badKey = await schedule("2021-04-01", "2021-04-03", {
+      on: failing,
+      headers: { "idempotency-key": "two words" }
+    })
+    expect(badKey.status).toBe(400)
+
+    const id = first.json.data.transfer_backfill_id as number
+    const ledger = (query = "") =>
+      call({ template: RUNS, path: `/teams/1/backfills/${id}/runs${query}`, token: "demo-viewer", on: failing })
+    const until = async (done: (runs: Array<Record<string, unknown>>) => boolean) => {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const page = await ledger()
+        if (done(page.json.data)) return page.json.data
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error("the worker did not get there")
+    }
+    const failedRuns = await until((runs) => runs.length === 3 && runs.every((run) => run.status === "failed"))
+    expect(failedRuns.map((run) => [run.transfer_run_date, run.attempts])).toEqual([
+      ["2021-03-03", 1],
+      ["2021-03-02", 1],
+      ["2021-03-01", 1]
+    ])
+    expect(failedRuns[0]?.error).toBe("Simulated failure of the transfer run for 2021-03-03")
+    const paged = await ledger("?status=failed&limit=2")
+    expect(paged.json.data).toHaveLength(2)
+    expect(paged.headers.get("link")).toMatch(/^<\?status=failed&limit=2&cursor=[^>]+>; rel="next"$/)
+
+    const retryOnce = { "idempotency-key": "e2e-retry-0001" }
+    const retry = (body: string | undefined, headers: Record<string, string> = retryOnce) =>
+      call({
+        template: RETRY,
+        path: `/teams/1/backfills/${id}/retry`,
+        method: "POST",
+        token: "demo-admin",
+        on: failing,
+        headers,
+        ...(body === undefined ? {} : { body })
+      })
+    const notFailed = await retry('{"days":["2021-03-04"]}', {})
+    expect([notFailed.status, notFailed.json.error.description]).toEqual([
+      422,
+      `Day 2021-03-04 has not failed in backfill ${id}; only failed days can be retried.`
+    ])
+    const retried = await retry(undefined)
+    expect(retried.status).toBe(200)
+    expect(retried.json.data).toMatchObject({
+      status: "SCHEDULED",
+      transfer_runs_failed: 0,
+      error_report: [],
+      end_time: null
+    })
+    expect((await retry(undefined)).json.data).toEqual(retried.json.data)
+    const again = await until((runs) => runs.every((run) => run.status === "failed" && run.attempts === 2))
+    expect(again).toHaveLength(3)
+  }, 60_000)
+
   it("serves an OpenAPI 3.1 document that every response received here conforms to", async () => {
     const document = (await (await fetch(`${host.url}/openapi.json`)).json()) as {
       openapi: string
@@ -394,7 +466,7 @@ describe("the reference host", () => {
     const validation = await new Validator().validate(document as never)
     expect(validation.errors ?? []).toEqual([])
     expect(validation.valid).toBe(true)
-    expect(Object.keys(document.paths).sort()).toEqual([LIST, GET, SCHEDULE, LATEST, PREVIEW].sort())
+    expect(Object.keys(document.paths).sort()).toEqual([LIST, GET, SCHEDULE, LATEST, PREVIEW, RETRY, RUNS].sort())
 
     const ajv = new Ajv2020({ strict: false, allErrors: true })
     addFormats.default(ajv)
