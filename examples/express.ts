@@ -37,7 +37,8 @@ export const startExpressHost = async (port: number) => {
             path: request.params,
             query: request.query as Record<string, string | Array<string>>,
             body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
-            requestId: request.get("x-request-id")
+            requestId: request.get("x-request-id"),
+            idempotencyKey: request.get("idempotency-key")
           })
         )
         send(response, answer)

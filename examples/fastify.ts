@@ -24,6 +24,11 @@ export const startFastifyHost = async (port: number) => {
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_request, body, done) =>
     done(null, body)
   )
+  /** A header as one string (Node joins a repeated one with ", ", which no key or request id contains). */
+  const headerOf = (request: FastifyRequest, name: string) => {
+    const value = request.headers[name]
+    return typeof value === "string" ? value : undefined
+  }
   for (const route of API_ROUTES) {
     app.route({
       method: route.method,
@@ -35,7 +40,8 @@ export const startFastifyHost = async (port: number) => {
             path: request.params as Record<string, string>,
             query: request.query as Record<string, string | Array<string>>,
             body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
-            requestId: typeof request.headers["x-request-id"] === "string" ? request.headers["x-request-id"] : undefined
+            requestId: headerOf(request, "x-request-id"),
+            idempotencyKey: headerOf(request, "idempotency-key")
           })
         )
         return reply.code(answer.status).headers(answer.headers).send(answer.body)
@@ -45,8 +51,6 @@ export const startFastifyHost = async (port: number) => {
   // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
   const send = (reply: FastifyReply, answer: HttpResponse) =>
     reply.code(answer.status).headers(answer.headers).send(answer.body)
-  const requestIdOf = (request: FastifyRequest) =>
-    typeof request.headers["x-request-id"] === "string" ? request.headers["x-request-id"] : undefined
   for (const { path, methods } of API_PATHS) {
     app.route({
       method: (["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const).filter(
@@ -54,11 +58,11 @@ export const startFastifyHost = async (port: number) => {
       ),
       url: path,
       handler: async (request, reply) =>
-        send(reply, await runtime.runPromise(methodNotAllowedResponse(methods, requestIdOf(request))))
+        send(reply, await runtime.runPromise(methodNotAllowedResponse(methods, headerOf(request, "x-request-id"))))
     })
   }
   app.setNotFoundHandler(async (request, reply) =>
-    send(reply, await runtime.runPromise(routeNotFoundResponse(requestIdOf(request))))
+    send(reply, await runtime.runPromise(routeNotFoundResponse(headerOf(request, "x-request-id"))))
   )
   const url = await app.listen({ port, host: "127.0.0.1" })
   return { url, close: () => app.close() }

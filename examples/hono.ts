@@ -33,7 +33,8 @@ export const startHonoHost = async (port: number) => {
           path: context.req.param(),
           query: context.req.queries(),
           body: body.byteLength > 0 ? body : undefined,
-          requestId: context.req.header("x-request-id")
+          requestId: context.req.header("x-request-id"),
+          idempotencyKey: context.req.header("idempotency-key")
         })
       )
       return send(context, answer)

@@ -59,12 +59,15 @@ describe.each(RECIPES)("the %s recipe", (_, start) => {
         "recipe-request-0001",
         "recipe-request-0001"
       ])
-      const second = await exchange(schedule, {
+      const keyed = {
         method: "POST",
-        headers: ADMIN,
+        headers: { ...ADMIN, "idempotency-key": '"recipe-key-0001"' },
         body: '{"range_start":"2023-01-01","range_end":"2023-01-31"}'
-      })
+      }
+      const second = await exchange(schedule, keyed)
       expect(second.status).toBe(200)
+      const replayed = await exchange(schedule, keyed)
+      expect([replayed.status, replayed.json.data]).toEqual([200, second.json.data])
       const overlapping = await exchange(schedule, {
         method: "POST",
         headers: ADMIN,
@@ -89,6 +92,10 @@ describe.each(RECIPES)("the %s recipe", (_, start) => {
       expect(latest.json.data.transfer_backfill_id).toBe(2)
       const one = await exchange(`${host.url}/teams/1/backfills/1`, { headers: ADMIN })
       expect(one.json.data.range_start_date).toBe("2024-01-01")
+      const ledger = await exchange(`${host.url}/teams/1/backfills/1/runs?status=failed`, { headers: ADMIN })
+      expect([ledger.status, ledger.json.data]).toEqual([200, []])
+      const retry = await exchange(`${host.url}/teams/1/backfills/1/retry`, { method: "POST", headers: ADMIN })
+      expect([retry.status, retry.json.error.description]).toEqual([422, "Backfill 1 has no failed days to retry."])
       const cancelled = await exchange(`${host.url}/teams/1/backfills/1`, {
         method: "PATCH",
         headers: ADMIN,
