@@ -93,6 +93,36 @@ describe("the Promise facade", () => {
     await api.dispose()
   })
 
+  it("replays keyed requests, retries in place and reads the ledger", async () => {
+    const api = createPromiseApi({ ...options, idempotencyKeyLifetimeMillis: 60_000 })
+    const keyed = { ...request, body: january, idempotencyKey: '"promise-0001"' }
+    const created = await api.scheduleBackfill(keyed)
+    const replayed = await api.scheduleBackfill(keyed)
+    const dataOf = (body: string) => (parseJson(body) as { data: unknown }).data
+    expect([replayed.status, dataOf(replayed.body)]).toEqual([200, dataOf(created.body)])
+    const reused = await api.scheduleBackfill({
+      ...keyed,
+      body: '{"range_start":"2023-01-01","range_end":"2023-01-02"}'
+    })
+    expect([reused.status, (parseJson(reused.body) as { error: { code: string } }).error.code]).toEqual([
+      422,
+      "DUPLICATION_FAILED"
+    ])
+    const path = { team_id: "1", backfill_id: "1" }
+    const runs = await api.listBackfillRuns({ authorization: request.authorization, path, query: { limit: "5" } })
+    expect([runs.status, dataOf(runs.body), runs.nextCursor]).toEqual([200, [], null])
+    const retry = await api.retryBackfill({
+      authorization: request.authorization,
+      path,
+      body: '{"days":["2024-01-05"]}'
+    })
+    expect([retry.status, (parseJson(retry.body) as { error: { description: string } }).error.description]).toEqual([
+      422,
+      "Day 2024-01-05 has not failed in backfill 1; only failed days can be retried."
+    ])
+    await api.dispose()
+  })
+
   it("works the same over a host's own Promise repository", async () => {
     const api = createPromiseApi({ ...options, repository: makePlainPromiseStore() })
     expect((await api.scheduleBackfill({ ...request, body: january })).status).toBe(200)
@@ -152,7 +182,13 @@ describe("the Promise facade's options", () => {
     ],
     ["an unknown log level", { minimumLogLevel: "LOUD" }, /minimumLogLevel must be one of TRACE, DEBUG/],
     ["ports given twice", { layer: Layer.empty }, /either as a layer or as functions, not both/],
-    ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/]
+    ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/],
+    [
+      "a key lifetime of 0",
+      { idempotencyKeyLifetimeMillis: 0 },
+      /idempotencyKeyLifetimeMillis must be a positive integer/
+    ],
+    ["a key lifetime in hours", { idempotencyKeyLifetimeMillis: "24h" }, /idempotencyKeyLifetimeMillis must be/]
   ])("refuses %s when the API is created, not on its first request", (_, change, message) => {
     const create = () => createPromiseApi({ ...options, ...change } as never)
     expect(create).toThrow(PromiseApiOptionsError)
