@@ -9,7 +9,14 @@ import * as Lifecycle from "../../src/domain/lifecycle.js"
 import { completed, failed, type RunState, truncateRunError, WorkerId } from "../../src/domain/runs.js"
 import { IllegalTransition } from "../../src/domain/status.js"
 import { EpochSeconds } from "../../src/domain/time.js"
-import { DayOutsideRange, RunDropped, RunNotMaterialised, WORKER_ERROR_CODES } from "../../src/domain/workerErrors.js"
+import {
+  DayOutsideRange,
+  DaysNotFailed,
+  NoFailedDays,
+  RunDropped,
+  RunNotMaterialised,
+  WORKER_ERROR_CODES
+} from "../../src/domain/workerErrors.js"
 import * as Arb from "../../src/testing/arbitraries.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 
@@ -251,6 +258,47 @@ describe("retrying failed days", () => {
       Either.left(new IllegalTransition({ from: "SCHEDULED", event: "FailedDaysRetried" }))
     )
   })
+
+  it.prop(
+    "retries exactly the chosen failed days of any backfill, or names those that have not failed",
+    [
+      Arb.backfill({ maxDays: 20 }).chain((backfill) =>
+        fc.tuple(
+          fc.constant(backfill),
+          fc.option(
+            fc.array(fc.constantFrom<CalendarDate>(...daysOf(backfill.range), day("1999-12-31")), { maxLength: 4 })
+          )
+        )
+      )
+    ],
+    ([[backfill, picked]]) => {
+      const chosen = picked as ReadonlyArray<CalendarDate> | null
+      const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
+      const requested: Array<CalendarDate> = chosen === null ? [...failedDays] : [...new Set(chosen)].sort()
+      const notFailed = requested.filter((text) => !failedDays.has(text))
+      const outcome = Lifecycle.retryDays(backfill, Option.fromNullable(chosen))
+      if (backfill.status === "CANCELLED") {
+        expect(Either.getLeft(outcome).pipe(Option.map((refused) => refused._tag))).toEqual(
+          Option.some("IllegalTransition")
+        )
+      } else if (notFailed.length > 0) {
+        expect(Either.getLeft(outcome)).toEqual(
+          Option.some(new DaysNotFailed({ backfillId: backfill.id, days: notFailed as never }))
+        )
+      } else if (requested.length === 0) {
+        expect(Either.getLeft(outcome)).toEqual(Option.some(new NoFailedDays({ backfillId: backfill.id })))
+      } else {
+        const { backfill: next, days } = Either.getOrThrow(outcome)
+        expect(days).toEqual(requested)
+        expect(next.runs).toEqual({ ...backfill.runs, failed: backfill.runs.failed - requested.length })
+        expect(next.errorReport).toEqual(backfill.errorReport.filter((entry) => !requested.includes(entry.day)))
+        expect(next.status).toBe(backfill.status === "FAILED" ? "SCHEDULED" : backfill.status)
+        expect(next.endTime).toEqual(backfill.status === "FAILED" ? Option.none() : backfill.endTime)
+        expect(next.startTime).toEqual(backfill.startTime)
+        expect(inconsistency(next)).toBeUndefined()
+      }
+    }
+  )
 })
 
 describe("worker ids", () => {
