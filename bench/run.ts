@@ -13,7 +13,7 @@ import { domainOverhead, overlapScaling } from "./domain.js"
 import { hostStart } from "./hostStart.js"
 import { httpHost } from "./http.js"
 import type { Result } from "./measure.js"
-import { postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
+import { postgresKeyedSchedule, postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
 import { startup } from "./startup.js"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -55,6 +55,7 @@ try {
   await section("1. Domain overhead (in memory)", () => domainOverhead(log))
   await section("2. Overlap scaling (in memory)", () => overlapScaling(log))
   await section("3. PostgreSQL schedule", () => postgresSchedule(log))
+  await section("3b. PostgreSQL schedule with an Idempotency-Key", () => postgresKeyedSchedule(log))
   await section("4. Worker throughput on PostgreSQL", () => postgresWorker(log))
   await section("5. HTTP host", () => httpHost(log, databaseUrl))
   await section("6. Start-up and size", () => startup(log))
