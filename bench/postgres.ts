@@ -254,7 +254,7 @@ export const postgresKeyedSchedule = async (log: (line: string) => void): Promis
             yield* sql`INSERT INTO ${keys} (team_id, user_id, key, fingerprint, response, expires_at)
               VALUES (1, 789, ${key}, ${key}, ${JSON.stringify({ id: row?.id })}::jsonb, ${now + 86_400})
               ON CONFLICT ON CONSTRAINT backfill_idempotency_keys_one_per_user DO NOTHING`
-            yield* sql`DELETE FROM ${keys} WHERE ctid IN (SELECT ctid FROM ${keys} WHERE expires_at <= ${now} LIMIT 100)`
+            yield* sql`DELETE FROM ${keys} WHERE ctid IN (SELECT ctid FROM ${keys} WHERE expires_at <= ${now} LIMIT 100 FOR UPDATE SKIP LOCKED)`
           })
         )
       )

@@ -105,10 +105,12 @@ const finishIfLast = (backfill: Backfill, now: EpochSeconds): Backfill => {
 /**
  * A worker reports the outcome of `day`, whose run is in `state` (`undefined` when it was
  * never created). A day reports once: a second report is accepted and changes nothing.
- * A pending day's report starts the backfill as its run would have; on a cancelled
- * backfill the outcome of a run that was already executing is counted and the status
- * stays `CANCELLED`. The last outcome of a `RUNNING` backfill ends it: `COMPLETED`, or
- * `FAILED` if any day failed.
+ * A pending day's report starts the backfill as its run would have, on its first attempt
+ * (`attempts`, 1 by default): a pending day that was retried counts only an outcome of its
+ * new attempt, once that has started, so a late second delivery of the previous attempt's
+ * report changes nothing. On a cancelled backfill the outcome of a run that was already
+ * executing is counted and the status stays `CANCELLED`. The last outcome of a `RUNNING`
+ * backfill ends it: `COMPLETED`, or `FAILED` if any day failed.
  *
  * @since 0.1.0
  * @category utils
@@ -118,13 +120,15 @@ export const recordOutcome = (
   day: CalendarDate,
   state: RunState | undefined,
   outcome: RunOutcome,
-  now: EpochSeconds
+  now: EpochSeconds,
+  attempts = 1
 ): Either.Either<RecordedOutcome, DayOutsideRange | RunNotMaterialised | RunDropped | IllegalTransition> => {
   const backfillId = backfill.id
   if (!containsDay(backfill.range, day)) return Either.left(new DayOutsideRange({ backfillId, day }))
   if (state === undefined) return Either.left(new RunNotMaterialised({ backfillId, day }))
   if (state === "dropped") return Either.left(new RunDropped({ backfillId, day }))
-  if (hasReported(state)) return Either.right({ backfill, state, counted: false })
+  if (hasReported(state) || (state === "pending" && attempts > 1))
+    return Either.right({ backfill, state, counted: false })
   const started = backfill.status === "CANCELLED" ? Either.right(backfill) : startRun(backfill, now)
   return Either.map(started, (running) => ({
     backfill: finishIfLast(count(running, day, outcome), now),

@@ -882,6 +882,7 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
           expect(retriedWhileRunning).toMatchObject({ status: "RUNNING", runs: { failed: 1 }, endTime: Option.none() })
           expect(retriedWhileRunning.errorReport).toEqual([{ day: "2024-01-01", error: "a" }])
           yield* report(backfill.id, "2024-01-03")
+          expect(Option.getOrThrow(yield* startNext(lease, T0 + 8000)).day).toBe("2024-01-02")
           const failedAgain = (yield* report(backfill.id, "2024-01-02", failed("b again"), T0 + 9000)).backfill
           expect(failedAgain).toMatchObject({ status: "FAILED", endTime: at(T0 + 9000) })
           const refused = yield* Effect.flip(repo.retry(backfill.id, ["2024-01-03", "2024-01-02"]))
@@ -911,6 +912,22 @@ export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<
             endedTime: Option.none(),
             error: Option.none()
           })
+        }))
+
+      test("counts a retried day only by its new attempt: a late copy of the previous report changes nothing", () =>
+        Effect.gen(function* () {
+          const repo = yield* repository
+          const { backfill, lease } = yield* readyToRun("2024-01-01", "2024-01-01")
+          yield* startNext(lease)
+          const firstReport = () => repo.recordOutcome(backfill.id, day("2024-01-01"), failed("a"), T0, lease)
+          expect((yield* firstReport()).backfill.status).toBe("FAILED")
+          yield* repo.retry(backfill.id)
+          const late = yield* firstReport()
+          expect([late.counted, late.backfill.status]).toEqual([false, "SCHEDULED"])
+          expect(ledgerOf(yield* repo.runsOf(backfill.id))).toEqual(["2024-01-01 pending 2"])
+          expect(Option.getOrThrow(yield* startNext(lease)).day).toBe("2024-01-01")
+          const second = yield* repo.recordOutcome(backfill.id, day("2024-01-01"), completed, T0, lease)
+          expect([second.counted, second.backfill.status]).toEqual([true, "COMPLETED"])
         }))
 
       test("replays a keyed retry", () =>

@@ -172,6 +172,16 @@ describe("recording outcomes", () => {
     )
   })
 
+  it("counts a retried day only once its new attempt has started", () => {
+    const waiting = recorded(
+      Lifecycle.recordOutcome(scheduled, day("2024-01-02"), "pending", failed("late"), at(100), 2)
+    )
+    expect(waiting).toEqual({ backfill: scheduled, state: "pending", counted: false })
+    const running = recorded(Lifecycle.recordOutcome(scheduled, day("2024-01-02"), "running", completed, at(100), 2))
+    expect([running.counted, running.state]).toEqual([true, "completed"])
+    expect(recorded(record(scheduled, "2024-01-02", "pending")).counted).toBe(true)
+  })
+
   it("refuses an outcome while the backfill is still CREATED", () => {
     const partly = Lifecycle.materialiseRuns(created, 2).backfill
     expect(record(partly, "2024-01-01", "pending")).toEqual(

@@ -149,11 +149,14 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
         (stored) => {
           const run = stored.runs.get(day)
           const now = epochSecondsFromMillis(nowMillis)
-          return Either.map(Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now), (recorded) => {
-            if (recorded.counted && run !== undefined) stored.runs.set(day, DayRuns.reported(run, outcome, now))
-            store.update(stored, recorded.backfill)
-            return recorded
-          })
+          return Either.map(
+            Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now, run?.attempts),
+            (recorded) => {
+              if (recorded.counted && run !== undefined) stored.runs.set(day, DayRuns.reported(run, outcome, now))
+              store.update(stored, recorded.backfill)
+              return recorded
+            }
+          )
         }
       )
     ),

@@ -65,9 +65,12 @@ export const makeKeyedChange = (tables: BackfillTables) => {
         )
         ON CONFLICT ON CONSTRAINT backfill_idempotency_keys_one_per_user DO UPDATE SET
           fingerprint = EXCLUDED.fingerprint, response = EXCLUDED.response, expires_at = EXCLUDED.expires_at`
+      // Rows another transaction holds are left to a later change: waiting for them would
+      // queue keyed changes behind each other, and two such waits can deadlock.
       yield* sql`
         DELETE FROM ${keys} WHERE ctid IN (
-          SELECT ctid FROM ${keys} WHERE expires_at <= ${idempotency.now} LIMIT ${EXPIRED_PER_CHANGE}
+          SELECT ctid FROM ${keys} WHERE expires_at <= ${idempotency.now}
+          LIMIT ${EXPIRED_PER_CHANGE} FOR UPDATE SKIP LOCKED
         )`
       return backfill
     })

@@ -47,10 +47,13 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         readonly version: string
         readonly fence: number
         readonly run_state: RunState | null
+        readonly run_attempts: number | null
       }>`
         SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
-          (SELECT r.state FROM ${runs} r WHERE r.backfill_id = b.id AND r.day = ${day}::date) AS run_state
-        FROM ${backfills} b WHERE b.id = ${String(id)}::bigint`
+          run.state AS run_state, run.attempts AS run_attempts
+        FROM ${backfills} b
+        LEFT JOIN ${runs} run ON run.backfill_id = b.id AND run.day = ${day}::date
+        WHERE b.id = ${String(id)}::bigint`
       if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
       yield* fencedBy(row.fence, lease)
       const now = epochSecondsFromMillis(nowMillis)
@@ -59,7 +62,8 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         day,
         row.run_state ?? undefined,
         outcome,
-        now
+        now,
+        row.run_attempts ?? undefined
       )
       if (!recorded.counted) return recorded
       const next = recorded.backfill
@@ -108,10 +112,10 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
           SELECT lease_fence AS fence FROM ${backfills} WHERE id = ${String(id)}::bigint`
         yield* fencedBy(row?.fence, lease)
       }
-      const stored = yield* sql<{ readonly state: RunState }>`
-        SELECT state FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
+      const stored = yield* sql<{ readonly state: RunState; readonly attempts: number }>`
+        SELECT state, attempts FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
       const now = epochSecondsFromMillis(nowMillis)
-      const recorded = yield* Lifecycle.recordOutcome(current, day, stored[0]?.state, outcome, now)
+      const recorded = yield* Lifecycle.recordOutcome(current, day, stored[0]?.state, outcome, now, stored[0]?.attempts)
       if (!recorded.counted) return recorded
       const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
       yield* sql`
