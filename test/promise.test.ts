@@ -188,7 +188,12 @@ describe("the Promise facade's options", () => {
       { idempotencyKeyLifetimeMillis: 0 },
       /idempotencyKeyLifetimeMillis must be a positive integer/
     ],
-    ["a key lifetime in hours", { idempotencyKeyLifetimeMillis: "24h" }, /idempotencyKeyLifetimeMillis must be/]
+    ["a key lifetime in hours", { idempotencyKeyLifetimeMillis: "24h" }, /idempotencyKeyLifetimeMillis must be/],
+    [
+      "a repository written for 0.1",
+      { repository: { ...makePlainPromiseStore(), retry: undefined, runsOf: undefined } },
+      /repository lacks retry, runsOf/
+    ]
   ])("refuses %s when the API is created, not on its first request", (_, change, message) => {
     const create = () => createPromiseApi({ ...options, ...change } as never)
     expect(create).toThrow(PromiseApiOptionsError)

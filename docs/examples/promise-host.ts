@@ -33,6 +33,13 @@ const readBody = async (request: IncomingMessage): Promise<Uint8Array | undefine
   return chunks.length === 0 ? undefined : Buffer.concat(chunks)
 }
 
+/** The credentials and, for the requests that change a backfill, the key that makes a retry of them safe. */
+const caller = (request: IncomingMessage) => ({
+  authorization: request.headers.authorization,
+  idempotencyKey:
+    typeof request.headers["idempotency-key"] === "string" ? request.headers["idempotency-key"] : undefined
+})
+
 const routes: ReadonlyArray<{
   readonly method: string
   readonly path: RegExp
@@ -45,8 +52,13 @@ const routes: ReadonlyArray<{
   {
     method: "POST",
     path: /^\/teams\/(?<team_id>[^/]+)\/transfers\/(?<transfer_id>[^/]+)\/backfills$/,
+    handle: async (request, path) => api.scheduleBackfill({ ...caller(request), path, body: await readBody(request) })
+  },
+  {
+    method: "POST",
+    path: /^\/teams\/(?<team_id>[^/]+)\/transfers\/(?<transfer_id>[^/]+)\/backfills\/preview$/,
     handle: async (request, path) =>
-      api.scheduleBackfill({ authorization: request.headers.authorization, path, body: await readBody(request) })
+      api.previewBackfill({ authorization: request.headers.authorization, path, body: await readBody(request) })
   },
   {
     method: "GET",
@@ -61,8 +73,18 @@ const routes: ReadonlyArray<{
   {
     method: "PATCH",
     path: /^\/teams\/(?<team_id>[^/]+)\/backfills\/(?<backfill_id>[^/]+)$/,
-    handle: async (request, path) =>
-      api.cancelBackfill({ authorization: request.headers.authorization, path, body: await readBody(request) })
+    handle: async (request, path) => api.cancelBackfill({ ...caller(request), path, body: await readBody(request) })
+  },
+  {
+    method: "POST",
+    path: /^\/teams\/(?<team_id>[^/]+)\/backfills\/(?<backfill_id>[^/]+)\/retry$/,
+    handle: async (request, path) => api.retryBackfill({ ...caller(request), path, body: await readBody(request) })
+  },
+  {
+    method: "GET",
+    path: /^\/teams\/(?<team_id>[^/]+)\/backfills\/(?<backfill_id>[^/]+)\/runs$/,
+    handle: (request, path, query) =>
+      api.listBackfillRuns({ authorization: request.headers.authorization, path, query })
   },
   {
     method: "GET",

@@ -1,7 +1,9 @@
 /**
  * What can go wrong when a worker drives a backfill, or when its failed days are retried.
- * Workers are trusted callers, so these say exactly what happened; each still maps to one
- * SPEC §5 code for hosts that expose worker steps over HTTP or log them by code.
+ * Workers are trusted callers, so these say exactly what happened; each worker error still
+ * maps to one SPEC §5 code (`WORKER_ERROR_CODES`) for hosts that expose worker steps over
+ * HTTP or log them by code. The retry's refusals (`NoFailedDays`, `DaysNotFailed`) reach
+ * users through `retryBackfill`, which answers them with 422s of its own wording.
  */
 import { Schema } from "effect"
 import { CalendarDate } from "./calendarDate.js"

@@ -46,6 +46,16 @@ const requestedLimit = (query: QueryParams): Either.Either<number, BadRequest> =
 const sameStatuses = <Status extends string>(a: ReadonlyArray<Status>, b: ReadonlyArray<Status>) =>
   a.length === b.length && a.every((status, index) => b[index] === status)
 
+/** A cursor this listing cannot read: another listing's (`ofAnotherListing`), or none this service issued. */
+const foreignCursor = (ofAnotherListing: boolean) =>
+  Effect.fail(
+    new BadRequest({
+      description: ofAnotherListing
+        ? "Query parameter cursor belongs to another listing; repeat the first page's status filter."
+        : "Query parameter cursor is not a cursor this service issued."
+    })
+  )
+
 /** Where the requested page starts: after the cursor's backfill, or at the newest. */
 const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyArray<BackfillStatus>) =>
   Effect.gen(function* () {
@@ -53,13 +63,9 @@ const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyAr
     if (cursor === undefined) return Option.none<BackfillId>()
     const cursors = yield* PageCursors
     const position = yield* cursors.decode(cursor)
-    if (Option.isNone(position)) {
-      return yield* new BadRequest({ description: "Query parameter cursor is not a cursor this service issued." })
-    }
+    if (Option.isNone(position)) return yield* foreignCursor(Option.isSome(yield* cursors.decodeRuns(cursor)))
     if (position.value.teamId !== teamId || !sameStatuses(position.value.statuses, statuses)) {
-      return yield* new BadRequest({
-        description: "Query parameter cursor belongs to another listing; repeat the first page's status filter."
-      })
+      return yield* foreignCursor(true)
     }
     return Option.some(position.value.before)
   })
@@ -113,14 +119,10 @@ const requestedRunStart = (
     if (cursor === undefined) return Option.none<CalendarDate>()
     const cursors = yield* PageCursors
     const position = yield* cursors.decodeRuns(cursor)
-    if (Option.isNone(position)) {
-      return yield* new BadRequest({ description: "Query parameter cursor is not a cursor this service issued." })
-    }
+    if (Option.isNone(position)) return yield* foreignCursor(Option.isSome(yield* cursors.decode(cursor)))
     const { value } = position
     if (value.teamId !== teamId || value.backfillId !== backfillId || !sameStatuses(value.states, states)) {
-      return yield* new BadRequest({
-        description: "Query parameter cursor belongs to another listing; repeat the first page's status filter."
-      })
+      return yield* foreignCursor(true)
     }
     return Option.some(value.before)
   })

@@ -84,10 +84,11 @@ export interface ApiRoute {
 }
 
 /**
- * Every endpoint of SPEC §1, in its order, then the extensions (preview), for hosts that route requests themselves: register
- * each route's `handle` under its `method` and `path` (`:name` parameters, the syntax Express,
- * Fastify and Hono share), and hand it the raw body so that the library checks the token
- * before the body, as SPEC's order says.
+ * Every endpoint of SPEC §1, in its order, then the extensions (preview, retry, the
+ * ledger), for hosts that route requests themselves: register each route's `handle` under
+ * its `method` and `path` (`:name` parameters, the syntax Express, Fastify and Hono share),
+ * and hand it the raw body so that the library checks the token before the body, as
+ * SPEC's order says, and the `Idempotency-Key` header, without which keys are ignored.
  *
  * @example
  * ```ts
@@ -114,7 +115,8 @@ export interface ApiRoute {
  *         path: params,
  *         query: Object.fromEntries([...searchParams.keys()].map((name) => [name, searchParams.getAll(name)])),
  *         body: body.byteLength > 0 ? body : undefined,
- *         requestId: request.headers.get("x-request-id") ?? undefined
+ *         requestId: request.headers.get("x-request-id") ?? undefined,
+ *         idempotencyKey: request.headers.get("idempotency-key") ?? undefined
  *       })
  *     )
  *     return toResponse(answer)

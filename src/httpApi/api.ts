@@ -66,16 +66,6 @@ const RetryBody = Schema.Struct({
   )
 }).annotations({ identifier: "RetryBackfillRequest", description: "May be left out: every failed day" })
 
-const IdempotencyHeaders = Schema.Struct({
-  "idempotency-key": Schema.optional(
-    Schema.String.annotations({
-      description:
-        'An RFC 8941 string ("…") or the bare characters, 1 to 255 visible ASCII: the same key with the same ' +
-        "request within 24 hours replays the first answer; with another request, 422 DUPLICATION_FAILED"
-    })
-  )
-})
-
 /** Strings or repeated strings, so that decoding never fails here: the library judges them. */
 const queryParam = (description: string) =>
   Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({ description }))
@@ -108,7 +98,6 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     withCommonErrors(
       HttpApiEndpoint.post("schedule", "/teams/:team_id/transfers/:transfer_id/backfills")
         .setPath(TransferPath)
-        .setHeaders(IdempotencyHeaders)
         .setPayload(ScheduleBody)
         .addSuccess(BackfillEnvelope)
         .addError(NotFound)
@@ -148,7 +137,6 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     withCommonErrors(
       HttpApiEndpoint.patch("cancel", "/teams/:team_id/backfills/:backfill_id")
         .setPath(BackfillPath)
-        .setHeaders(IdempotencyHeaders)
         .setPayload(CancelBody)
         .addSuccess(BackfillEnvelope)
         .addError(NotFound)
@@ -172,7 +160,6 @@ const BackfillsGroup = HttpApiGroup.make("backfills")
     withCommonErrors(
       HttpApiEndpoint.post("retry", "/teams/:team_id/backfills/:backfill_id/retry")
         .setPath(BackfillPath)
-        .setHeaders(IdempotencyHeaders)
         .setPayload(RetryBody)
         .addSuccess(BackfillEnvelope)
         .addError(NotFound)
@@ -260,6 +247,33 @@ const withNextPageLink = (operation: Omit<Operation, "security">): Omit<Operatio
 const LISTING_PATHS = ["/teams/{team_id}/backfills", "/teams/{team_id}/backfills/{backfill_id}/runs"]
 const RETRY_PATH = "/teams/{team_id}/backfills/{backfill_id}/retry"
 
+/** The operations that change a backfill, by path and method. */
+const KEYED_OPERATIONS = new Set([
+  "/teams/{team_id}/transfers/{transfer_id}/backfills post",
+  "/teams/{team_id}/backfills/{backfill_id} patch",
+  `${RETRY_PATH} post`
+])
+
+/**
+ * The optional `Idempotency-Key` header, which the HttpApi cannot declare without making
+ * typed clients pass a `headers` argument to endpoints that never needed one.
+ */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  description:
+    'An RFC 8941 string ("…") or the bare characters, 1 to 255 visible ASCII. The same key with the same ' +
+    "request within the key's lifetime (24 hours unless the host sets another) replays the first answer; " +
+    "with another request, 422 DUPLICATION_FAILED; while the first is in flight, 409 CONFLICT_ERROR.",
+  schema: { type: "string" as const }
+}
+
+const withIdempotencyKey = (operation: Omit<Operation, "security">): Omit<Operation, "security"> => ({
+  ...operation,
+  parameters: [...operation.parameters, IDEMPOTENCY_KEY_PARAMETER]
+})
+
 /**
  * The retry's body may be left out, which the HttpApi cannot declare. `@effect/platform`
  * types a request body as always required; the document is JSON, where `false` is valid.
@@ -272,9 +286,17 @@ const withOptionalBody = (operation: Omit<Operation, "security">): Omit<Operatio
         requestBody: { ...operation.requestBody, required: false } as unknown as typeof operation.requestBody
       }
 
+/** What the HttpApi cannot say about an operation: next-page links, the key header, an optional body. */
+const documented = (path: string, method: string, operation: Omit<Operation, "security">) => {
+  const linked = LISTING_PATHS.includes(path) && method === "get" ? withNextPageLink(operation) : operation
+  const keyed = KEYED_OPERATIONS.has(`${path} ${method}`) ? withIdempotencyKey(linked) : linked
+  return path === RETRY_PATH ? withOptionalBody(keyed) : keyed
+}
+
 /**
  * The OpenAPI 3.1 document, generated from the HttpApi and the library's schemas, with
- * the bearer scheme every operation needs, the listings' `Link` header, and none of the
+ * the bearer scheme every operation needs, the listings' `Link` header, the optional
+ * `Idempotency-Key` header of the changes, and none of the
  * framework's own error shapes. Serve it as JSON (the reference host answers
  * `GET /openapi.json` with it).
  *
@@ -301,11 +323,7 @@ export const openApiDocument = () => {
             method,
             typeof operation !== "object" || operation === null || !("responses" in operation)
               ? operation
-              : LISTING_PATHS.includes(path) && method === "get"
-                ? withNextPageLink(withoutDecodeError(operation as Operation))
-                : path === RETRY_PATH
-                  ? withOptionalBody(withoutDecodeError(operation as Operation))
-                  : withoutDecodeError(operation as Operation)
+              : documented(path, method, withoutDecodeError(operation as Operation))
           ])
         )
       ])

@@ -61,7 +61,7 @@ export interface BackfillPreview {
  * @since 0.2.0
  * @category errors
  */
-export type PreviewBackfillError = Exclude<ScheduleBackfillError, { readonly _tag: "Conflict" }>
+export type PreviewBackfillError = Exclude<ScheduleBackfillError, { readonly _tag: "Conflict" | "DuplicationFailed" }>
 
 /**
  * What `scheduleBackfill` would do with the same command, through the very same checks,

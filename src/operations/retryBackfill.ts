@@ -144,7 +144,10 @@ export const retryBackfill = (
         UnknownBackfill: () => Effect.fail(new NotFound({ resource: "backfill" })),
         IllegalTransition: ({ from }) =>
           Effect.fail(
-            unprocessable(`Backfill ${command.backfillId} is ${from}; a cancelled backfill cannot be retried.`)
+            unprocessable(
+              `Backfill ${command.backfillId} is ${from}; ` +
+                (from === "CANCELLED" ? "a cancelled backfill cannot be retried." : "it has no failed days to retry.")
+            )
           ),
         DaysNotFailed: (refused) => Effect.fail(notFailed(refused)),
         NoFailedDays: () => Effect.fail(unprocessable(`Backfill ${command.backfillId} has no failed days to retry.`))

@@ -196,6 +196,18 @@ export class PromiseApiOptionsError extends Error {
 
 const MIN_CURSOR_SECRET_BYTES = 32
 
+/** Every method of `PromiseBackfillRepository`: a store written for an earlier release lacks some. */
+const REPOSITORY_METHODS = [
+  "insertUnlessOverlapping",
+  "findForTeam",
+  "latestForTransfer",
+  "activeOverlapping",
+  "listForTeam",
+  "cancel",
+  "retry",
+  "runsOf"
+] as const satisfies ReadonlyArray<keyof PromiseBackfillRepository>
+
 const LOG_LEVELS: ReadonlyArray<PlainLogLevel> = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 
 const PolicyFromPlain = Schema.Struct({
@@ -239,6 +251,11 @@ const validated = (options: LooseOptions) => {
     }
   } else if (typeof options.authenticate !== "function" || typeof options.findTeamTransfer !== "function") {
     refuse("authenticate and findTeamTransfer must be functions (or give a layer).")
+  }
+  const repository = options.repository as Record<string, unknown> | undefined
+  const missing = REPOSITORY_METHODS.filter((method) => typeof repository?.[method] !== "function")
+  if (repository !== undefined && missing.length > 0) {
+    refuse(`repository lacks ${missing.join(", ")} (see PromiseBackfillRepository).`)
   }
   return Option.getOrThrow(Option.getRight(policy))
 }

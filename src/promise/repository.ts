@@ -323,7 +323,8 @@ export const layerPromiseBackfillRepository = (
                 (notFailed) => Effect.fail(new DaysNotFailed({ backfillId: id, days: notFailed }))
               )
             }
-            return Effect.fail(new NoFailedDays({ backfillId: id }))
+            if ("noFailedDays" in outcome) return Effect.fail(new NoFailedDays({ backfillId: id }))
+            return Effect.dieMessage("The store answered a retry with none of its answers")
           }
         ),
       runsOf: ({ teamId }, id, page) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { handleCancelBackfill, handleListBackfillRuns } from "../../src/http/handlers.js"
+import { handleCancelBackfill, handleListBackfillRuns, handleListIncompleteBackfills } from "../../src/http/handlers.js"
 import type { QueryParams } from "../../src/http/request.js"
 import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
@@ -152,6 +152,14 @@ describe("the ledger", () => {
       const other = yield* scheduleSeedBackfill("2023-12-01", "2023-12-10")
       yield* (yield* WorkerRepository).materialiseRuns(other, 100)
       const cursor = (yield* runs(id, { limit: "2" })).nextCursor ?? ""
+      const listingCursor =
+        (yield* call(
+          handleListIncompleteBackfills({
+            authorization: bearer("admin"),
+            path: { team_id: "1" },
+            query: { limit: "1" }
+          })
+        )).nextCursor ?? ""
       const answers = [
         yield* runs(String(other), { limit: "2", cursor }),
         yield* runs(id, { status: "failed", limit: "2", cursor }),
@@ -159,7 +167,8 @@ describe("the ledger", () => {
         yield* runs(id, { status: "dropped" }),
         yield* runs(id, { limit: "0" }),
         yield* runs(id, { limit: "101" }),
-        yield* runs(id, { page: "2" })
+        yield* runs(id, { page: "2" }),
+        yield* runs(id, { cursor: listingCursor })
       ].map((response) => [response.status, response.error.description])
       expect(answers).toEqual([
         [400, "Query parameter cursor belongs to another listing; repeat the first page's status filter."],
@@ -171,7 +180,8 @@ describe("the ledger", () => {
         ],
         [400, 'Query parameter limit must be an integer between 1 and 100; got "0".'],
         [400, 'Query parameter limit must be an integer between 1 and 100; got "101".'],
-        [400, expect.stringContaining("page")]
+        [400, expect.stringContaining("page")],
+        [400, "Query parameter cursor belongs to another listing; repeat the first page's status filter."]
       ])
     }).pipe(Effect.provide(world()))
   )

@@ -7,10 +7,9 @@
  */
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { Backfill } from "../../domain/backfill.js"
-import type { CalendarDate } from "../../domain/calendarDate.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
-import { DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
+import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
@@ -126,17 +125,17 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
         ),
         (stored) => {
           // Newest first (SPEC: "reverse chronological order, one day at a time").
-          const day = [...stored.runs]
-            .filter(([, run]) => run.state === "pending")
-            .reduce<CalendarDate | undefined>(
-              (latest, [candidate]) => (latest === undefined || candidate > latest ? candidate : latest),
+          const next = [...stored.runs.values()]
+            .filter((run) => run.state === "pending")
+            .reduce<DayRun | undefined>(
+              (latest, run) => (latest === undefined || run.day > latest.day ? run : latest),
               undefined
             )
-          if (day === undefined) return Either.right(Option.none())
+          if (next === undefined) return Either.right(Option.none())
           const now = epochSecondsFromMillis(nowMillis)
           return Either.map(Lifecycle.startRun(stored.backfill, now), (running) => {
-            stored.runs.set(day, DayRuns.started(stored.runs.get(day) ?? DayRuns.queued(day), now))
-            return Option.some({ backfill: store.update(stored, running), day })
+            stored.runs.set(next.day, DayRuns.started(next, now))
+            return Option.some({ backfill: store.update(stored, running), day: next.day })
           })
         }
       )

@@ -131,8 +131,8 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         ADD COLUMN ended_time timestamptz`,
       // A key answers for one user in one team; its answer is the backfill as first returned.
       `CREATE TABLE {schema}.backfill_idempotency_keys (
-        team_id bigint NOT NULL,
-        user_id bigint NOT NULL,
+        team_id bigint NOT NULL CHECK (team_id > 0),
+        user_id bigint NOT NULL CHECK (user_id > 0),
         key text NOT NULL CHECK (key ~ '^[!-~]{1,255}$'),
         fingerprint text NOT NULL,
         response jsonb NOT NULL,
