@@ -1,7 +1,8 @@
 /**
  * Golden responses: the exact answer (status, headers, body text) of every endpoint on
  * each of its success and error paths, pinned in `responses.json`. The wire form of the
- * five endpoints is frozen; any change to a byte of these answers fails here. After a
+ * five endpoints is frozen, and the extensions' (retry, the ledger, keyed creates) pinned
+ * beside it; any change to a byte of these answers fails here. After a
  * deliberate change of the wire form (there should be none), regenerate with
  * `UPDATE_GOLDEN=1 npx vitest run test/golden`, and review the diff.
  */
@@ -12,7 +13,9 @@ import {
   handleCancelBackfill,
   handleGetBackfill,
   handleLatestBackfill,
+  handleListBackfillRuns,
   handleListIncompleteBackfills,
+  handleRetryBackfill,
   handleScheduleBackfill
 } from "../../src/http/handlers.js"
 import type { HttpResponse } from "../../src/http/response.js"
@@ -121,6 +124,39 @@ const cancel = (
   )
 ]
 
+/** `options` as given: a `body` left `undefined` means a request without one. */
+const retry = (
+  name: string,
+  backfillId: string,
+  options: { readonly body?: unknown; readonly authorization?: string } = {}
+): Case => [
+  `retry: ${name}`,
+  Effect.provide(
+    handleRetryBackfill({
+      ...host,
+      authorization: options.authorization ?? admin,
+      path: { team_id: "1", backfill_id: backfillId },
+      ...("body" in options ? { body: options.body } : {})
+    }),
+    seeded()
+  )
+]
+
+const runs = (name: string, backfillId: string, query: Record<string, string> = {}): Case => [
+  `runs: ${name}`,
+  Effect.provide(
+    handleListBackfillRuns({ ...host, authorization: admin, path: { team_id: "1", backfill_id: backfillId }, query }),
+    seeded()
+  )
+]
+
+/** Two requests with one key in one store: the second's answer. */
+const keyed = (name: string, key: string, second: typeof january): Case => {
+  const send = (body: typeof january) =>
+    handleScheduleBackfill({ ...host, authorization: admin, path: schedulePath, body, idempotencyKey: key })
+  return [`keyed schedule: ${name}`, Effect.provide(Effect.zipRight(send(january), send(second)), seeded())]
+}
+
 const CASES: ReadonlyArray<Case> = [
   schedule("200", {}),
   schedule("401 without a header", { authorization: undefined }),
@@ -183,7 +219,28 @@ const CASES: ReadonlyArray<Case> = [
   cancel("400 other body", "1", { body: '{"status":"COMPLETED"}' }),
   cancel("400 no body", "1", { body: undefined }),
   cancel("404 another team's", "7"),
-  cancel("403 scope", "1", { authorization: bearer("viewer") })
+  cancel("403 scope", "1", { authorization: bearer("viewer") }),
+  retry("200 every failed day", "4"),
+  retry("200 the failed day named", "4", { body: '{"days":["2023-04-01"]}' }),
+  retry("422 a day that has not failed", "4", { body: '{"days":["2023-04-02"]}' }),
+  retry("422 no failed day", "5"),
+  retry("422 cancelled", "6"),
+  retry("400 body", "4", { body: '{"days":"2023-04-01"}' }),
+  retry("404 another team's", "7"),
+  retry("403 scope", "4", { authorization: bearer("viewer") }),
+  runs("200", "4"),
+  runs("200 failed only", "4", { status: "failed" }),
+  runs("400 status", "4", { status: "dropped" }),
+  runs("404 another team's", "7"),
+  keyed("200 replayed", '"golden-key"', january),
+  keyed("422 reused with another range", "golden-key", { range_start: "2023-12-01", range_end: "2023-12-31" }),
+  [
+    "schedule: 400 malformed Idempotency-Key",
+    Effect.provide(
+      handleScheduleBackfill({ ...host, authorization: admin, path: schedulePath, body: january, idempotencyKey: "" }),
+      seeded()
+    )
+  ]
 ]
 
 describe("golden responses", () => {
