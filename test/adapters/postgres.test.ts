@@ -17,8 +17,9 @@ import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/rep
 import { encodeBackfill, newBackfill } from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { makeDateRange } from "../../src/domain/dateRange.js"
+import { IdempotencyKey } from "../../src/domain/idempotency.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
-import { completed, failed, WorkerId } from "../../src/domain/runs.js"
+import { completed, failed, RunState, WorkerId } from "../../src/domain/runs.js"
 import { epochSecondsFromMillis, TimeZone, UTC } from "../../src/domain/time.js"
 import { handleScheduleBackfill } from "../../src/http/handlers.js"
 import { stringifyJson } from "../../src/http/json.js"
@@ -26,7 +27,7 @@ import { latestBackfill } from "../../src/operations/latestBackfill.js"
 import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
 import * as Worker from "../../src/operations/worker.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
-import { type BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { accessTo, repositories } from "../support/access.js"
 import { freshSchema, openTestDatabase, unfinishedOrMiscounted, uniqueSchemaName } from "../support/database.js"
@@ -293,9 +294,25 @@ describe(`PostgreSQL (${database.kind})`, () => {
               yield* count(repository.recordOutcome(backfill.id, "2024-01-02" as CalendarDate, failed("x"), NOW))
             ).toBe(2)
             expect(yield* count(repository.retryFailedDays(backfill.id))).toBe(4)
+            const everyRun = { states: RunState.literals, before: Option.none<CalendarDate>(), limit: 10 }
+            expect(yield* count(repository.runsOf(backfill.id, everyRun))).toBe(1)
             expect(
               yield* count(repository.cancel(backfill.id, { time: epochSecondsFromMillis(NOW), userId: USER }))
             ).toBe(4)
+            const api = yield* BackfillRepository
+            const key = (text: string, fingerprint: string) => ({
+              key: IdempotencyKey.make(text),
+              fingerprint,
+              now: epochSecondsFromMillis(NOW),
+              expiresAt: epochSecondsFromMillis(NOW + 60_000)
+            })
+            const keyedInsert = (fingerprint: string) =>
+              api.insertUnlessOverlapping(accessTo(1n), draft(2n, "2024-01-01", "2024-01-02"), key("k", fingerprint))
+            expect(yield* count(keyedInsert("first"))).toBe(5)
+            expect(yield* count(keyedInsert("first"))).toBe(2)
+            expect(yield* count(Effect.either(keyedInsert("another")))).toBe(2)
+            const retried = yield* repository.insertUnlessOverlapping(TEAM, draft(3n, "2024-01-01", "2024-01-02"))
+            expect(yield* count(Effect.either(repository.retry(retried.id, Option.none())))).toBe(2)
           })
         ),
       60_000
@@ -331,7 +348,9 @@ describe(`PostgreSQL (${database.kind})`, () => {
             repository.releaseLease(lease),
             repository.startNextRun(lease, NOW),
             repository.recordOutcome(id, "2024-01-01" as CalendarDate, completed, NOW),
-            repository.retryFailedDays(id)
+            repository.retryFailedDays(id),
+            repository.retry(id, Option.none()),
+            repository.runsOf(id, { states: ["failed"], before: Option.none(), limit: 1 })
           ]
           for (const call of calls) expect((yield* Effect.flip(call))._tag).toBe("ServiceUnavailable")
           const response = yield* handleScheduleBackfill({
