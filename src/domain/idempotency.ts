@@ -46,25 +46,14 @@ export type IdempotencyKey = typeof IdempotencyKey.Type
 export const idempotencyKeyFromHeader = (header: string): IdempotencyKey | undefined => {
   const value = header.trim()
   const key = value.startsWith('"') ? unquote(value) : value
-  return key !== undefined && Schema.is(IdempotencyKey)(key) ? key : undefined
+  return Schema.is(IdempotencyKey)(key) ? key : undefined
 }
 
-/** An RFC 8941 sf-string's content, or `undefined` when `quoted` is not exactly one. */
-const unquote = (quoted: string): string | undefined => {
-  let content = ""
-  for (let index = 1; index < quoted.length; index++) {
-    const char = quoted[index] as string
-    if (char === '"') return index === quoted.length - 1 ? content : undefined
-    if (char === "\\") {
-      const escaped = quoted[index + 1]
-      if (escaped !== '"' && escaped !== "\\") return undefined
-      content += escaped
-      index += 1
-    } else if (char >= " " && char <= "~") content += char
-    else return undefined
-  }
-  return undefined
-}
+/** RFC 8941's sf-string: quotes around characters, `"` and `\` escaped; what it may contain the key's schema judges. */
+const SF_STRING = /^"((?:[^"\\]|\\["\\])*)"$/
+
+/** An sf-string's content, or `undefined` when `quoted` is not exactly one. */
+const unquote = (quoted: string): string | undefined => SF_STRING.exec(quoted)?.[1]?.replace(/\\(["\\])/g, "$1")
 
 /**
  * What a keyed request asks the repository to remember with its change: the key, the

@@ -196,7 +196,8 @@ export const retryDays = (
       ...next,
       runs: { ...next.runs, failed: next.runs.failed - retried.size },
       errorReport: next.errorReport.filter((entry) => !retried.has(entry.day)),
-      endTime: next.status === backfill.status ? next.endTime : Option.none()
+      // A FAILED backfill's end is cleared; a SCHEDULED or RUNNING one has none yet.
+      endTime: Option.none()
     },
     days: requested
   }))

@@ -30,6 +30,12 @@ describe("Idempotency-Key values", () => {
     }
   )
 
+  it("take the field's value without the white space around it, as HTTP does", () => {
+    expect(idempotencyKeyFromHeader('  "a b"  ')).toBeUndefined()
+    expect(idempotencyKeyFromHeader("\t key-1 ")).toBe("key-1")
+    expect(idempotencyKeyFromHeader(' "key-2"')).toBe("key-2")
+  })
+
   it("refuse keys of no or more than 255 characters, and malformed strings", () => {
     for (const value of ["", '""', "k".repeat(256), `"${"k".repeat(256)}"`, '"open', '"a"b', '"a\\nb"', '"a\\"']) {
       expect(idempotencyKeyFromHeader(value), value).toBeUndefined()
@@ -50,6 +56,13 @@ describe("request fingerprints", () => {
       expect(requestFingerprint("POST", path, { ...body, extra: 1 })).not.toBe(requestFingerprint("POST", path, body))
     }
   )
+
+  it("write the method, the path and the body as canonical JSON: members sorted, none undefined, no white space", () => {
+    expect(requestFingerprint("POST", "/teams/1/x", { b: 1, a: [2, { d: "x", c: undefined }], e: null })).toBe(
+      'POST /teams/1/x {"a":[2,{"d":"x"}],"b":1,"e":null}'
+    )
+    expect(requestFingerprint("PATCH", "/p", {})).toBe("PATCH /p {}")
+  })
 
   it("keep the order of arrays", () => {
     expect(requestFingerprint("POST", "/r", { days: ["a", "b"] })).not.toBe(

@@ -263,9 +263,14 @@ describe("retrying failed days", () => {
     expect(inconsistency(backfill)).toBeUndefined()
   })
 
-  it("refuses any other status", () => {
+  it("refuses any other status, even a RUNNING backfill with a failed day", () => {
     expect(Lifecycle.retryFailedDays(scheduled)).toEqual(
       Either.left(new IllegalTransition({ from: "SCHEDULED", event: "FailedDaysRetried" }))
+    )
+    const running = recorded(record(scheduled, "2024-01-01", "pending", failed("x"))).backfill
+    expect(running).toMatchObject({ status: "RUNNING", runs: { failed: 1 } })
+    expect(Lifecycle.retryFailedDays(running)).toEqual(
+      Either.left(new IllegalTransition({ from: "RUNNING", event: "FailedDaysRetried" }))
     )
   })
 

@@ -100,6 +100,7 @@ describe("the ledger", () => {
       for (let page = 0; page < 10; page++) {
         const response = yield* runs(id, query)
         expect(response.status).toBe(200)
+        expect(days(response.data)).toHaveLength(3)
         seen.push(...days(response.data))
         links.push(response.headers.link)
         if (response.nextCursor === null) break
@@ -116,6 +117,7 @@ describe("the ledger", () => {
         "2024-01-02",
         "2024-01-01"
       ])
+      expect(links).toHaveLength(3)
       expect(links[0]).toMatch(/^<\?status=pending,failed&limit=3&cursor=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>; rel="next"$/)
       expect(links.at(-1)).toBeUndefined()
       expect(days((yield* runs(id, { status: ["completed"] })).data)).toEqual(["2024-01-10"])

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
+import { BackfillId } from "../../src/domain/ids.js"
 import type { BackfillStatus } from "../../src/domain/status.js"
 import { handleListBackfillRuns, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import { retryBackfill } from "../../src/operations/retryBackfill.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call, NOT_FOUND_BACKFILL, type WireBackfill } from "./http.js"
-import { bearer, SEED_NOW, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
+import { bearer, PRINCIPALS, SEED_NOW, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
 
 /** Backfill `id` in `status` over 2023-MM-01..05 (MM = id); a FAILED one failed on its first day. */
 const stored = (id: bigint, status: BackfillStatus) => ({
@@ -127,6 +129,10 @@ describe("retry", () => {
           "Days 2023-04-02, 2023-04-03, 2023-04-04, 2023-04-05, 2023-05-09 have not failed in backfill 4; only failed days can be retried."
         )
       )
+      const ten = Array.from({ length: 10 }, (_, index) => `2022-01-${String(index + 10)}`)
+      expect((yield* retry("4", { body: { days: ten } })).error.description).toBe(
+        `Days ${ten.join(", ")} have not failed in backfill 4; only failed days can be retried.`
+      )
       const twelve = Array.from({ length: 12 }, (_, index) => `2022-01-${String(index + 10)}`)
       const counted = yield* retry("4", { body: { days: twelve } })
       expect(counted.error.description).toBe(
@@ -199,6 +205,34 @@ describe("retry", () => {
         [422, "UNPROCESSABLE_ENTITY"]
       ])
       expect((yield* retry("7")).error).toEqual(NOT_FOUND_BACKFILL)
+    }).pipe(Effect.provide(seeded()))
+  )
+
+  it.effect("retries every failed day when the command names none, as a host that is not HTTP calls it", () =>
+    Effect.gen(function* () {
+      const retried = yield* retryBackfill({
+        principal: PRINCIPALS.admin,
+        teamId: TEAM_1,
+        backfillId: BackfillId.make(4n)
+      })
+      expect([retried.status, retried.runs.failed]).toEqual(["SCHEDULED", 0])
+    }).pipe(Effect.provide(seeded()))
+  )
+
+  it.effect("tells a retry with another body from one without, under one key", () =>
+    Effect.gen(function* () {
+      const keyed = (body: string | undefined) =>
+        call(
+          handleRetryBackfill({
+            authorization: bearer("admin"),
+            path: { team_id: "1", backfill_id: "4" },
+            idempotencyKey: "retry-0001",
+            ...(body === undefined ? {} : { body })
+          })
+        )
+      expect((yield* keyed('{"days":["2023-04-01"]}')).status).toBe(200)
+      expect((yield* keyed('{"days":["2023-04-01"]}')).status).toBe(200)
+      expect((yield* keyed(undefined)).error.code).toBe("DUPLICATION_FAILED")
     }).pipe(Effect.provide(seeded()))
   )
 
