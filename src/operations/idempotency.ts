@@ -40,17 +40,15 @@ export const idempotentRequest = (
   Effect.gen(function* () {
     const key = Effect.isEffect(input) ? yield* input : input
     if (key === undefined) return undefined
-    return yield* Effect.gen(function* () {
-      const nowMillis = yield* Clock.currentTimeMillis
-      const lifetime = yield* IdempotencyKeyLifetime
-      const expiresAtMillis = Math.min(nowMillis + Duration.toMillis(lifetime), LAST_SECOND * 1000)
-      return {
-        key,
-        fingerprint: requestFingerprint(method, path, body),
-        now: epochSecondsFromMillis(nowMillis),
-        expiresAt: epochSecondsFromMillis(expiresAtMillis)
-      }
-    })
+    const nowMillis = yield* Clock.currentTimeMillis
+    const lifetime = yield* IdempotencyKeyLifetime
+    const expiresAtMillis = Math.min(nowMillis + Duration.toMillis(lifetime), LAST_SECOND * 1000)
+    return {
+      key,
+      fingerprint: requestFingerprint(method, path, body),
+      now: epochSecondsFromMillis(nowMillis),
+      expiresAt: epochSecondsFromMillis(expiresAtMillis)
+    }
   })
 
 /**
