@@ -19,6 +19,9 @@ export default defineConfig({
       "test/adapters/memory.conformance.test.ts"
     ],
     exclude: ["test/operations/*.fuzz.test.ts", "test/operations/*.concurrency.test.ts"],
-    reporters: ["default", new UnloadableFileAsFailedTest()]
+    reporters: ["default", new UnloadableFileAsFailedTest()],
+    // As in vitest.config.ts: the initial run of a loaded machine must not fail on time.
+    testTimeout: 120_000,
+    hookTimeout: 180_000
   }
 })
