@@ -23,6 +23,10 @@ import { epochSecondsFromMillis, LAST_SECOND } from "../domain/time.js"
  */
 export type IdempotencyKeyInput = IdempotencyKey | Effect.Effect<IdempotencyKey | undefined, BadRequest>
 
+// `Effect.void` would type the absent key as `void`, which the repositories' optional argument does not take.
+// @effect-diagnostics-next-line effectSucceedWithVoid:off
+const NO_KEY = Effect.succeed<IdempotentRequest | undefined>(undefined)
+
 /**
  * The request a key names, with the time and the expiry the repository stores it with;
  * `undefined` without a key. `body` is the decoded request's body, as the caller would
@@ -37,19 +41,22 @@ export const idempotentRequest = (
   path: string,
   body: unknown
 ): Effect.Effect<IdempotentRequest | undefined, BadRequest> =>
-  Effect.gen(function* () {
-    const key = Effect.isEffect(input) ? yield* input : input
-    if (key === undefined) return undefined
-    const nowMillis = yield* Clock.currentTimeMillis
-    const lifetime = yield* IdempotencyKeyLifetime
-    const expiresAtMillis = Math.min(nowMillis + Duration.toMillis(lifetime), LAST_SECOND * 1000)
-    return {
-      key,
-      fingerprint: requestFingerprint(method, path, body),
-      now: epochSecondsFromMillis(nowMillis),
-      expiresAt: epochSecondsFromMillis(expiresAtMillis)
-    }
-  })
+  // Most requests carry no key: they pay for no generator.
+  input === undefined
+    ? NO_KEY
+    : Effect.gen(function* () {
+        const key = Effect.isEffect(input) ? yield* input : input
+        if (key === undefined) return undefined
+        const nowMillis = yield* Clock.currentTimeMillis
+        const lifetime = yield* IdempotencyKeyLifetime
+        const expiresAtMillis = Math.min(nowMillis + Duration.toMillis(lifetime), LAST_SECOND * 1000)
+        return {
+          key,
+          fingerprint: requestFingerprint(method, path, body),
+          now: epochSecondsFromMillis(nowMillis),
+          expiresAt: epochSecondsFromMillis(expiresAtMillis)
+        }
+      })
 
 /**
  * SPEC §5's answers to a key that cannot be used, as `Effect.catchTags` handlers: 422
