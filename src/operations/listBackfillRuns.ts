@@ -9,6 +9,7 @@ import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
 import { MAX_PAGE_SIZE } from "./listIncompleteBackfills.js"
+import { pageOf } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -98,13 +99,6 @@ export const listBackfillRuns = <R = never>(
     const found = yield* repository
       .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit: page.limit + 1 })
       .pipe(traced("BackfillRepository.runsOf"))
-    const runs = found.slice(0, page.limit)
-    const last = runs.at(-1)
-    return {
-      runs,
-      next:
-        found.length <= page.limit || last === undefined
-          ? Option.none()
-          : Option.some({ ...page, after: Option.some(last.day) })
-    }
+    const { items, next } = pageOf(found, page, (run) => run.day)
+    return { runs: items, next }
   }).pipe(traced("listBackfillRuns", idAttributes(query)))

@@ -12,6 +12,7 @@ import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { idAttributes, requireAccess } from "./access.js"
 import type { ReadError } from "./getBackfill.js"
+import { pageOf } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -126,13 +127,6 @@ export const listIncompleteBackfills = <R = never>(
     const found = yield* repository
       .listForTeam(access, { statuses: page.statuses, before: page.after, limit: page.limit + 1 })
       .pipe(traced("BackfillRepository.listForTeam"))
-    const backfills = found.slice(0, page.limit)
-    const last = backfills.at(-1)
-    return {
-      backfills,
-      next:
-        found.length <= page.limit || last === undefined
-          ? Option.none()
-          : Option.some({ ...page, after: Option.some(last.id) })
-    }
+    const { items, next } = pageOf(found, page, (backfill) => backfill.id)
+    return { backfills: items, next }
   }).pipe(traced("listIncompleteBackfills", idAttributes(query)))

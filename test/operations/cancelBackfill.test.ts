@@ -1,31 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import type { BackfillStatus } from "../../src/domain/status.js"
 import { handleCancelBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call, NOT_FOUND_BACKFILL, type WireBackfill } from "./http.js"
-import { bearer, SEED_NOW, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
+import { bearer, SEED_NOW, SEED_TRANSFER, seedTransferBackfill, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
 
 const CANCEL = '{"status":"CANCELLED"}'
 
-const stored = (id: bigint, status: BackfillStatus) => ({
-  teamId: TEAM_1,
-  backfill: backfillInStatus(status, {
-    id,
-    transferId: SEED_TRANSFER,
-    start: `2023-${String(Number(id)).padStart(2, "0")}-01`,
-    end: `2023-${String(Number(id)).padStart(2, "0")}-05`
-  })
-})
-
 const seeded = world({
   seed: [
-    stored(1n, "CREATED"),
-    stored(2n, "SCHEDULED"),
-    stored(3n, "RUNNING"),
-    stored(4n, "FAILED"),
-    stored(5n, "COMPLETED"),
-    stored(6n, "CANCELLED"),
+    seedTransferBackfill(1n, "CREATED"),
+    seedTransferBackfill(2n, "SCHEDULED"),
+    seedTransferBackfill(3n, "RUNNING"),
+    seedTransferBackfill(4n, "FAILED"),
+    seedTransferBackfill(5n, "COMPLETED"),
+    seedTransferBackfill(6n, "CANCELLED"),
     {
       teamId: TEAM_2,
       backfill: backfillInStatus("CREATED", {

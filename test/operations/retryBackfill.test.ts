@@ -1,32 +1,30 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { BackfillId } from "../../src/domain/ids.js"
-import type { BackfillStatus } from "../../src/domain/status.js"
 import { handleListBackfillRuns, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
 import { retryBackfill } from "../../src/operations/retryBackfill.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call, NOT_FOUND_BACKFILL, type WireBackfill } from "./http.js"
-import { bearer, PRINCIPALS, SEED_NOW, SEED_TRANSFER, TEAM_1, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"
-
-/** Backfill `id` in `status` over 2023-MM-01..05 (MM = id); a FAILED one failed on its first day. */
-const stored = (id: bigint, status: BackfillStatus) => ({
-  teamId: TEAM_1,
-  backfill: backfillInStatus(status, {
-    id,
-    transferId: SEED_TRANSFER,
-    start: `2023-${String(Number(id)).padStart(2, "0")}-01`,
-    end: `2023-${String(Number(id)).padStart(2, "0")}-05`
-  })
-})
+import {
+  bearer,
+  PRINCIPALS,
+  SEED_NOW,
+  SEED_TRANSFER,
+  seedTransferBackfill,
+  TEAM_1,
+  TEAM_2,
+  TEAM_2_TRANSFER,
+  world
+} from "./world.js"
 
 const seeded = () =>
   world({
     seed: [
-      stored(1n, "CREATED"),
-      stored(3n, "RUNNING"),
-      stored(4n, "FAILED"),
-      stored(5n, "COMPLETED"),
-      stored(6n, "CANCELLED"),
+      seedTransferBackfill(1n, "CREATED"),
+      seedTransferBackfill(3n, "RUNNING"),
+      seedTransferBackfill(4n, "FAILED"),
+      seedTransferBackfill(5n, "COMPLETED"),
+      seedTransferBackfill(6n, "CANCELLED"),
       {
         teamId: TEAM_2,
         backfill: backfillInStatus("FAILED", {

@@ -10,11 +10,13 @@ import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLoo
 import type { Principal } from "../../src/domain/access.js"
 import { ServiceUnavailable } from "../../src/domain/errors.js"
 import { TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import type { BackfillStatus } from "../../src/domain/status.js"
 import { TimeZone, UTC } from "../../src/domain/time.js"
 import { layerPageCursors } from "../../src/http/pageCursor.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
+import { backfillInStatus } from "../fixtures/backfills.js"
 
 export const TEAM_1 = TeamId.make(1n)
 export const TEAM_2 = TeamId.make(2n)
@@ -52,6 +54,17 @@ export const transfersLayer = layerMemoryTransferLookup([
 ])
 
 export const cursorsLayer = layerPageCursors("test-cursor-secret")
+
+/** Backfill `id` of team 1 on the seed's transfer in `status`, over 2023-MM-01..05 (MM = id). */
+export const seedTransferBackfill = (id: bigint, status: BackfillStatus): SeededBackfill => ({
+  teamId: TEAM_1,
+  backfill: backfillInStatus(status, {
+    id,
+    transferId: SEED_TRANSFER,
+    start: `2023-${String(Number(id)).padStart(2, "0")}-01`,
+    end: `2023-${String(Number(id)).padStart(2, "0")}-05`
+  })
+})
 
 export const world = (
   options: {
