@@ -7,7 +7,8 @@ import type { Principal } from "../domain/access.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
 import { bearerToken } from "../http/request.js"
 import { Authenticator } from "../ports/authenticator.js"
-import { LapsingMap, MEMORY_CAPACITY, type Quota, RequestLimiter } from "./rateLimiter.js"
+import { LapsingMap, MEMORY_CAPACITY } from "./lapsingMap.js"
+import { type Quota, RequestLimiter } from "./rateLimiter.js"
 
 type Request = HttpServerRequest.HttpServerRequest
 
@@ -37,6 +38,12 @@ export const addressKey = (remote: string): string => {
     .join(":")}::/64`
 }
 
+/** The request charged to its client address, whatever its token. */
+export const byAddress = (request: Request): Identified => ({
+  key: addressKey(Option.getOrElse(request.remoteAddress, () => "unknown")),
+  unavailable: Option.none()
+})
+
 /** How long a valid token is remembered as valid, as long as the authenticator's cache. */
 const RECENTLY_VALID_MILLIS = 30_000
 
@@ -59,24 +66,21 @@ export const makeIdentify = () => {
   }
   return (request: Request, teamParam: string | undefined) =>
     Effect.gen(function* () {
-      const byAddress: Identified = {
-        key: addressKey(Option.getOrElse(request.remoteAddress, () => "unknown")),
-        unavailable: Option.none()
-      }
+      const address = byAddress(request)
       const token = bearerToken(request.headers.authorization)
-      if (token === undefined) return byAddress
+      if (token === undefined) return address
       const now = yield* Clock.currentTimeMillis
       const limiter = yield* RequestLimiter
-      if (Option.isSome(yield* limiter.refusedLately(byAddress.key))) {
+      if (Option.isSome(yield* limiter.refusedLately(address.key))) {
         const known = recentlyValid.get(token, now)
-        return known === undefined ? byAddress : charged(known.principal, teamParam)
+        return known === undefined ? address : charged(known.principal, teamParam)
       }
       const found = yield* Effect.either(
         Effect.flatMap(Authenticator, (authenticator) => authenticator.authenticate(token))
       )
-      if (Either.isLeft(found)) return { key: byAddress.key, unavailable: Option.some(found.left) }
+      if (Either.isLeft(found)) return { key: address.key, unavailable: Option.some(found.left) }
       return Option.match(found.right, {
-        onNone: () => byAddress,
+        onNone: () => address,
         onSome: (principal) => {
           recentlyValid.set(token, { principal, untilMillis: now + RECENTLY_VALID_MILLIS }, now)
           return charged(principal, teamParam)

@@ -8,12 +8,15 @@
  * moves bytes.
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Effect, Option, Ref } from "effect"
 import { TooManyRequests } from "../domain/errors.js"
+import { resolveRequestId } from "../domain/requestId.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
-import { type HttpResponse, respond } from "../http/response.js"
+import { exceedsHeaderLimit, tooManyHeaders } from "../http/headerLimit.js"
+import { errorResponse, type HttpResponse, respond } from "../http/response.js"
 import type { WorkerHealth } from "../operations/worker.js"
-import { makeIdentify, rateHeaders } from "./callers.js"
+import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
 import { RequestLimiter } from "./rateLimiter.js"
 import { CLIENT_GONE, matchPath, refuse, route, splitTarget } from "./routes.js"
 
@@ -54,10 +57,21 @@ interface FrontDoorOptions {
   readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
   /** `Access-Control-Allow-Origin` of every response. */
   readonly corsAllowOrigin: string
+  /** The most headers a request may carry; one with more gets a 400. */
+  readonly maxRequestHeaders: number
 }
+
+/** The host's own paths, beside the API's: each takes GET only. */
+const HOST_PATHS = new Set(["/health", "/openapi.json"])
 
 /** What a web page's script may read of a response, beside the basic headers. */
 const EXPOSED_HEADERS = "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+
+/** The CORS headers of every response of the host, preflights aside. */
+export const corsHeaders = (origin: string) => ({
+  "access-control-allow-origin": origin,
+  "access-control-expose-headers": EXPOSED_HEADERS
+})
 
 /** What a web page may send: the credentials, the body's type and the headers the API reads. */
 const ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
@@ -84,16 +98,15 @@ const preflightResponse = (methods: ReadonlyArray<string>, origin: string) =>
 /**
  * The front door, for every request: `GET /health` and CORS preflights are answered at
  * once, uncharged, so probes never spend a quota; anything else is charged to its caller
- * (`identify`) and answered 429 past the limit, then routed. Every charged response
- * carries the rate headers and the CORS ones. A client that goes away mid-request is
- * logged at debug level only; any other defect is logged and answered with a bare 500.
+ * (`identify`) and answered 429 past the limit, then routed. A request with more headers
+ * than the host reads is charged to its address and answered 400 before any of its
+ * headers is read. Every charged response carries the rate headers, and every response
+ * the CORS ones. A client that goes away mid-request is logged at debug level only; any
+ * other defect is logged and answered with a bare 500.
  */
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
-  const cors = {
-    "access-control-allow-origin": options.corsAllowOrigin,
-    "access-control-expose-headers": EXPOSED_HEADERS
-  }
+  const cors = corsHeaders(options.corsAllowOrigin)
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const { path, search } = splitTarget(request.url)
@@ -104,26 +117,38 @@ export const frontDoor = (options: FrontDoorOptions) => {
       )
     }
     const match = matchPath(path)
-    if (
-      request.method === "OPTIONS" &&
-      request.headers["access-control-request-method"] !== undefined &&
-      match._tag === "Found"
-    ) {
-      return preflightResponse(
-        match.route.endpoints.map(({ method }) => method),
-        options.corsAllowOrigin
-      )
+    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+      if (match._tag === "Found") {
+        return preflightResponse(
+          match.route.endpoints.map(({ method }) => method),
+          options.corsAllowOrigin
+        )
+      }
+      if (HOST_PATHS.has(path)) return preflightResponse(["GET"], options.corsAllowOrigin)
     }
     const limiter = yield* RequestLimiter
-    const who = yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
-    const quota = yield* limiter.take(who.key)
-    const answer: HttpResponse | HttpServerResponse.HttpServerResponse = !quota.allowed
-      ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.resetSeconds }))
-      : Option.isSome(who.unavailable)
-        ? yield* refuse(request, who.unavailable.value)
-        : yield* route(request, match, search, path)
+    const overHeaderLimit = exceedsHeaderLimit(
+      NodeHttpServerRequest.toIncomingMessage(request).rawHeaders.length,
+      options.maxRequestHeaders
+    )
+    const who = overHeaderLimit
+      ? byAddress(request)
+      : yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
+    const quota = yield* Effect.either(limiter.take(who.key))
+    if (quota._tag === "Left") {
+      // The store failed and says so in its own, throttled, log: answered without another line.
+      const requestId = yield* resolveRequestId(request.headers["x-request-id"])
+      return HttpServerResponse.setHeaders(toServerResponse(errorResponse(requestId, quota.left)), cors)
+    }
+    const answer: HttpResponse | HttpServerResponse.HttpServerResponse = !quota.right.allowed
+      ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.right.resetSeconds }))
+      : overHeaderLimit
+        ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
+        : Option.isSome(who.unavailable)
+          ? yield* refuse(request, who.unavailable.value)
+          : yield* route(request, match, search, path)
     const response = HttpServerResponse.isServerResponse(answer) ? answer : toServerResponse(answer)
-    return HttpServerResponse.setHeaders(response, { ...rateHeaders(quota), ...cors })
+    return HttpServerResponse.setHeaders(response, { ...rateHeaders(quota.right), ...cors })
   }).pipe(
     Effect.onInterrupt(() => CLIENT_GONE),
     Effect.catchAllCause((cause) =>

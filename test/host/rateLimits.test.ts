@@ -1,22 +1,20 @@
 /**
  * Rate limits that cannot be dodged: charged to the authenticated caller, or to the
- * address when the token is missing or invalid; exact under concurrency, in one process
- * and across two sharing Redis; with headers that agree; and with bounded memory.
+ * address when the token is missing or invalid; exact under concurrency; with headers
+ * that agree; in fixed windows; and with bounded memory. Two processes sharing Redis:
+ * sharedRateLimits.test.ts.
  */
-import { RateLimiter } from "@effect/experimental"
-import { Duration, Effect, FastCheck as fc, Layer, Option, TestClock, TestContext } from "effect"
-import { Redis } from "ioredis"
-import Pg from "pg"
+import { Clock, Duration, Effect, FastCheck as fc, Layer, Option, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { withCachedAuthentication } from "../../src/adapters/cachedAuthenticator.js"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { addressKey } from "../../src/host/callers.js"
 import { DEMO_TOKENS } from "../../src/host/demo.js"
-import { MEMORY_CAPACITY, makeBoundedMemoryStore } from "../../src/host/rateLimiter.js"
+import { MEMORY_CAPACITY } from "../../src/host/lapsingMap.js"
+import { makeMemoryWindows } from "../../src/host/windows.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
-import { uniqueSchemaName } from "../support/database.js"
-import { startHostProcess } from "./hostProcess.js"
-import { envelopeOf, type RawResponse, send } from "./rawHttp.js"
+import { burst, expectExactQuota } from "./quota.js"
+import { send } from "./rawHttp.js"
 import { type RunningHost, startHost } from "./startHost.js"
 
 const LIMIT = 50
@@ -42,37 +40,6 @@ const countingAuthenticator = () => {
   return { counter, layer }
 }
 
-/** 200 requests of one caller at once, spread over `urls`; the answers in order. */
-const burst = (urls: ReadonlyArray<string>) =>
-  Promise.all(
-    Array.from({ length: 200 }, (_, index) =>
-      send(urls[index % urls.length] ?? "", { path: "/teams/1/backfills", token: "demo-admin" })
-    )
-  )
-
-/** Exactly `LIMIT` passed, each with its own remaining count, and every refusal agrees with its headers. */
-const expectExactQuota = (responses: ReadonlyArray<RawResponse>) => {
-  const passed = responses.filter((response) => response.status === 200)
-  const refused = responses.filter((response) => response.status === 429)
-  expect(passed).toHaveLength(LIMIT)
-  expect(refused).toHaveLength(200 - LIMIT)
-  expect(passed.map((response) => Number(response.headers["x-ratelimit-remaining"])).sort((a, b) => a - b)).toEqual(
-    Array.from({ length: LIMIT }, (_, index) => index)
-  )
-  for (const response of [...passed, ...refused]) {
-    expect(response.headers["x-ratelimit-limit"]).toBe(String(LIMIT))
-    expect(Number(response.headers["x-ratelimit-reset"])).toBeGreaterThan(0)
-    expect(Number(response.headers["x-ratelimit-reset"])).toBeLessThanOrEqual(3600)
-  }
-  for (const response of refused) {
-    expect(response.headers["x-ratelimit-remaining"]).toBe("0")
-    expect(response.headers["retry-after"]).toBe(response.headers["x-ratelimit-reset"])
-    const envelope = envelopeOf(response)
-    expect(envelope.error?.code).toBe("TOO_MANY_REQUESTS")
-    expect(envelope.error?.description).toBe(`Retry after ${response.headers["retry-after"]} seconds.`)
-  }
-}
-
 describe("rate limits in one process", () => {
   let caller: RunningHost
   let sprayed: RunningHost
@@ -92,7 +59,7 @@ describe("rate limits in one process", () => {
   }, 60_000)
 
   it("let exactly 50 of 200 concurrent requests of one caller through, with headers that agree", async () => {
-    expectExactQuota(await burst([caller.url]))
+    expectExactQuota(await burst([caller.url], 200), { limit: LIMIT })
   })
 
   it("charge the address for tokens that are not valid, and stop looking them up once it is over", async () => {
@@ -133,34 +100,44 @@ describe("addresses as rate-limit keys", () => {
 })
 
 describe("the in-memory window store", () => {
-  it("answers exactly as @effect/experimental's own memory store, fixed windows and token buckets alike", async () => {
-    const call = fc.record({
-      key: fc.constantFrom("a", "b", "c"),
-      tokens: fc.integer({ min: 1, max: 3 }),
-      bucket: fc.boolean(),
-      limit: fc.constantFrom(undefined, 5),
-      advanceMillis: fc.integer({ min: 0, max: 3000 })
-    })
+  const WINDOW_MILLIS = 10_000
+  const request = fc.record({ key: fc.constantFrom("a", "b", "c"), advanceMillis: fc.integer({ min: 0, max: 4000 }) })
+
+  it("admits at most the limit per window, refuses only a full window, and opens a fresh one once it ends", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(call, { maxLength: 60 }), (calls) =>
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(request, { maxLength: 80 }), (limit, requests) =>
         Effect.runPromise(
           Effect.gen(function* () {
-            const theirs = yield* Effect.provide(RateLimiter.RateLimiterStore, RateLimiter.layerStoreMemory)
-            // Room for every key: beyond its capacity the store forgets callers on purpose.
-            const ours = makeBoundedMemoryStore(10).store
-            const refillRate = Duration.millis(1000)
-            for (const { key, tokens, bucket, limit, advanceMillis } of calls) {
+            const { store } = makeMemoryWindows(WINDOW_MILLIS, 10)
+            // Per key, the admitted counts of each window, by the time it ends.
+            const admittedBy = new Map<string, Map<number, Array<number>>>()
+            const lastEnd = new Map<string, number>()
+            for (const { key, advanceMillis } of requests) {
               yield* TestClock.adjust(Duration.millis(advanceMillis))
-              const answer = (store: RateLimiter.RateLimiterStore["Type"]): Effect.Effect<unknown, unknown> =>
-                bucket
-                  ? store.tokenBucket({ key, tokens, limit: 5, refillRate, allowOverflow: false })
-                  : store.fixedWindow({ key, tokens, refillRate, limit })
-              expect(yield* answer(ours)).toEqual(yield* answer(theirs))
+              const now = yield* Clock.currentTimeMillis
+              const answer = yield* store.take(key, limit)
+              const end = now + answer.resetMillis
+              expect(answer.resetMillis).toBeGreaterThan(0)
+              expect(answer.resetMillis).toBeLessThanOrEqual(WINDOW_MILLIS)
+              const previous = lastEnd.get(key)
+              if (previous === undefined || previous <= now) {
+                // The key's window ended (or it has none): a fresh one opens with this request.
+                expect(answer).toEqual({ admitted: true, count: 1, resetMillis: WINDOW_MILLIS })
+              } else expect(end).toBe(previous)
+              lastEnd.set(key, end)
+              const windows = admittedBy.get(key) ?? new Map<number, Array<number>>()
+              admittedBy.set(key, windows)
+              const counts = windows.get(end) ?? []
+              windows.set(end, counts)
+              if (answer.admitted) counts.push(answer.count)
+              else expect([answer.count, counts.length]).toEqual([limit, limit])
+              expect(counts).toEqual(Array.from({ length: counts.length }, (_, index) => index + 1))
+              expect(counts.length).toBeLessThanOrEqual(limit)
             }
           }).pipe(Effect.provide(TestContext.TestContext))
         )
       ),
-      { numRuns: 200 }
+      { numRuns: 150 }
     )
   })
 
@@ -171,63 +148,18 @@ describe("the in-memory window store", () => {
     const gc = runInNewContext("gc") as () => void
     gc()
     const before = process.memoryUsage().heapUsed
-    const { store, size } = makeBoundedMemoryStore()
-    const refillRate = Duration.millis(72_000)
+    const { store, size } = makeMemoryWindows(3_600_000)
     let largest = 0
     for (let index = 0; index < 1_000_000; index++) {
-      Effect.runSync(store.fixedWindow({ key: `address:10.${index}`, tokens: 1, refillRate, limit: LIMIT }))
+      Effect.runSync(store.take(`address:10.${index}`, LIMIT))
       if (index % 10_000 === 0) largest = Math.max(largest, size())
     }
     largest = Math.max(largest, size())
     gc()
     const grown = process.memoryUsage().heapUsed - before
     expect(largest).toBeLessThanOrEqual(MEMORY_CAPACITY)
-    // About 200 bytes a window: the bound stated in rateLimiter.ts, with room for the measurement.
+    // About 200 bytes a window: the bound stated in windows.ts, with room for the measurement.
     expect(grown).toBeLessThan(40 * 1024 * 1024)
-    const fresh = Effect.runSync(store.fixedWindow({ key: "address:10.0", tokens: 1, refillRate, limit: LIMIT }))
-    expect(fresh[0]).toBe(1)
+    expect(Effect.runSync(store.take("address:10.0", LIMIT)).count).toBe(1)
   }, 120_000)
 })
-
-const redisUrl = process.env.REDIS_URL
-
-describe.runIf(redisUrl !== undefined && redisUrl !== "")(
-  "rate limits across two host processes sharing Redis (needs REDIS_URL, which .ci/run sets)",
-  () => {
-    const prefix = `transfer-backfills-test:${process.pid}:${Date.now()}:`
-    const schema = uniqueSchemaName()
-    const env = {
-      PORT: "0",
-      WORKER: "off",
-      RATE_LIMIT_PER_HOUR: String(LIMIT),
-      RATE_LIMIT_REDIS_PREFIX: prefix,
-      DATABASE_SCHEMA: schema
-    }
-    const hosts: Array<ReturnType<typeof startHostProcess>> = []
-
-    afterAll(async () => {
-      for (const host of hosts) host.child.kill("SIGTERM")
-      await Promise.all(hosts.map((host) => host.exited))
-      const redis = new Redis(redisUrl ?? "")
-      const keys = await redis.keys(`${prefix}*`)
-      if (keys.length > 0) await redis.del(...keys)
-      await redis.quit()
-      const databaseUrl = process.env.DATABASE_URL
-      if (databaseUrl !== undefined && databaseUrl !== "") {
-        const client = new Pg.Client({ connectionString: databaseUrl })
-        await client.connect()
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-        await client.end()
-      }
-    }, 60_000)
-
-    it("let exactly 50 of 200 concurrent requests through, half sent to each process", async () => {
-      // One after the other: the second finds the schema migrated.
-      hosts.push(startHostProcess(env))
-      const first = await hosts[0]?.listening
-      hosts.push(startHostProcess(env))
-      const second = await hosts[1]?.listening
-      expectExactQuota(await burst([first ?? "", second ?? ""]))
-    }, 120_000)
-  }
-)

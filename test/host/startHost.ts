@@ -6,6 +6,7 @@ import { HttpServer } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
+import { DEFAULT_CONNECTION_LIMITS } from "../../src/host/config.js"
 import { type HostConfig, layerHost } from "../../src/host/host.js"
 import type { HostServices } from "../../src/host/routes.js"
 import { uniqueSchemaName } from "../support/database.js"
@@ -35,6 +36,7 @@ export const startHost = async <Replaced extends HostServices = never>(
     databaseDeadline: Duration.seconds(5),
     rateLimitPerHour: 5000,
     rateLimitStore: { _tag: "Memory" },
+    connections: DEFAULT_CONNECTION_LIMITS,
     cursorSecret: "e2e-secret",
     corsAllowOrigin: "*",
     worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 0 }),
