@@ -31,13 +31,47 @@ const buildClient = async (url: string, maxConnections: number) => {
   return { client, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 
-export const openTestDatabase = async (): Promise<TestDatabase> => {
+/**
+ * Session settings that change how PostgreSQL writes values out as text: dates in German
+ * order, times in a zone 12:45 ahead of UTC with daylight saving, intervals in SQL
+ * standard style, floats with their shortest digits cut. Reads must not notice them.
+ */
+export const UNUSUAL_SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  DateStyle: "German, DMY",
+  TimeZone: "Pacific/Chatham",
+  IntervalStyle: "sql_standard",
+  extra_float_digits: "-15"
+}
+
+/** `url` whose sessions start with `settings` (the `options` startup parameter). */
+export const withSessionSettings = (url: string, settings: Readonly<Record<string, string>>) => {
+  const parsed = new URL(url)
+  parsed.searchParams.set(
+    "options",
+    Object.entries(settings)
+      .map(([name, value]) => `-c ${name}=${value.replaceAll(" ", "\\ ")}`)
+      .join(" ")
+  )
+  return parsed.toString()
+}
+
+/**
+ * The test database; with `sessionSettings`, every session of its client starts with
+ * them (PGlite's one session is set once, before the client connects).
+ */
+export const openTestDatabase = async (
+  options: { readonly sessionSettings?: Readonly<Record<string, string>> } = {}
+): Promise<TestDatabase> => {
+  const settings = options.sessionSettings ?? {}
   const serverUrl = process.env.DATABASE_URL
   if (serverUrl !== undefined && serverUrl !== "") {
-    const { client, release } = await buildClient(serverUrl, 16)
-    return { kind: "server", url: serverUrl, client, close: release }
+    const url = Object.keys(settings).length === 0 ? serverUrl : withSessionSettings(serverUrl, settings)
+    const { client, release } = await buildClient(url, 16)
+    return { kind: "server", url, client, close: release }
   }
   const db = await PGlite.create({ extensions: { btree_gist } })
+  for (const [name, value] of Object.entries(settings))
+    await db.query("SELECT set_config($1, $2, false)", [name, value])
   const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1" })
   await server.start()
   const url = `postgres://postgres@${server.getServerConn()}/postgres`

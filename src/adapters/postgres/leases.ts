@@ -12,6 +12,7 @@ import { WITH_WORK_STATUSES } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
+import { isoDay } from "./rows.js"
 import { sqlStatusList } from "./statusSql.js"
 import type { BackfillTables } from "./tables.js"
 
@@ -101,7 +102,7 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
       Effect.gen(function* () {
         const current = yield* tables.lockLeasedBackfill(lease, nowMillis)
         const pending = yield* sql<{ readonly day: CalendarDate }>`
-          SELECT day::text AS day FROM ${runs}
+          SELECT ${sql.literal(isoDay("day"))} AS day FROM ${runs}
           WHERE backfill_id = ${String(lease.backfillId)}::bigint AND state = 'pending'
           ORDER BY day DESC LIMIT 1
           FOR UPDATE`

@@ -236,8 +236,8 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             if (first === undefined || last === undefined) return backfill
             yield* sql`
               INSERT INTO ${runs} (backfill_id, day, state)
-              SELECT ${String(id)}::bigint, day::date, 'pending'
-              FROM generate_series(${first}::date, ${last}::date, interval '1 day') AS day`
+              SELECT ${String(id)}::bigint, ${first}::date + offset_days, 'pending'
+              FROM generate_series(0, ${last}::date - ${first}::date) AS offset_days`
             yield* saveState(backfill)
             return backfill
           })

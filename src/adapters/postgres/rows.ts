@@ -1,7 +1,8 @@
 /**
  * A backfill as PostgreSQL hands it back, and the entity it decodes to. Ids and times
- * come as text (int64s stay exact; times are whole epoch seconds), the error report as
- * JSON built from the failed runs; the row is decoded by a schema and the entity's
+ * come as text (int64s stay exact; times are whole epoch seconds), days as ISO text
+ * formatted in SQL (a date's own text follows the session's `DateStyle`), the error
+ * report as JSON built from the failed runs; the row is decoded by a schema and the entity's
  * invariants are checked on the way, so a row no lifecycle could produce is a defect,
  * never a wrong answer.
  */
@@ -13,6 +14,16 @@ import { BackfillStatus } from "../../domain/status.js"
 import { EpochSeconds } from "../../domain/time.js"
 
 /**
+ * A `date` column as `YYYY-MM-DD`, whatever the session's `DateStyle`: `::text` would
+ * write `31.01.2024` on a German session. Epoch seconds and integers read the same on any
+ * session (`TimeZone`, `IntervalStyle` and `extra_float_digits` change neither).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const isoDay = (column: string) => `to_char(${column}, 'YYYY-MM-DD')`
+
+/**
  * The columns of a backfill row, for `SELECT … FROM backfills b`: ids and times as text,
  * the error report as JSON built from the failed runs.
  *
@@ -22,8 +33,8 @@ import { EpochSeconds } from "../../domain/time.js"
 export const backfillColumns = (quotedSchema: string) => `
   b.id::text AS id,
   b.transfer_id::text AS transfer_id,
-  b.range_start::text AS range_start,
-  b.range_end::text AS range_end,
+  ${isoDay("b.range_start")} AS range_start,
+  ${isoDay("b.range_end")} AS range_end,
   extract(epoch FROM b.created_time)::bigint::text AS created_time,
   b.created_user_id::text AS created_user_id,
   extract(epoch FROM b.removed_time)::bigint::text AS removed_time,
@@ -36,7 +47,7 @@ export const backfillColumns = (quotedSchema: string) => `
   b.runs_completed,
   b.runs_failed,
   COALESCE(
-    (SELECT json_agg(json_build_object('day', r.day::text, 'error', r.error) ORDER BY r.day)
+    (SELECT json_agg(json_build_object('day', ${isoDay("r.day")}, 'error', r.error) ORDER BY r.day)
      FROM ${quotedSchema}.backfill_runs r WHERE r.backfill_id = b.id AND r.state = 'failed'),
     '[]'::json
   ) AS error_report`
@@ -137,7 +148,7 @@ export const backfillToRow = Schema.encodeSync(BackfillFromRow)
  * @category utils
  */
 export const RUN_COLUMNS = `
-  r.day::text AS day,
+  ${isoDay("r.day")} AS day,
   r.state,
   r.attempts,
   extract(epoch FROM r.started_time)::bigint::text AS started_time,
