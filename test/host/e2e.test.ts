@@ -10,6 +10,7 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { SEED_ERROR_BODIES, SEED_SCHEDULE_REQUEST_BODY, SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
+import { sendBytes } from "./rawHttp.js"
 import { type RunningHost, startHost } from "./startHost.js"
 
 interface Received {
@@ -318,6 +319,22 @@ describe("the reference host", () => {
       )
     }
     expect((await fetch(`${host.url}/health`)).headers.get("access-control-allow-origin")).toBe("*")
+    for (const hostPath of ["/health", "/openapi.json"]) {
+      const hostPreflight = await fetch(`${host.url}${hostPath}`, {
+        method: "OPTIONS",
+        headers: { origin: "https://console.example", "access-control-request-method": "GET" }
+      })
+      expect([hostPreflight.status, hostPreflight.headers.get("access-control-allow-methods")]).toEqual([204, "GET"])
+      expect(hostPreflight.headers.get("x-ratelimit-remaining")).toBeNull()
+    }
+    // Requests Node itself cannot read (headers over 16 KiB) carry them too.
+    const oversized = await sendBytes(
+      host.url,
+      `GET /teams/1/backfills HTTP/1.1\r\nHost: x\r\nX-Pad: ${"a".repeat(20_000)}\r\n\r\n`
+    )
+    expect(oversized).toMatch(/^HTTP\/1\.1 400 /)
+    expect(oversized.toLowerCase()).toContain("access-control-allow-origin: *")
+    expect(oversized.toLowerCase()).toContain("access-control-expose-headers: link, x-request-id")
     const configured = await call({ template: "", path: "/teams/1/backfills", on: faulty })
     expect(configured.headers.get("access-control-allow-origin")).toBe("https://console.example")
   })

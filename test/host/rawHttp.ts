@@ -17,7 +17,7 @@ export interface RawRequest {
   readonly path: string
   readonly token?: string
   readonly body?: string | Uint8Array
-  readonly headers?: Readonly<Record<string, string>>
+  readonly headers?: Readonly<Record<string, string | ReadonlyArray<string>>>
 }
 
 export const send = (baseUrl: string, options: RawRequest): Promise<RawResponse> =>
