@@ -4,18 +4,22 @@
  * disposed when it closes. Bodies reach the library raw, so it checks the token and the
  * caller's access before it reads the body, in SPEC's order.
  */
+
+// #region readme
 import { once } from "node:events"
+import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
-// #region readme
 import { ManagedRuntime } from "effect"
 import express, { type Response } from "express"
 import {
   API_PATHS,
   API_ROUTES,
+  exceedsHeaderLimit,
   type HttpResponse,
   methodNotAllowedResponse,
-  routeNotFoundResponse
+  routeNotFoundResponse,
+  tooManyHeadersResponse
 } from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
@@ -27,6 +31,11 @@ export const startExpressHost = async (port: number) => {
   app.use(express.raw({ type: () => true, limit: "1mb" }))
   const send = (response: Response, answer: HttpResponse) =>
     response.status(answer.status).set(answer.headers).send(answer.body)
+  // Every header reaches the library (see `maxHeadersCount` below), so too many is a 400, never a dropped one.
+  app.use(async (request, response, next) => {
+    if (!exceedsHeaderLimit(request.rawHeaders.length)) return next()
+    send(response, await runtime.runPromise(tooManyHeadersResponse(request.get("x-request-id"))))
+  })
   for (const route of API_ROUTES) {
     app[route.method === "GET" ? "get" : route.method === "POST" ? "post" : "patch"](
       route.path,
@@ -54,7 +63,15 @@ export const startExpressHost = async (port: number) => {
   app.use(async (request, response) =>
     send(response, await runtime.runPromise(routeNotFoundResponse(request.get("x-request-id"))))
   )
-  const server = app.listen(port, "127.0.0.1")
+  // Connection limits (docs/hosting.md, "Limits"): Node alone keeps a silent socket for a
+  // minute, a trickling body for five, and takes connections until the process runs out of files.
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+    app
+  )
+  server.maxConnections = 1_000
+  server.maxHeadersCount = 0 // Node would drop headers past the 1,000th without a word
+  server.listen(port, "127.0.0.1")
   await once(server, "listening")
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -10,15 +10,24 @@ import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
 import {
   API_PATHS,
   API_ROUTES,
+  exceedsHeaderLimit,
   type HttpResponse,
   methodNotAllowedResponse,
-  routeNotFoundResponse
+  routeNotFoundResponse,
+  tooManyHeadersResponse
 } from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
 export const startFastifyHost = async (port: number) => {
   const runtime = ManagedRuntime.make(demoPorts)
-  const app = Fastify()
+  // Connection limits (docs/hosting.md, "Limits"), where Node alone would wait minutes.
+  const app = Fastify({
+    http: { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000
+  })
+  app.server.maxConnections = 1_000
+  app.server.maxHeadersCount = 0 // every header reaches the hook below, which refuses too many
   app.addHook("onClose", () => runtime.dispose())
   app.removeAllContentTypeParsers()
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_request, body, done) =>
@@ -29,6 +38,13 @@ export const startFastifyHost = async (port: number) => {
     const value = request.headers[name]
     return typeof value === "string" ? value : undefined
   }
+  const send = (reply: FastifyReply, answer: HttpResponse) =>
+    reply.code(answer.status).headers(answer.headers).send(answer.body)
+  app.addHook("onRequest", async (request, reply) => {
+    if (exceedsHeaderLimit(request.raw.rawHeaders.length)) {
+      return send(reply, await runtime.runPromise(tooManyHeadersResponse(headerOf(request, "x-request-id"))))
+    }
+  })
   for (const route of API_ROUTES) {
     app.route({
       method: route.method,
@@ -44,13 +60,11 @@ export const startFastifyHost = async (port: number) => {
             idempotencyKey: headerOf(request, "idempotency-key")
           })
         )
-        return reply.code(answer.status).headers(answer.headers).send(answer.body)
+        return send(reply, answer)
       }
     })
   }
   // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
-  const send = (reply: FastifyReply, answer: HttpResponse) =>
-    reply.code(answer.status).headers(answer.headers).send(answer.body)
   for (const { path, methods } of API_PATHS) {
     app.route({
       method: (["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const).filter(

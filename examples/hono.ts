@@ -5,25 +5,32 @@
  * library, which checks the token before the body, in SPEC's order.
  */
 import { pathToFileURL } from "node:url"
-import { serve } from "@hono/node-server"
+import { type HttpBindings, serve } from "@hono/node-server"
 import { ManagedRuntime } from "effect"
 import { type Context, Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import {
   API_PATHS,
   API_ROUTES,
+  exceedsHeaderLimit,
   type HttpResponse,
   methodNotAllowedResponse,
-  routeNotFoundResponse
+  routeNotFoundResponse,
+  tooManyHeadersResponse
 } from "transfer-backfills"
 import { demoPorts } from "./demoPorts.js"
 
 export const startHonoHost = async (port: number) => {
   const runtime = ManagedRuntime.make(demoPorts)
-  const app = new Hono()
-  app.use(bodyLimit({ maxSize: 1024 * 1024 }))
+  const app = new Hono<{ Bindings: HttpBindings }>()
   const send = (context: Context, answer: HttpResponse) =>
     context.body(answer.body, answer.status as 200, answer.headers)
+  // Node's own list of the headers, which the server below keeps whole: too many is a 400, never a dropped one.
+  app.use(async (context, next) => {
+    if (!exceedsHeaderLimit(context.env.incoming.rawHeaders.length)) return next()
+    return send(context, await runtime.runPromise(tooManyHeadersResponse(context.req.header("x-request-id"))))
+  })
+  app.use(bodyLimit({ maxSize: 1024 * 1024 }))
   for (const route of API_ROUTES) {
     app.on(route.method, route.path, async (context) => {
       const body = new Uint8Array(await context.req.arrayBuffer())
@@ -50,7 +57,23 @@ export const startHonoHost = async (port: number) => {
     send(context, await runtime.runPromise(routeNotFoundResponse(context.req.header("x-request-id"))))
   )
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const listening = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(listening))
+    const listening = serve(
+      {
+        fetch: app.fetch,
+        port,
+        hostname: "127.0.0.1",
+        // Connection limits (docs/hosting.md, "Limits"), where Node alone would wait minutes.
+        serverOptions: {
+          headersTimeout: 10_000,
+          requestTimeout: 30_000,
+          keepAliveTimeout: 5_000,
+          connectionsCheckingInterval: 1_000
+        }
+      },
+      () => resolve(listening)
+    )
+    listening.maxConnections = 1_000
+    if ("maxHeadersCount" in listening) listening.maxHeadersCount = 0
   })
   const address = server.address()
   return {

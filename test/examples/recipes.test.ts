@@ -5,10 +5,12 @@
  * request id, and a clean shutdown. The README's snippet is the Express recipe, verbatim.
  */
 import { readFileSync } from "node:fs"
-import { describe, expect, it } from "vitest"
+import { connect } from "node:net"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startExpressHost } from "../../examples/express.js"
 import { startFastifyHost } from "../../examples/fastify.js"
 import { startHonoHost } from "../../examples/hono.js"
+import { sendBytes } from "../host/rawHttp.js"
 
 interface RunningRecipe {
   readonly url: string
@@ -117,6 +119,58 @@ describe.each(RECIPES)("the %s recipe", (_, start) => {
     }
     await expect(fetch(`${host.url}/teams/1/backfills`)).rejects.toThrow()
   })
+})
+
+describe("the recipes' limits", () => {
+  const hosts = new Map<string, RunningRecipe>()
+  beforeAll(async () => {
+    for (const [name, start] of RECIPES) hosts.set(name, await start(0))
+  })
+  afterAll(() => Promise.all([...hosts.values()].map((host) => host.close())))
+
+  const padding = (count: number) => Array.from({ length: count }, () => "X-Pad: 1\r\n").join("")
+  const body = '{"range_start":"2022-01-01","range_end":"2022-01-02"}'
+  const create = (url: string, before: string, after: string) =>
+    sendBytes(
+      url,
+      `POST /teams/1/transfers/456789/backfills HTTP/1.1\r\nHost: x\r\n${before}${after}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`
+    )
+  const expectTooManyHeaders = (answer: string) => {
+    const [head = "", envelope = "{}"] = answer.split("\r\n\r\n")
+    expect(head).toMatch(/^HTTP\/1\.1 400 /)
+    expect(JSON.parse(envelope).error).toEqual(
+      expect.objectContaining({ code: "BAD_REQUEST", description: "The request must not carry more than 100 headers." })
+    )
+  }
+
+  it.concurrent.each(RECIPES)(
+    "%s refuses 1,100 headers before Idempotency-Key or Authorization with the 400, never dropping either",
+    async (name) => {
+      const url = hosts.get(name)?.url ?? ""
+      const keyed = 'Authorization: Bearer demo-admin\r\nIdempotency-Key: "recipe-padded"\r\n'
+      expectTooManyHeaders(await create(url, padding(1100), keyed))
+      expectTooManyHeaders(await create(url, padding(1100), keyed))
+      expectTooManyHeaders(await create(url, padding(1100), "Authorization: Bearer demo-admin\r\n"))
+      // Nothing was created: the same request, read whole, is the first of its range.
+      expect(await create(url, "", keyed)).toMatch(/^HTTP\/1\.1 200 /)
+    }
+  )
+
+  it.concurrent.each(RECIPES)(
+    "%s closes a socket that sends nothing within 15 s",
+    async (name) => {
+      const { hostname, port } = new URL(hosts.get(name)?.url ?? "")
+      const opened = Date.now()
+      const socket = connect({ host: hostname, port: Number(port) })
+      socket.on("error", () => undefined)
+      // Read, or the end the server sends would never be seen.
+      socket.resume()
+      await new Promise((resolve) => socket.on("close", resolve))
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(9_000)
+      expect(Date.now() - opened).toBeLessThan(15_000)
+    },
+    30_000
+  )
 })
 
 describe("the README", () => {
