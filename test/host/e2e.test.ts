@@ -10,7 +10,6 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TransferLookup } from "../../src/ports/transferLookup.js"
 import { SEED_ERROR_BODIES, SEED_SCHEDULE_REQUEST_BODY, SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"
-import { sendBytes } from "./rawHttp.js"
 import { type RunningHost, startHost } from "./startHost.js"
 
 interface Received {
@@ -31,7 +30,6 @@ beforeAll(async () => {
   // Three requests an hour per caller, and a transfer lookup that breaks on transfer 999999.
   faulty = await startHost({
     rateLimitPerHour: 3,
-    corsAllowOrigin: "https://console.example",
     overrides: Layer.succeed(TransferLookup, {
       findTeamTransfer: (_, id) =>
         id === 999999n ? Effect.die(new Error("lookup exploded: secret=42")) : Effect.succeedNone
@@ -273,70 +271,6 @@ describe("the reference host", () => {
     const wrong = await call({ template: "", path: "/teams/1/backfills", method: "DELETE", token: "demo-admin" })
     expect([wrong.status, wrong.json.error.code]).toEqual([405, "METHOD_NOT_ALLOWED"])
     expect(wrong.headers.get("allow")).toBe("GET")
-  })
-
-  it("answers CORS preflights for the API's paths, uncharged, and lets pages read every response", async () => {
-    const preflight = await fetch(`${host.url}/teams/1/backfills/5`, {
-      method: "OPTIONS",
-      headers: {
-        origin: "https://console.example",
-        "access-control-request-method": "PATCH",
-        "access-control-request-headers": "authorization, content-type, idempotency-key"
-      }
-    })
-    expect(preflight.status).toBe(204)
-    expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith("access-control-")))).toEqual({
-      "access-control-allow-origin": "*",
-      "access-control-allow-methods": "GET, PATCH",
-      "access-control-allow-headers": "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
-      "access-control-max-age": "600"
-    })
-    expect(preflight.headers.get("x-ratelimit-remaining")).toBeNull()
-    expect(await preflight.text()).toBe("")
-
-    const schedulePreflight = await fetch(`${host.url}/teams/1/transfers/456789/backfills`, {
-      method: "OPTIONS",
-      headers: { origin: "https://console.example", "access-control-request-method": "POST" }
-    })
-    expect(schedulePreflight.headers.get("access-control-allow-methods")).toBe("POST")
-
-    const notPreflight = await call({
-      template: "",
-      path: "/teams/1/backfills",
-      method: "OPTIONS",
-      token: "demo-admin"
-    })
-    expect([notPreflight.status, notPreflight.headers.get("allow")]).toEqual([405, "GET"])
-
-    for (const answer of [
-      await call({ template: "", path: "/teams/1/backfills", token: "demo-viewer" }),
-      await call({ template: "", path: "/teams/1/backfills" }),
-      notPreflight
-    ]) {
-      expect(answer.headers.get("access-control-allow-origin")).toBe("*")
-      expect(answer.headers.get("access-control-expose-headers")).toBe(
-        "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
-      )
-    }
-    expect((await fetch(`${host.url}/health`)).headers.get("access-control-allow-origin")).toBe("*")
-    for (const hostPath of ["/health", "/openapi.json"]) {
-      const hostPreflight = await fetch(`${host.url}${hostPath}`, {
-        method: "OPTIONS",
-        headers: { origin: "https://console.example", "access-control-request-method": "GET" }
-      })
-      expect([hostPreflight.status, hostPreflight.headers.get("access-control-allow-methods")]).toEqual([204, "GET"])
-      expect(hostPreflight.headers.get("x-ratelimit-remaining")).toBeNull()
-    }
-    // Requests Node itself cannot read (headers over 16 KiB) carry them too.
-    const oversized = await sendBytes(
-      host.url,
-      `GET /teams/1/backfills HTTP/1.1\r\nHost: x\r\nX-Pad: ${"a".repeat(20_000)}\r\n\r\n`
-    )
-    expect(oversized).toMatch(/^HTTP\/1\.1 400 /)
-    expect(oversized.toLowerCase()).toContain("access-control-allow-origin: *")
-    expect(oversized.toLowerCase()).toContain("access-control-expose-headers: link, x-request-id")
-    const configured = await call({ template: "", path: "/teams/1/backfills", on: faulty })
-    expect(configured.headers.get("access-control-allow-origin")).toBe("https://console.example")
   })
 
   it("lists, reads the latest, processes the seed's backfill to COMPLETED 31/31/31/0, and cancels", async () => {

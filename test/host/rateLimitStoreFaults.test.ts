@@ -3,7 +3,7 @@
  * requests through, a store that answers with an error refuses them with 503, and either
  * is logged at most once a minute, whatever the request rate.
  */
-import { Cause, Duration, Effect, Logger, LogLevel, Option, TestClock, TestContext } from "effect"
+import { Cause, Duration, Effect, Layer, Logger, LogLevel, Option, TestClock, TestContext } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { layerRequestLimiter, RequestLimiter } from "../../src/host/rateLimiter.js"
@@ -62,9 +62,7 @@ describe("a rate-limit store that cannot be reached", () => {
       expect(aboutTheStore(lines)).toHaveLength(2)
       expect(aboutTheStore(lines)[1]?.message).toMatch(/\(20 more since the last such message\)/)
     }).pipe(
-      Effect.provide(layerRequestLimiter(3, store)),
-      Effect.provide(capture(lines)),
-      Effect.provide(TestContext.TestContext),
+      Effect.provide(Layer.mergeAll(layerRequestLimiter(3, store), capture(lines), TestContext.TestContext)),
       Effect.runPromise
     )
   })
