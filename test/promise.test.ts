@@ -22,6 +22,7 @@ import { migrate } from "../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { UTC } from "../src/domain/time.js"
+import { sendBytes } from "./host/rawHttp.js"
 import { openTestDatabase, uniqueSchemaName } from "./support/database.js"
 import { parseJson } from "./support/losslessJson.js"
 import { makePlainPromiseStore } from "./support/plainPromiseStore.js"
@@ -389,6 +390,13 @@ describe("the plain node:http example in docs/", () => {
     expect(response.status).toBe(200)
     expect(response.headers.get("content-type")).toBe("application/json")
     expect(((await response.json()) as { data: { transfer_runs_total: number } }).data.transfer_runs_total).toBe(31)
+    // 1,100 headers before the credentials: the 400 envelope, not a request read without them.
+    const padded = await sendBytes(
+      url,
+      `GET /teams/1/backfills HTTP/1.1\r\nHost: x\r\n${"X-Pad: 1\r\n".repeat(1100)}Authorization: Bearer demo-admin\r\nConnection: close\r\n\r\n`
+    )
+    expect(padded).toMatch(/^HTTP\/1\.1 400 /)
+    expect(padded).toContain('"description":"The request must not carry more than 100 headers."')
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
     child.kill("SIGTERM")
     expect(await exited).toBe(0)

@@ -8,7 +8,13 @@
  *     -H 'Authorization: Bearer demo-admin' -d '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
  */
 import { createServer, type IncomingMessage } from "node:http"
-import { createPromiseApi, type PlainPrincipal, type PlainTransfer } from "transfer-backfills/promise"
+import {
+  createPromiseApi,
+  exceedsHeaderLimit,
+  type PlainPrincipal,
+  type PlainTransfer,
+  tooManyHeadersAnswer
+} from "transfer-backfills/promise"
 
 // Ids are decimal strings: a PostgreSQL bigint does not fit a number exactly.
 const tokens = new Map<string, PlainPrincipal>([
@@ -94,7 +100,21 @@ const routes: ReadonlyArray<{
   }
 ]
 
-const server = createServer(async (request, response) => {
+// Connection limits (docs/hosting.md, "Limits"): Node alone keeps a silent socket for a
+// minute, a trickling body for five, and takes connections until the process runs out of files.
+const limits = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000
+}
+const server = createServer(limits, async (request, response) => {
+  // Every header is kept (below), so a request with too many is refused, never read without some.
+  if (exceedsHeaderLimit(request.rawHeaders.length)) {
+    const answer = tooManyHeadersAnswer()
+    response.writeHead(answer.status, answer.headers).end(answer.body)
+    return
+  }
   const url = new URL(request.url ?? "/", "http://localhost")
   const route = routes.find((candidate) => candidate.method === request.method && candidate.path.test(url.pathname))
   if (route === undefined) {
@@ -105,6 +125,9 @@ const server = createServer(async (request, response) => {
   const answer = await route.handle(request, params, Object.fromEntries(url.searchParams))
   response.writeHead(answer.status, answer.headers).end(answer.body)
 })
+
+server.maxConnections = 1_000
+server.maxHeadersCount = 0 // Node would drop headers past the 1,000th without a word
 
 server.listen(Number(process.env.PORT ?? 3100), "127.0.0.1", () => {
   const address = server.address()

@@ -41,6 +41,7 @@ import { TransferLookup } from "../ports/transferLookup.js"
 import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "./plain.js"
 import { layerPromiseBackfillRepository, type PromiseBackfillRepository, portCall } from "./repository.js"
 
+export { exceedsHeaderLimit, MAX_REQUEST_HEADERS, tooManyHeadersAnswer } from "./headerLimit.js"
 export type {
   PlainBackfill,
   PlainDayRun,
