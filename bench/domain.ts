@@ -9,7 +9,7 @@ import { layerMemoryBackfillRepository } from "../src/adapters/memory/backfillRe
 import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { UTC } from "../src/domain/time.js"
-import { scheduleBackfillRequest } from "../src/http/handlers.js"
+import { scheduleBackfillRequest } from "../src/http/endpoints.js"
 import { type PlainPrincipal, PlainStore, type PlainTransfer, schedulePlain } from "./baseline/schedulePlain.js"
 import { type Result, sideBySide, type Timing, timeSequential } from "./measure.js"
 

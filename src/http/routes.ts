@@ -5,39 +5,11 @@
  * answers for a request no route takes, as SPEC's envelopes.
  */
 import { Effect } from "effect"
-import type { Authenticator } from "../ports/authenticator.js"
-import type { BackfillRepository } from "../ports/backfillRepository.js"
-import type { TransferLookup } from "../ports/transferLookup.js"
+import type { ApiMethod, ApiServices } from "./endpoint.js"
+import { type AnyEndpoint, ENDPOINTS } from "./endpoints.js"
 import { MethodNotAllowed, RouteNotFound } from "./errors.js"
-import {
-  handleCancelBackfill,
-  handleGetBackfill,
-  handleLatestBackfill,
-  handleListBackfillRuns,
-  handleListIncompleteBackfills,
-  handlePreviewBackfill,
-  handleRetryBackfill,
-  handleScheduleBackfill
-} from "./handlers.js"
-import type { PageCursors } from "./pageCursor.js"
 import type { PathParams, QueryParams, RequestBody } from "./request.js"
 import { type HttpResponse, respond } from "./response.js"
-
-/**
- * What the handlers need from the host: the API's ports and the page cursors' key.
- *
- * @since 0.2.0
- * @category routing
- */
-export type ApiServices = Authenticator | TransferLookup | BackfillRepository | PageCursors
-
-/**
- * The methods the API's routes answer: `GET`, `POST` and `PATCH`.
- *
- * @since 0.2.0
- * @category routing
- */
-export type ApiMethod = MethodNotAllowed["allowed"][number]
 
 /**
  * A request as any router has it; each handler reads the parts its endpoint has.
@@ -67,21 +39,23 @@ export interface ApiRequest {
  * @category routing
  */
 export interface ApiRoute {
-  readonly name:
-    | "scheduleBackfill"
-    | "latestBackfill"
-    | "getBackfill"
-    | "listIncompleteBackfills"
-    | "cancelBackfill"
-    | "previewBackfill"
-    | "retryBackfill"
-    | "listBackfillRuns"
+  readonly name: AnyEndpoint["name"]
   readonly method: ApiMethod
   /** A path template: literal segments and `:team_id`, `:transfer_id`, `:backfill_id`. */
   readonly path: string
   /** Answers a request of this route; never fails: every failure is an envelope. */
   readonly handle: (request: ApiRequest) => Effect.Effect<HttpResponse, never, ApiServices>
 }
+
+/** Every part any endpoint reads, from what a router has: each handler reads those of its endpoint. */
+const partsOf = (request: ApiRequest) => ({
+  authorization: request.authorization,
+  path: request.path,
+  query: request.query ?? {},
+  body: request.body,
+  requestId: request.requestId,
+  idempotencyKey: request.idempotencyKey
+})
 
 /**
  * Every endpoint of SPEC §1, in its order, then the extensions (preview, retry, the
@@ -128,97 +102,14 @@ export interface ApiRoute {
  * @since 0.2.0
  * @category routing
  */
-export const API_ROUTES: ReadonlyArray<ApiRoute> = [
-  {
-    name: "scheduleBackfill",
-    method: "POST",
-    path: "/teams/:team_id/transfers/:transfer_id/backfills",
-    handle: (request) =>
-      handleScheduleBackfill({
-        authorization: request.authorization,
-        path: request.path,
-        body: request.body,
-        requestId: request.requestId,
-        idempotencyKey: request.idempotencyKey
-      })
-  },
-  {
-    name: "latestBackfill",
-    method: "GET",
-    path: "/teams/:team_id/transfers/:transfer_id/backfills/latest",
-    handle: (request) =>
-      handleLatestBackfill({ authorization: request.authorization, path: request.path, requestId: request.requestId })
-  },
-  {
-    name: "getBackfill",
-    method: "GET",
-    path: "/teams/:team_id/backfills/:backfill_id",
-    handle: (request) =>
-      handleGetBackfill({ authorization: request.authorization, path: request.path, requestId: request.requestId })
-  },
-  {
-    name: "listIncompleteBackfills",
-    method: "GET",
-    path: "/teams/:team_id/backfills",
-    handle: (request) =>
-      handleListIncompleteBackfills({
-        authorization: request.authorization,
-        path: request.path,
-        query: request.query ?? {},
-        requestId: request.requestId
-      })
-  },
-  {
-    name: "cancelBackfill",
-    method: "PATCH",
-    path: "/teams/:team_id/backfills/:backfill_id",
-    handle: (request) =>
-      handleCancelBackfill({
-        authorization: request.authorization,
-        path: request.path,
-        body: request.body,
-        requestId: request.requestId,
-        idempotencyKey: request.idempotencyKey
-      })
-  },
-  {
-    name: "previewBackfill",
-    method: "POST",
-    path: "/teams/:team_id/transfers/:transfer_id/backfills/preview",
-    handle: (request) =>
-      handlePreviewBackfill({
-        authorization: request.authorization,
-        path: request.path,
-        body: request.body,
-        requestId: request.requestId
-      })
-  },
-  {
-    name: "retryBackfill",
-    method: "POST",
-    path: "/teams/:team_id/backfills/:backfill_id/retry",
-    handle: (request) =>
-      handleRetryBackfill({
-        authorization: request.authorization,
-        path: request.path,
-        body: request.body,
-        requestId: request.requestId,
-        idempotencyKey: request.idempotencyKey
-      })
-  },
-  {
-    name: "listBackfillRuns",
-    method: "GET",
-    path: "/teams/:team_id/backfills/:backfill_id/runs",
-    handle: (request) =>
-      handleListBackfillRuns({
-        authorization: request.authorization,
-        path: request.path,
-        query: request.query ?? {},
-        requestId: request.requestId
-      })
-  }
-]
+export const API_ROUTES: ReadonlyArray<ApiRoute> = ENDPOINTS.map(
+  (endpoint): ApiRoute => ({
+    name: endpoint.name,
+    method: endpoint.method,
+    path: endpoint.path,
+    handle: (request) => endpoint.handle(partsOf(request))
+  })
+)
 
 /**
  * Each path of the API with the methods it takes, for the 405 a router should answer to

@@ -13,26 +13,9 @@ import { CalendarDate } from "../domain/calendarDate.js"
 import { ServiceUnavailable } from "../domain/errors.js"
 import { IdempotencyKeyLifetime } from "../domain/idempotency.js"
 import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
-import {
-  type BackfillPageResponse,
-  type CancelBackfillRequest,
-  type GetBackfillRequest,
-  type HostRequest,
-  handleCancelBackfill,
-  handleGetBackfill,
-  handleLatestBackfill,
-  handleListBackfillRuns,
-  handleListIncompleteBackfills,
-  handlePreviewBackfill,
-  handleRetryBackfill,
-  handleScheduleBackfill,
-  type LatestBackfillRequest,
-  type ListBackfillRunsRequest,
-  type ListBackfillsRequest,
-  type RetryBackfillRequest,
-  type RunPageResponse,
-  type ScheduleBackfillRequest
-} from "../http/handlers.js"
+import type { HostRequest } from "../http/caller.js"
+import type { ApiServices } from "../http/endpoint.js"
+import { ENDPOINTS, type ENDPOINTS_BY_NAME } from "../http/endpoints.js"
 import { layerPageCursors } from "../http/pageCursor.js"
 import { type HttpResponse, respond } from "../http/response.js"
 import { Authenticator } from "../ports/authenticator.js"
@@ -163,25 +146,23 @@ export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
  * @since 0.1.0
  * @category models
  */
-export interface PromiseApi {
-  /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills` */
-  readonly scheduleBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** `POST /teams/{team_id}/transfers/{transfer_id}/backfills/preview` */
-  readonly previewBackfill: (request: ScheduleBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** `GET /teams/{team_id}/backfills/{backfill_id}` */
-  readonly getBackfill: (request: GetBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` */
-  readonly latestBackfill: (request: LatestBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** The page; its `nextCursor` is also offered in the `link` header. */
-  readonly listIncompleteBackfills: (request: ListBackfillsRequest & HostRequest) => Promise<BackfillPageResponse>
-  /** `PATCH /teams/{team_id}/backfills/{backfill_id}` */
-  readonly cancelBackfill: (request: CancelBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** `POST /teams/{team_id}/backfills/{backfill_id}/retry` */
-  readonly retryBackfill: (request: RetryBackfillRequest & HostRequest) => Promise<HttpResponse>
-  /** `GET /teams/{team_id}/backfills/{backfill_id}/runs`; its `nextCursor` is also offered in the `link` header. */
-  readonly listBackfillRuns: (request: ListBackfillRunsRequest & HostRequest) => Promise<RunPageResponse>
+export interface PromiseApi extends PromiseEndpoints {
   /** Releases what the API holds: the ports' layer (a connection pool, say), the in-memory store. */
   readonly dispose: () => Promise<void>
+}
+
+/**
+ * One async function per endpoint of the endpoint table (`ENDPOINTS`), named after it
+ * (`scheduleBackfill`, `getBackfill`, …), taking the request parts its handler takes and
+ * answering what it answers; the listings' answers carry `nextCursor` too.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PromiseEndpoints = {
+  readonly [Name in keyof typeof ENDPOINTS_BY_NAME]: (
+    request: Parameters<(typeof ENDPOINTS_BY_NAME)[Name]["handle"]>[0]
+  ) => Promise<Effect.Effect.Success<ReturnType<(typeof ENDPOINTS_BY_NAME)[Name]["handle"]>>>
 }
 
 /**
@@ -311,7 +292,7 @@ const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
   )
 
 /**
- * The five API operations over plain async ports or Effect layers, with one runtime for
+ * The API's endpoints over plain async ports or Effect layers, with one runtime for
  * the API's life: create it at start, `dispose` it at shutdown. Throws
  * `PromiseApiOptionsError` for options it cannot work with.
  *
@@ -381,20 +362,18 @@ export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi =>
     })
   }
   const asIs = (response: HttpResponse) => response
-  return {
-    scheduleBackfill: (request) => answer(handleScheduleBackfill(request), request.requestId, asIs),
-    previewBackfill: (request) => answer(handlePreviewBackfill(request), request.requestId, asIs),
-    getBackfill: (request) => answer(handleGetBackfill(request), request.requestId, asIs),
-    latestBackfill: (request) => answer(handleLatestBackfill(request), request.requestId, asIs),
-    listIncompleteBackfills: (request) =>
-      answer(handleListIncompleteBackfills(request), request.requestId, (response) => ({
-        ...response,
-        nextCursor: null
-      })),
-    cancelBackfill: (request) => answer(handleCancelBackfill(request), request.requestId, asIs),
-    retryBackfill: (request) => answer(handleRetryBackfill(request), request.requestId, asIs),
-    listBackfillRuns: (request) =>
-      answer(handleListBackfillRuns(request), request.requestId, (response) => ({ ...response, nextCursor: null })),
-    dispose: () => runtime.dispose()
-  }
+  const withoutCursor = (response: HttpResponse) => ({ ...response, nextCursor: null })
+  const endpoints = Object.fromEntries(
+    ENDPOINTS.map((endpoint) => [
+      endpoint.name,
+      // Each method is typed by `PromiseEndpoints` to take its own endpoint's request.
+      (request: HostRequest) =>
+        answer(
+          (endpoint.handle as (request: HostRequest) => Effect.Effect<HttpResponse, never, ApiServices>)(request),
+          request.requestId,
+          endpoint.paged ? withoutCursor : asIs
+        )
+    ])
+  ) as unknown as PromiseEndpoints
+  return { ...endpoints, dispose: () => runtime.dispose() }
 }

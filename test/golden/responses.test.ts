@@ -17,7 +17,7 @@ import {
   handleListIncompleteBackfills,
   handleRetryBackfill,
   handleScheduleBackfill
-} from "../../src/http/handlers.js"
+} from "../../src/http/endpoints.js"
 import type { HttpResponse } from "../../src/http/response.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either, Option, Schema } from "effect"
 import { BadRequest } from "../../src/domain/errors.js"
 import { TeamId } from "../../src/domain/ids.js"
-import type { GetBackfillRequest } from "../../src/http/handlers.js"
+import type { GetBackfillRequest } from "../../src/http/endpoints.js"
 import {
   bearerToken,
   decodeObjectBody,

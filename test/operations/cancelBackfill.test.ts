@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { handleCancelBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import { handleCancelBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call, NOT_FOUND_BACKFILL, type WireBackfill } from "./http.js"
 import { bearer, SEED_NOW, SEED_TRANSFER, seedTransferBackfill, TEAM_2, TEAM_2_TRANSFER, world } from "./world.js"

@@ -1,6 +1,6 @@
 import { Effect, TestClock } from "effect"
 import { BackfillId } from "../../src/domain/ids.js"
-import { handleGetBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import { handleGetBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import type { HttpResponse } from "../../src/http/response.js"
 import { parseJson } from "../support/losslessJson.js"
 import { bearer, SEED_NOW, SEED_TRANSFER } from "./world.js"

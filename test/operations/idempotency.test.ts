@@ -17,7 +17,7 @@ import {
   handleListIncompleteBackfills,
   handleRetryBackfill,
   handleScheduleBackfill
-} from "../../src/http/handlers.js"
+} from "../../src/http/endpoints.js"
 import { Authenticator } from "../../src/ports/authenticator.js"
 import { freshRepository, freshSchema, openTestDatabase } from "../support/database.js"
 import { call, type WireBackfill } from "./http.js"

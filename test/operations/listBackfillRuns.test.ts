@@ -2,7 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { handleCancelBackfill, handleListBackfillRuns, handleListIncompleteBackfills } from "../../src/http/handlers.js"
+import {
+  handleCancelBackfill,
+  handleListBackfillRuns,
+  handleListIncompleteBackfills
+} from "../../src/http/endpoints.js"
 import type { QueryParams } from "../../src/http/request.js"
 import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { backfillInStatus } from "../fixtures/backfills.js"

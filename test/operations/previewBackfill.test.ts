@@ -5,7 +5,7 @@ import {
   handleListIncompleteBackfills,
   handlePreviewBackfill,
   handleScheduleBackfill
-} from "../../src/http/handlers.js"
+} from "../../src/http/endpoints.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call } from "./http.js"
 import { bearer, type PRINCIPALS, SEED_TRANSFER, TEAM_1, world } from "./world.js"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { encodeBackfill } from "../../src/domain/backfill.js"
-import { handleGetBackfill, handleLatestBackfill } from "../../src/http/handlers.js"
+import { handleGetBackfill, handleLatestBackfill } from "../../src/http/endpoints.js"
 import { stringifyJson } from "../../src/http/json.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { parseJson } from "../support/losslessJson.js"

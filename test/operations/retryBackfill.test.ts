@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { BackfillId } from "../../src/domain/ids.js"
-import { handleListBackfillRuns, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import { handleListBackfillRuns, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import { retryBackfill } from "../../src/operations/retryBackfill.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { SEED_SCHEDULE_RESPONSE_BODY } from "../fixtures/seed.js"

@@ -9,7 +9,7 @@ import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfil
 import { IdempotencyKeyInFlight } from "../../src/domain/idempotency.js"
 import { IllegalTransition } from "../../src/domain/status.js"
 import { UnknownBackfill } from "../../src/domain/workerErrors.js"
-import { handleCancelBackfill, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/handlers.js"
+import { handleCancelBackfill, handleRetryBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { backfillInStatus } from "../fixtures/backfills.js"
 import { call } from "./http.js"

@@ -3,7 +3,7 @@ import { Deferred, Duration, Effect, Fiber, Option, Ref, TestClock } from "effec
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { BackfillId } from "../../src/domain/ids.js"
 import { completed, failed, WorkerId } from "../../src/domain/runs.js"
-import { handleCancelBackfill } from "../../src/http/handlers.js"
+import { handleCancelBackfill } from "../../src/http/endpoints.js"
 import * as Worker from "../../src/operations/worker.js"
 import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { accessTo } from "../support/access.js"

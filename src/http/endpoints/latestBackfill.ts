@@ -1,0 +1,64 @@
+/**
+ * `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest`: a transfer's newest backfill.
+ */
+import { Effect } from "effect"
+import { latestBackfill } from "../../operations/latestBackfill.js"
+import { authenticate, type Caller, type HostRequest, oneBackfill, teamIdOf, transferIdOf } from "../caller.js"
+import type { Endpoint } from "../endpoint.js"
+import type { PathParams } from "../request.js"
+import { respond } from "../response.js"
+
+/**
+ * The parts of a `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` request that
+ * `handleLatestBackfill` reads: the `Authorization` header and the path parameters.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export interface LatestBackfillRequest extends Caller {
+  /** `team_id` and `transfer_id`. */
+  readonly path: PathParams<"team_id" | "transfer_id">
+}
+
+/**
+ * `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest`: answers with the
+ * transfer's newest backfill in any status, or with a SPEC §5 error envelope (404 when it
+ * has none). Never fails: every outcome is a response.
+ *
+ * @example
+ * ```ts
+ * import { type Layer, ManagedRuntime } from "effect"
+ * import { type ApiServices, handleLatestBackfill } from "transfer-backfills"
+ *
+ * declare const ports: Layer.Layer<ApiServices> // your Authenticator, TransferLookup, BackfillRepository, PageCursors
+ * const runtime = ManagedRuntime.make(ports)
+ *
+ * // GET /teams/1/transfers/456789/backfills/latest
+ * const response = await runtime.runPromise(
+ *   handleLatestBackfill({ authorization: "Bearer demo-admin", path: { team_id: "1", transfer_id: "456789" } })
+ * )
+ * // 200 with the newest backfill, or 404 NOT_FOUND when the transfer has none
+ * ```
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export const handleLatestBackfill = (request: LatestBackfillRequest & HostRequest) =>
+  respond(
+    Effect.gen(function* () {
+      const principal = yield* authenticate(request.authorization)
+      const teamId = yield* teamIdOf(request.path)
+      const transferId = yield* transferIdOf(request.path)
+      return yield* latestBackfill({ principal, teamId, transferId })
+    }),
+    oneBackfill,
+    request.requestId
+  )
+
+export const latestBackfillEndpoint: Endpoint<"latestBackfill", LatestBackfillRequest> = {
+  name: "latestBackfill",
+  method: "GET",
+  path: "/teams/:team_id/transfers/:transfer_id/backfills/latest",
+  paged: false,
+  handle: handleLatestBackfill
+}
