@@ -8,6 +8,7 @@ import type { Authenticator } from "../ports/authenticator.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import type { HostRequest } from "./caller.js"
+import type { EndpointContract } from "./contract.js"
 import type { MethodNotAllowed } from "./errors.js"
 import type { PageCursors } from "./pageCursor.js"
 import type { HttpResponse } from "./response.js"
@@ -47,4 +48,6 @@ export interface Endpoint<Name extends string, Request, Response extends HttpRes
   readonly paged: Response extends { readonly nextCursor: string | null } ? true : false
   /** Answers a request of this endpoint; never fails: every failure is an envelope. */
   readonly handle: (request: Request & HostRequest) => Effect.Effect<Response, never, ApiServices>
+  /** What it promises on the wire, for the HttpApi definition and the OpenAPI document. */
+  readonly contract: EndpointContract
 }

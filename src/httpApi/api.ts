@@ -7,177 +7,105 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { BackfillWire } from "../domain/backfill.js"
-import { ErrorEnvelope, ResponseMeta, SuccessEnvelope } from "../http/envelopes.js"
-import { BackfillPreviewWire } from "../http/preview.js"
-import { DayRunWire } from "../http/runs.js"
-
-const BackfillEnvelope = SuccessEnvelope(BackfillWire).annotations({ identifier: "BackfillEnvelope" })
-
-const PreviewEnvelope = SuccessEnvelope(BackfillPreviewWire).annotations({ identifier: "BackfillPreviewEnvelope" })
-
-const BackfillPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(BackfillWire) }).annotations({
-  identifier: "BackfillPageEnvelope"
-})
-
-const RunPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.Array(DayRunWire) }).annotations({
-  identifier: "BackfillRunPageEnvelope"
-})
+import type { OwnErrorStatus } from "../http/contract.js"
+import { type AnyEndpoint, ENDPOINTS } from "../http/endpoints.js"
+import { ErrorEnvelope } from "../http/envelopes.js"
 
 /** The error envelope, once per status an endpoint can answer with. */
 const errorAt = (status: number, description: string) =>
   ErrorEnvelope.annotations({ identifier: `Error${status}`, description, ...HttpApiSchema.annotations({ status }) })
 
-const BadRequest = errorAt(400, "Malformed path parameter, query parameter or body")
-const Unauthorized = errorAt(401, "Missing, malformed or rejected bearer token")
-const Forbidden = errorAt(403, "Not a member of the team, or missing scope or permission")
-const NotFound = errorAt(404, "Transfer or backfill missing or of another team")
-const Conflict = errorAt(
-  409,
-  "The range overlaps an active backfill of the transfer, or the Idempotency-Key's first request is still in flight"
-)
-const Unprocessable = errorAt(
-  422,
-  "Invalid dates or range, a change the backfill's status refuses, days that have not failed, " +
-    "or an Idempotency-Key first used with another request (DUPLICATION_FAILED)"
-)
-const TooManyRequests = errorAt(429, "Rate limit exceeded")
-const InternalError = errorAt(500, "Unexpected failure; nothing is leaked")
-const Unavailable = errorAt(503, "The database could not answer")
+/** What every endpoint may answer, after the errors of its own. */
+const COMMON_ERRORS = [
+  errorAt(400, "Malformed path parameter, query parameter or body"),
+  errorAt(401, "Missing, malformed or rejected bearer token"),
+  errorAt(403, "Not a member of the team, or missing scope or permission"),
+  errorAt(429, "Rate limit exceeded"),
+  errorAt(500, "Unexpected failure; nothing is leaked"),
+  errorAt(503, "The database could not answer")
+]
 
-const TeamPath = Schema.Struct({ team_id: Schema.String })
-const TransferPath = Schema.Struct({ team_id: Schema.String, transfer_id: Schema.String })
-const BackfillPath = Schema.Struct({ team_id: Schema.String, backfill_id: Schema.String })
-
-const ScheduleBody = Schema.Struct({
-  range_start: Schema.String.annotations({ description: "First day, YYYY-MM-DD, inclusive", format: "date" }),
-  range_end: Schema.String.annotations({ description: "Last day, YYYY-MM-DD, inclusive", format: "date" })
-}).annotations({ identifier: "ScheduleBackfillRequest" })
-
-const CancelBody = Schema.Struct({ status: Schema.Literal("CANCELLED") }).annotations({
-  identifier: "CancelBackfillRequest"
-})
-
-const RetryBody = Schema.Struct({
-  days: Schema.optional(
-    Schema.Array(Schema.String.annotations({ format: "date" })).annotations({
-      description: "Failed days to retry, YYYY-MM-DD; every failed day when left out"
-    })
-  )
-}).annotations({ identifier: "RetryBackfillRequest", description: "May be left out: every failed day" })
-
-/** Strings or repeated strings, so that decoding never fails here: the library judges them. */
-const queryParam = (description: string) =>
-  Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({ description }))
-
-const RunsQuery = Schema.Struct({
-  status: queryParam(
-    "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
+const OWN_ERRORS: Readonly<Record<OwnErrorStatus, ReturnType<typeof errorAt>>> = {
+  404: errorAt(404, "Transfer or backfill missing or of another team"),
+  409: errorAt(
+    409,
+    "The range overlaps an active backfill of the transfer, or the Idempotency-Key's first request is still in flight"
   ),
-  limit: queryParam("Page size, 1 to 100; default 100"),
-  cursor: queryParam('The cursor of the previous page\'s Link header (rel="next")')
-})
+  422: errorAt(
+    422,
+    "Invalid dates or range, a change the backfill's status refuses, days that have not failed, " +
+      "or an Idempotency-Key first used with another request (DUPLICATION_FAILED)"
+  )
+}
 
-const ListQuery = Schema.Struct({
-  status: queryParam("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
-  limit: queryParam("Page size, 1 to 100; default 100"),
-  cursor: queryParam('The cursor of the previous page\'s Link header (rel="next")')
-})
+/** The parameters of a path template, `:name` each. */
+type PathParamsOf<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`
+  ? Param | PathParamsOf<`/${Rest}`>
+  : Path extends `${string}:${infer Param}`
+    ? Param
+    : never
 
-const withCommonErrors = <E extends HttpApiEndpoint.HttpApiEndpoint.Any>(endpoint: E) =>
-  (endpoint as unknown as HttpApiEndpoint.HttpApiEndpoint<string, "GET">)
-    .addError(BadRequest)
-    .addError(Unauthorized)
-    .addError(Forbidden)
-    .addError(TooManyRequests)
-    .addError(InternalError)
-    .addError(Unavailable) as unknown as E
+type TypeOf<Contract, Field extends string> = Contract extends {
+  readonly [K in Field]: Schema.Schema<infer A, infer _I>
+}
+  ? A
+  : never
 
-const BackfillsGroup = HttpApiGroup.make("backfills")
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.post("schedule", "/teams/:team_id/transfers/:transfer_id/backfills")
-        .setPath(TransferPath)
-        .setPayload(ScheduleBody)
-        .addSuccess(BackfillEnvelope)
-        .addError(NotFound)
-        .addError(Unprocessable)
-        .addError(Conflict)
-        .annotate(OpenApi.Summary, "Schedule a backfill")
+/** An endpoint of the table as the HttpApi types it, for typed clients. */
+type ApiEndpointOf<E extends AnyEndpoint> = E extends unknown
+  ? HttpApiEndpoint.HttpApiEndpoint<
+      E["contract"]["apiName"],
+      E["method"],
+      { readonly [Param in PathParamsOf<E["path"]>]: string },
+      TypeOf<E["contract"], "query">,
+      TypeOf<E["contract"], "payload">,
+      never,
+      TypeOf<E["contract"], "success">,
+      ErrorEnvelope
+    >
+  : never
+
+/** Path parameters as plain strings: the library, not the framework, judges them. */
+const pathSchemaOf = (path: string) =>
+  Schema.Struct(
+    Object.fromEntries(
+      path
+        .split("/")
+        .filter((segment) => segment.startsWith(":"))
+        .map((segment) => [segment.slice(1), Schema.String])
     )
   )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.get("latest", "/teams/:team_id/transfers/:transfer_id/backfills/latest")
-        .setPath(TransferPath)
-        .addSuccess(BackfillEnvelope)
-        .addError(NotFound)
-        .annotate(OpenApi.Summary, "The newest backfill of a transfer")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.get("get", "/teams/:team_id/backfills/:backfill_id")
-        .setPath(BackfillPath)
-        .addSuccess(BackfillEnvelope)
-        .addError(NotFound)
-        .annotate(OpenApi.Summary, "One backfill")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.get("list", "/teams/:team_id/backfills")
-        .setPath(TeamPath)
-        .setUrlParams(ListQuery)
-        .addSuccess(BackfillPageEnvelope)
-        .annotate(OpenApi.Summary, "Incomplete backfills of a team, newest first")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.patch("cancel", "/teams/:team_id/backfills/:backfill_id")
-        .setPath(BackfillPath)
-        .setPayload(CancelBody)
-        .addSuccess(BackfillEnvelope)
-        .addError(NotFound)
-        .addError(Unprocessable)
-        .addError(Conflict)
-        .annotate(OpenApi.Summary, "Cancel a backfill")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.post("preview", "/teams/:team_id/transfers/:transfer_id/backfills/preview")
-        .setPath(TransferPath)
-        .setPayload(ScheduleBody)
-        .addSuccess(PreviewEnvelope)
-        .addError(NotFound)
-        .addError(Unprocessable)
-        .annotate(OpenApi.Summary, "What a schedule would do now, writing nothing")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.post("retry", "/teams/:team_id/backfills/:backfill_id/retry")
-        .setPath(BackfillPath)
-        .setPayload(RetryBody)
-        .addSuccess(BackfillEnvelope)
-        .addError(NotFound)
-        .addError(Unprocessable)
-        .addError(Conflict)
-        .annotate(OpenApi.Summary, "Retry failed days of a backfill in place")
-    )
-  )
-  .add(
-    withCommonErrors(
-      HttpApiEndpoint.get("runs", "/teams/:team_id/backfills/:backfill_id/runs")
-        .setPath(BackfillPath)
-        .setUrlParams(RunsQuery)
-        .addSuccess(RunPageEnvelope)
-        .addError(NotFound)
-        .annotate(OpenApi.Summary, "The ledger of a backfill: one entry per day's run, latest day first")
-    )
-  )
+
+/**
+ * What building an endpoint from data needs of `HttpApiEndpoint`: its types are unknown
+ * here, and computed from the table for the group instead (`ApiEndpointOf`).
+ */
+interface EndpointBuilder {
+  readonly setPath: (schema: Schema.Schema.Any) => EndpointBuilder
+  readonly setUrlParams: (schema: Schema.Schema.Any) => EndpointBuilder
+  readonly setPayload: (schema: Schema.Schema.Any) => EndpointBuilder
+  readonly addSuccess: (schema: Schema.Schema.Any) => EndpointBuilder
+  readonly addError: (schema: Schema.Schema.Any) => EndpointBuilder
+  readonly annotate: (tag: typeof OpenApi.Summary, summary: string) => EndpointBuilder
+}
+
+/** One endpoint of the table in the HttpApi. */
+const apiEndpointOf = (endpoint: AnyEndpoint) => {
+  const { contract } = endpoint
+  const made = HttpApiEndpoint.make(endpoint.method)(contract.apiName, endpoint.path as `/${string}`)
+  let built = (made as unknown as EndpointBuilder).setPath(pathSchemaOf(endpoint.path))
+  if ("query" in contract) built = built.setUrlParams(contract.query)
+  if ("payload" in contract) built = built.setPayload(contract.payload)
+  built = built.addSuccess(contract.success)
+  for (const status of contract.errors) built = built.addError(OWN_ERRORS[status])
+  for (const error of COMMON_ERRORS) built = built.addError(error)
+  return built.annotate(OpenApi.Summary, contract.summary) as unknown as ApiEndpointOf<AnyEndpoint>
+}
+
+const BackfillsGroup = ENDPOINTS.reduce(
+  (group, endpoint) => group.add(apiEndpointOf(endpoint)),
+  HttpApiGroup.make("backfills") as unknown as HttpApiGroup.HttpApiGroup<"backfills", ApiEndpointOf<AnyEndpoint>>
+)
 
 /**
  * The API's endpoints as an `HttpApi`, for `@effect/platform` hosts and clients
@@ -244,15 +172,11 @@ const withNextPageLink = (operation: Omit<Operation, "security">): Omit<Operatio
   return { ...operation, responses: { ...operation.responses, 200: withLink } }
 }
 
-const LISTING_PATHS = ["/teams/{team_id}/backfills", "/teams/{team_id}/backfills/{backfill_id}/runs"]
-const RETRY_PATH = "/teams/{team_id}/backfills/{backfill_id}/retry"
+/** An endpoint's OpenAPI path (`{name}` parameters) and method, as the document keys its operations. */
+const operationKey = (endpoint: AnyEndpoint) =>
+  `${endpoint.path.replace(/:(\w+)/g, "{$1}")} ${endpoint.method.toLowerCase()}`
 
-/** The operations that change a backfill, by path and method. */
-const KEYED_OPERATIONS = new Set([
-  "/teams/{team_id}/transfers/{transfer_id}/backfills post",
-  "/teams/{team_id}/backfills/{backfill_id} patch",
-  `${RETRY_PATH} post`
-])
+const ENDPOINT_BY_OPERATION = new Map(ENDPOINTS.map((endpoint) => [operationKey(endpoint), endpoint]))
 
 /**
  * The optional `Idempotency-Key` header, which the HttpApi cannot declare without making
@@ -288,9 +212,11 @@ const withOptionalBody = (operation: Omit<Operation, "security">): Omit<Operatio
 
 /** What the HttpApi cannot say about an operation: next-page links, the key header, an optional body. */
 const documented = (path: string, method: string, operation: Omit<Operation, "security">) => {
-  const linked = LISTING_PATHS.includes(path) && method === "get" ? withNextPageLink(operation) : operation
-  const keyed = KEYED_OPERATIONS.has(`${path} ${method}`) ? withIdempotencyKey(linked) : linked
-  return path === RETRY_PATH ? withOptionalBody(keyed) : keyed
+  const endpoint = ENDPOINT_BY_OPERATION.get(`${path} ${method}`)
+  if (endpoint === undefined) return operation
+  const linked = endpoint.paged ? withNextPageLink(operation) : operation
+  const keyed = endpoint.contract.idempotent ? withIdempotencyKey(linked) : linked
+  return endpoint.contract.optionalBody ? withOptionalBody(keyed) : keyed
 }
 
 /**

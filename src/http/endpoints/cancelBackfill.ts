@@ -13,6 +13,7 @@ import {
   oneBackfill,
   teamIdOf
 } from "../caller.js"
+import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
 import { respond } from "../response.js"
@@ -81,10 +82,22 @@ export const handleCancelBackfill = (request: CancelBackfillRequest & HostReques
     request.requestId
   )
 
-export const cancelBackfillEndpoint: Endpoint<"cancelBackfill", CancelBackfillRequest> = {
+export const cancelBackfillEndpoint = {
   name: "cancelBackfill",
   method: "PATCH",
   path: "/teams/:team_id/backfills/:backfill_id",
   paged: false,
-  handle: handleCancelBackfill
-}
+  /** `handleCancelBackfill`. */
+  handle: handleCancelBackfill,
+  contract: {
+    apiName: "cancel",
+    summary: "Cancel a backfill",
+    payload: Schema.Struct({ status: Schema.Literal("CANCELLED") }).annotations({
+      identifier: "CancelBackfillRequest"
+    }),
+    success: BackfillEnvelope,
+    errors: [404, 422, 409],
+    idempotent: true,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"cancelBackfill", CancelBackfillRequest>

@@ -4,6 +4,7 @@
 import { Effect } from "effect"
 import { getBackfill } from "../../operations/getBackfill.js"
 import { authenticate, backfillIdOf, type Caller, type HostRequest, oneBackfill, teamIdOf } from "../caller.js"
+import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import type { PathParams } from "../request.js"
 import { respond } from "../response.js"
@@ -55,10 +56,19 @@ export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
     request.requestId
   )
 
-export const getBackfillEndpoint: Endpoint<"getBackfill", GetBackfillRequest> = {
+export const getBackfillEndpoint = {
   name: "getBackfill",
   method: "GET",
   path: "/teams/:team_id/backfills/:backfill_id",
   paged: false,
-  handle: handleGetBackfill
-}
+  /** `handleGetBackfill`. */
+  handle: handleGetBackfill,
+  contract: {
+    apiName: "get",
+    summary: "One backfill",
+    success: BackfillEnvelope,
+    errors: [404],
+    idempotent: false,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"getBackfill", GetBackfillRequest>

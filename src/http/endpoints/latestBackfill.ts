@@ -4,6 +4,7 @@
 import { Effect } from "effect"
 import { latestBackfill } from "../../operations/latestBackfill.js"
 import { authenticate, type Caller, type HostRequest, oneBackfill, teamIdOf, transferIdOf } from "../caller.js"
+import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import type { PathParams } from "../request.js"
 import { respond } from "../response.js"
@@ -55,10 +56,19 @@ export const handleLatestBackfill = (request: LatestBackfillRequest & HostReques
     request.requestId
   )
 
-export const latestBackfillEndpoint: Endpoint<"latestBackfill", LatestBackfillRequest> = {
+export const latestBackfillEndpoint = {
   name: "latestBackfill",
   method: "GET",
   path: "/teams/:team_id/transfers/:transfer_id/backfills/latest",
   paged: false,
-  handle: handleLatestBackfill
-}
+  /** `handleLatestBackfill`. */
+  handle: handleLatestBackfill,
+  contract: {
+    apiName: "latest",
+    summary: "The newest backfill of a transfer",
+    success: BackfillEnvelope,
+    errors: [404],
+    idempotent: false,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"latestBackfill", LatestBackfillRequest>

@@ -6,6 +6,7 @@ import { listBackfillRuns } from "../../operations/listBackfillRuns.js"
 import type { Authenticator } from "../../ports/authenticator.js"
 import type { BackfillRepository } from "../../ports/backfillRepository.js"
 import { authenticate, backfillIdOf, type Caller, type HostRequest, teamIdOf } from "../caller.js"
+import { listingQuery, RunPageEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { type ListedPage, nextPageOf, type RunPageResponse, respondWithPage } from "../listing.js"
 import { requestedRunPage } from "../listQuery.js"
@@ -74,10 +75,22 @@ export const handleListBackfillRuns = (
 ): Effect.Effect<RunPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
   respondWithPage(request.query, listed(request), request.requestId)
 
-export const listBackfillRunsEndpoint: Endpoint<"listBackfillRuns", ListBackfillRunsRequest, RunPageResponse> = {
+export const listBackfillRunsEndpoint = {
   name: "listBackfillRuns",
   method: "GET",
   path: "/teams/:team_id/backfills/:backfill_id/runs",
   paged: true,
-  handle: handleListBackfillRuns
-}
+  /** `handleListBackfillRuns`. */
+  handle: handleListBackfillRuns,
+  contract: {
+    apiName: "runs",
+    summary: "The ledger of a backfill: one entry per day's run, latest day first",
+    query: listingQuery(
+      "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
+    ),
+    success: RunPageEnvelope,
+    errors: [404],
+    idempotent: false,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"listBackfillRuns", ListBackfillRunsRequest, RunPageResponse>

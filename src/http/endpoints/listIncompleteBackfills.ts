@@ -7,6 +7,7 @@ import { listIncompleteBackfills } from "../../operations/listIncompleteBackfill
 import type { Authenticator } from "../../ports/authenticator.js"
 import type { BackfillRepository } from "../../ports/backfillRepository.js"
 import { authenticate, type Caller, type HostRequest, teamIdOf } from "../caller.js"
+import { BackfillPageEnvelope, listingQuery } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { type BackfillPageResponse, type ListedPage, nextPageOf, respondWithPage } from "../listing.js"
 import { requestedPage } from "../listQuery.js"
@@ -75,14 +76,20 @@ export const handleListIncompleteBackfills = (
 ): Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
   respondWithPage(request.query, listed(request), request.requestId)
 
-export const listIncompleteBackfillsEndpoint: Endpoint<
-  "listIncompleteBackfills",
-  ListBackfillsRequest,
-  BackfillPageResponse
-> = {
+export const listIncompleteBackfillsEndpoint = {
   name: "listIncompleteBackfills",
   method: "GET",
   path: "/teams/:team_id/backfills",
   paged: true,
-  handle: handleListIncompleteBackfills
-}
+  /** `handleListIncompleteBackfills`. */
+  handle: handleListIncompleteBackfills,
+  contract: {
+    apiName: "list",
+    summary: "Incomplete backfills of a team, newest first",
+    query: listingQuery("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
+    success: BackfillPageEnvelope,
+    errors: [],
+    idempotent: false,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"listIncompleteBackfills", ListBackfillsRequest, BackfillPageResponse>

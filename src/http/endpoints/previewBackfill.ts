@@ -4,6 +4,7 @@
 import { Effect } from "effect"
 import { previewBackfill } from "../../operations/previewBackfill.js"
 import type { HostRequest } from "../caller.js"
+import { PreviewEnvelope, ScheduleBody } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { encodePreview } from "../preview.js"
 import { respond } from "../response.js"
@@ -37,10 +38,20 @@ export const handlePreviewBackfill = (request: ScheduleBackfillRequest & HostReq
     request.requestId
   )
 
-export const previewBackfillEndpoint: Endpoint<"previewBackfill", ScheduleBackfillRequest> = {
+export const previewBackfillEndpoint = {
   name: "previewBackfill",
   method: "POST",
   path: "/teams/:team_id/transfers/:transfer_id/backfills/preview",
   paged: false,
-  handle: handlePreviewBackfill
-}
+  /** `handlePreviewBackfill`. */
+  handle: handlePreviewBackfill,
+  contract: {
+    apiName: "preview",
+    summary: "What a schedule would do now, writing nothing",
+    payload: ScheduleBody,
+    success: PreviewEnvelope,
+    errors: [404, 422],
+    idempotent: false,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"previewBackfill", ScheduleBackfillRequest>

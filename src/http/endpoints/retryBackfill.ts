@@ -13,6 +13,7 @@ import {
   oneBackfill,
   teamIdOf
 } from "../caller.js"
+import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
 import { respond } from "../response.js"
@@ -86,10 +87,26 @@ export const handleRetryBackfill = (request: RetryBackfillRequest & HostRequest)
     request.requestId
   )
 
-export const retryBackfillEndpoint: Endpoint<"retryBackfill", RetryBackfillRequest> = {
+export const retryBackfillEndpoint = {
   name: "retryBackfill",
   method: "POST",
   path: "/teams/:team_id/backfills/:backfill_id/retry",
   paged: false,
-  handle: handleRetryBackfill
-}
+  /** `handleRetryBackfill`. */
+  handle: handleRetryBackfill,
+  contract: {
+    apiName: "retry",
+    summary: "Retry failed days of a backfill in place",
+    payload: Schema.Struct({
+      days: Schema.optional(
+        Schema.Array(Schema.String.annotations({ format: "date" })).annotations({
+          description: "Failed days to retry, YYYY-MM-DD; every failed day when left out"
+        })
+      )
+    }).annotations({ identifier: "RetryBackfillRequest", description: "May be left out: every failed day" }),
+    success: BackfillEnvelope,
+    errors: [404, 422, 409],
+    idempotent: true,
+    optionalBody: true
+  }
+} as const satisfies Endpoint<"retryBackfill", RetryBackfillRequest>

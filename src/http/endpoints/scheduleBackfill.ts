@@ -4,6 +4,7 @@
 import { Effect } from "effect"
 import { scheduleBackfill } from "../../operations/scheduleBackfill.js"
 import { type HostRequest, oneBackfill } from "../caller.js"
+import { BackfillEnvelope, ScheduleBody } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { respond } from "../response.js"
 import { type ScheduleBackfillRequest, scheduleCommand } from "./scheduleCommand.js"
@@ -84,10 +85,20 @@ export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
 export const handleScheduleBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
   respond(scheduleBackfillRequest(request), oneBackfill, request.requestId)
 
-export const scheduleBackfillEndpoint: Endpoint<"scheduleBackfill", ScheduleBackfillRequest> = {
+export const scheduleBackfillEndpoint = {
   name: "scheduleBackfill",
   method: "POST",
   path: "/teams/:team_id/transfers/:transfer_id/backfills",
   paged: false,
-  handle: handleScheduleBackfill
-}
+  /** `handleScheduleBackfill`. */
+  handle: handleScheduleBackfill,
+  contract: {
+    apiName: "schedule",
+    summary: "Schedule a backfill",
+    payload: ScheduleBody,
+    success: BackfillEnvelope,
+    errors: [404, 422, 409],
+    idempotent: true,
+    optionalBody: false
+  }
+} as const satisfies Endpoint<"scheduleBackfill", ScheduleBackfillRequest>
