@@ -57,8 +57,8 @@ const unquote = (quoted: string): string | undefined => SF_STRING.exec(quoted)?.
 
 /**
  * What a keyed request asks the repository to remember with its change: the key, the
- * request it names (method, path and canonical body, as `requestFingerprint` writes
- * them), the time of the request, and until when the key holds. The user and team are the
+ * request it names (the operation and its canonical command, as `requestFingerprint`
+ * writes them), the time of the request, and until when the key holds. The user and team are the
  * access evidence's: a key is never shared across users or teams.
  *
  * @since 0.2.0
@@ -72,15 +72,15 @@ export interface IdempotentRequest {
 }
 
 /**
- * A request as its key remembers it: the method, the path with canonical ids, and the
- * body as canonical JSON (members sorted by name, no white space), built from the decoded
- * request, so that two spellings of one request are one request.
+ * A request as its key remembers it: the operation's name and its decoded command as
+ * canonical JSON (members sorted by name, no white space, ids as digits), so that two
+ * spellings of one request are one request, whatever transport carried it.
  *
  * @since 0.2.0
  * @category utils
  */
-export const requestFingerprint = (method: string, path: string, body: unknown): string =>
-  `${method} ${path} ${canonicalJson(body)}`
+export const requestFingerprint = (operation: string, command: unknown): string =>
+  `${operation} ${canonicalJson(command)}`
 
 const canonicalJson = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
@@ -90,7 +90,7 @@ const canonicalJson = (value: unknown): string => {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     return `{${members.map(([name, member]) => `${JSON.stringify(name)}:${canonicalJson(member)}`).join(",")}}`
   }
-  return JSON.stringify(value)
+  return typeof value === "bigint" ? String(value) : JSON.stringify(value)
 }
 
 /**

@@ -8,9 +8,10 @@ import type { CalendarDate } from "../domain/calendarDate.js"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { RunState } from "../domain/runs.js"
-import { ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { ACTIVE_STATUSES, ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
 import type { RunPageRequest } from "../operations/listBackfillRuns.js"
-import { INCOMPLETE_STATUSES, MAX_PAGE_SIZE, type PageRequest } from "../operations/listIncompleteBackfills.js"
+import type { PageRequest } from "../operations/listIncompleteBackfills.js"
+import { MAX_PAGE_SIZE } from "../operations/paging.js"
 import { PageCursors } from "./pageCursor.js"
 import { type QueryParams, querySingle, queryValues, refuseUnknownQueryParams } from "./request.js"
 import { RunStatus, runStateOf } from "./runs.js"
@@ -19,7 +20,7 @@ const isStatus = (value: string): value is BackfillStatus => (ALL_STATUSES as Re
 
 const requestedStatuses = (query: QueryParams): Either.Either<ReadonlyArray<BackfillStatus>, BadRequest> => {
   const values = queryValues(query, "status")
-  if (values.length === 0) return Either.right(INCOMPLETE_STATUSES)
+  if (values.length === 0) return Either.right(ACTIVE_STATUSES)
   const unknown = values.find((value) => !isStatus(value))
   return unknown === undefined
     ? Either.right(ALL_STATUSES.filter((status) => values.includes(status)))

@@ -6,11 +6,19 @@
  */
 import { Effect, Option } from "effect"
 import { type AccessLevel, authorize, type Principal, type ReadAccess } from "../domain/access.js"
-import { NotFound } from "../domain/errors.js"
+import { type Forbidden, NotFound, type PermissionDenied, type ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId, TeamId, TransferId } from "../domain/ids.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { TransferLookup } from "../ports/transferLookup.js"
 import { traced } from "./spans.js"
+
+/**
+ * What a read fails with: access, existence, or a port that cannot answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ReadError = Forbidden | PermissionDenied | NotFound | ServiceUnavailable
 
 /**
  * The value, or the 404 of `resource`: missing and foreign look the same.

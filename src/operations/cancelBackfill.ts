@@ -2,29 +2,24 @@
 import { Clock, Effect } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import {
-  type BadRequest,
-  type Conflict,
-  type DuplicationFailed,
-  NotFound,
-  UnprocessableEntity
-} from "../domain/errors.js"
+import { type Conflict, type DuplicationFailed, NotFound, UnprocessableEntity } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
-import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
-import type { ReadError } from "./getBackfill.js"
+import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
 import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
 import { traced } from "./spans.js"
 
 /**
- * What `cancelBackfill` needs: the authenticated caller, the team and the backfill.
+ * What `cancelBackfill` needs: the authenticated caller, the team and the backfill. A
+ * transport that reads the confirmation or the key only when asked fails with `E` when it
+ * cannot read them, needing `R`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CancelBackfill {
+export interface CancelBackfill<E = never, R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
   readonly backfillId: BackfillId
@@ -32,22 +27,22 @@ export interface CancelBackfill {
    * For a transport whose request carries the intent in a body: its reading, run after
    * the backfill is found, as SPEC §3 orders (step 7 after step 6).
    */
-  readonly confirmation?: Effect.Effect<void, BadRequest> | undefined
+  readonly confirmation?: Effect.Effect<void, E, R> | undefined
   /**
    * The caller's `Idempotency-Key`: the same key with the same cancel within its lifetime
    * answers the backfill as the first cancel did, where a repeated cancel would be a 422.
    */
-  readonly idempotencyKey?: IdempotencyKeyInput | undefined
+  readonly idempotencyKey?: IdempotencyKeyInput<E, R> | undefined
 }
 
 /**
- * What a cancel fails with: the errors of a read, a confirmation that could not be read,
- * or a backfill that is no longer active.
+ * What a cancel fails with: the errors of a read, a backfill that is no longer active, or
+ * a key used for another request or still in flight.
  *
  * @since 0.1.0
  * @category errors
  */
-export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity | Conflict | DuplicationFailed
+export type CancelBackfillError = ReadError | UnprocessableEntity | Conflict | DuplicationFailed
 
 /**
  * Cancels an active backfill (SPEC §4) for the caller, who needs write access to the team.
@@ -102,21 +97,19 @@ export type CancelBackfillError = ReadError | BadRequest | UnprocessableEntity |
  * @since 0.1.0
  * @category operations
  */
-export const cancelBackfill = (
-  command: CancelBackfill
-): Effect.Effect<Backfill, CancelBackfillError, BackfillRepository> =>
+export const cancelBackfill = <E = never, R = never>(
+  command: CancelBackfill<E, R>
+): Effect.Effect<Backfill, CancelBackfillError | E, BackfillRepository | R> =>
   Effect.gen(function* () {
     const access = yield* requireAccess(command.principal, command.teamId, "write")
     yield* findTeamBackfill(access, command.backfillId)
     if (command.confirmation !== undefined) yield* command.confirmation
     const repository = yield* BackfillRepository
     const now = epochSecondsFromMillis(yield* Clock.currentTimeMillis)
-    const idempotency = yield* idempotentRequest(
-      command.idempotencyKey,
-      "PATCH",
-      `/teams/${command.teamId}/backfills/${command.backfillId}`,
-      { status: "CANCELLED" }
-    )
+    const idempotency = yield* idempotentRequest(command.idempotencyKey, "cancelBackfill", {
+      teamId: command.teamId,
+      backfillId: command.backfillId
+    })
     return yield* repository.cancel(access, command.backfillId, now, idempotency).pipe(
       traced("BackfillRepository.cancel"),
       Effect.catchTags({

@@ -2,10 +2,9 @@
 import { Effect } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import type { Forbidden, NotFound, PermissionDenied, ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
+import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
 import { traced } from "./spans.js"
 
 /**
@@ -19,14 +18,6 @@ export interface GetBackfill {
   readonly teamId: TeamId
   readonly backfillId: BackfillId
 }
-
-/**
- * What a read fails with: access, existence, or a port that cannot answer.
- *
- * @since 0.1.0
- * @category errors
- */
-export type ReadError = Forbidden | PermissionDenied | NotFound | ServiceUnavailable
 
 /**
  * The backfill, if the caller's team owns it and the caller may read it; another team's

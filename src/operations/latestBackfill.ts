@@ -5,8 +5,7 @@ import type { Backfill } from "../domain/backfill.js"
 import type { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import { findTeamTransfer, idAttributes, orNotFound, requireAccess } from "./access.js"
-import type { ReadError } from "./getBackfill.js"
+import { findTeamTransfer, idAttributes, orNotFound, type ReadError, requireAccess } from "./access.js"
 import { traced } from "./spans.js"
 
 /**

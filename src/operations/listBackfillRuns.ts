@@ -2,14 +2,12 @@
 import { Effect, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
-import type { BadRequest } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { type DayRun, RunState } from "../domain/runs.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
-import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
-import type { ReadError } from "./getBackfill.js"
-import { MAX_PAGE_SIZE } from "./listIncompleteBackfills.js"
-import { pageOf } from "./paging.js"
+import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
+import { type Deferred, readDeferred } from "./deferred.js"
+import { MAX_PAGE_SIZE, pageOf } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -40,7 +38,7 @@ export const FIRST_RUN_PAGE: RunPageRequest = { states: RunState.literals, limit
  * @since 0.2.0
  * @category models
  */
-export interface ListBackfillRuns<R = never> {
+export interface ListBackfillRuns<E = never, R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
   readonly backfillId: BackfillId
@@ -48,7 +46,7 @@ export interface ListBackfillRuns<R = never> {
    * The page. A transport whose request must be read first (query parameters, a signed
    * cursor) passes the reading instead: it runs after the backfill is found.
    */
-  readonly page: RunPageRequest | Effect.Effect<RunPageRequest, BadRequest, R>
+  readonly page: Deferred<RunPageRequest, E, R>
 }
 
 /**
@@ -88,13 +86,13 @@ export interface RunPage {
  * @since 0.2.0
  * @category operations
  */
-export const listBackfillRuns = <R = never>(
-  query: ListBackfillRuns<R>
-): Effect.Effect<RunPage, ReadError | BadRequest, BackfillRepository | R> =>
+export const listBackfillRuns = <E = never, R = never>(
+  query: ListBackfillRuns<E, R>
+): Effect.Effect<RunPage, ReadError | E, BackfillRepository | R> =>
   Effect.gen(function* () {
     const access = yield* requireAccess(query.principal, query.teamId, "read")
     yield* findTeamBackfill(access, query.backfillId)
-    const page = Effect.isEffect(query.page) ? yield* query.page : query.page
+    const page = yield* readDeferred(query.page)
     const repository = yield* BackfillRepository
     const found = yield* repository
       .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit: page.limit + 1 })

@@ -6,31 +6,13 @@
 import { Effect, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import type { BadRequest } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
-import { idAttributes, requireAccess } from "./access.js"
-import type { ReadError } from "./getBackfill.js"
-import { pageOf } from "./paging.js"
+import { idAttributes, type ReadError, requireAccess } from "./access.js"
+import { type Deferred, readDeferred } from "./deferred.js"
+import { MAX_PAGE_SIZE, pageOf } from "./paging.js"
 import { traced } from "./spans.js"
-
-/**
- * SPEC §1's "incomplete": every status a backfill can still leave, the active ones. What a
- * listing shows unless the page request names other statuses.
- *
- * @since 0.1.0
- * @category constants
- */
-export const INCOMPLETE_STATUSES: ReadonlyArray<BackfillStatus> = ACTIVE_STATUSES
-
-/**
- * The most backfills one page holds.
- *
- * @since 0.1.0
- * @category constants
- */
-export const MAX_PAGE_SIZE = 100
 
 /**
  * Which page: statuses, size and, after the first page, the last backfill of the previous
@@ -47,12 +29,13 @@ export interface PageRequest {
 }
 
 /**
- * The first page of the incomplete backfills, as SPEC §1 lists them by default.
+ * The first page of the incomplete backfills (SPEC §1's "incomplete": the active
+ * statuses, which a backfill can still leave), as SPEC §1 lists them by default.
  *
  * @since 0.1.0
  * @category constants
  */
-export const FIRST_PAGE: PageRequest = { statuses: INCOMPLETE_STATUSES, limit: MAX_PAGE_SIZE, after: Option.none() }
+export const FIRST_PAGE: PageRequest = { statuses: ACTIVE_STATUSES, limit: MAX_PAGE_SIZE, after: Option.none() }
 
 /**
  * What `listIncompleteBackfills` needs: the authenticated caller, the team and the page.
@@ -60,14 +43,14 @@ export const FIRST_PAGE: PageRequest = { statuses: INCOMPLETE_STATUSES, limit: M
  * @since 0.1.0
  * @category models
  */
-export interface ListBackfills<R = never> {
+export interface ListBackfills<E = never, R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
   /**
    * The page. A transport whose request must be read first (query parameters, a signed
    * cursor) passes the reading instead: it runs after the access checks.
    */
-  readonly page: PageRequest | Effect.Effect<PageRequest, BadRequest, R>
+  readonly page: Deferred<PageRequest, E, R>
 }
 
 /**
@@ -117,12 +100,12 @@ export interface BackfillPage {
  * @since 0.1.0
  * @category operations
  */
-export const listIncompleteBackfills = <R = never>(
-  query: ListBackfills<R>
-): Effect.Effect<BackfillPage, ReadError | BadRequest, BackfillRepository | R> =>
+export const listIncompleteBackfills = <E = never, R = never>(
+  query: ListBackfills<E, R>
+): Effect.Effect<BackfillPage, ReadError | E, BackfillRepository | R> =>
   Effect.gen(function* () {
     const access = yield* requireAccess(query.principal, query.teamId, "read")
-    const page = Effect.isEffect(query.page) ? yield* query.page : query.page
+    const page = yield* readDeferred(query.page)
     const repository = yield* BackfillRepository
     const found = yield* repository
       .listForTeam(access, { statuses: page.statuses, before: page.after, limit: page.limit + 1 })

@@ -1,5 +1,13 @@
-/** What the listings share: a page read one item long, to tell whether another follows. */
+/** What the listings share: their largest page, and a page read one item long, to tell whether another follows. */
 import { Option } from "effect"
+
+/**
+ * The most items one page of a listing holds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_PAGE_SIZE = 100
 
 /**
  * The page of `found` (read with a limit one above the page's, as the listings ask their

@@ -86,9 +86,9 @@ export type PreviewBackfillError = Exclude<ScheduleBackfillError, { readonly _ta
  * @since 0.2.0
  * @category operations
  */
-export const previewBackfill = (
-  command: ScheduleBackfill
-): Effect.Effect<BackfillPreview, PreviewBackfillError, TransferLookup | BackfillRepository> =>
+export const previewBackfill = <E = never, R = never>(
+  command: ScheduleBackfill<E, R>
+): Effect.Effect<BackfillPreview, PreviewBackfillError | E, TransferLookup | BackfillRepository | R> =>
   Effect.gen(function* () {
     const { access, range, today } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository

@@ -3,19 +3,12 @@ import { Effect, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
 import { type CalendarDate, parseCalendarDate } from "../domain/calendarDate.js"
-import {
-  type BadRequest,
-  type Conflict,
-  type DuplicationFailed,
-  excerpt,
-  NotFound,
-  UnprocessableEntity
-} from "../domain/errors.js"
+import { type Conflict, type DuplicationFailed, excerpt, NotFound, UnprocessableEntity } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { DaysNotFailed } from "../domain/workerErrors.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
-import { findTeamBackfill, idAttributes, requireAccess } from "./access.js"
-import type { ReadError } from "./getBackfill.js"
+import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
+import { type Deferred, readDeferred } from "./deferred.js"
 import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
 import { traced } from "./spans.js"
 
@@ -35,7 +28,7 @@ export interface RequestedRetry {
  * @since 0.2.0
  * @category models
  */
-export interface RetryBackfill {
+export interface RetryBackfill<E = never, R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
   readonly backfillId: BackfillId
@@ -44,12 +37,12 @@ export interface RetryBackfill {
    * read first passes the reading instead: it runs after the backfill is found, as SPEC
    * §3 orders (step 7 after step 6).
    */
-  readonly retry?: RequestedRetry | Effect.Effect<RequestedRetry, BadRequest> | undefined
+  readonly retry?: Deferred<RequestedRetry, E, R> | undefined
   /**
    * The caller's `Idempotency-Key`: the same key with the same retry within its lifetime
    * answers the backfill as the first retry did.
    */
-  readonly idempotencyKey?: IdempotencyKeyInput | undefined
+  readonly idempotencyKey?: IdempotencyKeyInput<E, R> | undefined
 }
 
 /**
@@ -58,7 +51,7 @@ export interface RetryBackfill {
  * @since 0.2.0
  * @category errors
  */
-export type RetryBackfillError = ReadError | BadRequest | UnprocessableEntity | Conflict | DuplicationFailed
+export type RetryBackfillError = ReadError | UnprocessableEntity | Conflict | DuplicationFailed
 
 /** How many refused days a 422 names before it counts the rest. */
 const NAMED_DAYS = 10
@@ -121,22 +114,20 @@ const notFailed = ({ backfillId, days }: DaysNotFailed) => {
  * @since 0.2.0
  * @category operations
  */
-export const retryBackfill = (
-  command: RetryBackfill
-): Effect.Effect<Backfill, RetryBackfillError, BackfillRepository> =>
+export const retryBackfill = <E = never, R = never>(
+  command: RetryBackfill<E, R>
+): Effect.Effect<Backfill, RetryBackfillError | E, BackfillRepository | R> =>
   Effect.gen(function* () {
     const access = yield* requireAccess(command.principal, command.teamId, "write")
     yield* findTeamBackfill(access, command.backfillId)
-    const retry = command.retry
-    const requested = retry === undefined ? {} : Effect.isEffect(retry) ? yield* retry : retry
+    const requested = command.retry === undefined ? {} : yield* readDeferred(command.retry)
     const days = yield* requestedDays(requested)
     const repository = yield* BackfillRepository
-    const idempotency = yield* idempotentRequest(
-      command.idempotencyKey,
-      "POST",
-      `/teams/${command.teamId}/backfills/${command.backfillId}/retry`,
-      Option.match(days, { onNone: () => ({}), onSome: (chosen) => ({ days: chosen }) })
-    )
+    const idempotency = yield* idempotentRequest(command.idempotencyKey, "retryBackfill", {
+      teamId: command.teamId,
+      backfillId: command.backfillId,
+      days: Option.getOrNull(days)
+    })
     return yield* repository.retry(access, command.backfillId, days, idempotency).pipe(
       traced("BackfillRepository.retry"),
       Effect.catchTags({

@@ -8,7 +8,6 @@ import type { Principal } from "../domain/access.js"
 import { type Backfill, newBackfill } from "../domain/backfill.js"
 import { type DateRange, dayCount, formatRange, sharedDays } from "../domain/dateRange.js"
 import {
-  type BadRequest,
   Conflict,
   type DuplicationFailed,
   type Forbidden,
@@ -24,17 +23,19 @@ import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
+import { type Deferred, readDeferred } from "./deferred.js"
 import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
 import { traced } from "./spans.js"
 
 /**
  * What `scheduleBackfill` needs: the authenticated caller, the team, the transfer and the
- * days asked for.
+ * days asked for. A transport that reads the days or the key only when asked fails with
+ * `E` when it cannot read them, needing `R`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ScheduleBackfill {
+export interface ScheduleBackfill<E = never, R = never> {
   readonly principal: Principal
   readonly teamId: TeamId
   readonly transferId: TransferId
@@ -43,19 +44,19 @@ export interface ScheduleBackfill {
    * transport whose request body must be read first passes the reading instead: it runs
    * after the transfer is found, as SPEC §3 orders (step 7 after step 6).
    */
-  readonly range: RequestedRange | Effect.Effect<RequestedRange, BadRequest>
+  readonly range: Deferred<RequestedRange, E, R>
   /**
    * The caller's `Idempotency-Key`: the same key with the same request within its lifetime
    * answers the backfill the first request created; with another request, 422
    * `DUPLICATION_FAILED`. A preview changes nothing and ignores it.
    */
-  readonly idempotencyKey?: IdempotencyKeyInput | undefined
+  readonly idempotencyKey?: IdempotencyKeyInput<E, R> | undefined
 }
 
 /**
- * What a schedule fails with, each a SPEC §5 code: access, a missing transfer, a body that
- * cannot be read, a range that breaks a rule, an overlap with an active backfill, or a port
- * that cannot answer.
+ * What a schedule fails with, each a SPEC §5 code: access, a missing transfer, a range
+ * that breaks a rule, an overlap with an active backfill, a key used for another request
+ * or still in flight, or a port that cannot answer.
  *
  * @since 0.1.0
  * @category errors
@@ -64,7 +65,6 @@ export type ScheduleBackfillError =
   | Forbidden
   | PermissionDenied
   | NotFound
-  | BadRequest
   | UnprocessableEntity
   | Conflict
   | DuplicationFailed
@@ -94,11 +94,11 @@ const conflictWith = (requested: DateRange, { conflicting }: ActiveRangeOverlap)
  * @since 0.2.0
  * @category operations
  */
-export const checkedSchedule = (command: ScheduleBackfill) =>
+export const checkedSchedule = <E, R>(command: ScheduleBackfill<E, R>) =>
   Effect.gen(function* () {
     const access = yield* requireAccess(command.principal, command.teamId, "write")
     const transfer = yield* findTeamTransfer(access, command.transferId)
-    const requested = Effect.isEffect(command.range) ? yield* command.range : command.range
+    const requested = yield* readDeferred(command.range)
     const now = yield* Clock.currentTimeMillis
     const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
     const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
@@ -148,18 +148,17 @@ export const checkedSchedule = (command: ScheduleBackfill) =>
  * @since 0.1.0
  * @category operations
  */
-export const scheduleBackfill = (
-  command: ScheduleBackfill
-): Effect.Effect<Backfill, ScheduleBackfillError, TransferLookup | BackfillRepository> =>
+export const scheduleBackfill = <E = never, R = never>(
+  command: ScheduleBackfill<E, R>
+): Effect.Effect<Backfill, ScheduleBackfillError | E, TransferLookup | BackfillRepository | R> =>
   Effect.gen(function* () {
     const { access, range, now } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository
-    const idempotency = yield* idempotentRequest(
-      command.idempotencyKey,
-      "POST",
-      `/teams/${command.teamId}/transfers/${command.transferId}/backfills`,
-      { range_start: range.start, range_end: range.end }
-    )
+    const idempotency = yield* idempotentRequest(command.idempotencyKey, "scheduleBackfill", {
+      teamId: command.teamId,
+      transferId: command.transferId,
+      range: { start: range.start, end: range.end }
+    })
     return yield* repository
       .insertUnlessOverlapping(
         access,

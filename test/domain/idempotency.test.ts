@@ -46,27 +46,27 @@ describe("Idempotency-Key values", () => {
 
 describe("request fingerprints", () => {
   it.prop(
-    "ignore the order of a body's members and nothing else",
+    "ignore the order of a command's members and nothing else",
     [fc.dictionary(fc.string(), fc.jsonValue()), fc.string()],
-    ([body, path]) => {
-      fc.pre(!("extra" in body))
-      const reversed = Object.fromEntries(Object.entries(body).reverse())
-      expect(requestFingerprint("POST", path, reversed)).toBe(requestFingerprint("POST", path, body))
-      expect(requestFingerprint("PATCH", path, body)).not.toBe(requestFingerprint("POST", path, body))
-      expect(requestFingerprint("POST", path, { ...body, extra: 1 })).not.toBe(requestFingerprint("POST", path, body))
+    ([command, operation]) => {
+      fc.pre(!("extra" in command))
+      const reversed = Object.fromEntries(Object.entries(command).reverse())
+      expect(requestFingerprint(operation, reversed)).toBe(requestFingerprint(operation, command))
+      expect(requestFingerprint(`${operation}!`, command)).not.toBe(requestFingerprint(operation, command))
+      expect(requestFingerprint(operation, { ...command, extra: 1 })).not.toBe(requestFingerprint(operation, command))
     }
   )
 
-  it("write the method, the path and the body as canonical JSON: members sorted, none undefined, no white space", () => {
-    expect(requestFingerprint("POST", "/teams/1/x", { b: 1, a: [2, { d: "x", c: undefined }], e: null })).toBe(
-      'POST /teams/1/x {"a":[2,{"d":"x"}],"b":1,"e":null}'
+  it("write the operation and the command as canonical JSON: members sorted, none undefined, ids as digits", () => {
+    expect(requestFingerprint("scheduleBackfill", { b: 1, a: [2, { d: "x", c: undefined }], e: null, t: 7n })).toBe(
+      'scheduleBackfill {"a":[2,{"d":"x"}],"b":1,"e":null,"t":7}'
     )
-    expect(requestFingerprint("PATCH", "/p", {})).toBe("PATCH /p {}")
+    expect(requestFingerprint("cancelBackfill", {})).toBe("cancelBackfill {}")
   })
 
   it("keep the order of arrays", () => {
-    expect(requestFingerprint("POST", "/r", { days: ["a", "b"] })).not.toBe(
-      requestFingerprint("POST", "/r", { days: ["b", "a"] })
+    expect(requestFingerprint("retryBackfill", { days: ["a", "b"] })).not.toBe(
+      requestFingerprint("retryBackfill", { days: ["b", "a"] })
     )
   })
 })
