@@ -4,11 +4,9 @@
  * same team and status filter. Each problem is a 400 naming the parameter.
  */
 import { Effect, Either, Option } from "effect"
-import type { CalendarDate } from "../domain/calendarDate.js"
 import { BadRequest, excerpt } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
-import type { RunState } from "../domain/runs.js"
-import { ACTIVE_STATUSES, ALL_STATUSES, type BackfillStatus } from "../domain/status.js"
+import { ACTIVE_STATUSES, ALL_STATUSES } from "../domain/status.js"
 import type { RunPageRequest } from "../operations/listBackfillRuns.js"
 import type { PageRequest } from "../operations/listIncompleteBackfills.js"
 import { MAX_PAGE_SIZE } from "../operations/paging.js"
@@ -16,17 +14,36 @@ import { PageCursors } from "./pageCursor.js"
 import { type QueryParams, querySingle, queryValues, refuseUnknownQueryParams } from "./request.js"
 import { RunStatus, runStateOf } from "./runs.js"
 
-const isStatus = (value: string): value is BackfillStatus => (ALL_STATUSES as ReadonlyArray<string>).includes(value)
+/** What sets one listing's query apart from the other's: its statuses, and its cursors. */
+interface ListingVocabulary<Status extends string, Position, Key> {
+  /** What the filter names, for its 400: "statuses" or "run statuses". */
+  readonly statusNoun: string
+  /** Every status the filter may name, in the order a filter lists them. */
+  readonly statuses: ReadonlyArray<Status>
+  /** The filter when the query names none. */
+  readonly byDefault: ReadonlyArray<Status>
+  /** The position a cursor of this listing names, if this host signed it for this listing. */
+  readonly position: (cursors: PageCursors["Type"], cursor: string) => Effect.Effect<Option.Option<Position>>
+  /** Whether a cursor this listing cannot read is the other listing's. */
+  readonly ofAnotherListing: (cursors: PageCursors["Type"], cursor: string) => Effect.Effect<boolean>
+  /** Whether the position was read with the same team, backfill and filter as this request. */
+  readonly continues: (position: Position, statuses: ReadonlyArray<Status>) => boolean
+  /** Where the next page starts: before the position's last item. */
+  readonly before: (position: Position) => Key
+}
 
-const requestedStatuses = (query: QueryParams): Either.Either<ReadonlyArray<BackfillStatus>, BadRequest> => {
+const requestedStatuses = <Status extends string>(
+  query: QueryParams,
+  vocabulary: Pick<ListingVocabulary<Status, unknown, unknown>, "statusNoun" | "statuses" | "byDefault">
+): Either.Either<ReadonlyArray<Status>, BadRequest> => {
   const values = queryValues(query, "status")
-  if (values.length === 0) return Either.right(ACTIVE_STATUSES)
-  const unknown = values.find((value) => !isStatus(value))
+  if (values.length === 0) return Either.right(vocabulary.byDefault)
+  const unknown = values.find((value) => !(vocabulary.statuses as ReadonlyArray<string>).includes(value))
   return unknown === undefined
-    ? Either.right(ALL_STATUSES.filter((status) => values.includes(status)))
+    ? Either.right(vocabulary.statuses.filter((status) => values.includes(status)))
     : Either.left(
         new BadRequest({
-          description: `Query parameter status must name statuses among ${ALL_STATUSES.join(", ")}; got ${excerpt(unknown)}.`
+          description: `Query parameter status must name ${vocabulary.statusNoun} among ${vocabulary.statuses.join(", ")}; got ${excerpt(unknown)}.`
         })
       )
 }
@@ -49,26 +66,32 @@ const sameStatuses = <Status extends string>(a: ReadonlyArray<Status>, b: Readon
 
 /** A cursor this listing cannot read: another listing's (`ofAnotherListing`), or none this service issued. */
 const foreignCursor = (ofAnotherListing: boolean) =>
-  Effect.fail(
-    new BadRequest({
-      description: ofAnotherListing
-        ? "Query parameter cursor belongs to another listing; repeat the first page's status filter."
-        : "Query parameter cursor is not a cursor this service issued."
-    })
-  )
+  new BadRequest({
+    description: ofAnotherListing
+      ? "Query parameter cursor belongs to another listing; repeat the first page's status filter."
+      : "Query parameter cursor is not a cursor this service issued."
+  })
 
-/** Where the requested page starts: after the cursor's backfill, or at the newest. */
-const requestedStart = (query: QueryParams, teamId: TeamId, statuses: ReadonlyArray<BackfillStatus>) =>
+/**
+ * The page a listing's query asks for, read in order: unknown parameters, `status`,
+ * `limit`, `cursor`. Each problem is a 400 naming the parameter; a cursor must be one
+ * this host signed for the same listing and filter.
+ */
+const requestedListingPage = <Status extends string, Position, Key>(
+  query: QueryParams,
+  vocabulary: ListingVocabulary<Status, Position, Key>
+) =>
   Effect.gen(function* () {
+    yield* refuseUnknownQueryParams(query, ["status", "limit", "cursor"])
+    const statuses = yield* requestedStatuses(query, vocabulary)
+    const limit = yield* requestedLimit(query)
     const cursor = yield* querySingle(query, "cursor")
-    if (cursor === undefined) return Option.none<BackfillId>()
+    if (cursor === undefined) return { statuses, limit, after: Option.none<Key>() }
     const cursors = yield* PageCursors
-    const position = yield* cursors.decode(cursor)
-    if (Option.isNone(position)) return yield* foreignCursor(Option.isSome(yield* cursors.decodeRuns(cursor)))
-    if (position.value.teamId !== teamId || !sameStatuses(position.value.statuses, statuses)) {
-      return yield* foreignCursor(true)
-    }
-    return Option.some(position.value.before)
+    const position = yield* vocabulary.position(cursors, cursor)
+    if (Option.isNone(position)) return yield* foreignCursor(yield* vocabulary.ofAnotherListing(cursors, cursor))
+    if (!vocabulary.continues(position.value, statuses)) return yield* foreignCursor(true)
+    return { statuses, limit, after: Option.some(vocabulary.before(position.value)) }
   })
 
 /**
@@ -83,49 +106,14 @@ export const requestedPage = (
   query: QueryParams,
   teamId: TeamId
 ): Effect.Effect<PageRequest, BadRequest, PageCursors> =>
-  Effect.gen(function* () {
-    yield* refuseUnknownQueryParams(query, ["status", "limit", "cursor"])
-    const statuses = yield* requestedStatuses(query)
-    const limit = yield* requestedLimit(query)
-    const after = yield* requestedStart(query, teamId, statuses)
-    return { statuses, limit, after }
-  })
-
-const isRunStatus = (value: string): value is RunStatus => (RunStatus.literals as ReadonlyArray<string>).includes(value)
-
-const requestedRunStates = (query: QueryParams): Either.Either<ReadonlyArray<RunState>, BadRequest> => {
-  const values = queryValues(query, "status")
-  const unknown = values.find((value) => !isRunStatus(value))
-  if (unknown !== undefined) {
-    return Either.left(
-      new BadRequest({
-        description: `Query parameter status must name run statuses among ${RunStatus.literals.join(", ")}; got ${excerpt(unknown)}.`
-      })
-    )
-  }
-  const statuses =
-    values.length === 0 ? RunStatus.literals : RunStatus.literals.filter((status) => values.includes(status))
-  return Either.right(statuses.map(runStateOf))
-}
-
-/** Where the requested ledger page starts: before the cursor's day, or at the latest. */
-const requestedRunStart = (
-  query: QueryParams,
-  teamId: TeamId,
-  backfillId: BackfillId,
-  states: ReadonlyArray<RunState>
-) =>
-  Effect.gen(function* () {
-    const cursor = yield* querySingle(query, "cursor")
-    if (cursor === undefined) return Option.none<CalendarDate>()
-    const cursors = yield* PageCursors
-    const position = yield* cursors.decodeRuns(cursor)
-    if (Option.isNone(position)) return yield* foreignCursor(Option.isSome(yield* cursors.decode(cursor)))
-    const { value } = position
-    if (value.teamId !== teamId || value.backfillId !== backfillId || !sameStatuses(value.states, states)) {
-      return yield* foreignCursor(true)
-    }
-    return Option.some(value.before)
+  requestedListingPage(query, {
+    statusNoun: "statuses",
+    statuses: ALL_STATUSES,
+    byDefault: ACTIVE_STATUSES,
+    position: (cursors, cursor) => cursors.decode(cursor),
+    ofAnotherListing: (cursors, cursor) => Effect.map(cursors.decodeRuns(cursor), Option.isSome),
+    continues: (position, statuses) => position.teamId === teamId && sameStatuses(position.statuses, statuses),
+    before: (position) => position.before
   })
 
 /**
@@ -141,10 +129,18 @@ export const requestedRunPage = (
   teamId: TeamId,
   backfillId: BackfillId
 ): Effect.Effect<RunPageRequest, BadRequest, PageCursors> =>
-  Effect.gen(function* () {
-    yield* refuseUnknownQueryParams(query, ["status", "limit", "cursor"])
-    const states = yield* requestedRunStates(query)
-    const limit = yield* requestedLimit(query)
-    const after = yield* requestedRunStart(query, teamId, backfillId, states)
-    return { states, limit, after }
-  })
+  Effect.map(
+    requestedListingPage(query, {
+      statusNoun: "run statuses",
+      statuses: RunStatus.literals,
+      byDefault: RunStatus.literals,
+      position: (cursors, cursor) => cursors.decodeRuns(cursor),
+      ofAnotherListing: (cursors, cursor) => Effect.map(cursors.decode(cursor), Option.isSome),
+      continues: (position, statuses) =>
+        position.teamId === teamId &&
+        position.backfillId === backfillId &&
+        sameStatuses(position.states, statuses.map(runStateOf)),
+      before: (position) => position.before
+    }),
+    ({ statuses, limit, after }) => ({ states: statuses.map(runStateOf), limit, after })
+  )
