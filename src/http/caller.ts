@@ -88,5 +88,23 @@ export const idempotencyKeyOf = (request: IdempotentCaller) =>
     ? undefined
     : Effect.suspend(() => decodeIdempotencyKeyHeader(request.idempotencyKey))
 
+/** SPEC §3 steps 1 and 2 of a request about one of a team's backfills: who calls, and which backfill. */
+export const backfillCaller = (request: Caller & { readonly path: PathParams<"team_id" | "backfill_id"> }) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const teamId = yield* teamIdOf(request.path)
+    const backfillId = yield* backfillIdOf(request.path)
+    return { principal, teamId, backfillId }
+  })
+
+/** SPEC §3 steps 1 and 2 of a request about one of a team's transfers: who calls, and which transfer. */
+export const transferCaller = (request: Caller & { readonly path: PathParams<"team_id" | "transfer_id"> }) =>
+  Effect.gen(function* () {
+    const principal = yield* authenticate(request.authorization)
+    const teamId = yield* teamIdOf(request.path)
+    const transferId = yield* transferIdOf(request.path)
+    return { principal, teamId, transferId }
+  })
+
 /** A success whose data is one backfill, in its wire form. */
 export const oneBackfill = (backfill: Backfill): SuccessBody => ({ data: encodeBackfill(backfill) })

@@ -4,14 +4,12 @@
 import { Effect, Schema } from "effect"
 import { cancelBackfill } from "../../operations/cancelBackfill.js"
 import {
-  authenticate,
-  backfillIdOf,
+  backfillCaller,
   type Caller,
   type HostRequest,
   type IdempotentCaller,
   idempotencyKeyOf,
-  oneBackfill,
-  teamIdOf
+  oneBackfill
 } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
@@ -66,18 +64,13 @@ const decodeCancelBody = decodeObjectBody(Schema.Struct({ status: Schema.Literal
  */
 export const handleCancelBackfill = (request: CancelBackfillRequest & HostRequest) =>
   respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const teamId = yield* teamIdOf(request.path)
-      const backfillId = yield* backfillIdOf(request.path)
-      return yield* cancelBackfill({
-        principal,
-        teamId,
-        backfillId,
+    Effect.flatMap(backfillCaller(request), (ids) =>
+      cancelBackfill({
+        ...ids,
         confirmation: Effect.asVoid(Effect.suspend(() => decodeCancelBody(request.body))),
         idempotencyKey: idempotencyKeyOf(request)
       })
-    }),
+    ),
     oneBackfill,
     request.requestId
   )

@@ -3,7 +3,7 @@
  */
 import { Effect } from "effect"
 import { getBackfill } from "../../operations/getBackfill.js"
-import { authenticate, backfillIdOf, type Caller, type HostRequest, oneBackfill, teamIdOf } from "../caller.js"
+import { backfillCaller, type Caller, type HostRequest, oneBackfill } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import type { PathParams } from "../request.js"
@@ -45,16 +45,7 @@ export interface GetBackfillRequest extends Caller {
  * @category handlers
  */
 export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
-  respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const teamId = yield* teamIdOf(request.path)
-      const backfillId = yield* backfillIdOf(request.path)
-      return yield* getBackfill({ principal, teamId, backfillId })
-    }),
-    oneBackfill,
-    request.requestId
-  )
+  respond(Effect.flatMap(backfillCaller(request), getBackfill), oneBackfill, request.requestId)
 
 export const getBackfillEndpoint = {
   name: "getBackfill",

@@ -3,7 +3,7 @@
  */
 import { Effect } from "effect"
 import { latestBackfill } from "../../operations/latestBackfill.js"
-import { authenticate, type Caller, type HostRequest, oneBackfill, teamIdOf, transferIdOf } from "../caller.js"
+import { type Caller, type HostRequest, oneBackfill, transferCaller } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import type { PathParams } from "../request.js"
@@ -45,16 +45,7 @@ export interface LatestBackfillRequest extends Caller {
  * @category handlers
  */
 export const handleLatestBackfill = (request: LatestBackfillRequest & HostRequest) =>
-  respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const teamId = yield* teamIdOf(request.path)
-      const transferId = yield* transferIdOf(request.path)
-      return yield* latestBackfill({ principal, teamId, transferId })
-    }),
-    oneBackfill,
-    request.requestId
-  )
+  respond(Effect.flatMap(transferCaller(request), latestBackfill), oneBackfill, request.requestId)
 
 export const latestBackfillEndpoint = {
   name: "latestBackfill",

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { listBackfillRuns } from "../../operations/listBackfillRuns.js"
 import type { Authenticator } from "../../ports/authenticator.js"
 import type { BackfillRepository } from "../../ports/backfillRepository.js"
-import { authenticate, backfillIdOf, type Caller, type HostRequest, teamIdOf } from "../caller.js"
+import { backfillCaller, type Caller, type HostRequest } from "../caller.js"
 import { listingQuery, RunPageEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { type ListedPage, nextPageOf, type RunPageResponse, respondWithPage } from "../listing.js"
@@ -29,9 +29,7 @@ export interface ListBackfillRunsRequest extends Caller {
 
 const listed = (request: ListBackfillRunsRequest) =>
   Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const teamId = yield* teamIdOf(request.path)
-    const backfillId = yield* backfillIdOf(request.path)
+    const { principal, teamId, backfillId } = yield* backfillCaller(request)
     const page = yield* listBackfillRuns({
       principal,
       teamId,

@@ -33,7 +33,7 @@ import { type ScheduleBackfillRequest, scheduleCommand } from "./scheduleCommand
  */
 export const handlePreviewBackfill = (request: ScheduleBackfillRequest & HostRequest) =>
   respond(
-    Effect.flatMap(scheduleCommand(request), previewBackfill),
+    Effect.flatMap(scheduleCommand(request), (command) => previewBackfill(command)),
     (preview) => ({ data: encodePreview(preview) }),
     request.requestId
   )

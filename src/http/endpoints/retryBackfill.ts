@@ -4,14 +4,12 @@
 import { Effect, Either, Schema } from "effect"
 import { retryBackfill } from "../../operations/retryBackfill.js"
 import {
-  authenticate,
-  backfillIdOf,
+  backfillCaller,
   type Caller,
   type HostRequest,
   type IdempotentCaller,
   idempotencyKeyOf,
-  oneBackfill,
-  teamIdOf
+  oneBackfill
 } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
@@ -71,18 +69,13 @@ const isEmptyBody = (body: RequestBody) =>
  */
 export const handleRetryBackfill = (request: RetryBackfillRequest & HostRequest) =>
   respond(
-    Effect.gen(function* () {
-      const principal = yield* authenticate(request.authorization)
-      const teamId = yield* teamIdOf(request.path)
-      const backfillId = yield* backfillIdOf(request.path)
-      return yield* retryBackfill({
-        principal,
-        teamId,
-        backfillId,
+    Effect.flatMap(backfillCaller(request), (ids) =>
+      retryBackfill({
+        ...ids,
         retry: Effect.suspend(() => (isEmptyBody(request.body) ? Either.right({}) : decodeRetryBody(request.body))),
         idempotencyKey: idempotencyKeyOf(request)
       })
-    }),
+    ),
     oneBackfill,
     request.requestId
   )

@@ -34,7 +34,7 @@ import { type ScheduleBackfillRequest, scheduleCommand } from "./scheduleCommand
  * @category handlers
  */
 export const scheduleBackfillRequest = (request: ScheduleBackfillRequest) =>
-  Effect.flatMap(scheduleCommand(request), scheduleBackfill)
+  Effect.flatMap(scheduleCommand(request), (command) => scheduleBackfill(command))
 
 /**
  * `POST /teams/{team_id}/transfers/{transfer_id}/backfills`: schedules a backfill of the

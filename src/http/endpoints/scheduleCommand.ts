@@ -3,14 +3,7 @@
  * the body's reading for step 7, which the operation runs after step 6.
  */
 import { Effect, Schema } from "effect"
-import {
-  authenticate,
-  type Caller,
-  type IdempotentCaller,
-  idempotencyKeyOf,
-  teamIdOf,
-  transferIdOf
-} from "../caller.js"
+import { type Caller, type IdempotentCaller, idempotencyKeyOf, transferCaller } from "../caller.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
 
 /**
@@ -35,15 +28,8 @@ const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.
 
 /** The schedule command a create or a preview runs, its body and key read when the operation asks. */
 export const scheduleCommand = (request: ScheduleBackfillRequest) =>
-  Effect.gen(function* () {
-    const principal = yield* authenticate(request.authorization)
-    const teamId = yield* teamIdOf(request.path)
-    const transferId = yield* transferIdOf(request.path)
-    return {
-      principal,
-      teamId,
-      transferId,
-      range: Effect.suspend(() => decodeScheduleBody(request.body)),
-      idempotencyKey: idempotencyKeyOf(request)
-    }
-  })
+  Effect.map(transferCaller(request), (ids) => ({
+    ...ids,
+    range: Effect.suspend(() => decodeScheduleBody(request.body)),
+    idempotencyKey: idempotencyKeyOf(request)
+  }))
