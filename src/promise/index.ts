@@ -7,9 +7,7 @@
  * A port function that rejects means "cannot answer": the caller gets a 503. Every rule,
  * check order and error mapping is the library's, as for Effect hosts.
  */
-import { Cause, Duration, Effect, HashMap, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema } from "effect"
-import { layerMemoryBackfillRepository } from "../adapters/memory/backfillRepository.js"
-import { CalendarDate } from "../domain/calendarDate.js"
+import { Duration, Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
 import { ServiceUnavailable } from "../domain/errors.js"
 import { IdempotencyKeyLifetime } from "../domain/idempotency.js"
 import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
@@ -18,13 +16,26 @@ import type { ApiServices } from "../http/endpoint.js"
 import { ENDPOINTS, type ENDPOINTS_BY_NAME } from "../http/endpoints.js"
 import { layerPageCursors } from "../http/pageCursor.js"
 import { type HttpResponse, respond } from "../http/response.js"
-import { Authenticator } from "../ports/authenticator.js"
-import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { TransferLookup } from "../ports/transferLookup.js"
-import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "./plain.js"
-import { layerPromiseBackfillRepository, type PromiseBackfillRepository, portCall } from "./repository.js"
+import { layerPlainLogger, logLevelOf } from "./logging.js"
+import {
+  type LooseOptions,
+  type PromiseApiOptions,
+  type PromiseApiSettings,
+  type PromisePorts,
+  validated
+} from "./options.js"
+import { layerPromisePorts } from "./ports.js"
 
 export { exceedsHeaderLimit, MAX_REQUEST_HEADERS, tooManyHeadersAnswer } from "./headerLimit.js"
+export type { PlainLogEntry, PlainLogLevel } from "./logging.js"
+export {
+  type LayerPorts,
+  type PlainPolicy,
+  type PromiseApiOptions,
+  PromiseApiOptionsError,
+  type PromiseApiSettings,
+  type PromisePorts
+} from "./options.js"
 export type {
   PlainBackfill,
   PlainDayRun,
@@ -33,111 +44,14 @@ export type {
   PlainTransfer,
   PlainUnsavedBackfill
 } from "./plain.js"
-export {
-  layerPromiseBackfillRepository,
-  type PlainIdempotentRequest,
-  type PlainKeyAnswer,
-  type PlainPageQuery,
-  type PlainRunPageQuery,
-  type PromiseBackfillRepository
+export type {
+  PlainIdempotentRequest,
+  PlainKeyAnswer,
+  PlainPageQuery,
+  PlainRunPageQuery,
+  PromiseBackfillRepository
 } from "./repository.js"
-
-/**
- * One line the library logs, in plain values.
- *
- * @since 0.2.0
- * @category models
- */
-export interface PlainLogEntry {
-  readonly level: PlainLogLevel
-  readonly message: string
-  readonly timeMillis: number
-  /** What the library attached, e.g. `request_id`. */
-  readonly annotations: Readonly<Record<string, unknown>>
-  /** The failure behind the line, printed, or `null`. */
-  readonly cause: string | null
-}
-
-/**
- * Effect's log levels, by their labels.
- *
- * @since 0.2.0
- * @category models
- */
-export type PlainLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL"
-
-/**
- * The host's limits on what may be scheduled; SPEC's defaults (366 days, no earliest day)
- * for what is left out.
- *
- * @since 0.2.0
- * @category models
- */
-export interface PlainPolicy {
-  readonly maxRangeDays?: number | undefined
-  /** `YYYY-MM-DD`: no backfill may start before it. */
-  readonly earliestDate?: string | null | undefined
-}
-
-/**
- * What every Promise API takes, whatever its ports.
- *
- * @since 0.2.0
- * @category models
- */
-export interface PromiseApiSettings {
-  /** Signs page cursors: at least 32 bytes, shared by every server of a deployment. */
-  readonly cursorSecret: string
-  readonly policy?: PlainPolicy | undefined
-  /** Receives what the library logs, from `minimumLogLevel` (default `INFO`) up; the console when left out. */
-  readonly logger?: ((entry: PlainLogEntry) => void) | undefined
-  readonly minimumLogLevel?: PlainLogLevel | undefined
-  /** How long an `Idempotency-Key` is remembered, in milliseconds: a positive integer, 24 hours by default. */
-  readonly idempotencyKeyLifetimeMillis?: number | undefined
-}
-
-/**
- * Ports as plain async functions. `undefined` or `null` means "none".
- *
- * @since 0.2.0
- * @category models
- */
-export interface PromisePorts {
-  /** The caller behind a bearer token, or none to refuse it (401). */
-  readonly authenticate: (token: string) => Promise<PlainPrincipal | null | undefined>
-  /**
-   * The transfer, or none. It may answer none for another team's transfer too, and should
-   * look it up by both ids so that both cases take the same time: the library answers both
-   * with the same 404 anyway.
-   */
-  readonly findTeamTransfer: (teamId: string, transferId: string) => Promise<PlainTransfer | null | undefined>
-  /** The store; the library's in-memory one when left out (for demos and tests). */
-  readonly repository?: PromiseBackfillRepository | undefined
-}
-
-/**
- * Ports as Effect layers, e.g. `transfer-backfills/postgres`'s: built once by
- * `createPromiseApi`, released by `dispose`.
- *
- * @since 0.2.0
- * @category models
- */
-export interface LayerPorts {
-  /**
-   * Built on the first request; when building fails (a database that does not answer
-   * yet), that request gets a 503 and the next one builds it afresh.
-   */
-  readonly layer: Layer.Layer<Authenticator | TransferLookup | BackfillRepository, unknown>
-}
-
-/**
- * Everything `createPromiseApi` takes: the settings, and the ports either as plain async
- * functions (`PromisePorts`) or as Effect layers (`LayerPorts`), not both.
- *
- * @since 0.1.0
- * @category models
- */
-export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
+export { layerPromiseBackfillRepository } from "./repositoryLayer.js"
 
 /**
  * The API's endpoints as async functions of request parts. They never reject: every
@@ -164,132 +78,6 @@ export type PromiseEndpoints = {
     request: Parameters<(typeof ENDPOINTS_BY_NAME)[Name]["handle"]>[0]
   ) => Promise<Effect.Effect.Success<ReturnType<(typeof ENDPOINTS_BY_NAME)[Name]["handle"]>>>
 }
-
-/**
- * Options `createPromiseApi` cannot work with, found when it is called rather than on the
- * first request.
- *
- * @since 0.2.0
- * @category errors
- */
-export class PromiseApiOptionsError extends Error {
-  override readonly name = "PromiseApiOptionsError"
-}
-
-const MIN_CURSOR_SECRET_BYTES = 32
-
-/** Every method of `PromiseBackfillRepository`: a store written for an earlier release lacks some. */
-const REPOSITORY_METHODS = [
-  "insertUnlessOverlapping",
-  "findForTeam",
-  "latestForTransfer",
-  "activeOverlapping",
-  "listForTeam",
-  "cancel",
-  "retry",
-  "runsOf"
-] as const satisfies ReadonlyArray<keyof PromiseBackfillRepository>
-
-const LOG_LEVELS: ReadonlyArray<PlainLogLevel> = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
-
-const PolicyFromPlain = Schema.Struct({
-  maxRangeDays: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  earliestDate: Schema.optional(Schema.NullOr(CalendarDate))
-})
-const decodePolicy = Schema.decodeUnknownEither(PolicyFromPlain, { onExcessProperty: "error" })
-
-const refuse = (problem: string): never => {
-  throw new PromiseApiOptionsError(`createPromiseApi: ${problem}`)
-}
-
-/** The options with every port field, each possibly `undefined`, as JavaScript callers may pass them. */
-type LooseOptions = PromiseApiSettings & Partial<PromisePorts> & Partial<LayerPorts>
-
-const validated = (options: LooseOptions) => {
-  if (typeof options.cursorSecret !== "string") refuse("cursorSecret must be a string.")
-  if (new TextEncoder().encode(options.cursorSecret).byteLength < MIN_CURSOR_SECRET_BYTES) {
-    refuse(`cursorSecret must be at least ${MIN_CURSOR_SECRET_BYTES} bytes (use 32 random bytes, e.g. base64).`)
-  }
-  const policy = decodePolicy(options.policy ?? {})
-  if (policy._tag === "Left") {
-    refuse(
-      "policy takes maxRangeDays, a positive integer, and earliestDate, a YYYY-MM-DD day or null, and nothing else."
-    )
-  }
-  const lifetime = options.idempotencyKeyLifetimeMillis
-  if (lifetime !== undefined && !(Number.isSafeInteger(lifetime) && lifetime > 0)) {
-    refuse("idempotencyKeyLifetimeMillis must be a positive integer of milliseconds.")
-  }
-  if (options.minimumLogLevel !== undefined && !LOG_LEVELS.includes(options.minimumLogLevel)) {
-    refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
-  }
-  if (options.layer !== undefined) {
-    if (
-      options.authenticate !== undefined ||
-      options.findTeamTransfer !== undefined ||
-      options.repository !== undefined
-    ) {
-      refuse("give the ports either as a layer or as functions, not both.")
-    }
-  } else if (typeof options.authenticate !== "function" || typeof options.findTeamTransfer !== "function") {
-    refuse("authenticate and findTeamTransfer must be functions (or give a layer).")
-  }
-  const repository = options.repository as Record<string, unknown> | undefined
-  const missing = REPOSITORY_METHODS.filter((method) => typeof repository?.[method] !== "function")
-  if (repository !== undefined && missing.length > 0) {
-    refuse(`repository lacks ${missing.join(", ")} (see PromiseBackfillRepository).`)
-  }
-  return Option.getOrThrow(Option.getRight(policy))
-}
-
-const layerPromisePorts = (ports: PromisePorts) =>
-  Layer.mergeAll(
-    Layer.succeed(Authenticator, {
-      authenticate: (token) =>
-        Effect.flatMap(
-          portCall(() => ports.authenticate(token)),
-          (found) =>
-            Effect.transposeMapOption(Option.fromNullable(found), (principal) =>
-              Effect.orDie(Schema.decodeUnknown(PrincipalFromPlain)(principal))
-            )
-        )
-    }),
-    Layer.succeed(TransferLookup, {
-      findTeamTransfer: ({ teamId }, transferId) =>
-        Effect.flatMap(
-          portCall(() => ports.findTeamTransfer(String(teamId), String(transferId))),
-          (found) =>
-            Effect.transposeMapOption(Option.fromNullable(found), (transfer) =>
-              Effect.orDie(Schema.decodeUnknown(TransferFromPlain)(transfer))
-            )
-        )
-    }),
-    ports.repository === undefined ? layerMemoryBackfillRepository() : layerPromiseBackfillRepository(ports.repository)
-  )
-
-const messageText = (message: unknown): string =>
-  Array.isArray(message) ? message.map(messageText).join(" ") : typeof message === "string" ? message : String(message)
-
-const logLevelOf = (label: PlainLogLevel): LogLevel.LogLevel =>
-  LogLevel.allLevels.find((level) => level.label === label) ?? LogLevel.Info
-
-const layerPlainLogger = (log: (entry: PlainLogEntry) => void) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ logLevel, message, date, annotations, cause }) => {
-      try {
-        log({
-          level: logLevel.label as PlainLogLevel,
-          message: messageText(message),
-          timeMillis: date.getTime(),
-          annotations: Object.fromEntries(HashMap.toEntries(annotations)),
-          cause: Cause.isEmpty(cause) ? null : Cause.pretty(cause)
-        })
-      } catch {
-        // A host's logger that throws must not turn an answer into a rejected promise.
-      }
-    })
-  )
 
 /**
  * The API's endpoints over plain async ports or Effect layers, with one runtime for
