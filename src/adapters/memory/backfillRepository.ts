@@ -14,9 +14,10 @@ import { isActive } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
-import { impliedRuns, MemoryStore, type SeededBackfill, type Stored, seededRuns } from "./store.js"
+import { impliedRuns, type SeededBackfill, seededRuns } from "./seed.js"
+import { MemoryStore, type Stored } from "./store.js"
 
-export type { SeededBackfill } from "./store.js"
+export type { SeededBackfill } from "./seed.js"
 
 /** One atomic step, after letting other fibers run as other transactions would. */
 const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> =>
@@ -29,7 +30,7 @@ const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.rig
 const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
   insertUnlessOverlapping: (access, backfill, idempotency) =>
     atomically(() =>
-      store.keyed(access, idempotency, () =>
+      store.keys.keyed(access, idempotency, () =>
         Option.match(store.findOverlap(backfill), {
           onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
           onNone: () => Either.right(store.insert(access.teamId, backfill))
@@ -49,7 +50,7 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
 
   cancel: (access, id, time, idempotency) =>
     atomically(() =>
-      store.keyed(access, idempotency, () =>
+      store.keys.keyed(access, idempotency, () =>
         Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
           Either.map(Lifecycle.cancel(stored.backfill, { time, userId: access.principal.userId }), (cancelled) => {
             for (const [day, run] of stored.runs)
@@ -62,7 +63,7 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
 
   retry: (access, id, days, idempotency) =>
     atomically(() =>
-      store.keyed(access, idempotency, () =>
+      store.keys.keyed(access, idempotency, () =>
         Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
           Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) => applyRetry(store, stored, retried))
         )

@@ -4,30 +4,15 @@
  * ordered by start day, ids per team, backfills with work in id order).
  */
 import { Either, Option, Order, RedBlackTree, SortedSet } from "effect"
-import type { WriteAccess } from "../../domain/access.js"
 import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
-import { type DateRange, daysOf, overlaps } from "../../domain/dateRange.js"
-import { IdempotencyKeyReused, type IdempotentRequest } from "../../domain/idempotency.js"
+import { type DateRange, overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
-import { type DayRun, DayRuns, isLeaseLive, type Lease, type RunState } from "../../domain/runs.js"
+import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
 import { hasWork, isActive } from "../../domain/status.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import type { PageQuery, RunPageQuery } from "../../ports/backfillRepository.js"
-
-/**
- * A backfill already in the store when it starts, in any status, with the team that owns
- * it; for `layerMemoryBackfillRepository`'s seed.
- *
- * @since 0.1.0
- * @category models
- */
-export interface SeededBackfill {
-  readonly teamId: TeamId
-  readonly backfill: Backfill
-  /** Where each created day's run stands; by default pending, or as the counters imply. */
-  readonly runs?: ReadonlyMap<CalendarDate, RunState> | undefined
-}
+import { MemoryKeys } from "./keys.js"
 
 /**
  * One backfill in the store, with its runs and lease.
@@ -47,60 +32,6 @@ export interface Stored {
 type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
 
 /**
- * Runs a seeded backfill's counters imply: reported days first, then pending ones (dropped
- * ones for a cancelled backfill).
- *
- * @since 0.1.0
- * @category utils
- */
-export const impliedRuns = (backfill: Backfill): Map<CalendarDate, RunState> => {
-  const failedDays = new Set(backfill.errorReport.map((entry) => entry.day))
-  const runs = new Map<CalendarDate, RunState>()
-  let completed = backfill.runs.completed
-  for (const day of daysOf(backfill.range).slice(0, backfill.runs.created)) {
-    if (failedDays.has(day)) runs.set(day, "failed")
-    else if (completed > 0) {
-      runs.set(day, "completed")
-      completed -= 1
-    } else runs.set(day, backfill.status === "CANCELLED" ? "dropped" : "pending")
-  }
-  return runs
-}
-
-/**
- * The ledger entries of a seeded backfill's runs: first attempts, the error of a failed
- * day from the error report, no times (a seed says where runs stand, not when they moved).
- *
- * @since 0.2.0
- * @category utils
- */
-export const seededRuns = (
-  backfill: Backfill,
-  states: ReadonlyMap<CalendarDate, RunState>
-): Map<CalendarDate, DayRun> => {
-  const errors = new Map(backfill.errorReport.map((entry) => [entry.day, entry.error]))
-  return new Map(
-    [...states].map(([day, state]) => [
-      day,
-      {
-        ...DayRuns.queued(day),
-        state,
-        error: state === "failed" ? Option.fromNullable(errors.get(day)) : Option.none()
-      }
-    ])
-  )
-}
-
-/** A key as the store files it: one namespace per team and user. */
-const keyId = ({ teamId, principal }: WriteAccess, key: string) => `${teamId}/${principal.userId}/${key}`
-
-interface StoredKey {
-  readonly fingerprint: string
-  readonly backfill: Backfill
-  readonly expiresAt: number
-}
-
-/**
  * The in-memory store behind both repository ports: backfills, their runs and leases,
  * and the indexes that keep every step cheap. Its methods are single synchronous steps;
  * the repository makes each port call one of them.
@@ -115,9 +46,9 @@ export class MemoryStore {
   private readonly idsByTeam = new Map<TeamId, Array<BackfillId>>()
   private readonly latestByTransfer = new Map<TransferId, BackfillId>()
   private withWork = SortedSet.empty<BackfillId>(Order.bigint)
-  private readonly keys = new Map<string, StoredKey>()
   /** Keys in the order they were stored, to forget the expired ones without a scan. */
-  private readonly keysByAge: Array<{ readonly id: string; readonly expiresAt: number }> = []
+  /** Idempotency keys, with the answer each one's first request got. */
+  readonly keys = new MemoryKeys()
 
   private activeOf(transferId: TransferId): ActiveByStart {
     return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, BackfillId>(Order.string)
@@ -166,42 +97,6 @@ export class MemoryStore {
       found.push(candidate)
     }
     return found.reverse()
-  }
-
-  /**
-   * A keyed change: the answer of the key's first request when it has not expired (or
-   * `IdempotencyKeyReused` when that request was another), else `change`, whose answer is
-   * then stored under the key. Without a key, just `change`.
-   */
-  keyed<E>(
-    access: WriteAccess,
-    idempotency: IdempotentRequest | undefined,
-    change: () => Either.Either<Backfill, E>
-  ): Either.Either<Backfill, E | IdempotencyKeyReused> {
-    if (idempotency === undefined) return change()
-    this.forgetExpiredKeys(idempotency.now)
-    const id = keyId(access, idempotency.key)
-    const stored = this.keys.get(id)
-    if (stored !== undefined && stored.expiresAt > idempotency.now) {
-      return stored.fingerprint === idempotency.fingerprint
-        ? Either.right(stored.backfill)
-        : Either.left(new IdempotencyKeyReused())
-    }
-    return Either.map(change(), (backfill) => {
-      this.keys.set(id, { fingerprint: idempotency.fingerprint, backfill, expiresAt: idempotency.expiresAt })
-      this.keysByAge.push({ id, expiresAt: idempotency.expiresAt })
-      return backfill
-    })
-  }
-
-  private forgetExpiredKeys(now: number): void {
-    let expired = 0
-    for (const entry of this.keysByAge) {
-      if (entry.expiresAt > now) break
-      if (this.keys.get(entry.id)?.expiresAt === entry.expiresAt) this.keys.delete(entry.id)
-      expired += 1
-    }
-    if (expired > 0) this.keysByAge.splice(0, expired)
   }
 
   /** The runs of a backfill in `query.states`, latest day first, from before `query.before`. */
