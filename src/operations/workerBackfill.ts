@@ -1,0 +1,201 @@
+/**
+ * A worker's work on one backfill: claim it, materialise its runs, and run its days one
+ * after the other under a lease kept alive in the background (`leaseKeeper.ts`).
+ */
+import { Duration, Effect, Option, type Ref, Schedule } from "effect"
+import type { Backfill } from "../domain/backfill.js"
+import type { BackfillId } from "../domain/ids.js"
+import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import type { StartedRun } from "../ports/backfillRepository.js"
+import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
+import { markSuccess, type WorkerHealth } from "./workerHealth.js"
+import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNextRun } from "./workerSteps.js"
+
+/**
+ * The host's transfer run: process one day of one backfill and say how it went. It cannot
+ * fail: a day that went wrong is the outcome `failed(error)`, which goes to the backfill's
+ * error report.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { completed, failed, type RunExecutor } from "transfer-backfills"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>
+
+/**
+ * How a worker works: its name, the lease it takes on a backfill, the host's executor of
+ * transfer runs, and where it reports its health.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerOptions<R> {
+  /**
+   * Names the worker. A claim gives back a lease held under the same id, so two loops
+   * must never claim under one id at once: `runWorker` adds a suffix of its own per loop;
+   * callers of `processNextBackfill` choose unique ids themselves.
+   */
+  readonly workerId: WorkerId
+  /**
+   * How long a claim holds without renewal. The lease is renewed in the background every
+   * quarter of it for as long as the worker works on the backfill, so it bounds how long
+   * a crashed worker's backfill waits, not how long a day may run.
+   */
+  readonly leaseDuration: Duration.DurationInput
+  readonly execute: RunExecutor<R>
+  /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
+  readonly health?: Ref.Ref<WorkerHealth> | undefined
+  /**
+   * How long a shutdown waits for the day in progress to finish before interrupting it
+   * (its outcome then goes unrecorded, and the day runs again later). Default: the lease
+   * duration.
+   */
+  readonly shutdownGrace?: Duration.DurationInput | undefined
+}
+
+/** While the repository is unavailable: again after 50 ms, doubling up to a second. */
+const WHILE_UNAVAILABLE = Schedule.exponential(Duration.millis(50)).pipe(
+  Schedule.union(Schedule.spaced(Duration.seconds(1)))
+)
+
+/**
+ * One day of a held backfill: start it, execute it, record its outcome under the lease;
+ * `true` when no day was pending. An outcome the repository could not take is retried
+ * for as long as the lease holds, so a brief outage does not run the day again.
+ */
+const runNextDay = <R>(held: HeldLease, options: WorkerOptions<R>) =>
+  Effect.gen(function* () {
+    const next = yield* held.guard(Effect.flatMap(held.current, startNextRun))
+    if (Option.isNone(next)) return true
+    const run = next.value
+    const outcome = yield* held.guard(options.execute(run))
+    yield* held.guard(
+      Effect.retry(
+        Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)),
+        { schedule: WHILE_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" }
+      )
+    )
+    yield* markSuccess(options.health)
+    return false
+  })
+
+/** Materialises a claimed `CREATED` backfill batch by batch. */
+const materialiseAll = (backfillId: BackfillId) =>
+  Effect.iterate(Option.none<Backfill>(), {
+    while: (latest) => Option.match(latest, { onNone: () => true, onSome: (b) => b.status === "CREATED" }),
+    body: () => Effect.map(materialiseRuns(backfillId), Option.some)
+  })
+
+/**
+ * Works on one claimed backfill until no run of it is pending, renewing the lease in the
+ * background all along. Each day is started, executed and recorded as one unit that a
+ * shutdown lets finish (for up to `shutdownGrace`); losing the lease cuts a day short,
+ * and then its outcome is not recorded. The lease is released at the end, whatever
+ * happens; one that cannot be released is left to expire.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Option } from "effect"
+ * import { completed, failed, type RunExecutor, BackfillWorker, WorkerId, type WorkerOptions } from "transfer-backfills"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ *
+ * const options: WorkerOptions<never> = {
+ *   workerId: WorkerId.make("nightly-1"),
+ *   leaseDuration: Duration.minutes(1),
+ *   execute
+ * }
+ *
+ * // A loop of the host's own: claim, then work on what was claimed.
+ * const once = Effect.gen(function* () {
+ *   const lease = yield* BackfillWorker.claimBackfill(options.workerId, options.leaseDuration)
+ *   if (Option.isSome(lease)) yield* BackfillWorker.processClaimedBackfill(lease.value, options)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
+export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const held = yield* holdLease(lease, options.leaseDuration)
+      const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
+      yield* held.guard(materialiseAll(lease.backfillId))
+      for (;;) {
+        const finished = yield* letFinish(runNextDay(held, options))
+        if (finished) return
+      }
+    })
+  ).pipe(
+    // A release that fails or hangs (an outage, say) is left to the lease's expiry.
+    Effect.ensuring(
+      Effect.exit(Effect.timeout(Effect.interruptible(releaseLease(lease)), renewalInterval(options.leaseDuration)))
+    )
+  )
+
+/**
+ * Claims the oldest backfill with work and processes it; `false` when there was none. A
+ * lease lost on the way is not an error: another worker carries on with the backfill.
+ * Callers choose a unique `workerId` for each loop of theirs.
+ *
+ * @example
+ * ```ts
+ * import { Duration, Effect, Layer } from "effect"
+ * import { completed, failed, type RunExecutor, BackfillWorker, WorkerId } from "transfer-backfills"
+ * import { layerPostgresBackfillRepository, layerPostgresClient } from "transfer-backfills/postgres"
+ *
+ * declare const runTransfer: (transferId: bigint, day: string) => Effect.Effect<void, Error> // your transfer run
+ *
+ * const execute: RunExecutor<never> = ({ backfill, day }) =>
+ *   runTransfer(backfill.transferId, day).pipe(
+ *     Effect.as(completed),
+ *     Effect.catchAll((error) => Effect.succeed(failed(error.message)))
+ *   )
+ *
+ * const database = layerPostgresClient({ url: "postgres://app@localhost:5432/app" })
+ * const repository = layerPostgresBackfillRepository({ schema: "transfer_backfills" }).pipe(Layer.provide(database))
+ *
+ * // A nightly job: process backfills until none has work left, then stop.
+ * const drain = BackfillWorker.processNextBackfill({
+ *   workerId: WorkerId.make("nightly-job"),
+ *   leaseDuration: Duration.minutes(1),
+ *   execute
+ * }).pipe(Effect.repeat({ while: (worked) => worked }))
+ *
+ * Effect.runPromise(Effect.provide(drain, repository))
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
+export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
+  Effect.flatMap(claimBackfill(options.workerId, options.leaseDuration), (claimed) =>
+    Option.match(claimed, {
+      onNone: () => Effect.succeed(false),
+      onSome: (lease) =>
+        processClaimedBackfill(lease, options).pipe(
+          Effect.catchTag("LeaseLost", () => Effect.void),
+          Effect.as(true)
+        )
+    })
+  )
