@@ -5,7 +5,6 @@
  * `transfer-backfills/postgres`).
  */
 
-export * from "./adapters/cachedAuthenticator.js"
 export * from "./domain/access.js"
 export * from "./domain/backfill.js"
 export * from "./domain/calendarDate.js"

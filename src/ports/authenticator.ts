@@ -6,7 +6,8 @@ import type { ServiceUnavailable } from "../domain/errors.js"
  * The host's token verification. Given the bearer token of a request, it answers with
  * the caller, or with `None` for a token it does not accept; it fails only when it cannot
  * answer at all. `layerStaticTokens` (memory) and `layerPostgresAuthenticator` implement
- * it; `withCachedAuthentication` puts a cache in front of any of them.
+ * it; `withCachedAuthentication` (`transfer-backfills/memory`) puts a cache in front of any
+ * of them.
  *
  * @example
  * ```ts

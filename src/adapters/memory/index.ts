@@ -3,6 +3,7 @@
  * single-process tools. The repository keeps the promises of the PostgreSQL one (it
  * passes the same conformance suite); nothing survives the process.
  */
+export * from "../cachedAuthenticator.js"
 export * from "./authenticator.js"
 export * from "./backfillRepository.js"
 export * from "./transferLookup.js"

@@ -114,7 +114,7 @@ export const layerPostgresTransferLookup = (
  * @example
  * ```ts
  * import { Duration, Layer } from "effect"
- * import { withCachedAuthentication } from "transfer-backfills"
+ * import { withCachedAuthentication } from "transfer-backfills/memory"
  * import { layerPostgresAuthenticator, layerPostgresClient } from "transfer-backfills/postgres"
  *
  * const authenticator = withCachedAuthentication(layerPostgresAuthenticator({ schema: "transfer_backfills" }), {
