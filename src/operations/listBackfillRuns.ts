@@ -1,13 +1,11 @@
 /** Reading a backfill's ledger: one entry per day's run (beyond the seed). */
 import { Effect, Option } from "effect"
-import type { Principal } from "../domain/access.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
-import type { BackfillId, TeamId } from "../domain/ids.js"
+import type { BackfillId } from "../domain/ids.js"
 import { type DayRun, RunState } from "../domain/runs.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
-import { type Deferred, readDeferred } from "./deferred.js"
-import { MAX_PAGE_SIZE, pageOf } from "./paging.js"
+import { type ListingQuery, MAX_PAGE_SIZE, readPage } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -33,20 +31,14 @@ export interface RunPageRequest {
 export const FIRST_RUN_PAGE: RunPageRequest = { states: RunState.literals, limit: MAX_PAGE_SIZE, after: Option.none() }
 
 /**
- * A user's request for a page of one of the team's backfills' ledger.
+ * A user's request for a page of one of the team's backfills' ledger; the page is read
+ * after the backfill is found.
  *
  * @since 0.2.0
  * @category models
  */
-export interface ListBackfillRuns<E = never, R = never> {
-  readonly principal: Principal
-  readonly teamId: TeamId
+export interface ListBackfillRuns<E = never, R = never> extends ListingQuery<RunPageRequest, E, R> {
   readonly backfillId: BackfillId
-  /**
-   * The page. A transport whose request must be read first (query parameters, a signed
-   * cursor) passes the reading instead: it runs after the backfill is found.
-   */
-  readonly page: Deferred<RunPageRequest, E, R>
 }
 
 /**
@@ -92,11 +84,14 @@ export const listBackfillRuns = <E = never, R = never>(
   Effect.gen(function* () {
     const access = yield* requireAccess(query.principal, query.teamId, "read")
     yield* findTeamBackfill(access, query.backfillId)
-    const page = yield* readDeferred(query.page)
     const repository = yield* BackfillRepository
-    const found = yield* repository
-      .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit: page.limit + 1 })
-      .pipe(traced("BackfillRepository.runsOf"))
-    const { items, next } = pageOf(found, page, (run) => run.day)
+    const { items, next } = yield* readPage(
+      query.page,
+      (page, limit) =>
+        repository
+          .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit })
+          .pipe(traced("BackfillRepository.runsOf")),
+      (run) => run.day
+    )
     return { runs: items, next }
   }).pipe(traced("listBackfillRuns", idAttributes(query)))

@@ -4,14 +4,12 @@
  * most 100; each page says where the next one starts.
  */
 import { Effect, Option } from "effect"
-import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import type { BackfillId, TeamId } from "../domain/ids.js"
+import type { BackfillId } from "../domain/ids.js"
 import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { idAttributes, type ReadError, requireAccess } from "./access.js"
-import { type Deferred, readDeferred } from "./deferred.js"
-import { MAX_PAGE_SIZE, pageOf } from "./paging.js"
+import { type ListingQuery, MAX_PAGE_SIZE, readPage } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -43,15 +41,7 @@ export const FIRST_PAGE: PageRequest = { statuses: ACTIVE_STATUSES, limit: MAX_P
  * @since 0.1.0
  * @category models
  */
-export interface ListBackfills<E = never, R = never> {
-  readonly principal: Principal
-  readonly teamId: TeamId
-  /**
-   * The page. A transport whose request must be read first (query parameters, a signed
-   * cursor) passes the reading instead: it runs after the access checks.
-   */
-  readonly page: Deferred<PageRequest, E, R>
-}
+export type ListBackfills<E = never, R = never> = ListingQuery<PageRequest, E, R>
 
 /**
  * One page of backfills, newest first, and where the next page starts.
@@ -105,11 +95,14 @@ export const listIncompleteBackfills = <E = never, R = never>(
 ): Effect.Effect<BackfillPage, ReadError | E, BackfillRepository | R> =>
   Effect.gen(function* () {
     const access = yield* requireAccess(query.principal, query.teamId, "read")
-    const page = yield* readDeferred(query.page)
     const repository = yield* BackfillRepository
-    const found = yield* repository
-      .listForTeam(access, { statuses: page.statuses, before: page.after, limit: page.limit + 1 })
-      .pipe(traced("BackfillRepository.listForTeam"))
-    const { items, next } = pageOf(found, page, (backfill) => backfill.id)
+    const { items, next } = yield* readPage(
+      query.page,
+      (page, limit) =>
+        repository
+          .listForTeam(access, { statuses: page.statuses, before: page.after, limit })
+          .pipe(traced("BackfillRepository.listForTeam")),
+      (backfill) => backfill.id
+    )
     return { backfills: items, next }
   }).pipe(traced("listIncompleteBackfills", idAttributes(query)))

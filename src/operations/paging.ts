@@ -1,5 +1,11 @@
-/** What the listings share: their largest page, and a page read one item long, to tell whether another follows. */
-import { Option } from "effect"
+/**
+ * What the listings share: their largest page, what they are asked, and a page read one
+ * item long, to tell whether another follows.
+ */
+import { Effect, Option } from "effect"
+import type { Principal } from "../domain/access.js"
+import type { TeamId } from "../domain/ids.js"
+import { type Deferred, readDeferred } from "./deferred.js"
 
 /**
  * The most items one page of a listing holds.
@@ -9,6 +15,18 @@ import { Option } from "effect"
  */
 export const MAX_PAGE_SIZE = 100
 
+/** Where a page starts, and how many items it holds at most. */
+interface PageStart {
+  readonly limit: number
+  readonly after: Option.Option<unknown>
+}
+
+/** A page's items, and the request for the next page (`None` on the last). */
+interface ListedItems<Item, Request> {
+  readonly items: ReadonlyArray<Item>
+  readonly next: Option.Option<Request>
+}
+
 /**
  * The page of `found` (read with a limit one above the page's, as the listings ask their
  * repository), and the request for the next page, which starts after the page's last item
@@ -17,11 +35,11 @@ export const MAX_PAGE_SIZE = 100
  * @since 0.2.0
  * @category utils
  */
-export const pageOf = <Item, Key, Request extends { readonly limit: number; readonly after: Option.Option<Key> }>(
+const pageOf = <Item, Request extends PageStart>(
   found: ReadonlyArray<Item>,
   page: Request,
-  keyOf: (item: Item) => Key
-): { readonly items: ReadonlyArray<Item>; readonly next: Option.Option<Request> } => {
+  keyOf: (item: Item) => Option.Option.Value<Request["after"]>
+): ListedItems<Item, Request> => {
   const items = found.slice(0, page.limit)
   const last = items.at(-1)
   return {
@@ -29,6 +47,36 @@ export const pageOf = <Item, Key, Request extends { readonly limit: number; read
     next:
       found.length <= page.limit || last === undefined
         ? Option.none()
-        : Option.some({ ...page, after: Option.some(keyOf(last)) })
+        : Option.some({ ...page, after: Option.some(keyOf(last)) } as Request)
   }
 }
+
+/**
+ * What a listing of one of the team's things is asked: who asks, the team, and the page.
+ * A transport whose page request must be read first (query parameters, a signed cursor)
+ * passes the reading instead: it runs after the listing's own checks.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ListingQuery<Request, E = never, R = never> {
+  readonly principal: Principal
+  readonly teamId: TeamId
+  readonly page: Deferred<Request, E, R>
+}
+
+/**
+ * A page of a listing: its request, read now; the items `fetch` finds for it, asked one
+ * more than the page holds; and the request for the next page.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const readPage = <Request extends PageStart, Item, E, R, FetchError, FetchR>(
+  page: Deferred<Request, E, R>,
+  fetch: (request: Request, limit: number) => Effect.Effect<ReadonlyArray<Item>, FetchError, FetchR>,
+  keyOf: (item: Item) => Option.Option.Value<Request["after"]>
+): Effect.Effect<ListedItems<Item, Request>, E | FetchError, R | FetchR> =>
+  Effect.flatMap(readDeferred(page), (request) =>
+    Effect.map(fetch(request, request.limit + 1), (found) => pageOf(found, request, keyOf))
+  )
