@@ -192,8 +192,10 @@ describe("the Promise facade's options", () => {
     ["a key lifetime in hours", { idempotencyKeyLifetimeMillis: "24h" }, /idempotencyKeyLifetimeMillis must be/],
     [
       "a repository written for 0.1",
-      { repository: { ...makePlainPromiseStore(), retry: undefined, runsOf: undefined } },
-      /repository lacks retry, runsOf/
+      {
+        repository: { ...makePlainPromiseStore(), change: undefined, runsOf: undefined, cancel: async () => null }
+      },
+      /repository lacks change, runsOf \(see PromiseBackfillRepository: since 0.2 the library decides/
     ]
   ])("refuses %s when the API is created, not on its first request", (_, change, message) => {
     const create = () => createPromiseApi({ ...options, ...change } as never)

@@ -45,6 +45,7 @@ export type {
   PlainUnsavedBackfill
 } from "./plain.js"
 export type {
+  PlainChange,
   PlainIdempotentRequest,
   PlainKeyAnswer,
   PlainPageQuery,

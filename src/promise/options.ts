@@ -143,7 +143,10 @@ export const validated = (options: LooseOptions) => {
   const repository = options.repository as Record<string, unknown> | undefined
   const missing = PROMISE_REPOSITORY_METHODS.filter((method) => typeof repository?.[method] !== "function")
   if (repository !== undefined && missing.length > 0) {
-    refuse(`repository lacks ${missing.join(", ")} (see PromiseBackfillRepository).`)
+    refuse(
+      `repository lacks ${missing.join(", ")} (see PromiseBackfillRepository: since 0.2 the library decides ` +
+        "cancels and retries, and the store writes them through change)."
+    )
   }
   return Option.getOrThrow(Option.getRight(policy))
 }

@@ -63,7 +63,23 @@ export interface PlainIdempotentRequest {
 export type PlainKeyAnswer = { readonly replayed: PlainBackfill } | { readonly idempotencyKey: "reused" | "in-flight" }
 
 /**
- * The part of the backfill store the API operations use, as plain async functions. Ids
+ * What a change writes: the backfill as it now stands, and what becomes of its runs, for a
+ * store that keeps them (one that keeps none writes the backfill alone):
+ * `dropPendingAtMillis`, every run not yet started dropped (ended then), as a cancel does;
+ * or `retryDays`, those days' runs pending again with one more attempt, their error and
+ * times cleared, as a retry does.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PlainChange {
+  readonly backfill: PlainBackfill
+  readonly runs: { readonly dropPendingAtMillis: number } | { readonly retryDays: ReadonlyArray<string> }
+}
+
+/**
+ * The part of the backfill store the API operations use, as plain async functions: storage
+ * only, every transition decided by the library (`change`). Ids
  * arrive as decimal strings; "none" may be answered with `null` or `undefined`. A
  * rejected promise means the store cannot answer now (503). Run it through
  * `backfillRepositoryConformance` with `layerPromiseBackfillRepository` to check it keeps
@@ -82,7 +98,7 @@ export interface PromiseBackfillRepository {
    * With `idempotency`, the key is part of the same step: when the user already used it
    * in the team and it has not expired, nothing is stored and the answer is a
    * `PlainKeyAnswer`; otherwise the backfill is stored and the key with it (its answer is
-   * the inserted backfill), or neither. The same holds for `cancel` and `retry`.
+   * the inserted backfill), or neither. The same holds for `change`.
    */
   readonly insertUnlessOverlapping: (
     teamId: string,
@@ -105,38 +121,21 @@ export interface PromiseBackfillRepository {
   /** The team's backfills of the page, newest (largest id) first. */
   readonly listForTeam: (teamId: string, page: PlainPageQuery) => Promise<ReadonlyArray<PlainBackfill>>
   /**
-   * Cancels the team's backfill in one atomic step: status `CANCELLED`, the removal and
-   * the end time set, runs not yet started dropped (see `Lifecycle.cancel`). Answers the
-   * status that prevents it for a final backfill, and none when there is no such backfill.
+   * Changes the team's backfill in one atomic step (a transaction holding its row, say):
+   * reads it as it stands, asks `decide` (the library's transition: a cancel, a retry)
+   * what it becomes, and writes that (see `PlainChange`). When `decide` answers `null`,
+   * nothing is written and the answer is `{ unchanged }` with the backfill as read; none
+   * when the team has no such backfill. `idempotency` works as for an insert: a key
+   * already used answers its `PlainKeyAnswer` before `decide` is asked, and a change
+   * stores its key with the backfill written.
    */
-  readonly cancel: (
+  readonly change: (
     teamId: string,
     backfillId: string,
-    removal: { readonly timeMillis: number; readonly userId: string },
+    decide: (current: PlainBackfill) => PlainChange | null,
     idempotency?: PlainIdempotentRequest
   ) => Promise<
-    { readonly cancelled: PlainBackfill } | { readonly refusedFrom: BackfillStatus } | PlainKeyAnswer | null | undefined
-  >
-  /**
-   * Retries failed days of the team's backfill in one atomic step (see
-   * `Lifecycle.retryDays`): those of `days`, or every failed day for `null`; each retried
-   * run pending again with one more attempt. Refuses a cancelled backfill
-   * (`refusedFrom`), days that have not failed (`notFailed`, in date order), or a backfill
-   * without failed days (`noFailedDays`); none when there is no such backfill.
-   */
-  readonly retry: (
-    teamId: string,
-    backfillId: string,
-    days: ReadonlyArray<string> | null,
-    idempotency?: PlainIdempotentRequest
-  ) => Promise<
-    | { readonly retried: PlainBackfill }
-    | { readonly refusedFrom: BackfillStatus }
-    | { readonly notFailed: ReadonlyArray<string> }
-    | { readonly noFailedDays: true }
-    | PlainKeyAnswer
-    | null
-    | undefined
+    { readonly changed: PlainBackfill } | { readonly unchanged: PlainBackfill } | PlainKeyAnswer | null | undefined
   >
   /** The runs of the team's backfill in the page (none for another team's), latest day first. */
   readonly runsOf: (teamId: string, backfillId: string, page: PlainRunPageQuery) => Promise<ReadonlyArray<PlainDayRun>>

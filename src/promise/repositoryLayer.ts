@@ -3,10 +3,10 @@
  * one (`plain.ts`) and is checked on its way back: a store that returns nonsense is a
  * defect (a bare 500), a store that rejects is unavailable (503).
  */
-import { Effect, Layer, Option, Schema } from "effect"
+import { Effect, Either, Layer, Option, Schema } from "effect"
 import type { WriteAccess } from "../domain/access.js"
 import type { Backfill, UnsavedBackfill } from "../domain/backfill.js"
-import { CalendarDate } from "../domain/calendarDate.js"
+import type { ServiceUnavailable } from "../domain/errors.js"
 import {
   IdempotencyKeyInFlight,
   IdempotencyKeyReused,
@@ -14,9 +14,9 @@ import {
   type IdempotentRequest
 } from "../domain/idempotency.js"
 import { BackfillId } from "../domain/ids.js"
-import { IllegalTransition } from "../domain/status.js"
-import { DaysNotFailed, NoFailedDays, UnknownBackfill } from "../domain/workerErrors.js"
-import { ActiveRangeOverlap, BackfillRepository, type RetryRefused } from "../ports/backfillRepository.js"
+import * as Lifecycle from "../domain/lifecycle.js"
+import { UnknownBackfill } from "../domain/workerErrors.js"
+import { ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import {
   BackfillFromPlain,
   DayRunFromPlain,
@@ -24,7 +24,7 @@ import {
   type PlainDayRun,
   type PlainUnsavedBackfill
 } from "./plain.js"
-import { type PromiseBackfillRepository, portCall } from "./repository.js"
+import { type PlainChange, type PromiseBackfillRepository, portCall } from "./repository.js"
 
 /** A trailing optional argument, passed only when there is one, so a store sees exactly what it was given. */
 const optional = <A>(value: A | undefined): [] | [A] => (value === undefined ? [] : [value])
@@ -35,6 +35,7 @@ const toPlainUnsaved = (backfill: UnsavedBackfill): PlainUnsavedBackfill => {
   const { id: _, ...unsaved } = toPlain({ ...backfill, id: BackfillId.make(1n) })
   return unsaved
 }
+const decodePlain = Schema.decodeUnknownEither(BackfillFromPlain)
 const fromPlain = (plain: PlainBackfill) => Effect.orDie(Schema.decodeUnknown(BackfillFromPlain)(plain))
 const fromNullablePlain = (plain: PlainBackfill | null | undefined) =>
   Effect.transposeMapOption(Option.fromNullable(plain), fromPlain)
@@ -62,138 +63,178 @@ const keyAnswer = (
     : Effect.fail(new IdempotencyKeyReused())
 }
 
-/** The port's methods, each over the store's method of the same name: the one list of them. */
+/**
+ * A change the library decides inside the store's atomic step (`store.change`): the
+ * store reads the backfill, `transition` says what it becomes or why not, and the store
+ * writes that. What was decided inside comes back with the store's answer.
+ */
+const change = <Refusal>(
+  store: PromiseBackfillRepository,
+  access: WriteAccess,
+  id: BackfillId,
+  idempotency: IdempotentRequest | undefined,
+  transition: (
+    current: Backfill
+  ) => Either.Either<{ readonly backfill: Backfill; readonly runs: PlainChange["runs"] }, Refusal>
+): Effect.Effect<Backfill, UnknownBackfill | Refusal | IdempotencyRefused | ServiceUnavailable> => {
+  let refusal = Option.none<Refusal>()
+  let unreadable = Option.none<unknown>()
+  const decide = (plain: PlainBackfill): PlainChange | null => {
+    refusal = Option.none()
+    unreadable = Option.none()
+    const current = decodePlain(plain)
+    if (Either.isLeft(current)) {
+      unreadable = Option.some(current.left)
+      return null
+    }
+    const next = transition(current.right)
+    if (Either.isLeft(next)) {
+      refusal = Option.some(next.left)
+      return null
+    }
+    return { backfill: toPlain(next.right.backfill), runs: next.right.runs }
+  }
+  return Effect.flatMap(
+    portCall(() =>
+      store.change(String(access.teamId), String(id), decide, ...optional(toPlainKey(access, idempotency)))
+    ),
+    (outcome): Effect.Effect<Backfill, UnknownBackfill | Refusal | IdempotencyRefused> => {
+      if (outcome === null || outcome === undefined) return Effect.fail(new UnknownBackfill({ backfillId: id }))
+      const answered = keyAnswer(outcome)
+      if (answered !== undefined) return answered
+      if (Option.isSome(unreadable)) return Effect.die(unreadable.value)
+      if ("changed" in outcome) return fromPlain(outcome.changed)
+      if ("unchanged" in outcome && Option.isSome(refusal)) return Effect.fail(refusal.value)
+      return Effect.dieMessage("The store answered a change with none of its answers, or unchanged for a decided one")
+    }
+  )
+}
+
+const calling = <Adapter>(calls: keyof PromiseBackfillRepository, adapt: Adapter) => ({ calls, adapt })
+
+/**
+ * The port's methods, each with the store's method it calls and its adapter over the
+ * store: the one list of them.
+ */
 const ADAPTERS: {
-  readonly [Method in keyof PromiseBackfillRepository]: (
-    store: PromiseBackfillRepository
-  ) => BackfillRepository["Type"][Method]
+  readonly [Method in keyof BackfillRepository["Type"]]: {
+    readonly calls: keyof PromiseBackfillRepository
+    readonly adapt: (store: PromiseBackfillRepository) => BackfillRepository["Type"][Method]
+  }
 } = {
-  insertUnlessOverlapping: (store) => (access, backfill, idempotency) =>
-    Effect.flatMap(
-      portCall(() =>
-        store.insertUnlessOverlapping(
-          String(access.teamId),
-          toPlainUnsaved(backfill),
-          ...optional(toPlainKey(access, idempotency))
-        )
-      ),
-      (outcome): Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused> =>
-        keyAnswer(outcome) ??
-        ("inserted" in outcome
-          ? fromPlain(outcome.inserted)
-          : "conflicting" in outcome
-            ? Effect.flatMap(fromPlain(outcome.conflicting), (conflicting) =>
-                Effect.fail(new ActiveRangeOverlap({ conflicting }))
-              )
-            : Effect.dieMessage("The store answered an insert with neither inserted nor conflicting"))
-    ),
-  findForTeam:
-    (store) =>
-    ({ teamId }, id) =>
-      Effect.flatMap(
-        portCall(() => store.findForTeam(String(teamId), String(id))),
-        fromNullablePlain
-      ),
-  latestForTransfer:
-    (store) =>
-    ({ teamId }, transferId) =>
-      Effect.flatMap(
-        portCall(() => store.latestForTransfer(String(teamId), String(transferId))),
-        fromNullablePlain
-      ),
-  activeOverlapping:
-    (store) =>
-    ({ teamId }, transferId, range) =>
+  insertUnlessOverlapping: calling(
+    "insertUnlessOverlapping",
+    (store) => (access, backfill, idempotency) =>
       Effect.flatMap(
         portCall(() =>
-          store.activeOverlapping(String(teamId), String(transferId), {
-            rangeStart: range.start,
-            rangeEnd: range.end
-          })
-        ),
-        (found) => Effect.forEach(found, fromPlain)
-      ),
-  listForTeam:
-    (store) =>
-    ({ teamId }, query) =>
-      Effect.flatMap(
-        portCall(() =>
-          store.listForTeam(String(teamId), {
-            statuses: [...query.statuses],
-            beforeId: Option.getOrNull(Option.map(query.before, String)),
-            limit: query.limit
-          })
-        ),
-        (page) => Effect.forEach(page, fromPlain)
-      ),
-  cancel: (store) => (access, id, time, idempotency) =>
-    Effect.flatMap(
-      portCall(() =>
-        store.cancel(
-          String(access.teamId),
-          String(id),
-          { timeMillis: time * 1000, userId: String(access.principal.userId) },
-          ...optional(toPlainKey(access, idempotency))
-        )
-      ),
-      (outcome): Effect.Effect<Backfill, UnknownBackfill | IllegalTransition | IdempotencyRefused> =>
-        outcome === null || outcome === undefined
-          ? Effect.fail(new UnknownBackfill({ backfillId: id }))
-          : (keyAnswer(outcome) ??
-            ("cancelled" in outcome
-              ? fromPlain(outcome.cancelled)
-              : "refusedFrom" in outcome
-                ? Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "Cancelled" }))
-                : Effect.dieMessage("The store answered a cancel with neither cancelled nor refusedFrom")))
-    ),
-  retry: (store) => (access, id, days, idempotency) =>
-    Effect.flatMap(
-      portCall(() =>
-        store.retry(
-          String(access.teamId),
-          String(id),
-          Option.getOrNull(Option.map(days, (chosen) => [...chosen])),
-          ...optional(toPlainKey(access, idempotency))
-        )
-      ),
-      (outcome): Effect.Effect<Backfill, RetryRefused | IdempotencyRefused> => {
-        if (outcome === null || outcome === undefined) return Effect.fail(new UnknownBackfill({ backfillId: id }))
-        const answered = keyAnswer(outcome)
-        if (answered !== undefined) return answered
-        if ("retried" in outcome) return fromPlain(outcome.retried)
-        if ("refusedFrom" in outcome) {
-          return Effect.fail(new IllegalTransition({ from: outcome.refusedFrom, event: "FailedDaysRetried" }))
-        }
-        if ("notFailed" in outcome) {
-          return Effect.flatMap(
-            Effect.orDie(Schema.decodeUnknown(Schema.NonEmptyArray(CalendarDate))(outcome.notFailed)),
-            (notFailed) => Effect.fail(new DaysNotFailed({ backfillId: id, days: notFailed }))
+          store.insertUnlessOverlapping(
+            String(access.teamId),
+            toPlainUnsaved(backfill),
+            ...optional(toPlainKey(access, idempotency))
           )
-        }
-        if ("noFailedDays" in outcome) return Effect.fail(new NoFailedDays({ backfillId: id }))
-        return Effect.dieMessage("The store answered a retry with none of its answers")
-      }
-    ),
-  runsOf:
-    (store) =>
-    ({ teamId }, id, page) =>
-      Effect.flatMap(
-        portCall(() =>
-          store.runsOf(String(teamId), String(id), {
-            states: [...page.states],
-            beforeDay: Option.getOrNull(page.before),
-            limit: page.limit
-          })
         ),
-        (runs) => Effect.forEach(runs, runFromPlain)
+        (outcome): Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused> =>
+          keyAnswer(outcome) ??
+          ("inserted" in outcome
+            ? fromPlain(outcome.inserted)
+            : "conflicting" in outcome
+              ? Effect.flatMap(fromPlain(outcome.conflicting), (conflicting) =>
+                  Effect.fail(new ActiveRangeOverlap({ conflicting }))
+                )
+              : Effect.dieMessage("The store answered an insert with neither inserted nor conflicting"))
       )
+  ),
+  findForTeam: calling(
+    "findForTeam",
+    (store) =>
+      ({ teamId }, id) =>
+        Effect.flatMap(
+          portCall(() => store.findForTeam(String(teamId), String(id))),
+          fromNullablePlain
+        )
+  ),
+  latestForTransfer: calling(
+    "latestForTransfer",
+    (store) =>
+      ({ teamId }, transferId) =>
+        Effect.flatMap(
+          portCall(() => store.latestForTransfer(String(teamId), String(transferId))),
+          fromNullablePlain
+        )
+  ),
+  activeOverlapping: calling(
+    "activeOverlapping",
+    (store) =>
+      ({ teamId }, transferId, range) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.activeOverlapping(String(teamId), String(transferId), {
+              rangeStart: range.start,
+              rangeEnd: range.end
+            })
+          ),
+          (found) => Effect.forEach(found, fromPlain)
+        )
+  ),
+  listForTeam: calling(
+    "listForTeam",
+    (store) =>
+      ({ teamId }, query) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.listForTeam(String(teamId), {
+              statuses: [...query.statuses],
+              beforeId: Option.getOrNull(Option.map(query.before, String)),
+              limit: query.limit
+            })
+          ),
+          (page) => Effect.forEach(page, fromPlain)
+        )
+  ),
+  cancel: calling(
+    "change",
+    (store) => (access, id, time, idempotency) =>
+      change(store, access, id, idempotency, (current) =>
+        Either.map(Lifecycle.cancel(current, { time, userId: access.principal.userId }), (backfill) => ({
+          backfill,
+          runs: { dropPendingAtMillis: time * 1000 }
+        }))
+      )
+  ),
+  retry: calling(
+    "change",
+    (store) => (access, id, days, idempotency) =>
+      change(store, access, id, idempotency, (current) =>
+        Either.map(Lifecycle.retryDays(current, days), (retried) => ({
+          backfill: retried.backfill,
+          runs: { retryDays: retried.days }
+        }))
+      )
+  ),
+  runsOf: calling(
+    "runsOf",
+    (store) =>
+      ({ teamId }, id, page) =>
+        Effect.flatMap(
+          portCall(() =>
+            store.runsOf(String(teamId), String(id), {
+              states: [...page.states],
+              beforeDay: Option.getOrNull(page.before),
+              limit: page.limit
+            })
+          ),
+          (runs) => Effect.forEach(runs, runFromPlain)
+        )
+  )
 }
 
 /**
  * Every method a Promise repository implements: a store written for an earlier release
  * lacks some, which `createPromiseApi` says at once.
  */
-export const PROMISE_REPOSITORY_METHODS = Object.keys(ADAPTERS) as ReadonlyArray<keyof PromiseBackfillRepository>
+export const PROMISE_REPOSITORY_METHODS: ReadonlyArray<keyof PromiseBackfillRepository> = [
+  ...new Set(Object.values(ADAPTERS).map(({ calls }) => calls))
+]
 
 /**
  * The `BackfillRepository` port over a Promise repository.
@@ -216,6 +257,6 @@ export const layerPromiseBackfillRepository = (
   Layer.sync(BackfillRepository, () => {
     const store = typeof repository === "function" ? repository() : repository
     return Object.fromEntries(
-      PROMISE_REPOSITORY_METHODS.map((method) => [method, ADAPTERS[method](store)])
+      Object.entries(ADAPTERS).map(([method, { adapt }]) => [method, adapt(store)])
     ) as unknown as BackfillRepository["Type"]
   })

@@ -63,17 +63,6 @@ export const makePlainPromiseStore = (): PromiseBackfillRepository => {
     rows.set(lastId, { teamId, backfill: inserted })
     return { inserted }
   }
-  const cancel = (row: Row, removal: { readonly timeMillis: number; readonly userId: string }) => {
-    if (!ACTIVE.has(row.backfill.status)) return { refusedFrom: row.backfill.status }
-    row.backfill = { ...row.backfill, status: "CANCELLED", removal, endTimeMillis: removal.timeMillis }
-    return { cancelled: row.backfill }
-  }
-  /** This store keeps no runs: its backfills never fail a day, so a retry finds none to retry. */
-  const retry = (row: Row, days: ReadonlyArray<string> | null) => {
-    if (row.backfill.status === "CANCELLED") return { refusedFrom: row.backfill.status }
-    if (days !== null) return { notFailed: [...new Set(days)].sort() }
-    return { noFailedDays: true as const }
-  }
   return {
     insertUnlessOverlapping: async (teamId, backfill, idempotency) =>
       keyed(
@@ -112,24 +101,21 @@ export const makePlainPromiseStore = (): PromiseBackfillRepository => {
         .map(([, row]) => row.backfill)
         .reverse()
         .slice(0, page.limit),
-    cancel: async (teamId, id, removal, idempotency) => {
+    // Storage only: the library decides the change, the store writes it. It keeps no runs,
+    // so it writes the backfill alone.
+    change: async (teamId, id, decide, idempotency) => {
       const row = ofTeam(teamId, id)
       if (row === undefined) return null
       return keyed(
         teamId,
         idempotency,
-        () => cancel(row, removal),
-        (outcome) => ("cancelled" in outcome ? outcome.cancelled : undefined)
-      )
-    },
-    retry: async (teamId, id, days, idempotency) => {
-      const row = ofTeam(teamId, id)
-      if (row === undefined) return null
-      return keyed(
-        teamId,
-        idempotency,
-        () => retry(row, days),
-        () => undefined
+        () => {
+          const next = decide(row.backfill)
+          if (next === null) return { unchanged: row.backfill }
+          row.backfill = next.backfill
+          return { changed: row.backfill }
+        },
+        (outcome) => ("changed" in outcome ? outcome.changed : undefined)
       )
     },
     runsOf: async () => []
