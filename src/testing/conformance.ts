@@ -16,14 +16,14 @@ import { idempotencyKeysTests } from "./conformance/api/idempotencyKeys.js"
 import { insertsTests } from "./conformance/api/inserts.js"
 import { readsTests } from "./conformance/api/reads.js"
 import { retryBeforeRunsTests } from "./conformance/api/retryBeforeRuns.js"
-import { type Repositories, tester } from "./conformance/fixtures.js"
+import { type Repositories, tester } from "./conformance/steps.js"
 import { apiViewTests } from "./conformance/worker/apiView.js"
 import { leasesTests } from "./conformance/worker/leases.js"
 import { ledgerTests } from "./conformance/worker/ledger.js"
 import { materialisingTests } from "./conformance/worker/materialising.js"
 import { runsAndOutcomesTests } from "./conformance/worker/runsAndOutcomes.js"
 
-export type { Repositories } from "./conformance/fixtures.js"
+export type { Repositories } from "./conformance/steps.js"
 
 /**
  * The API half: every promise of the `BackfillRepository` port that its own methods can

@@ -9,27 +9,20 @@ import { BackfillId } from "../../../domain/ids.js"
 import { isActive } from "../../../domain/status.js"
 import { epochSecondsFromMillis } from "../../../domain/time.js"
 import type { BackfillRepository } from "../../../ports/backfillRepository.js"
-import {
-  apiRepository,
-  errorTag,
-  find,
-  insert,
-  OTHER_TEAM,
-  OTHER_TRANSFER,
-  range,
-  T0,
-  TEAM,
-  type Tester,
-  USER
-} from "../fixtures.js"
+import type { Tester } from "../steps.js"
+import * as steps from "../steps.js"
+import { OTHER_TEAM, OTHER_TRANSFER, range, T0, TEAM, USER } from "../world.js"
 
 export const insertsTests = (test: Tester<BackfillRepository>) =>
   describe("inserts", () => {
     test("store what they return, with increasing ids, readable by the owning team only", () =>
       Effect.gen(function* () {
-        const repo = yield* apiRepository
-        const first = yield* insert("2024-01-01", "2024-01-31")
-        const second = yield* insert("2024-01-01", "2024-01-31", { transferId: OTHER_TRANSFER, teamId: OTHER_TEAM })
+        const repo = yield* steps.apiRepository
+        const first = yield* steps.insert("2024-01-01", "2024-01-31")
+        const second = yield* steps.insert("2024-01-01", "2024-01-31", {
+          transferId: OTHER_TRANSFER,
+          teamId: OTHER_TEAM
+        })
         expect(second.id > first.id).toBe(true)
         expect(yield* repo.findForTeam(TEAM, first.id)).toEqual(Option.some(first))
         expect(yield* repo.findForTeam(OTHER_TEAM, first.id)).toEqual(Option.none())
@@ -38,31 +31,31 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
 
     test("refuse a range sharing a day with an active backfill, naming it", () =>
       Effect.gen(function* () {
-        const blocker = yield* insert("2024-01-10", "2024-01-20")
-        const refused = yield* Effect.flip(insert("2024-01-20", "2024-01-25"))
+        const blocker = yield* steps.insert("2024-01-10", "2024-01-20")
+        const refused = yield* Effect.flip(steps.insert("2024-01-20", "2024-01-25"))
         expect(refused._tag).toBe("ActiveRangeOverlap")
-        if (refused._tag === "ActiveRangeOverlap") expect(refused.conflicting).toEqual(yield* find(blocker.id))
-        expect(yield* errorTag(insert("2024-01-01", "2024-01-31"))).toBe("ActiveRangeOverlap")
-        expect(yield* errorTag(insert("2024-01-15", "2024-01-15"))).toBe("ActiveRangeOverlap")
+        if (refused._tag === "ActiveRangeOverlap") expect(refused.conflicting).toEqual(yield* steps.find(blocker.id))
+        expect(yield* steps.errorTag(steps.insert("2024-01-01", "2024-01-31"))).toBe("ActiveRangeOverlap")
+        expect(yield* steps.errorTag(steps.insert("2024-01-15", "2024-01-15"))).toBe("ActiveRangeOverlap")
       }))
 
     test("accept adjacent ranges and other transfers' ranges", () =>
       Effect.gen(function* () {
-        yield* insert("2024-01-10", "2024-01-20")
-        yield* insert("2024-01-21", "2024-01-31")
-        yield* insert("2024-01-01", "2024-01-09")
-        yield* insert("2024-01-10", "2024-01-20", { transferId: OTHER_TRANSFER })
+        yield* steps.insert("2024-01-10", "2024-01-20")
+        yield* steps.insert("2024-01-21", "2024-01-31")
+        yield* steps.insert("2024-01-01", "2024-01-09")
+        yield* steps.insert("2024-01-10", "2024-01-20", { transferId: OTHER_TRANSFER })
       }))
 
     test("accept a range again once its backfill is cancelled", () =>
       Effect.gen(function* () {
-        const repo = yield* apiRepository
+        const repo = yield* steps.apiRepository
         const removal = { time: epochSecondsFromMillis(T0), userId: USER }
-        const cancelled = yield* insert("2024-01-01", "2024-01-02")
+        const cancelled = yield* steps.insert("2024-01-01", "2024-01-02")
         yield* repo.cancel(cancelled.id, removal)
-        const current = yield* insert("2024-01-01", "2024-01-02")
+        const current = yield* steps.insert("2024-01-01", "2024-01-02")
         yield* Effect.either(repo.cancel(cancelled.id, removal))
-        const refused = yield* Effect.flip(insert("2024-01-02", "2024-01-02"))
+        const refused = yield* Effect.flip(steps.insert("2024-01-02", "2024-01-02"))
         expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.id).toBe(current.id)
       }))
 
@@ -77,7 +70,7 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
             return [`2024-01-${pad(start)}`, `2024-01-${pad(end)}`] as const
           })
           const outcomes = yield* Effect.all(
-            ranges.map(([start, end]) => Effect.either(insert(start, end))),
+            ranges.map(([start, end]) => Effect.either(steps.insert(start, end))),
             { concurrency: "unbounded" }
           )
           const stored: Array<Backfill> = []
@@ -88,7 +81,7 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
             } else {
               expect(outcome.left._tag).toBe("ActiveRangeOverlap")
               if (outcome.left._tag === "ActiveRangeOverlap") {
-                const conflicting = yield* find(outcome.left.conflicting.id)
+                const conflicting = yield* steps.find(outcome.left.conflicting.id)
                 expect(isActive(conflicting.status)).toBe(true)
                 expect(overlaps(conflicting.range, range(start, end))).toBe(true)
               }

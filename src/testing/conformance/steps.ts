@@ -1,16 +1,16 @@
 /**
- * What every test of the repository conformance suite shares: the teams, transfers and
- * users it works with, the clock it starts at, and the steps it takes through both ports.
+ * The steps every test of the repository conformance suite takes through the store's
+ * ports, and how a test is declared.
  */
 import { it } from "@effect/vitest"
-import { Effect, Either, type Layer, Option } from "effect"
-import { authorize, type Principal } from "../../domain/access.js"
+import { Effect, type Layer, Option } from "effect"
+import type { Principal } from "../../domain/access.js"
 import { newBackfill, type Removal, type UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
-import { type DateRange, makeDateRange } from "../../domain/dateRange.js"
-import { IdempotencyKey, type IdempotentRequest } from "../../domain/idempotency.js"
-import { type BackfillId, TeamId, TransferId, UserId } from "../../domain/ids.js"
-import { completed, type DayRun, type Lease, type RunOutcome, RunState, WorkerId } from "../../domain/runs.js"
+import type { DateRange } from "../../domain/dateRange.js"
+import type { IdempotentRequest } from "../../domain/idempotency.js"
+import type { BackfillId, TeamId, TransferId } from "../../domain/ids.js"
+import { completed, type DayRun, type Lease, type RunOutcome } from "../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import {
   BackfillRepository,
@@ -19,47 +19,7 @@ import {
   WorkerRepository
 } from "../../ports/backfillRepository.js"
 
-export const TEAM = TeamId.make(1n)
-export const OTHER_TEAM = TeamId.make(2n)
-export const TRANSFER = TransferId.make(10n)
-export const OTHER_TRANSFER = TransferId.make(11n)
-export const USER = UserId.make(789n)
-/** 2024-02-01T09:00:00Z */
-export const T0 = 1706778000000
-export const LEASE_MS = 30_000
-
-export const range = (start: string, end: string): DateRange =>
-  Either.getOrThrow(makeDateRange(start as CalendarDate, end as CalendarDate))
-
-export const day = (text: string) => text as CalendarDate
-
-export const worker = (name: string) => WorkerId.make(name)
-
-/** A caller of every team the suite uses, allowed to write: the evidence the API port asks for. */
-export const OPERATOR: Principal = {
-  userId: USER,
-  teamIds: [TEAM, OTHER_TEAM, TeamId.make(3n)],
-  scopes: ["dwh_transfers_write"],
-  permissions: ["dwh.transfer.edit"]
-}
-
-export const accessTo = (teamId: TeamId, principal: Principal = OPERATOR) =>
-  Either.getOrThrow(authorize(principal, teamId, "write"))
-
-/** A key's request as an operation would pass it: `fingerprint` names the request, the key holds for a day from `nowMillis`. */
-export const keyed = (
-  key: string,
-  fingerprint: string,
-  nowMillis = T0,
-  lifetimeMillis = 86_400_000
-): IdempotentRequest => ({
-  key: IdempotencyKey.make(key),
-  fingerprint,
-  now: epochSecondsFromMillis(nowMillis),
-  expiresAt: epochSecondsFromMillis(nowMillis + lifetimeMillis)
-})
-
-export const ALL_RUNS: RunPageQuery = { states: RunState.literals, before: Option.none(), limit: 1000 }
+import { ALL_RUNS, accessTo, day, LEASE_MS, OPERATOR, range, T0, TEAM, TRANSFER, USER, worker } from "./world.js"
 
 /** The API's port of the store under test, its methods acting for a team (the suite's own unless told otherwise). */
 export const apiRepository = Effect.map(BackfillRepository, (api) => ({
