@@ -16,7 +16,7 @@ import { idempotencyKeysTests } from "./conformance/api/idempotencyKeys.js"
 import { insertsTests } from "./conformance/api/inserts.js"
 import { readsTests } from "./conformance/api/reads.js"
 import { retryBeforeRunsTests } from "./conformance/api/retryBeforeRuns.js"
-import { type Repositories, tester } from "./conformance/steps.js"
+import { type Repositories, type Tester, tester } from "./conformance/steps.js"
 import { apiViewTests } from "./conformance/worker/apiView.js"
 import { leasesTests } from "./conformance/worker/leases.js"
 import { ledgerTests } from "./conformance/worker/ledger.js"
@@ -24,6 +24,16 @@ import { materialisingTests } from "./conformance/worker/materialising.js"
 import { runsAndOutcomesTests } from "./conformance/worker/runsAndOutcomes.js"
 
 export type { Repositories } from "./conformance/steps.js"
+
+/** A suite of `parts` under the port's name, each test on a fresh store of the layer given. */
+const suite =
+  <R>(port: string, parts: ReadonlyArray<(test: Tester<R>) => void>) =>
+  <E>(name: string, layer: Layer.Layer<R, E>): void => {
+    const test = tester(layer)
+    describe(`${name} keeps the ${port} contract`, () => {
+      for (const part of parts) part(test)
+    })
+  }
 
 /**
  * The API half: every promise of the `BackfillRepository` port that its own methods can
@@ -47,16 +57,8 @@ export type { Repositories } from "./conformance/steps.js"
  * @since 0.1.0
  * @category conformance
  */
-export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Layer<BackfillRepository, E>): void => {
-  const test = tester(layer)
-  describe(`${name} keeps the BackfillRepository contract`, () => {
-    insertsTests(test)
-    readsTests(test)
-    cancelTests(test)
-    retryBeforeRunsTests(test)
-    idempotencyKeysTests(test)
-  })
-}
+export const backfillRepositoryConformance: <E>(name: string, layer: Layer.Layer<BackfillRepository, E>) => void =
+  suite("BackfillRepository", [insertsTests, readsTests, cancelTests, retryBeforeRunsTests, idempotencyKeysTests])
 
 /**
  * The worker half: every promise of the `WorkerRepository` port, and what the API sees of
@@ -82,13 +84,7 @@ export const backfillRepositoryConformance = <E>(name: string, layer: Layer.Laye
  * @since 0.1.0
  * @category conformance
  */
-export const workerRepositoryConformance = <E>(name: string, layer: Layer.Layer<Repositories, E>): void => {
-  const test = tester(layer)
-  describe(`${name} keeps the WorkerRepository contract`, () => {
-    apiViewTests(test)
-    materialisingTests(test)
-    leasesTests(test)
-    runsAndOutcomesTests(test)
-    ledgerTests(test)
-  })
-}
+export const workerRepositoryConformance: <E>(name: string, layer: Layer.Layer<Repositories, E>) => void = suite(
+  "WorkerRepository",
+  [apiViewTests, materialisingTests, leasesTests, runsAndOutcomesTests, ledgerTests]
+)
