@@ -32,7 +32,7 @@ export interface Caller {
 }
 
 /** A request that changes a backfill, which a key makes safe to repeat. */
-export interface IdempotentCaller {
+export interface IdempotentCaller extends Caller {
   /**
    * The `Idempotency-Key` header value, if the request had one: the same key with the same
    * request replays the first answer (see docs/idempotency.md).

@@ -3,14 +3,7 @@
  */
 import { Effect, Schema } from "effect"
 import { cancelBackfill } from "../../operations/cancelBackfill.js"
-import {
-  backfillCaller,
-  type Caller,
-  type HostRequest,
-  type IdempotentCaller,
-  idempotencyKeyOf,
-  oneBackfill
-} from "../caller.js"
+import { backfillCaller, type HostRequest, type IdempotentCaller, idempotencyKeyOf, oneBackfill } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
@@ -24,7 +17,7 @@ import { respond } from "../response.js"
  * @since 0.1.0
  * @category handlers
  */
-export interface CancelBackfillRequest extends Caller, IdempotentCaller {
+export interface CancelBackfillRequest extends IdempotentCaller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
   /** Exactly `{"status":"CANCELLED"}`. */

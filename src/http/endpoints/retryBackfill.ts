@@ -3,14 +3,7 @@
  */
 import { Effect, Either, Schema } from "effect"
 import { retryBackfill } from "../../operations/retryBackfill.js"
-import {
-  backfillCaller,
-  type Caller,
-  type HostRequest,
-  type IdempotentCaller,
-  idempotencyKeyOf,
-  oneBackfill
-} from "../caller.js"
+import { backfillCaller, type HostRequest, type IdempotentCaller, idempotencyKeyOf, oneBackfill } from "../caller.js"
 import { BackfillEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
@@ -22,7 +15,7 @@ import { respond } from "../response.js"
  * @since 0.2.0
  * @category requests
  */
-export interface RetryBackfillRequest extends Caller, IdempotentCaller {
+export interface RetryBackfillRequest extends IdempotentCaller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
   /** `{"days": ["YYYY-MM-DD", …]}`, `{}`, or none at all (`undefined` or empty): every failed day. */

@@ -3,7 +3,7 @@
  * the body's reading for step 7, which the operation runs after step 6.
  */
 import { Effect, Schema } from "effect"
-import { type Caller, type IdempotentCaller, idempotencyKeyOf, transferCaller } from "../caller.js"
+import { type IdempotentCaller, idempotencyKeyOf, transferCaller } from "../caller.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
 
 /**
@@ -14,7 +14,7 @@ import { decodeObjectBody, type PathParams, type RequestBody } from "../request.
  * @since 0.1.0
  * @category handlers
  */
-export interface ScheduleBackfillRequest extends Caller, IdempotentCaller {
+export interface ScheduleBackfillRequest extends IdempotentCaller {
   /** Raw path parameters: `team_id` and `transfer_id`. */
   readonly path: PathParams<"team_id" | "transfer_id">
   /** The raw body (text or bytes), or the JSON value a framework already parsed. */
