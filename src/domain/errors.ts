@@ -203,6 +203,8 @@ export interface TaxonomyEntry<Code extends string = ErrorCode> {
   readonly message: string
 }
 
+const entry = (code: ErrorCode, status: number, message: string): TaxonomyEntry => ({ code, status, message })
+
 /**
  * SPEC §5, one row per error: code, HTTP status and message. Messages are the seed's where
  * it has one.
@@ -211,38 +213,18 @@ export interface TaxonomyEntry<Code extends string = ErrorCode> {
  * @category constants
  */
 export const TAXONOMY: { readonly [Tag in ApiError["_tag"]]: TaxonomyEntry } = {
-  BadRequest: { code: "BAD_REQUEST", status: 400, message: "The request was invalid." },
-  Unauthorized: { code: "UNAUTHORIZED", status: 401, message: "Authentication is required." },
-  Forbidden: { code: "FORBIDDEN", status: 403, message: "You do not have access to this resource." },
-  PermissionDenied: {
-    code: "PERMISSION_ERROR",
-    status: 403,
-    message: "You do not have permission to perform this action."
-  },
-  NotFound: { code: "NOT_FOUND", status: 404, message: "Not Found" },
-  Conflict: { code: "CONFLICT_ERROR", status: 409, message: "The request conflicts with the current state." },
-  DuplicationFailed: {
-    code: "DUPLICATION_FAILED",
-    status: 422,
-    message: "The idempotency key was already used with a different request."
-  },
-  UnprocessableEntity: {
-    code: "UNPROCESSABLE_ENTITY",
-    status: 422,
-    message: "Validation failed for the request parameters."
-  },
-  UnprocessableContent: {
-    code: "UNPROCESSABLE_CONTENT",
-    status: 422,
-    message: "The request content could not be processed."
-  },
-  TooManyRequests: { code: "TOO_MANY_REQUESTS", status: 429, message: "Rate limit exceeded. Retry later." },
-  InternalServerError: { code: "INTERNAL_SERVER_ERROR", status: 500, message: "An unexpected error occurred." },
-  ServiceUnavailable: {
-    code: "SERVICE_UNAVAILABLE",
-    status: 503,
-    message: "The service is temporarily unavailable. Retry later."
-  }
+  BadRequest: entry("BAD_REQUEST", 400, "The request was invalid."),
+  Unauthorized: entry("UNAUTHORIZED", 401, "Authentication is required."),
+  Forbidden: entry("FORBIDDEN", 403, "You do not have access to this resource."),
+  PermissionDenied: entry("PERMISSION_ERROR", 403, "You do not have permission to perform this action."),
+  NotFound: entry("NOT_FOUND", 404, "Not Found"),
+  Conflict: entry("CONFLICT_ERROR", 409, "The request conflicts with the current state."),
+  DuplicationFailed: entry("DUPLICATION_FAILED", 422, "The idempotency key was already used with a different request."),
+  UnprocessableEntity: entry("UNPROCESSABLE_ENTITY", 422, "Validation failed for the request parameters."),
+  UnprocessableContent: entry("UNPROCESSABLE_CONTENT", 422, "The request content could not be processed."),
+  TooManyRequests: entry("TOO_MANY_REQUESTS", 429, "Rate limit exceeded. Retry later."),
+  InternalServerError: entry("INTERNAL_SERVER_ERROR", 500, "An unexpected error occurred."),
+  ServiceUnavailable: entry("SERVICE_UNAVAILABLE", 503, "The service is temporarily unavailable. Retry later.")
 }
 
 /**

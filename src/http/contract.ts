@@ -36,10 +36,10 @@ export interface EndpointContract {
   readonly query?: Schema.Schema.Any
   readonly success: Schema.Schema.Any
   readonly errors: ReadonlyArray<OwnErrorStatus>
-  /** It honours an `Idempotency-Key` header. */
-  readonly idempotent: boolean
-  /** Its body may be left out. */
-  readonly optionalBody: boolean
+  /** It honours an `Idempotency-Key` header; left out, it does not. */
+  readonly idempotent?: true
+  /** Its body may be left out; left out, the body is required where there is one. */
+  readonly optionalBody?: true
 }
 
 /**

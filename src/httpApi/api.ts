@@ -7,7 +7,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import type { OwnErrorStatus } from "../http/contract.js"
+import type { EndpointContract, OwnErrorStatus } from "../http/contract.js"
 import { type AnyEndpoint, ENDPOINTS } from "../http/endpoints.js"
 import { ErrorEnvelope } from "../http/envelopes.js"
 
@@ -215,8 +215,9 @@ const documented = (path: string, method: string, operation: Omit<Operation, "se
   const endpoint = ENDPOINT_BY_OPERATION.get(`${path} ${method}`)
   if (endpoint === undefined) return operation
   const linked = endpoint.paged ? withNextPageLink(operation) : operation
-  const keyed = endpoint.contract.idempotent ? withIdempotencyKey(linked) : linked
-  return endpoint.contract.optionalBody ? withOptionalBody(keyed) : keyed
+  const contract: EndpointContract = endpoint.contract
+  const keyed = contract.idempotent ? withIdempotencyKey(linked) : linked
+  return contract.optionalBody ? withOptionalBody(keyed) : keyed
 }
 
 /**

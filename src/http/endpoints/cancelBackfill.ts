@@ -83,7 +83,6 @@ export const cancelBackfillEndpoint = {
     }),
     success: BackfillEnvelope,
     errors: [404, 422, 409],
-    idempotent: true,
-    optionalBody: false
+    idempotent: true
   }
 } as const satisfies Endpoint<"cancelBackfill", CancelBackfillRequest>

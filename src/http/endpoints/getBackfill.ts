@@ -58,8 +58,6 @@ export const getBackfillEndpoint = {
     apiName: "get",
     summary: "One backfill",
     success: BackfillEnvelope,
-    errors: [404],
-    idempotent: false,
-    optionalBody: false
+    errors: [404]
   }
 } as const satisfies Endpoint<"getBackfill", GetBackfillRequest>

@@ -35,10 +35,10 @@ export interface LatestBackfillRequest extends Caller {
  * const runtime = ManagedRuntime.make(ports)
  *
  * // GET /teams/1/transfers/456789/backfills/latest
- * const response = await runtime.runPromise(
+ * const { status, body } = await runtime.runPromise(
  *   handleLatestBackfill({ authorization: "Bearer demo-admin", path: { team_id: "1", transfer_id: "456789" } })
  * )
- * // 200 with the newest backfill, or 404 NOT_FOUND when the transfer has none
+ * const newest = status === 200 ? JSON.parse(body).data : undefined // 404 NOT_FOUND: the transfer has none
  * ```
  *
  * @since 0.1.0
@@ -58,8 +58,6 @@ export const latestBackfillEndpoint = {
     apiName: "latest",
     summary: "The newest backfill of a transfer",
     success: BackfillEnvelope,
-    errors: [404],
-    idempotent: false,
-    optionalBody: false
+    errors: [404]
   }
 } as const satisfies Endpoint<"latestBackfill", LatestBackfillRequest>

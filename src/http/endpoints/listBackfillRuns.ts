@@ -87,8 +87,6 @@ export const listBackfillRunsEndpoint = {
       "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
     ),
     success: RunPageEnvelope,
-    errors: [404],
-    idempotent: false,
-    optionalBody: false
+    errors: [404]
   }
 } as const satisfies Endpoint<"listBackfillRuns", ListBackfillRunsRequest, RunPageResponse>

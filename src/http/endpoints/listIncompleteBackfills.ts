@@ -88,8 +88,6 @@ export const listIncompleteBackfillsEndpoint = {
     summary: "Incomplete backfills of a team, newest first",
     query: listingQuery("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
     success: BackfillPageEnvelope,
-    errors: [],
-    idempotent: false,
-    optionalBody: false
+    errors: []
   }
 } as const satisfies Endpoint<"listIncompleteBackfills", ListBackfillsRequest, BackfillPageResponse>

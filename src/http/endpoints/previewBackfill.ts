@@ -50,8 +50,6 @@ export const previewBackfillEndpoint = {
     summary: "What a schedule would do now, writing nothing",
     payload: ScheduleBody,
     success: PreviewEnvelope,
-    errors: [404, 422],
-    idempotent: false,
-    optionalBody: false
+    errors: [404, 422]
   }
 } as const satisfies Endpoint<"previewBackfill", ScheduleBackfillRequest>

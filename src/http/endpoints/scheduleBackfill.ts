@@ -98,7 +98,6 @@ export const scheduleBackfillEndpoint = {
     payload: ScheduleBody,
     success: BackfillEnvelope,
     errors: [404, 422, 409],
-    idempotent: true,
-    optionalBody: false
+    idempotent: true
   }
 } as const satisfies Endpoint<"scheduleBackfill", ScheduleBackfillRequest>
