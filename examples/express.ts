@@ -1,8 +1,6 @@
 /**
  * The backfill API on Express 5: `node --import tsx examples/express.ts` (PORT, default
- * 3000; Ctrl-C stops it). One runtime holds the ports for the server's life and is
- * disposed when it closes. Bodies reach the library raw, so it checks the token and the
- * caller's access before it reads the body, in SPEC's order.
+ * 3000; Ctrl-C stops it): the library's Node handler mounted on an Express app.
  */
 
 // #region readme
@@ -10,59 +8,15 @@ import { once } from "node:events"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
-import { ManagedRuntime } from "effect"
-import express, { type Response } from "express"
-import {
-  API_PATHS,
-  API_ROUTES,
-  exceedsHeaderLimit,
-  type HttpResponse,
-  methodNotAllowedResponse,
-  routeNotFoundResponse,
-  tooManyHeadersResponse
-} from "transfer-backfills"
+import express from "express"
+import { toNodeHandler } from "transfer-backfills/handlers"
 import { demoPorts } from "./demoPorts.js"
 
 export const startExpressHost = async (port: number) => {
-  const runtime = ManagedRuntime.make(demoPorts) // built once; `close` disposes it
-  const app = express().disable("x-powered-by")
-  // Raw bytes, parsed by the library: a framework's JSON parser would answer a bad body
-  // with its own 400 before the library could answer a missing token with 401.
-  app.use(express.raw({ type: () => true, limit: "1mb" }))
-  const send = (response: Response, answer: HttpResponse) =>
-    response.status(answer.status).set(answer.headers).send(answer.body)
-  // Every header reaches the library (see `maxHeadersCount` below), so too many is a 400, never a dropped one.
-  app.use(async (request, response, next) => {
-    if (!exceedsHeaderLimit(request.rawHeaders.length)) return next()
-    send(response, await runtime.runPromise(tooManyHeadersResponse(request.get("x-request-id"))))
-  })
-  for (const route of API_ROUTES) {
-    app[route.method === "GET" ? "get" : route.method === "POST" ? "post" : "patch"](
-      route.path,
-      async (request, response) => {
-        const answer = await runtime.runPromise(
-          route.handle({
-            authorization: request.headers.authorization,
-            path: request.params,
-            query: request.query as Record<string, string | Array<string>>,
-            body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
-            requestId: request.get("x-request-id"),
-            idempotencyKey: request.get("idempotency-key")
-          })
-        )
-        send(response, answer)
-      }
-    )
-  }
-  // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
-  for (const { path, methods } of API_PATHS) {
-    app.all(path, async (request, response) =>
-      send(response, await runtime.runPromise(methodNotAllowedResponse(methods, request.get("x-request-id"))))
-    )
-  }
-  app.use(async (request, response) =>
-    send(response, await runtime.runPromise(routeNotFoundResponse(request.get("x-request-id"))))
-  )
+  // The ports are built once; `close` disposes them. Mounted before any body parser: the
+  // library reads the body itself, after the token and the caller's access, in SPEC's order.
+  const api = toNodeHandler(demoPorts)
+  const app = express().disable("x-powered-by").use(api.handler)
   // Connection limits (docs/hosting.md, "Limits"): Node alone keeps a silent socket for a
   // minute, a trickling body for five, and takes connections until the process runs out of files.
   const server = createServer(
@@ -77,7 +31,7 @@ export const startExpressHost = async (port: number) => {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: async () => {
       await new Promise((resolve) => server.close(resolve))
-      await runtime.dispose()
+      await api.dispose()
     }
   }
 }

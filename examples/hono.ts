@@ -1,61 +1,17 @@
 /**
  * The backfill API on Hono with `@hono/node-server`: `node --import tsx examples/hono.ts`
- * (PORT, default 3000; Ctrl-C stops it). One runtime holds the ports for the server's
- * life and is disposed when it closes. The body is read as raw bytes and handed to the
- * library, which checks the token before the body, in SPEC's order.
+ * (PORT, default 3000; Ctrl-C stops it): the library's Fetch handler behind one Hono route.
  */
 import { pathToFileURL } from "node:url"
 import { type HttpBindings, serve } from "@hono/node-server"
-import { ManagedRuntime } from "effect"
-import { type Context, Hono } from "hono"
-import { bodyLimit } from "hono/body-limit"
-import {
-  API_PATHS,
-  API_ROUTES,
-  exceedsHeaderLimit,
-  type HttpResponse,
-  methodNotAllowedResponse,
-  routeNotFoundResponse,
-  tooManyHeadersResponse
-} from "transfer-backfills"
+import { Hono } from "hono"
+import { toWebHandler } from "transfer-backfills/handlers"
 import { demoPorts } from "./demoPorts.js"
 
 export const startHonoHost = async (port: number) => {
-  const runtime = ManagedRuntime.make(demoPorts)
-  const app = new Hono<{ Bindings: HttpBindings }>()
-  const send = (context: Context, answer: HttpResponse) =>
-    context.body(answer.body, answer.status as 200, answer.headers)
-  // Node's own list of the headers, which the server below keeps whole: too many is a 400, never a dropped one.
-  app.use(async (context, next) => {
-    if (!exceedsHeaderLimit(context.env.incoming.rawHeaders.length)) return next()
-    return send(context, await runtime.runPromise(tooManyHeadersResponse(context.req.header("x-request-id"))))
-  })
-  app.use(bodyLimit({ maxSize: 1024 * 1024 }))
-  for (const route of API_ROUTES) {
-    app.on(route.method, route.path, async (context) => {
-      const body = new Uint8Array(await context.req.arrayBuffer())
-      const answer = await runtime.runPromise(
-        route.handle({
-          authorization: context.req.header("authorization"),
-          path: context.req.param(),
-          query: context.req.queries(),
-          body: body.byteLength > 0 ? body : undefined,
-          requestId: context.req.header("x-request-id"),
-          idempotencyKey: context.req.header("idempotency-key")
-        })
-      )
-      return send(context, answer)
-    })
-  }
-  // SPEC's envelopes for the requests no route takes: 405 on a known path, 404 elsewhere.
-  for (const { path, methods } of API_PATHS) {
-    app.all(path, async (context) =>
-      send(context, await runtime.runPromise(methodNotAllowedResponse(methods, context.req.header("x-request-id"))))
-    )
-  }
-  app.notFound(async (context) =>
-    send(context, await runtime.runPromise(routeNotFoundResponse(context.req.header("x-request-id"))))
-  )
+  const api = toWebHandler(demoPorts) // the ports are built once; `close` disposes them
+  // Node's own request (`env.incoming`) goes along, so header lines are counted as sent.
+  const app = new Hono<{ Bindings: HttpBindings }>().all("*", (context) => api.handler(context.req.raw, context.env))
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const listening = serve(
       {
@@ -80,7 +36,7 @@ export const startHonoHost = async (port: number) => {
     url: `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : port}`,
     close: async () => {
       await new Promise((resolve) => server.close(resolve))
-      await runtime.dispose()
+      await api.dispose()
     }
   }
 }

@@ -13,19 +13,14 @@ import { Cause, Effect, Option, Ref } from "effect"
 import { TooManyRequests } from "../domain/errors.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
-import { exceedsHeaderLimit, tooManyHeaders } from "../http/headerLimit.js"
+import { tooManyHeaders } from "../http/headerLimit.js"
+import { matchPath, splitTarget } from "../http/pathMatch.js"
 import { errorResponse, type HttpResponse, respond } from "../http/response.js"
+import { CLIENT_GONE, toServerResponse } from "../httpApi/serverRequest.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
 import { RequestLimiter } from "./rateLimiter.js"
-import { CLIENT_GONE, matchPath, refuse, route, splitTarget } from "./routes.js"
-
-const toServerResponse = (response: HttpResponse) =>
-  HttpServerResponse.text(response.body, {
-    status: response.status,
-    headers: response.headers,
-    contentType: "application/json"
-  })
+import { refuse, route } from "./routes.js"
 
 /** Failed steps in a row from which `/health` calls the worker unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 5
@@ -120,17 +115,15 @@ export const frontDoor = (options: FrontDoorOptions) => {
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
       if (match._tag === "Found") {
         return preflightResponse(
-          match.route.endpoints.map(({ method }) => method),
+          match.path.routes.map(({ method }) => method),
           options.corsAllowOrigin
         )
       }
       if (HOST_PATHS.has(path)) return preflightResponse(["GET"], options.corsAllowOrigin)
     }
     const limiter = yield* RequestLimiter
-    const overHeaderLimit = exceedsHeaderLimit(
-      NodeHttpServerRequest.toIncomingMessage(request).rawHeaders.length,
-      options.maxRequestHeaders
-    )
+    const headerCount = NodeHttpServerRequest.toIncomingMessage(request).rawHeaders.length / 2
+    const overHeaderLimit = headerCount > options.maxRequestHeaders
     const who = overHeaderLimit
       ? byAddress(request)
       : yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
@@ -146,7 +139,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
         ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
         : Option.isSome(who.unavailable)
           ? yield* refuse(request, who.unavailable.value)
-          : yield* route(request, match, search, path)
+          : yield* route(request, headerCount, match, search, path)
     const response = HttpServerResponse.isServerResponse(answer) ? answer : toServerResponse(answer)
     return HttpServerResponse.setHeaders(response, { ...rateHeaders(quota.right), ...cors })
   }).pipe(

@@ -4,3 +4,5 @@
  * (an optional peer dependency; no other entry imports it).
  */
 export * from "./api.js"
+export { backfillRouter } from "./router.js"
+export { incomingFromServerRequest, toServerResponse } from "./serverRequest.js"

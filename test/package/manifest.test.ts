@@ -17,6 +17,7 @@ const ENTRIES = [
   "./postgres",
   "./promise",
   "./http-api",
+  "./handlers",
   "./testing/arbitraries",
   "./testing/conformance"
 ]
