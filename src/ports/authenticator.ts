@@ -1,6 +1,6 @@
-import { Context, type Effect, type Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { Principal } from "../domain/access.js"
-import type { ServiceUnavailable } from "../domain/errors.js"
+import { ServiceUnavailable } from "../domain/errors.js"
 
 /**
  * The host's token verification. Given the bearer token of a request, it answers with
@@ -14,12 +14,13 @@ import type { ServiceUnavailable } from "../domain/errors.js"
  * import { Effect, Layer, Option } from "effect"
  * import { Authenticator, type Principal, ServiceUnavailable } from "transfer-backfills"
  *
- * declare const verifyToken: (token: string) => Promise<Principal | undefined> // your identity provider
+ * declare const verifyToken: (token: string) => Effect.Effect<Principal | undefined, Error> // your identity provider
  *
  * const authenticator = Layer.succeed(Authenticator, {
  *   authenticate: (token) =>
- *     Effect.tryPromise({ try: () => verifyToken(token), catch: (cause) => new ServiceUnavailable({ cause }) }).pipe(
- *       Effect.map(Option.fromNullable)
+ *     verifyToken(token).pipe(
+ *       Effect.map(Option.fromNullable),
+ *       Effect.mapError((cause) => new ServiceUnavailable({ cause }))
  *     )
  * })
  * ```
@@ -34,3 +35,30 @@ export class Authenticator extends Context.Tag("transfer-backfills/Authenticator
     readonly authenticate: (token: string) => Effect.Effect<Option.Option<Principal>, ServiceUnavailable>
   }
 >() {}
+
+/**
+ * An `Authenticator` from a plain function: the caller behind a token, or `undefined` (or
+ * `null`) to refuse it with a 401. It may answer with a Promise; a rejected one, or a
+ * throw, is a 503 (the verifier could not answer), never a 401.
+ *
+ * @example
+ * ```ts
+ * import { GRANTS, layerTokenVerifier, TeamId, UserId } from "transfer-backfills"
+ *
+ * const admin = { userId: UserId.make(7n), teamIds: [TeamId.make(1n)], ...GRANTS.write }
+ * const tokens = layerTokenVerifier((token) => (token === process.env.API_TOKEN ? admin : undefined))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerTokenVerifier = (
+  verify: (token: string) => Principal | null | undefined | PromiseLike<Principal | null | undefined>
+): Layer.Layer<Authenticator> =>
+  Layer.succeed(Authenticator, {
+    authenticate: (token) =>
+      Effect.tryPromise({
+        try: async () => Option.fromNullable(await verify(token)),
+        catch: (cause) => new ServiceUnavailable({ cause })
+      })
+  })
