@@ -3,6 +3,8 @@
  * imports no web framework and no database driver, and exports no adapter: the ports'
  * implementations are entries of their own (`transfer-backfills/memory`,
  * `transfer-backfills/postgres`).
+ *
+ * @module transfer-backfills
  */
 
 export * from "./domain/access.js"

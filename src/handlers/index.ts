@@ -4,7 +4,7 @@
  * request listeners. Hosts without Effect find the same two in `transfer-backfills/promise`,
  * built from plain functions.
  *
- * @since 0.2.0
+ * @module transfer-backfills/handlers
  */
 export type { Answerer, HandlerOptions } from "./answerer.js"
 export { type NodeHandler, toNodeHandler } from "./node.js"

@@ -1,7 +1,10 @@
 /**
- * `transfer-backfills/http-api`: the API as an `@effect/platform` `HttpApi` definition
- * and the OpenAPI 3.1 document generated from it, for hosts built on `@effect/platform`
- * (an optional peer dependency; no other entry imports it).
+ * `transfer-backfills/http-api`: the API for hosts built on `@effect/platform` (an
+ * optional peer dependency; no other entry imports it): `backfillRouter()`, the whole API
+ * as an `HttpRouter`; the `HttpApi` definition, for typed clients; and the OpenAPI 3.1
+ * document generated from it.
+ *
+ * @module transfer-backfills/http-api
  */
 export * from "./api.js"
 export { backfillRouter } from "./router.js"

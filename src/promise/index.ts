@@ -6,6 +6,8 @@
  *
  * A port function that rejects means "cannot answer": the caller gets a 503. Every rule,
  * check order and error mapping is the library's, as for Effect hosts.
+ *
+ * @module transfer-backfills/promise
  */
 import { Duration, Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
 import { ServiceUnavailable } from "../domain/errors.js"

@@ -1,7 +1,9 @@
 /**
- * fast-check arbitraries for the library's values, for property tests of the library and
+ * `transfer-backfills/testing/arbitraries`: fast-check arbitraries for the library's values, for property tests of the library and
  * of hosts. Built on `effect/FastCheck`, the copy `effect` itself uses, so they mix with
  * `Arbitrary.make` and with `it.prop` of `@effect/vitest`.
+ *
+ * @module transfer-backfills/testing/arbitraries
  */
 import { FastCheck as fc, Option, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
