@@ -3,7 +3,6 @@
  * 3000; Ctrl-C stops it): the library's Node handler mounted on an Express app.
  */
 
-// #region readme
 import { once } from "node:events"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -35,7 +34,6 @@ export const startExpressHost = async (port: number) => {
     }
   }
 }
-// #endregion
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const host = await startExpressHost(Number(process.env.PORT ?? 3000))

@@ -2,9 +2,8 @@
  * The framework recipes of `examples/`, each started as a user would and driven over real
  * HTTP: every endpoint, SPEC's check order with a framework in front (an invalid body
  * without a token is a 401, not the framework's 400), the next page's link, the host's
- * request id, and a clean shutdown. The README's snippet is the Express recipe, verbatim.
+ * request id, and a clean shutdown.
  */
-import { readFileSync } from "node:fs"
 import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startExpressHost } from "../../examples/express.js"
@@ -171,14 +170,4 @@ describe("the recipes' limits", () => {
     },
     30_000
   )
-})
-
-describe("the README", () => {
-  it("shows the Express recipe verbatim, so the snippet is type-checked and run", () => {
-    const recipe = readFileSync(new URL("../../examples/express.ts", import.meta.url), "utf8")
-    const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion/.exec(recipe)?.[1]
-    expect(region).toBeDefined()
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
-    expect(readme).toContain(`\`\`\`ts\n${region}\`\`\``)
-  })
 })

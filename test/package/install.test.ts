@@ -4,13 +4,15 @@
  * under `NodeNext` and `Bundler` resolution, run (ESM and `require`), and its conformance
  * entry run by that project's own vitest. Needs the npm registry (or npm's cache).
  */
-import { execFile } from "node:child_process"
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { execFile, spawn } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { codeLines, freePort, start, whenServing } from "./goals.js"
+import { extractSnippets, packageOf, specifiers } from "./snippets.js"
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -22,7 +24,18 @@ const repository = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) 
   version: string
   peerDependencies: Record<string, string>
   devDependencies: Record<string, string>
+  exports: Record<string, unknown>
 }
+
+const snippets = extractSnippets(root)
+/** Packages the docs' snippets and the goal hosts import beside the library and its peers, at the ranges it tests with. */
+const snippetPackages = [
+  ...new Set(
+    [...snippets.flatMap(({ source }) => specifiers(source)), "@effect/platform-node", "pg"]
+      .map(packageOf)
+      .filter((name): name is string => name !== undefined && name !== "transfer-backfills")
+  )
+]
 
 /** Runs a command, failing with its output. */
 const sh = async (command: string, args: ReadonlyArray<string>, cwd: string) => {
@@ -49,8 +62,32 @@ beforeAll(async () => {
   // The package with each peer at the range it declares, as the README's install line says.
   const peers = Object.entries(repository.peerDependencies).map(([name, range]) => `${name}@${range}`)
   // With the types the peers' own declarations need when a consumer checks them (skipLibCheck off).
-  const tools = ["typescript", "@types/node", "@types/pg"].map((name) => `${name}@${repository.devDependencies[name]}`)
-  await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...peers, ...tools], consumer)
+  const tools = [
+    ...["typescript", "@types/node", "@types/pg"].map((name) => `${name}@${repository.devDependencies[name]}`),
+    "@types/ws@^8" // @effect/platform-node's declarations name ws
+  ]
+  const imported = snippetPackages
+    .filter((name) => repository.peerDependencies[name] === undefined)
+    .flatMap((name) => [name, `@types/${name}`])
+    .filter((name) => !name.startsWith("@types/") || repository.devDependencies[name] !== undefined)
+    .map((name) => `${name}@${repository.devDependencies[name] ?? "unknown to package.json"}`)
+  mkdirSync(join(consumer, "snippets"))
+  for (const snippet of snippets) {
+    writeFileSync(join(consumer, "snippets", snippet.file), `// ${snippet.origin}\n${snippet.source}\nexport {}\n`)
+  }
+  writeFileSync(
+    join(consumer, "tsconfig.snippets.json"),
+    JSON.stringify({
+      extends: "./tsconfig.nodenext.json",
+      compilerOptions: { outDir: "out-snippets", rootDir: "snippets" },
+      files: snippets.map(({ file }) => `snippets/${file}`)
+    })
+  )
+  await sh(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...peers, ...tools, ...imported],
+    consumer
+  )
 }, 600_000)
 
 afterAll(() => rmSync(workspace, { recursive: true, force: true }))
@@ -84,7 +121,7 @@ describe("the packed package", () => {
     const entries = attw.stdout
       .split("***********************************")
       .filter((part) => part.includes('"transfer') && !part.includes("package.json"))
-    expect(entries).toHaveLength(7)
+    expect(entries).toHaveLength(Object.keys(repository.exports).length - 1) // every entry but package.json
     for (const entry of entries) {
       expect(entry).toContain("node16 (from ESM): 🟢 (ESM)")
       expect(entry).toContain("bundler: 🟢")
@@ -109,5 +146,101 @@ describe("the packed package", () => {
   it("runs the repository conformance suites with the consumer's own vitest", async () => {
     const { stdout } = await sh(join(consumer, "node_modules/.bin/vitest"), ["run", "--reporter=dot"], consumer)
     expect(stdout).toMatch(/Test Files {2}1 passed \(1\)/)
+  })
+})
+
+const SNIPPET_SECRET = "a docs secret of thirty-two bytes or more"
+
+/** Runs a built snippet: its exit, or `running` when it still serves after `grace` ms (then it is stopped). */
+const runSnippet = (file: string, grace: number) =>
+  new Promise<{ readonly outcome: "exited" | "running"; readonly code: number | null; readonly output: string }>(
+    (resolve) => {
+      const child = spawn(process.execPath, [join("out-snippets", file.replace(/\.ts$/, ".js"))], {
+        cwd: consumer,
+        env: {
+          ...process.env,
+          PORT: "0",
+          TOKEN: "docs-token",
+          SECRET: SNIPPET_SECRET,
+          CURSOR_SECRET: SNIPPET_SECRET,
+          NO_COLOR: "1"
+        }
+      })
+      let output = ""
+      child.stdout.on("data", (chunk) => {
+        output += String(chunk)
+      })
+      child.stderr.on("data", (chunk) => {
+        output += String(chunk)
+      })
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        resolve({ outcome: "running", code: null, output })
+      }, grace)
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        resolve({ outcome: "exited", code, output })
+      })
+    }
+  )
+
+describe("the docs' TypeScript (every ```ts block of README.md and docs/*.md)", () => {
+  it("is there to check, and imports the package's entries, Node's modules and published packages only", () => {
+    expect(snippets.length).toBeGreaterThan(5)
+    for (const snippet of snippets) {
+      for (const specifier of specifiers(snippet.source)) {
+        expect(specifier.startsWith("."), `${snippet.origin} imports ${specifier}, which no user has`).toBe(false)
+      }
+    }
+  })
+
+  it("type-checks as a strict NodeNext consumer's code, against the packed package", async () => {
+    await sh(join(consumer, "node_modules/.bin/tsc"), ["-p", "tsconfig.snippets.json"], consumer)
+  })
+
+  it("runs: each block ends without an error, or is still serving after 3 s", async () => {
+    const failures: Array<string> = []
+    for (const snippet of snippets) {
+      if (/DATABASE_URL/.test(snippet.source) && process.env.DATABASE_URL === undefined) continue
+      const run = await runSnippet(snippet.file, 3_000)
+      if (run.outcome === "exited" && run.code !== 0)
+        failures.push(`${snippet.origin} exited ${run.code}:\n${run.output}`)
+    }
+    expect(failures).toEqual([])
+  })
+})
+
+describe("the dozen-line goals, built from the packed package as the README shows them", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8")
+  const goal = (name: string) => readFileSync(join(fixture, "goals", name), "utf8")
+  /** The README's copy: the goal file without its first line, which says what it is. */
+  const shownInReadme = (name: string) => goal(name).slice(goal(name).indexOf("\n") + 1)
+
+  it("an Effect host in at most 15 lines serves the API with its own token check", async () => {
+    expect(codeLines(goal("effectHost.ts"))).toBeLessThanOrEqual(15)
+    expect(readme).toContain(`\`\`\`ts\n${shownInReadme("effectHost.ts")}\`\`\``)
+    const port = await freePort()
+    const host = start("out/goals/effectHost.js", consumer, {
+      PORT: String(port),
+      TOKEN: "goal-token",
+      SECRET: "a goal secret of thirty-two bytes or more"
+    })
+    try {
+      const base = `http://127.0.0.1:${port}`
+      expect((await whenServing(`${base}/teams/1/backfills`, 60_000, host)).status).toBe(401)
+      const created = await fetch(`${base}/teams/1/transfers/456789/backfills`, {
+        method: "POST",
+        headers: { authorization: "Bearer goal-token" },
+        body: '{"range_start":"2024-01-01","range_end":"2024-01-03"}'
+      })
+      expect([created.status, ((await created.json()) as { data: { status: string } }).data.status]).toEqual([
+        200,
+        "CREATED"
+      ])
+      const listed = await fetch(`${base}/teams/1/backfills`, { headers: { authorization: "Bearer goal-token" } })
+      expect(listed.status).toBe(200)
+    } finally {
+      await host.stop()
+    }
   })
 })
