@@ -10,7 +10,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
+import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { layerPostgresBackfillRepository, layerPostgresTransferLookup } from "../../src/adapters/postgres/index.js"
+import { GRANTS } from "../../src/domain/access.js"
+import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import { getBackfill } from "../../src/operations/getBackfill.js"
+import { scheduleBackfill } from "../../src/operations/scheduleBackfill.js"
+import { createGoalDatabase, onGoalDatabase } from "./goalDatabase.js"
 import { codeLines, freePort, start, whenServing } from "./goals.js"
 import { extractSnippets, packageOf, specifiers } from "./snippets.js"
 
@@ -243,4 +250,40 @@ describe("the dozen-line goals, built from the packed package as the README show
       await host.stop()
     }
   })
+
+  const serverUrl = process.env.DATABASE_URL
+  it.skipIf(serverUrl === undefined || serverUrl === "")(
+    "a worker in at most 15 lines completes a backfill on PostgreSQL (needs DATABASE_URL, which .ci/run sets)",
+    async () => {
+      expect(codeLines(goal("worker.ts"))).toBeLessThanOrEqual(15)
+      expect(readme).toContain(`\`\`\`ts\n${shownInReadme("worker.ts")}\`\`\``)
+      const database = await createGoalDatabase(serverUrl ?? "", true)
+      const principal = { userId: UserId.make(7n), teamIds: [TeamId.make(1n)], ...GRANTS.write }
+      const ports = Layer.mergeAll(layerPostgresBackfillRepository(), layerPostgresTransferLookup())
+      const onPorts = <A>(effect: Effect.Effect<A, unknown, Layer.Layer.Success<typeof ports>>) =>
+        onGoalDatabase(database, Effect.provide(effect, ports))
+      const read = () => onPorts(getBackfill({ principal, teamId: TeamId.make(1n), backfillId: BackfillId.make(1n) }))
+      const worker = start("out/goals/worker.js", consumer, { DATABASE_URL: database.url })
+      try {
+        await onPorts(
+          scheduleBackfill({
+            principal,
+            teamId: TeamId.make(1n),
+            transferId: TransferId.make(456789n),
+            range: { range_start: "2024-01-01", range_end: "2024-01-05" }
+          })
+        )
+        const deadline = performance.now() + 60_000
+        while ((await read()).status !== "COMPLETED" && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        const done = await read()
+        expect([done.status, done.runs.completed]).toEqual(["COMPLETED", 5])
+        expect(worker.output()).toContain("re-ran 2024-01-05")
+      } finally {
+        await worker.stop()
+        await database.drop()
+      }
+    }
+  )
 })
