@@ -182,7 +182,7 @@ describe("the Promise facade's options", () => {
       /earliestDate, a YYYY-MM-DD day or null/
     ],
     ["an unknown log level", { minimumLogLevel: "LOUD" }, /minimumLogLevel must be one of TRACE, DEBUG/],
-    ["ports given twice", { layer: Layer.empty }, /either as a layer or as functions, not both/],
+    ["a port that is no function", { authenticate: "yes" }, /authenticate must be a function/],
     ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/],
     [
       "a key lifetime of 0",

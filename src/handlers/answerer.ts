@@ -1,9 +1,11 @@
 /**
- * What both standard handlers share: the ports built once into a runtime, and the answer
- * to one request through the library's dispatcher. A defect outside the dispatcher (the
- * ports failing to build) is logged and answered with a bare 500, as every other defect.
+ * What both standard handlers (and the Promise facade) share: the ports built once into a
+ * runtime, and the answer to one request through the library's dispatcher. A runtime
+ * whose ports fail to build (a database that does not answer yet) makes that request a
+ * 503 and is replaced, so the next request builds the ports afresh.
  */
-import { Effect, type Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { ServiceUnavailable } from "../domain/errors.js"
 import { type DispatchOptions, dispatch, type IncomingApiRequest } from "../http/dispatch.js"
 import type { ApiServices } from "../http/endpoint.js"
 import { type HttpResponse, respond } from "../http/response.js"
@@ -29,29 +31,48 @@ export interface Answerer {
  */
 export interface HandlerOptions extends DispatchOptions {}
 
-const answerDefect = (defect: unknown, request: IncomingApiRequest) =>
-  Effect.runPromise(respond(Effect.die(defect), () => ({ data: null }), request.header("x-request-id")))
+/**
+ * Runs effects on the services of `layer`, built on first use and built again after a
+ * build that failed. `logging` is where the 503 of a failed build is logged.
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const makeRebuildingRunner = <R>(layer: Layer.Layer<R, unknown>, logging: Layer.Layer<never> = Layer.empty) => {
+  let runtime = ManagedRuntime.make(layer)
+  return {
+    run: <A extends HttpResponse>(
+      effect: Effect.Effect<A, never, R>,
+      requestId: string | undefined,
+      unanswered: (response: HttpResponse) => A
+    ): Promise<A> => {
+      const current = runtime
+      return current.runPromise(effect).catch(async (cause: unknown) => {
+        if (runtime === current) runtime = ManagedRuntime.make(layer)
+        void current.dispose().catch(() => undefined)
+        const unavailable = respond(Effect.fail(new ServiceUnavailable({ cause })), () => ({ data: null }), requestId)
+        return unanswered(await Effect.runPromise(Effect.provide(unavailable, logging)))
+      })
+    },
+    dispose: () => runtime.dispose()
+  }
+}
 
 /**
- * An `Answerer` over a runtime that provides the API's services.
+ * An `Answerer` over the API's services.
  *
  * @since 0.2.0
  * @category handlers
  */
 export const answererOf = (
-  runtime: Pick<ManagedRuntime.ManagedRuntime<ApiServices, unknown>, "runPromise" | "dispose">,
-  options: HandlerOptions = {}
-): Answerer => ({
-  answer: (request) =>
-    runtime.runPromise(dispatch(request, options)).catch((defect: unknown) => answerDefect(defect, request)),
-  dispose: () => runtime.dispose()
-})
-
-/**
- * An `Answerer` over the API's ports, built once, when the first request comes.
- *
- * @since 0.2.0
- * @category handlers
- */
-export const answererFromLayer = <E>(ports: Layer.Layer<ApiServices, E>, options: HandlerOptions = {}): Answerer =>
-  answererOf(ManagedRuntime.make(ports), options)
+  services: Layer.Layer<ApiServices, unknown>,
+  options: HandlerOptions = {},
+  logging: Layer.Layer<never> = Layer.empty
+): Answerer => {
+  const runner = makeRebuildingRunner(services, logging)
+  const asIs = (response: HttpResponse) => response
+  return {
+    answer: (request) => runner.run(dispatch(request, options), request.header("x-request-id"), asIs),
+    dispose: runner.dispose
+  }
+}

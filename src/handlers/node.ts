@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { Effect, type Layer } from "effect"
 import { bodyCollector, bodyCutOff, type IncomingApiRequest } from "../http/dispatch.js"
 import type { ApiServices } from "../http/endpoint.js"
-import { type Answerer, answererFromLayer, type HandlerOptions } from "./answerer.js"
+import { type Answerer, answererOf, type HandlerOptions } from "./answerer.js"
 
 /**
  * A Node request listener and what releases its ports.
@@ -97,4 +97,4 @@ export const nodeHandlerOf = (answerer: Answerer): NodeHandler => ({
  * @category handlers
  */
 export const toNodeHandler = <E>(ports: Layer.Layer<ApiServices, E>, options: HandlerOptions = {}): NodeHandler =>
-  nodeHandlerOf(answererFromLayer(ports, options))
+  nodeHandlerOf(answererOf(ports, options))

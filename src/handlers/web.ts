@@ -6,7 +6,7 @@ import { Effect, type Layer } from "effect"
 import { bodyCollector, bodyCutOff, type IncomingApiRequest } from "../http/dispatch.js"
 import type { ApiServices } from "../http/endpoint.js"
 import type { HttpResponse } from "../http/response.js"
-import { type Answerer, answererFromLayer, type HandlerOptions } from "./answerer.js"
+import { type Answerer, answererOf, type HandlerOptions } from "./answerer.js"
 
 /**
  * A Fetch handler and what releases its ports.
@@ -113,4 +113,4 @@ export const webHandlerOf = (answerer: Answerer): WebHandler => ({
  * @category handlers
  */
 export const toWebHandler = <E>(ports: Layer.Layer<ApiServices, E>, options: HandlerOptions = {}): WebHandler =>
-  webHandlerOf(answererFromLayer(ports, options))
+  webHandlerOf(answererOf(ports, options))

@@ -9,25 +9,19 @@
  *
  * @module transfer-backfills/promise
  */
-import { Duration, Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
-import { ServiceUnavailable } from "../domain/errors.js"
-import { IdempotencyKeyLifetime } from "../domain/idempotency.js"
-import { BackfillPolicy, DEFAULT_POLICY } from "../domain/policy.js"
+import type { Effect } from "effect"
+import { makeRebuildingRunner } from "../handlers/answerer.js"
 import type { HostRequest } from "../http/caller.js"
 import type { ApiServices } from "../http/endpoint.js"
 import { ENDPOINTS, type ENDPOINTS_BY_NAME } from "../http/endpoints.js"
-import { layerPageCursors } from "../http/pageCursor.js"
-import { type HttpResponse, respond } from "../http/response.js"
-import { layerPlainLogger, logLevelOf } from "./logging.js"
-import {
-  type LooseOptions,
-  type PromiseApiOptions,
-  type PromiseApiSettings,
-  type PromisePorts,
-  validated
-} from "./options.js"
-import { layerPromisePorts } from "./ports.js"
+import type { HttpResponse } from "../http/response.js"
+import type { PromiseApiOptions } from "./options.js"
+import { promiseServices } from "./services.js"
 
+export type { HandlerOptions } from "../handlers/answerer.js"
+export type { NodeHandler } from "../handlers/node.js"
+export type { NodeRequestEnv, WebHandler } from "../handlers/web.js"
+export { toNodeHandler, toWebHandler } from "./handlers.js"
 export { exceedsHeaderLimit, MAX_REQUEST_HEADERS, tooManyHeadersAnswer } from "./headerLimit.js"
 export type { PlainLogEntry, PlainLogLevel } from "./logging.js"
 export {
@@ -55,6 +49,13 @@ export type {
   PromiseBackfillRepository
 } from "./repository.js"
 export { layerPromiseBackfillRepository } from "./repositoryLayer.js"
+export {
+  createPromiseWorker,
+  type PlainStartedRun,
+  type PlainWorkerHealth,
+  type PromiseWorker,
+  type PromiseWorkerOptions
+} from "./worker.js"
 
 /**
  * The API's endpoints as async functions of request parts. They never reject: every
@@ -113,45 +114,9 @@ export type PromiseEndpoints = {
  * @since 0.1.0
  * @category constructors
  */
-export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi => {
-  const options: LooseOptions = givenOptions
-  const policy = validated(options)
-  const ports =
-    options.layer !== undefined ? options.layer : layerPromisePorts(givenOptions as PromiseApiSettings & PromisePorts)
-  const logging = Layer.merge(
-    options.logger === undefined ? Layer.empty : layerPlainLogger(options.logger),
-    Logger.minimumLogLevel(logLevelOf(options.minimumLogLevel ?? "INFO"))
-  )
-  const services = Layer.mergeAll(
-    ports,
-    layerPageCursors(options.cursorSecret),
-    Layer.succeed(BackfillPolicy, {
-      maxRangeDays: policy.maxRangeDays ?? DEFAULT_POLICY.maxRangeDays,
-      earliestDate: Option.fromNullable(policy.earliestDate)
-    }),
-    options.idempotencyKeyLifetimeMillis === undefined
-      ? Layer.empty
-      : Layer.succeed(IdempotencyKeyLifetime, Duration.millis(options.idempotencyKeyLifetimeMillis)),
-    logging
-  )
-  let runtime = ManagedRuntime.make(services)
-  /**
-   * A handler never fails, so a rejection is the services' layer failing to build: that
-   * request gets a 503, and the next one builds the layer afresh.
-   */
-  const answer = <Response extends HttpResponse>(
-    handled: Effect.Effect<Response, never, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>,
-    requestId: string | undefined,
-    unanswered: (response: HttpResponse) => Response
-  ): Promise<Response> => {
-    const current = runtime
-    return current.runPromise(handled).catch(async (cause: unknown) => {
-      if (runtime === current) runtime = ManagedRuntime.make(services)
-      void current.dispose().catch(() => undefined)
-      const unavailable = respond(Effect.fail(new ServiceUnavailable({ cause })), () => ({ data: null }), requestId)
-      return unanswered(await Effect.runPromise(Effect.provide(unavailable, logging)))
-    })
-  }
+export const createPromiseApi = (options: PromiseApiOptions): PromiseApi => {
+  const { services, logging } = promiseServices(options)
+  const runner = makeRebuildingRunner(services, logging)
   const asIs = (response: HttpResponse) => response
   const withoutCursor = (response: HttpResponse) => ({ ...response, nextCursor: null })
   const endpoints = Object.fromEntries(
@@ -159,12 +124,12 @@ export const createPromiseApi = (givenOptions: PromiseApiOptions): PromiseApi =>
       endpoint.name,
       // Each method is typed by `PromiseEndpoints` to take its own endpoint's request.
       (request: HostRequest) =>
-        answer(
+        runner.run(
           (endpoint.handle as (request: HostRequest) => Effect.Effect<HttpResponse, never, ApiServices>)(request),
           request.requestId,
           endpoint.paged ? withoutCursor : asIs
         )
     ])
   ) as unknown as PromiseEndpoints
-  return { ...endpoints, dispose: () => runtime.dispose() }
+  return { ...endpoints, dispose: runner.dispose }
 }

@@ -4,9 +4,6 @@
  */
 import { type Layer, Option, Schema } from "effect"
 import { CalendarDate } from "../domain/calendarDate.js"
-import type { Authenticator } from "../ports/authenticator.js"
-import type { BackfillRepository } from "../ports/backfillRepository.js"
-import type { TransferLookup } from "../ports/transferLookup.js"
 import { LOG_LEVELS, type PlainLogEntry, type PlainLogLevel } from "./logging.js"
 import type { PlainPrincipal, PlainTransfer } from "./plain.js"
 import type { PromiseBackfillRepository } from "./repository.js"
@@ -62,8 +59,10 @@ export interface PromisePorts {
 }
 
 /**
- * Ports as Effect layers, e.g. `transfer-backfills/postgres`'s: built once by
- * `createPromiseApi`, released by `dispose`.
+ * Ports from a layer: some or all of `Authenticator`, `TransferLookup`,
+ * `BackfillRepository` (and, for a worker, `WorkerRepository`), with nothing left to
+ * provide, e.g. `connectPostgres(…).layer` from `transfer-backfills/promise/postgres`. A
+ * Promise host passes it along and never needs to import Effect.
  *
  * @since 0.2.0
  * @category models
@@ -71,19 +70,21 @@ export interface PromisePorts {
 export interface LayerPorts {
   /**
    * Built on the first request; when building fails (a database that does not answer
-   * yet), that request gets a 503 and the next one builds it afresh.
+   * yet), that request gets a 503 and the next one builds it afresh. A port given as a
+   * function too is the function's; an API port neither in it nor given as a function
+   * is named in the error its build then fails with.
    */
-  readonly layer: Layer.Layer<Authenticator | TransferLookup | BackfillRepository, unknown>
+  readonly layer: Layer.Layer<never, unknown>
 }
 
 /**
- * Everything `createPromiseApi` takes: the settings, and the ports either as plain async
- * functions (`PromisePorts`) or as Effect layers (`LayerPorts`), not both.
+ * Everything `createPromiseApi` takes: the settings, and the ports as plain async
+ * functions (`PromisePorts`), from a layer (`LayerPorts`), or some of each.
  *
  * @since 0.1.0
  * @category models
  */
-export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | LayerPorts)
+export type PromiseApiOptions = PromiseApiSettings & (PromisePorts | (Partial<PromisePorts> & LayerPorts))
 
 /**
  * Options `createPromiseApi` cannot work with, found when it is called rather than on the
@@ -129,16 +130,11 @@ export const validated = (options: LooseOptions) => {
   if (options.minimumLogLevel !== undefined && !LOG_LEVELS.includes(options.minimumLogLevel)) {
     refuse(`minimumLogLevel must be one of ${LOG_LEVELS.join(", ")}.`)
   }
-  if (options.layer !== undefined) {
-    if (
-      options.authenticate !== undefined ||
-      options.findTeamTransfer !== undefined ||
-      options.repository !== undefined
-    ) {
-      refuse("give the ports either as a layer or as functions, not both.")
-    }
-  } else if (typeof options.authenticate !== "function" || typeof options.findTeamTransfer !== "function") {
-    refuse("authenticate and findTeamTransfer must be functions (or give a layer).")
+  for (const name of ["authenticate", "findTeamTransfer"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") refuse(`${name} must be a function.`)
+  }
+  if (options.layer === undefined && (options.authenticate === undefined || options.findTeamTransfer === undefined)) {
+    refuse("authenticate and findTeamTransfer must be functions (or come from a layer).")
   }
   const repository = options.repository as Record<string, unknown> | undefined
   const missing = PROMISE_REPOSITORY_METHODS.filter((method) => typeof repository?.[method] !== "function")

@@ -1,6 +1,7 @@
 /**
- * A Promise host's ports as the library's: async functions behind the `Authenticator`,
- * `TransferLookup` and `BackfillRepository` services, their answers checked on the way in.
+ * A Promise host's ports as the library's, one by one: async functions behind the
+ * `Authenticator`, `TransferLookup` and `BackfillRepository` services, their answers
+ * checked on the way in.
  */
 import { Effect, Layer, Option, Schema } from "effect"
 import { layerMemoryBackfillRepository } from "../adapters/memory/backfillRepository.js"
@@ -11,27 +12,32 @@ import { PrincipalFromPlain, TransferFromPlain } from "./plain.js"
 import { portCall } from "./repository.js"
 import { layerPromiseBackfillRepository } from "./repositoryLayer.js"
 
-export const layerPromisePorts = (ports: PromisePorts) =>
-  Layer.mergeAll(
-    Layer.succeed(Authenticator, {
-      authenticate: (token) =>
-        Effect.flatMap(
-          portCall(() => ports.authenticate(token)),
-          (found) =>
-            Effect.transposeMapOption(Option.fromNullable(found), (principal) =>
-              Effect.orDie(Schema.decodeUnknown(PrincipalFromPlain)(principal))
-            )
-        )
-    }),
-    Layer.succeed(TransferLookup, {
-      findTeamTransfer: ({ teamId }, transferId) =>
-        Effect.flatMap(
-          portCall(() => ports.findTeamTransfer(String(teamId), String(transferId))),
-          (found) =>
-            Effect.transposeMapOption(Option.fromNullable(found), (transfer) =>
-              Effect.orDie(Schema.decodeUnknown(TransferFromPlain)(transfer))
-            )
-        )
-    }),
-    ports.repository === undefined ? layerMemoryBackfillRepository() : layerPromiseBackfillRepository(ports.repository)
-  )
+/** `Authenticator` over a Promise function; what it answers is checked as a principal. */
+export const layerAuthenticate = (authenticate: PromisePorts["authenticate"]) =>
+  Layer.succeed(Authenticator, {
+    authenticate: (token) =>
+      Effect.flatMap(
+        portCall(() => authenticate(token)),
+        (found) =>
+          Effect.transposeMapOption(Option.fromNullable(found), (principal) =>
+            Effect.orDie(Schema.decodeUnknown(PrincipalFromPlain)(principal))
+          )
+      )
+  })
+
+/** `TransferLookup` over a Promise function; what it answers is checked as a transfer. */
+export const layerFindTeamTransfer = (findTeamTransfer: PromisePorts["findTeamTransfer"]) =>
+  Layer.succeed(TransferLookup, {
+    findTeamTransfer: ({ teamId }, transferId) =>
+      Effect.flatMap(
+        portCall(() => findTeamTransfer(String(teamId), String(transferId))),
+        (found) =>
+          Effect.transposeMapOption(Option.fromNullable(found), (transfer) =>
+            Effect.orDie(Schema.decodeUnknown(TransferFromPlain)(transfer))
+          )
+      )
+  })
+
+/** The host's Promise store, or the library's memory one when it gives none. */
+export const layerRepositoryOrMemory = (repository: PromisePorts["repository"]) =>
+  repository === undefined ? layerMemoryBackfillRepository() : layerPromiseBackfillRepository(repository)

@@ -105,16 +105,24 @@ describe("toWebHandler", () => {
     }
   })
 
-  it("answers a bare 500 envelope when the ports cannot be built, and never rejects", async () => {
-    const failing = Layer.mergeAll(
+  it("answers 503 while the ports cannot be built, without their secrets, and builds them again for the next request", async () => {
+    let builds = 0
+    const flaky = Layer.mergeAll(
       portsWith(() => ME),
-      Layer.effectDiscard(Effect.dieMessage("the pool could not connect: password=hunter2"))
+      Layer.effectDiscard(
+        Effect.suspend(() => {
+          builds += 1
+          return builds === 1 ? Effect.fail(new Error("the pool could not connect: password=hunter2")) : Effect.void
+        })
+      )
     )
-    const api = toWebHandler(failing)
+    const api = toWebHandler(flaky)
     try {
-      const answer = await envelope(await api.handler(new Request("http://api.test/teams/1/backfills/1")))
-      expect([answer.status, answer.json.error.code]).toEqual([500, "INTERNAL_SERVER_ERROR"])
-      expect(JSON.stringify(answer.json)).not.toContain("hunter2")
+      const first = await envelope(await api.handler(new Request("http://api.test/teams/1/backfills")))
+      expect([first.status, first.json.error.code]).toEqual([503, "SERVICE_UNAVAILABLE"])
+      expect(JSON.stringify(first.json)).not.toContain("hunter2")
+      const second = await api.handler(new Request("http://api.test/teams/1/backfills", { headers: bearer }))
+      expect([second.status, builds]).toEqual([200, 2])
     } finally {
       await api.dispose()
     }

@@ -286,4 +286,59 @@ describe("the dozen-line goals, built from the packed package as the README show
       }
     }
   )
+
+  it.skipIf(serverUrl === undefined || serverUrl === "")(
+    "a Promise host on PostgreSQL in at most 25 lines and a Promise worker in at most 15, neither importing Effect, complete a backfill together (needs DATABASE_URL, which .ci/run sets)",
+    async () => {
+      for (const [name, most] of [
+        ["promiseHost.ts", 25],
+        ["promiseWorker.ts", 15]
+      ] as const) {
+        expect(codeLines(goal(name)), name).toBeLessThanOrEqual(most)
+        expect(
+          specifiers(goal(name)).filter((specifier) => /effect/.test(specifier)),
+          name
+        ).toEqual([])
+        expect(readme).toContain(`\`\`\`ts\n${shownInReadme(name)}\`\`\``)
+      }
+      const database = await createGoalDatabase(serverUrl ?? "", false)
+      const port = await freePort()
+      const env = {
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        TOKEN: "goal-token",
+        SECRET: "a goal secret of thirty-two bytes or more"
+      }
+      const host = start("out/goals/promiseHost.js", consumer, env)
+      const worker = start("out/goals/promiseWorker.js", consumer, env)
+      const base = `http://127.0.0.1:${port}`
+      const asAdmin = { authorization: "Bearer goal-token" }
+      try {
+        expect((await whenServing(`${base}/teams/1/backfills`, 60_000, host)).status).toBe(401)
+        const created = await fetch(`${base}/teams/1/transfers/456789/backfills`, {
+          method: "POST",
+          headers: asAdmin,
+          body: '{"range_start":"2024-01-01","range_end":"2024-01-04"}'
+        })
+        expect(created.status).toBe(200)
+        const read = async () =>
+          (
+            (await (await fetch(`${base}/teams/1/backfills/1`, { headers: asAdmin })).json()) as {
+              data: { status: string; transfer_runs_completed: number }
+            }
+          ).data
+        const deadline = performance.now() + 60_000
+        while ((await read()).status !== "COMPLETED" && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        const done = await read()
+        expect([done.status, done.transfer_runs_completed]).toEqual(["COMPLETED", 4])
+        expect(worker.output()).toContain("transfer 456789 re-ran 2024-01-01")
+      } finally {
+        await Promise.all([host.stop(), worker.stop()])
+        await database.drop()
+      }
+      expect([host.child.exitCode, worker.child.exitCode]).toEqual([0, 0])
+    }
+  )
 })

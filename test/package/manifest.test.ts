@@ -16,6 +16,7 @@ const ENTRIES = [
   "./memory",
   "./postgres",
   "./promise",
+  "./promise/postgres",
   "./http-api",
   "./handlers",
   "./testing/arbitraries",
@@ -76,7 +77,8 @@ describe("the package", () => {
       const imports = [...text.matchAll(/^(?:import|export)[^\n]*from "([^".][^"]*)"/gm)].map((match) => match[1])
       // The conformance entry may use the test framework it serves, the PostgreSQL entry its client
       // (and, to build one whose hung connections close, the driver and Node's sockets).
-      // The HttpApi entry may use @effect/platform, whose definition it is. The reference
+      // The HttpApi entry may use @effect/platform, whose definition it is; the handlers
+      // name Node's request and response types (types only: nothing of node:http runs). The reference
       // host, outside the package's entries, is an application and may use anything.
       if (file.startsWith("host/")) continue
       const allowed = file.startsWith("testing/conformance")
@@ -85,7 +87,9 @@ describe("the package", () => {
           ? ["effect", "temporal-polyfill", "@effect/sql", "@effect/sql-pg", "node:net"]
           : file.startsWith("httpApi/")
             ? ["effect", "@effect/platform"]
-            : ["effect", "temporal-polyfill"]
+            : file.startsWith("handlers/")
+              ? ["effect", "node:http"]
+              : ["effect", "temporal-polyfill"]
       for (const specifier of imports) expect(allowed, `${file}: ${specifier}`).toContain(specifier)
     }
   })

@@ -56,6 +56,27 @@ export const withSessionSettings = (url: string, settings: Readonly<Record<strin
 }
 
 /**
+ * The test database without a client of the test's own, for code that opens its own pool:
+ * the server, or PGlite (which serves one connection at a time). `close` drops nothing on
+ * the server: use a schema of your own.
+ */
+export const openTestServer = async (): Promise<Omit<TestDatabase, "client">> => {
+  const serverUrl = process.env.DATABASE_URL
+  if (serverUrl !== undefined && serverUrl !== "") return { kind: "server", url: serverUrl, close: async () => {} }
+  const db = await PGlite.create({ extensions: { btree_gist } })
+  const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1" })
+  await server.start()
+  return {
+    kind: "pglite",
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    close: async () => {
+      await server.stop()
+      await db.close()
+    }
+  }
+}
+
+/**
  * The test database; with `sessionSettings`, every session of its client starts with
  * them (PGlite's one session is set once, before the client connects).
  */
