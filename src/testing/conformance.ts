@@ -1,5 +1,5 @@
 /**
- * The repository conformance suite: every promise of the `BackfillRepository` port as a
+ * `transfer-backfills/testing/conformance`: the repository conformance suite: every promise of the `BackfillRepository` port as a
  * test. A host calls it from a vitest file with a layer that builds a fresh, empty
  * repository (each test provides the layer anew):
  *
@@ -7,21 +7,14 @@
  * import { backfillRepositoryConformance } from "transfer-backfills/testing/conformance"
  * backfillRepositoryConformance("my SQL repository", layerMyRepository)
  * ```
+ *
+ * @module transfer-backfills/testing/conformance
  */
 import { describe } from "@effect/vitest"
 import type { Layer } from "effect"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { cancelTests } from "./conformance/api/cancel.js"
-import { idempotencyKeysTests } from "./conformance/api/idempotencyKeys.js"
-import { insertsTests } from "./conformance/api/inserts.js"
-import { readsTests } from "./conformance/api/reads.js"
-import { retryBeforeRunsTests } from "./conformance/api/retryBeforeRuns.js"
+import { API_PARTS, WORKER_PARTS } from "./conformance/parts.js"
 import { type Repositories, type Tester, tester } from "./conformance/steps.js"
-import { apiViewTests } from "./conformance/worker/apiView.js"
-import { leasesTests } from "./conformance/worker/leases.js"
-import { ledgerTests } from "./conformance/worker/ledger.js"
-import { materialisingTests } from "./conformance/worker/materialising.js"
-import { runsAndOutcomesTests } from "./conformance/worker/runsAndOutcomes.js"
 
 export type { Repositories } from "./conformance/steps.js"
 
@@ -58,7 +51,7 @@ const suite =
  * @category conformance
  */
 export const backfillRepositoryConformance: <E>(name: string, layer: Layer.Layer<BackfillRepository, E>) => void =
-  suite("BackfillRepository", [insertsTests, readsTests, cancelTests, retryBeforeRunsTests, idempotencyKeysTests])
+  suite("BackfillRepository", API_PARTS)
 
 /**
  * The worker half: every promise of the `WorkerRepository` port, and what the API sees of
@@ -86,5 +79,5 @@ export const backfillRepositoryConformance: <E>(name: string, layer: Layer.Layer
  */
 export const workerRepositoryConformance: <E>(name: string, layer: Layer.Layer<Repositories, E>) => void = suite(
   "WorkerRepository",
-  [apiViewTests, materialisingTests, leasesTests, runsAndOutcomesTests, ledgerTests]
+  WORKER_PARTS
 )

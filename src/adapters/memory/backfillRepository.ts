@@ -40,8 +40,7 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
 
   findForTeam: ({ teamId }, id) => read(() => Option.map(store.ofTeam(teamId, id), (stored) => stored.backfill)),
 
-  latestForTransfer: ({ teamId }, transferId) =>
-    read(() => Option.filter(store.latestOf(transferId), (backfill) => store.ownedBy(teamId, backfill.id))),
+  latestForTransfer: ({ teamId }, transferId) => read(() => store.latestOf(teamId, transferId)),
 
   activeOverlapping: ({ teamId }, transferId, range) =>
     read(() => store.overlapsOf(transferId, range).filter((backfill) => store.ownedBy(teamId, backfill.id))),

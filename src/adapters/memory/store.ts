@@ -44,7 +44,8 @@ export class MemoryStore {
   private readonly byId = new Map<BackfillId, Stored>()
   private readonly activeByTransfer = new Map<TransferId, ActiveByStart>()
   private readonly idsByTeam = new Map<TeamId, Array<BackfillId>>()
-  private readonly latestByTransfer = new Map<TransferId, BackfillId>()
+  /** The newest backfill of each team's transfer, by `team/transfer`. */
+  private readonly latestByTransfer = new Map<string, BackfillId>()
   private withWork = SortedSet.empty<BackfillId>(Order.bigint)
   /** Keys in the order they were stored, to forget the expired ones without a scan. */
   /** Idempotency keys, with the answer each one's first request got. */
@@ -130,8 +131,9 @@ export class MemoryStore {
     // New ids only grow; only seeds given out of order need a sort.
     if (last !== undefined && last > backfill.id) teamIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     this.idsByTeam.set(teamId, teamIds)
-    const latest = this.latestByTransfer.get(backfill.transferId)
-    if (latest === undefined || latest < backfill.id) this.latestByTransfer.set(backfill.transferId, backfill.id)
+    const transferOfTeam = `${teamId}/${backfill.transferId}`
+    const latest = this.latestByTransfer.get(transferOfTeam)
+    if (latest === undefined || latest < backfill.id) this.latestByTransfer.set(transferOfTeam, backfill.id)
     if (isActive(backfill.status)) {
       this.activeByTransfer.set(
         backfill.transferId,
@@ -158,8 +160,8 @@ export class MemoryStore {
     return next
   }
 
-  latestOf(transferId: TransferId): Option.Option<Backfill> {
-    return Option.flatMap(Option.fromNullable(this.latestByTransfer.get(transferId)), (id) =>
+  latestOf(teamId: TeamId, transferId: TransferId): Option.Option<Backfill> {
+    return Option.flatMap(Option.fromNullable(this.latestByTransfer.get(`${teamId}/${transferId}`)), (id) =>
       Option.map(this.get(id), (stored) => stored.backfill)
     )
   }

@@ -1,0 +1,36 @@
+/**
+ * The conformance kit's parts, by port half: each registers its tests with the tester it
+ * is given, so the suites and the project's own check of the kit run the same tests.
+ */
+import type { BackfillRepository } from "../../ports/backfillRepository.js"
+import { cancelTests } from "./api/cancel.js"
+import { idempotencyKeysTests } from "./api/idempotencyKeys.js"
+import { insertsTests } from "./api/inserts.js"
+import { readsTests } from "./api/reads.js"
+import { retryBeforeRunsTests } from "./api/retryBeforeRuns.js"
+import { teamsTests } from "./api/teams.js"
+import type { Repositories, Tester } from "./steps.js"
+import { apiViewTests } from "./worker/apiView.js"
+import { leasesTests } from "./worker/leases.js"
+import { ledgerTests } from "./worker/ledger.js"
+import { materialisingTests } from "./worker/materialising.js"
+import { runsAndOutcomesTests } from "./worker/runsAndOutcomes.js"
+import { teamsWithRunsTests } from "./worker/teams.js"
+
+export const API_PARTS: ReadonlyArray<(test: Tester<BackfillRepository>) => void> = [
+  insertsTests,
+  readsTests,
+  cancelTests,
+  retryBeforeRunsTests,
+  idempotencyKeysTests,
+  teamsTests
+]
+
+export const WORKER_PARTS: ReadonlyArray<(test: Tester<Repositories>) => void> = [
+  apiViewTests,
+  materialisingTests,
+  leasesTests,
+  runsAndOutcomesTests,
+  ledgerTests,
+  teamsWithRunsTests
+]
