@@ -51,6 +51,9 @@ export interface DispatchOptions {
  */
 export const bodyCutOff = () => new BadRequest({ description: "The request body could not be read to its end." })
 
+/** What an empty body reads as. */
+const NO_BODY: Effect.Effect<Uint8Array | undefined> = Effect.sync(() => undefined)
+
 /**
  * Gathers a body's chunks up to `MAX_BODY_BYTES`: past it, the rest is counted, not kept.
  *
@@ -67,7 +70,7 @@ export const bodyCollector = () => {
     },
     bytes: (): Effect.Effect<Uint8Array | undefined, BadRequest> => {
       if (size > MAX_BODY_BYTES) return Effect.fail(bodyTooLarge())
-      if (size === 0) return Effect.succeed(undefined)
+      if (size === 0) return NO_BODY
       const bytes = new Uint8Array(size)
       let offset = 0
       for (const chunk of kept) {

@@ -112,7 +112,7 @@ describe("toWebHandler", () => {
       Layer.effectDiscard(
         Effect.suspend(() => {
           builds += 1
-          return builds === 1 ? Effect.fail(new Error("the pool could not connect: password=hunter2")) : Effect.void
+          return builds === 1 ? Effect.dieMessage("the pool could not connect: password=hunter2") : Effect.void
         })
       )
     )
