@@ -77,6 +77,7 @@ export interface PromiseWorker {
   readonly start: () => void
   /** Lets the day in progress finish (up to the lease), releases the lease and the ports. */
   readonly stop: () => Promise<void>
+  /** How the loop is doing, for a health check. */
   readonly health: () => PlainWorkerHealth
 }
 
