@@ -3,7 +3,7 @@
  * renewed while a day runs, outages survived, a graceful stop), driving a transfer run the
  * host gives as a Promise function of plain values.
  */
-import { Duration, Effect, Fiber, Layer, ManagedRuntime, Option, Ref } from "effect"
+import { Cause, Duration, Effect, Fiber, Layer, Option, Ref } from "effect"
 import { completed, failed, WorkerId } from "../domain/runs.js"
 import { makeWorkerHealth } from "../operations/workerHealth.js"
 import { runWorker } from "../operations/workerLoop.js"
@@ -128,7 +128,6 @@ const withWorkerRepository = (layer: Layer.Layer<never, unknown>): Layer.Layer<W
 export const createPromiseWorker = (options: PromiseWorkerOptions): PromiseWorker => {
   const leaseDuration = positive("leaseDurationMillis", options.leaseDurationMillis, 30_000)
   const pollInterval = positive("pollIntervalMillis", options.pollIntervalMillis, 1_000)
-  const runtime = ManagedRuntime.make(Layer.merge(withWorkerRepository(options.layer), loggingOf(options)))
   const health = Effect.runSync(makeWorkerHealth)
   let loop: Fiber.RuntimeFiber<unknown, unknown> | undefined
   const worker = runWorker({
@@ -152,19 +151,27 @@ export const createPromiseWorker = (options: PromiseWorkerOptions): PromiseWorke
         Effect.catchAll((message) => Effect.succeed(failed(message)))
       )
   })
+  // The ports live as long as the loop: built when it starts, released when it stops.
+  const program = worker.pipe(
+    Effect.provide(withWorkerRepository(options.layer)),
+    Effect.tapErrorCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("The worker could not start", cause)
+    ),
+    Effect.provide(loggingOf(options))
+  )
   return {
     start: () => {
-      loop ??= runtime.runFork(worker)
+      loop ??= Effect.runFork(program)
     },
     stop: async () => {
-      if (loop !== undefined) await runtime.runPromise(Fiber.interrupt(loop))
+      if (loop !== undefined) await Effect.runPromise(Fiber.interrupt(loop))
       loop = undefined
-      await runtime.dispose()
     },
     health: () => {
       const current = Effect.runSync(Ref.get(health))
       return {
-        running: loop !== undefined && current.running,
+        // A loop whose ports never built ended without running a step: not running either.
+        running: loop !== undefined && loop.unsafePoll() === null && current.running,
         lastSuccessMillis: Option.getOrNull(current.lastSuccessMillis),
         consecutiveFailures: current.consecutiveFailures
       }

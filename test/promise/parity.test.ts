@@ -213,6 +213,25 @@ describe("a Promise host on PostgreSQL", () => {
     }
   })
 
+  it("says a worker whose layer holds no WorkerRepository is not running, and refuses a lease of no milliseconds", async () => {
+    expect(() => createPromiseWorker({ layer: layerTokens, execute: async () => {}, leaseDurationMillis: 0 })).toThrow(
+      /leaseDurationMillis must be a positive integer/
+    )
+    const logged: Array<PlainLogEntry> = []
+    const worker = createPromiseWorker({
+      layer: layerTokens,
+      execute: async () => {},
+      logger: (entry) => logged.push(entry)
+    })
+    worker.start()
+    const deadline = performance.now() + 10_000
+    while (worker.health().running && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(worker.health().running).toBe(false)
+    expect(JSON.stringify(logged)).toContain("the layer provides no WorkerRepository")
+    await worker.stop()
+  })
+
   it("refuses to open a pool on a database that does not answer", async () => {
     await expect(
       connectPostgres({ url: "postgres://postgres@127.0.0.1:1/none", deadlineMillis: 1_000 })
