@@ -1,11 +1,13 @@
 /**
- * A worker's work on one backfill: claim it, materialise its runs, and run its days one
- * after the other under a lease kept alive in the background (`leaseKeeper.ts`).
+ * A worker's turn on one backfill: claim it fairly, materialise its runs, and run a turn
+ * of its days one after the other under a lease kept alive in the background
+ * (`leaseKeeper.ts`), then give it back.
  */
 import { Duration, Effect, Option, type Ref, Schedule } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import type { StartedRun } from "../ports/backfillRepository.js"
 import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
@@ -36,8 +38,9 @@ import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNe
 export type RunExecutor<R> = (run: StartedRun) => Effect.Effect<RunOutcome, never, R>
 
 /**
- * How a worker works: its name, the lease it takes on a backfill, the host's executor of
- * transfer runs, and where it reports its health.
+ * How a worker works: its name, the lease it takes on a backfill, how many days a turn
+ * holds and the teams' cap, the host's executor of transfer runs, and where it reports its
+ * health.
  *
  * @since 0.1.0
  * @category models
@@ -56,6 +59,17 @@ export interface WorkerOptions<R> {
    */
   readonly leaseDuration: Duration.DurationInput
   readonly execute: RunExecutor<R>
+  /**
+   * Days a worker runs of a backfill before giving it back and claiming again (whichever
+   * backfill is fairest then). Default `DEFAULT_DAYS_PER_TURN` (1): every team with work
+   * gets its share day by day; larger turns spend fewer claims per day.
+   */
+  readonly daysPerTurn?: number | undefined
+  /**
+   * At most this many days of one team running at once, across every worker and host
+   * sharing the repository; give every worker the same value. Default: no cap.
+   */
+  readonly maxRunningDaysPerTeam?: number | undefined
   /** Updated as the worker succeeds and fails (`makeWorkerHealth`). */
   readonly health?: Ref.Ref<WorkerHealth> | undefined
   /**
@@ -100,11 +114,13 @@ const materialiseAll = (backfillId: BackfillId) =>
   })
 
 /**
- * Works on one claimed backfill until no run of it is pending, renewing the lease in the
+ * Works a turn on one claimed backfill: materialises its runs, then runs up to
+ * `daysPerTurn` days (1 by default) in its processing order, renewing the lease in the
  * background all along. Each day is started, executed and recorded as one unit that a
  * shutdown lets finish (for up to `shutdownGrace`); losing the lease cuts a day short,
- * and then its outcome is not recorded. The lease is released at the end, whatever
- * happens; one that cannot be released is left to expire.
+ * and then its outcome is not recorded. The lease is released at the end of the turn,
+ * whatever happens, so the next claim can choose fairly; one that cannot be released is
+ * left to expire.
  *
  * @example
  * ```ts
@@ -141,7 +157,8 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
       const held = yield* holdLease(lease, options.leaseDuration)
       const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
       yield* held.guard(materialiseAll(lease.backfillId))
-      for (;;) {
+      const turn = Math.max(1, Math.floor(options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN))
+      for (let day = 0; day < turn; day++) {
         const finished = yield* letFinish(runNextDay(held, options))
         if (finished) return
       }
@@ -154,9 +171,10 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
   )
 
 /**
- * Claims the oldest backfill with work and processes it; `false` when there was none. A
- * lease lost on the way is not an error: another worker carries on with the backfill.
- * Callers choose a unique `workerId` for each loop of theirs.
+ * Claims the fairest backfill with work and works a turn on it (`processClaimedBackfill`);
+ * `false` when there was none. A lease lost on the way is not an error: another worker
+ * carries on with the backfill. Callers choose a unique `workerId` for each loop of
+ * theirs; repeat it while it returns `true` to drain the queue.
  *
  * @example
  * ```ts
@@ -189,13 +207,15 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
  * @category worker
  */
 export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
-  Effect.flatMap(claimBackfill(options.workerId, options.leaseDuration), (claimed) =>
-    Option.match(claimed, {
-      onNone: () => Effect.succeed(false),
-      onSome: (lease) =>
-        processClaimedBackfill(lease, options).pipe(
-          Effect.catchTag("LeaseLost", () => Effect.void),
-          Effect.as(true)
-        )
-    })
+  Effect.flatMap(
+    claimBackfill(options.workerId, options.leaseDuration, { maxRunningDaysPerTeam: options.maxRunningDaysPerTeam }),
+    (claimed) =>
+      Option.match(claimed, {
+        onNone: () => Effect.succeed(false),
+        onSome: (lease) =>
+          processClaimedBackfill(lease, options).pipe(
+            Effect.catchTag("LeaseLost", () => Effect.void),
+            Effect.as(true)
+          )
+      })
   )

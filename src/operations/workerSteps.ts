@@ -7,6 +7,7 @@ import { Clock, Duration, Effect } from "effect"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import type { ClaimCaps } from "../domain/turns.js"
 import { WorkerRepository } from "../ports/backfillRepository.js"
 import { traced } from "./spans.js"
 
@@ -50,9 +51,11 @@ export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERI
   withRepository("materialiseRuns", (repository) => repository.materialiseRuns(backfillId, maxDays), backfillId)
 
 /**
- * Leases the oldest backfill with work and no live lease, or `None`; a lease this worker
- * id still holds is taken back first. The lease lasts `leaseDuration` from now unless it
- * is renewed.
+ * Leases a backfill with work and no live lease, chosen fairly (the team with the fewest
+ * running days first, then the backfill served least recently), or `None`; teams at
+ * `caps.maxRunningDaysPerTeam` and transfers at their own cap are skipped. A lease this
+ * worker id still holds is taken back first. The lease lasts `leaseDuration` from now
+ * unless it is renewed.
  *
  * @example
  * ```ts
@@ -69,9 +72,11 @@ export const materialiseRuns = (backfillId: BackfillId, maxDays: number = MATERI
  * @since 0.1.0
  * @category worker
  */
-export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput) =>
+export const claimBackfill = (workerId: WorkerId, leaseDuration: Duration.DurationInput, caps?: ClaimCaps) =>
   withRepository("claim", (repository) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => repository.claim(workerId, now, Duration.toMillis(leaseDuration)))
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      repository.claim(workerId, now, Duration.toMillis(leaseDuration), caps)
+    )
   )
 
 /**

@@ -10,6 +10,7 @@ import type { RecordedOutcome } from "../domain/lifecycle.js"
 import type { DayRun, Lease, RunOutcome, RunState, WorkerId } from "../domain/runs.js"
 import type { BackfillStatus, IllegalTransition } from "../domain/status.js"
 import type { EpochSeconds } from "../domain/time.js"
+import type { BackfillProcessing, ClaimCaps } from "../domain/turns.js"
 import type {
   DayOutsideRange,
   DaysNotFailed,
@@ -67,7 +68,7 @@ export interface PageQuery {
 export interface RunPageQuery {
   /** Only runs in these states. */
   readonly states: ReadonlyArray<RunState>
-  /** Only days before this one: the last of the previous page. */
+  /** Only days that come after this one in the backfill's processing order: the last of the previous page. */
   readonly before: Option.Option<CalendarDate>
   readonly limit: number
 }
@@ -119,12 +120,14 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
     /**
      * Stores `backfill` for the team and assigns its id, unless an active backfill of the
      * same transfer shares a day with it: then nothing is stored and the call fails with
-     * that backfill. The check and the insert are one atomic step.
+     * that backfill. The check and the insert are one atomic step. `processing` (default
+     * `DEFAULT_PROCESSING`) is kept beside the backfill for its workers and its ledger.
      */
     readonly insertUnlessOverlapping: (
       access: WriteAccess,
       backfill: UnsavedBackfill,
-      idempotency?: IdempotentRequest
+      idempotency?: IdempotentRequest,
+      processing?: BackfillProcessing
     ) => Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused | ServiceUnavailable>
 
     /** The backfill with this id, if the team owns it. */
@@ -183,8 +186,9 @@ export class BackfillRepository extends Context.Tag("transfer-backfills/Backfill
     ) => Effect.Effect<Backfill, RetryRefused | IdempotencyRefused | ServiceUnavailable>
 
     /**
-     * The runs of the team's backfill (none for a backfill of another team), latest day
-     * first, at most `limit`: the ledger whose counts are the backfill's counters.
+     * The runs of the team's backfill (none for a backfill of another team), in its
+     * processing order (latest day first by default), at most `limit`: the ledger whose
+     * counts are the backfill's counters.
      */
     readonly runsOf: (
       access: ReadAccess,
@@ -215,18 +219,22 @@ export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepo
     ) => Effect.Effect<Backfill, UnknownBackfill | ServiceUnavailable>
 
     /**
-     * Leases the oldest backfill that has work for a worker (`CREATED`, `SCHEDULED` or
-     * `RUNNING`) and no live lease, to `workerId` until `nowMillis + leaseMillis`. A
-     * backfill whose lease `workerId` itself still holds is taken back first, live or
-     * not: a worker id names one loop, so a lease it holds while claiming was left behind
-     * by a step that failed (an outage, say). Runs left `running` by the previous holder
-     * go back to `pending`: their worker is gone. No two live leases ever cover one
-     * backfill.
+     * Leases a backfill that has work for a worker (`CREATED`, `SCHEDULED` or `RUNNING`)
+     * and no live lease, to `workerId` until `nowMillis + leaseMillis`, choosing fairly:
+     * the team with the fewest running days (live leases) first, the team served least
+     * recently among equals, then the team's backfill served least recently. A team at
+     * `caps.maxRunningDaysPerTeam`, or a transfer at its own cap, is skipped; the choice,
+     * the caps' check and the lease are one atomic step. A backfill whose lease
+     * `workerId` itself still holds is taken back first, live or not: a worker id names
+     * one loop, so a lease it holds while claiming was left behind by a step that failed
+     * (an outage, say). Runs left `running` by the previous holder go back to `pending`:
+     * their worker is gone. No two live leases ever cover one backfill.
      */
     readonly claim: (
       workerId: WorkerId,
       nowMillis: number,
-      leaseMillis: number
+      leaseMillis: number,
+      caps?: ClaimCaps
     ) => Effect.Effect<Option.Option<Lease>, ServiceUnavailable>
 
     /** Extends a lease that has not been taken over. */
@@ -236,14 +244,17 @@ export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepo
       leaseMillis: number
     ) => Effect.Effect<Lease, LeaseLost | ServiceUnavailable>
 
-    /** Gives a lease up; releasing a lease already lost does nothing. */
+    /**
+     * Gives a lease up, and with it its running day in its team's and transfer's counts;
+     * releasing a lease already lost does nothing.
+     */
     readonly releaseLease: (lease: Lease) => Effect.Effect<void, ServiceUnavailable>
 
     /**
-     * Under a live lease, hands out the latest pending day of the backfill (days are
-     * processed newest first, as SPEC says: "reverse chronological order, one day at a
-     * time") and marks its run `running` (`Lifecycle.startRun`); `None` when no day is
-     * pending.
+     * Under a live lease, hands out the backfill's next pending day in its processing
+     * order (newest first by default, as SPEC says: "reverse chronological order, one day
+     * at a time") and marks its run `running` (`Lifecycle.startRun`); `None` when no day
+     * is pending.
      */
     readonly startNextRun: (
       lease: Lease,

@@ -4,7 +4,7 @@
  * database and the code can never disagree on which statuses are active or have work.
  */
 import { describe, expect, it } from "vitest"
-import { MIGRATIONS } from "../../src/adapters/postgres/migrations.js"
+import { MIGRATIONS } from "../../src/adapters/postgres/schemaVersions.js"
 import { sqlStatusList } from "../../src/adapters/postgres/statusSql.js"
 import { ACTIVE_STATUSES, ALL_STATUSES, WITH_WORK_STATUSES } from "../../src/domain/status.js"
 

@@ -108,7 +108,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             Array.from({ length: 4 }, () => migrate({ schema })),
             { concurrency: "unbounded" }
           )
-          expect(runs.flat()).toEqual([1, 2, 3, 4, 5])
+          expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6])
           expect(yield* migrate({ schema })).toEqual([])
           const tables = yield* sql<{ readonly table_name: string }>`
             SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
@@ -116,14 +116,16 @@ describe(`PostgreSQL (${database.kind})`, () => {
             "backfill_idempotency_keys",
             "backfill_migrations",
             "backfill_runs",
+            "backfill_team_load",
             "backfill_tokens",
+            "backfill_transfer_load",
             "backfill_transfers",
             "backfills"
           ])
           const versions = yield* sql.unsafe<{ readonly version: number }>(
             `SELECT version FROM "${schema}".backfill_migrations`
           )
-          expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5])
+          expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6])
           yield* sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`)
         }).pipe(Effect.provide(shared)),
       60_000

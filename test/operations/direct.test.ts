@@ -81,9 +81,11 @@ describe("the operations called directly, as a CLI or GraphQL host would", () =>
       expect(cancelled.status).toBe("CANCELLED")
       expect(Option.map(cancelled.removal, (removal) => removal.userId)).toEqual(Option.some(admin.userId))
 
+      // A turn of three days finishes January's three in one claim.
       const worked = yield* Worker.processNextBackfill({
         workerId: WorkerId.make("cli-worker"),
         leaseDuration: Duration.seconds(30),
+        daysPerTurn: 3,
         execute: () => Effect.succeed(completed)
       })
       expect(worked).toBe(true)

@@ -12,6 +12,7 @@ import * as Lifecycle from "../../domain/lifecycle.js"
 import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
+import { runsBefore } from "../../domain/turns.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { impliedRuns, type SeededBackfill, seededRuns } from "./seed.js"
@@ -28,12 +29,12 @@ const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> 
 const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
 
 const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
-  insertUnlessOverlapping: (access, backfill, idempotency) =>
+  insertUnlessOverlapping: (access, backfill, idempotency, processing) =>
     atomically(() =>
       store.keys.keyed(access, idempotency, () =>
         Option.match(store.findOverlap(backfill), {
           onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
-          onNone: () => Either.right(store.insert(access.teamId, backfill))
+          onNone: () => Either.right(store.insert(access.teamId, backfill, processing))
         })
       )
     ),
@@ -97,7 +98,8 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
       })
     ),
 
-  claim: (workerId, nowMillis, leaseMillis) => read(() => store.claim(workerId, nowMillis, leaseMillis)),
+  claim: (workerId, nowMillis, leaseMillis, caps) =>
+    read(() => store.running.claim(workerId, nowMillis, leaseMillis, caps)),
 
   renewLease: (lease, nowMillis, leaseMillis) =>
     atomically(() =>
@@ -110,9 +112,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
 
   releaseLease: (lease) =>
     read(() => {
-      Either.map(store.held(lease), (stored) => {
-        stored.lease = Option.none()
-      })
+      Either.map(store.held(lease), (stored) => store.running.release(stored, lease))
     }),
 
   startNextRun: (lease, nowMillis) =>
@@ -124,11 +124,12 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
           () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
         ),
         (stored) => {
-          // Newest first (SPEC: "reverse chronological order, one day at a time").
+          // Newest first by default (SPEC: "reverse chronological order, one day at a time").
+          const { order } = stored.processing
           const next = [...stored.runs.values()]
             .filter((run) => run.state === "pending")
             .reduce<DayRun | undefined>(
-              (latest, run) => (latest === undefined || run.day > latest.day ? run : latest),
+              (first, run) => (first === undefined || runsBefore(order, run.day, first.day) ? run : first),
               undefined
             )
           if (next === undefined) return Either.right(Option.none())

@@ -8,10 +8,12 @@ import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { type DateRange, overlaps } from "../../domain/dateRange.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
-import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
+import type { DayRun, Lease } from "../../domain/runs.js"
 import { hasWork, isActive } from "../../domain/status.js"
+import { type BackfillProcessing, DEFAULT_PROCESSING, runsBefore } from "../../domain/turns.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import type { PageQuery, RunPageQuery } from "../../ports/backfillRepository.js"
+import { RunningDays } from "./claims.js"
 import { MemoryKeys } from "./keys.js"
 
 /**
@@ -27,6 +29,9 @@ export interface Stored {
   lease: Option.Option<Lease>
   /** The fence of the latest claim; the next claim gets a larger one. */
   fence: number
+  readonly processing: BackfillProcessing
+  /** When a worker last claimed it; never, at first. */
+  servedAtMillis: number | undefined
 }
 
 type ActiveByStart = RedBlackTree.RedBlackTree<CalendarDate, BackfillId>
@@ -47,9 +52,10 @@ export class MemoryStore {
   /** The newest backfill of each team's transfer, by `team/transfer`. */
   private readonly latestByTransfer = new Map<string, BackfillId>()
   private withWork = SortedSet.empty<BackfillId>(Order.bigint)
-  /** Keys in the order they were stored, to forget the expired ones without a scan. */
   /** Idempotency keys, with the answer each one's first request got. */
   readonly keys = new MemoryKeys()
+  /** Running days by team and transfer: what the claims choose by. */
+  readonly running = new RunningDays(this)
 
   private activeOf(transferId: TransferId): ActiveByStart {
     return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, BackfillId>(Order.string)
@@ -100,31 +106,43 @@ export class MemoryStore {
     return found.reverse()
   }
 
-  /** The runs of a backfill in `query.states`, latest day first, from before `query.before`. */
+  /** The runs of a backfill in `query.states`, in its processing order, from after `query.before`. */
   runPage(stored: Stored, query: RunPageQuery): ReadonlyArray<DayRun> {
     const states = new Set(query.states)
+    const { order } = stored.processing
     return [...stored.runs.values()]
       .filter(
         (run) =>
           states.has(run.state) &&
-          Option.getOrElse(
-            Option.map(query.before, (before) => run.day < before),
-            () => true
-          )
+          Option.match(query.before, { onNone: () => true, onSome: (last) => runsBefore(order, last, run.day) })
       )
-      .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0))
+      .sort((a, b) => (runsBefore(order, a.day, b.day) ? -1 : 1))
       .slice(0, query.limit)
   }
 
-  insert(teamId: TeamId, unsaved: UnsavedBackfill): Backfill {
+  insert(teamId: TeamId, unsaved: UnsavedBackfill, processing: BackfillProcessing = DEFAULT_PROCESSING): Backfill {
     const backfill: Backfill = { id: BackfillId.make(this.lastId + 1n), ...unsaved }
-    this.add(teamId, backfill, new Map())
+    this.add(teamId, backfill, new Map(), processing)
     return backfill
   }
 
-  add(teamId: TeamId, backfill: Backfill, runs: Map<CalendarDate, DayRun>): void {
+  add(
+    teamId: TeamId,
+    backfill: Backfill,
+    runs: Map<CalendarDate, DayRun>,
+    processing: BackfillProcessing = DEFAULT_PROCESSING
+  ): void {
     if (backfill.id > this.lastId) this.lastId = backfill.id
-    this.byId.set(backfill.id, { teamId, backfill, runs, lease: Option.none(), fence: 0 })
+    const stored: Stored = {
+      teamId,
+      backfill,
+      runs,
+      lease: Option.none(),
+      fence: 0,
+      processing,
+      servedAtMillis: undefined
+    }
+    this.byId.set(backfill.id, stored)
     const teamIds = this.idsByTeam.get(teamId) ?? []
     const last = teamIds.at(-1)
     teamIds.push(backfill.id)
@@ -160,6 +178,14 @@ export class MemoryStore {
     return next
   }
 
+  /** The records with work for a worker, in id order. */
+  *withWorkRecords(): Generator<Stored> {
+    for (const id of this.withWork) {
+      const stored = this.byId.get(id)
+      if (stored !== undefined) yield stored
+    }
+  }
+
   latestOf(teamId: TeamId, transferId: TransferId): Option.Option<Backfill> {
     return Option.flatMap(Option.fromNullable(this.latestByTransfer.get(`${teamId}/${transferId}`)), (id) =>
       Option.map(this.get(id), (stored) => stored.backfill)
@@ -177,31 +203,6 @@ export class MemoryStore {
       if (backfill !== undefined && statuses.has(backfill.status)) page.push(backfill)
     }
     return page
-  }
-
-  claim(workerId: Lease["workerId"], nowMillis: number, leaseMillis: number): Option.Option<Lease> {
-    let free: Stored | undefined
-    for (const id of this.withWork) {
-      const stored = this.byId.get(id)
-      if (stored === undefined) continue
-      if (Option.exists(stored.lease, (lease) => lease.workerId === workerId))
-        return this.lease(stored, workerId, nowMillis, leaseMillis)
-      if (free === undefined && !Option.exists(stored.lease, (lease) => isLeaseLive(lease, nowMillis))) free = stored
-    }
-    return free === undefined ? Option.none() : this.lease(free, workerId, nowMillis, leaseMillis)
-  }
-
-  private lease(stored: Stored, workerId: Lease["workerId"], nowMillis: number, leaseMillis: number) {
-    for (const [day, run] of stored.runs) if (run.state === "running") stored.runs.set(day, DayRuns.requeued(run))
-    stored.fence += 1
-    const lease: Lease = {
-      backfillId: stored.backfill.id,
-      workerId,
-      fence: stored.fence,
-      expiresAtMillis: nowMillis + leaseMillis
-    }
-    stored.lease = Option.some(lease)
-    return Option.some(lease)
   }
 
   /** The record, if `lease` (when given) is its latest claim. */

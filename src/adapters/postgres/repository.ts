@@ -6,7 +6,7 @@
  * the domain's (`domain/lifecycle.ts`): each mutation locks the backfill's row, asks the
  * domain for the next state and writes it back, all in one transaction. Rows are read by
  * `rows.ts`, shared statements live in `tables.ts`, leases in `leases.ts`, outcomes in
- * `outcomes.ts`; every port call goes through the one failure policy (`failures.ts`).
+ * `outcomes.ts`, fair claims in `claims.ts`; every port call goes through the one failure policy (`failures.ts`).
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Context, type Duration, Effect, Layer, Option } from "effect"
@@ -14,10 +14,12 @@ import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import { BackfillId, type TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
+import { type BackfillProcessing, DEFAULT_PROCESSING } from "../../domain/turns.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
 import { makeKeyedChange } from "./keys.js"
-import { makeLeaseSteps } from "./leases.js"
+import { makeClaimSteps } from "./claims.js"
+import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
 import { sqlStatusList } from "./statusSql.js"
@@ -79,6 +81,9 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const tables = makeBackfillTables(sql, options.schema ?? "public")
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const leases = makeLeaseSteps(tables)
+    const claims = makeClaimSteps(tables)
+    const teamLoad = sql.literal(`${tables.schema}.backfill_team_load`)
+    const transferLoad = sql.literal(`${tables.schema}.backfill_transfer_load`)
     const keyed = makeKeyedChange(tables)
     const recordOutcome = makeRecordOutcome(tables, options.optimisticAttempts ?? 8)
 
@@ -103,17 +108,31 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           && daterange(${backfill.range.start}::date, ${backfill.range.end}::date, '[]')
         ORDER BY b.id LIMIT 1`)
 
-    const insertOnce = (teamId: TeamId, backfill: UnsavedBackfill) =>
+    /** The backfill, and its team's and transfer's rows of running days for the claims to lock. */
+    const insertOnce = (teamId: TeamId, backfill: UnsavedBackfill, processing: BackfillProcessing) =>
       sql<{ readonly id: string }>`
-        INSERT INTO ${backfills}
-          (team_id, transfer_id, range_start, range_end, created_time, created_user_id, status, runs_total)
-        VALUES (
-          ${String(teamId)}::bigint, ${String(backfill.transferId)}::bigint,
-          ${backfill.range.start}::date, ${backfill.range.end}::date,
-          to_timestamp(${backfill.createdTime}::bigint), ${String(backfill.createdUserId)}::bigint,
-          ${backfill.status}, ${backfill.runs.total}
+        WITH inserted AS (
+          INSERT INTO ${backfills} (
+            team_id, transfer_id, range_start, range_end, created_time, created_user_id, status, runs_total,
+            processing_order, transfer_max_running_days
+          )
+          VALUES (
+            ${String(teamId)}::bigint, ${String(backfill.transferId)}::bigint,
+            ${backfill.range.start}::date, ${backfill.range.end}::date,
+            to_timestamp(${backfill.createdTime}::bigint), ${String(backfill.createdUserId)}::bigint,
+            ${backfill.status}, ${backfill.runs.total},
+            ${processing.order}, ${Option.getOrNull(processing.transferMaxRunningDays)}::integer
+          )
+          RETURNING id, team_id, transfer_id
+        ),
+        team AS (
+          INSERT INTO ${teamLoad} (team_id) SELECT team_id FROM inserted ON CONFLICT (team_id) DO NOTHING
+        ),
+        transfer AS (
+          INSERT INTO ${transferLoad} (transfer_id) SELECT transfer_id FROM inserted
+          ON CONFLICT (transfer_id) DO NOTHING
         )
-        RETURNING id::text AS id`
+        SELECT id::text AS id FROM inserted`
 
     /**
      * One INSERT; when the exclusion constraint refuses it, the conflicting backfill is
@@ -122,11 +141,15 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const insertOrName = (
       teamId: TeamId,
       backfill: UnsavedBackfill,
+      processing: BackfillProcessing,
       attemptsLeft: number,
       inTransaction: boolean
     ): Effect.Effect<Backfill, ActiveRangeOverlap | SqlError.SqlError> =>
       // Inside a transaction the refused INSERT must not abort it: a savepoint takes the refusal.
-      (inTransaction ? sql.withTransaction(insertOnce(teamId, backfill)) : insertOnce(teamId, backfill)).pipe(
+      (inTransaction
+        ? sql.withTransaction(insertOnce(teamId, backfill, processing))
+        : insertOnce(teamId, backfill, processing)
+      ).pipe(
         Effect.map((rows): Backfill => ({ id: BackfillId.make(BigInt(rows[0]?.id ?? "0")), ...backfill })),
         Effect.catchIf(
           (error) => sqlState(error) === EXCLUSION_VIOLATION,
@@ -136,7 +159,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
                 onSome: (found) => Effect.fail(new ActiveRangeOverlap({ conflicting: found })),
                 onNone: () =>
                   attemptsLeft > 0
-                    ? insertOrName(teamId, backfill, attemptsLeft - 1, inTransaction)
+                    ? insertOrName(teamId, backfill, processing, attemptsLeft - 1, inTransaction)
                     : Effect.dieMessage("The overlap rule kept refusing an insert without a conflicting backfill")
               })
             )
@@ -144,10 +167,10 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
       )
 
     const api: BackfillRepository["Type"] = {
-      insertUnlessOverlapping: (access, backfill, idempotency) =>
+      insertUnlessOverlapping: (access, backfill, idempotency, processing = DEFAULT_PROCESSING) =>
         idempotency === undefined
-          ? unavailable(insertOrName(access.teamId, backfill, 5, false))
-          : transaction(keyed(access, idempotency, insertOrName(access.teamId, backfill, 5, true))),
+          ? unavailable(insertOrName(access.teamId, backfill, processing, 5, false))
+          : transaction(keyed(access, idempotency, insertOrName(access.teamId, backfill, processing, 5, true))),
 
       findForTeam: ({ teamId }, id) =>
         unavailable(selectOne(sql`b.id = ${String(id)}::bigint AND b.team_id = ${String(teamId)}::bigint`)),
@@ -217,8 +240,10 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
               JOIN ${backfills} b ON b.id = r.backfill_id AND b.team_id = ${String(teamId)}::bigint
               WHERE r.backfill_id = ${String(id)}::bigint
                 AND r.state IN ${sql.in(query.states)}
-                AND (${Option.isNone(query.before)} OR r.day < ${Option.getOrElse(query.before, () => "0001-01-01")}::date)
-              ORDER BY r.day DESC
+                AND (${Option.isNone(query.before)} OR CASE WHEN b.processing_order = 'oldest_first'
+                  THEN r.day > ${Option.getOrElse(query.before, () => "0001-01-01")}::date
+                  ELSE r.day < ${Option.getOrElse(query.before, () => "0001-01-01")}::date END)
+              ORDER BY ${sql.literal(IN_PROCESSING_ORDER)}
               LIMIT ${query.limit}`,
             (rows) => rows.map(dayRunFromRow)
           )
@@ -243,11 +268,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           })
         ),
 
-      claim: (workerId, nowMillis, leaseMillis) => unavailable(leases.claim(workerId, nowMillis, leaseMillis)),
+      claim: (workerId, nowMillis, leaseMillis, caps) =>
+        unavailable(claims.claim(workerId, nowMillis, leaseMillis, caps)),
 
       renewLease: (lease, nowMillis, leaseMillis) => unavailable(leases.renewLease(lease, nowMillis, leaseMillis)),
 
-      releaseLease: (lease) => unavailable(leases.releaseLease(lease)),
+      releaseLease: (lease) => unavailable(claims.releaseLease(lease)),
 
       startNextRun: (lease, nowMillis) => transaction(leases.startNextRun(lease, nowMillis)),
 
