@@ -7,9 +7,12 @@ import { type CalendarDate, compareDates, parseCalendarDate } from "./calendarDa
 import { type DateRange, dayCount, makeDateRange } from "./dateRange.js"
 import { excerpt, UnprocessableEntity } from "./errors.js"
 import type { BackfillPolicyValues } from "./policy.js"
+import type { TransferLimits } from "./transfer.js"
+import type { ProcessingOrder } from "./turns.js"
 
 /**
- * The two fields as the caller sent them, already known to be strings.
+ * The body's fields as the caller sent them: the two days, already known to be strings,
+ * and the processing order, if the caller chose one.
  *
  * @since 0.1.0
  * @category models
@@ -17,6 +20,8 @@ import type { BackfillPolicyValues } from "./policy.js"
 export interface RequestedRange {
   readonly range_start: string
   readonly range_end: string
+  /** The order the backfill's days run in; `newest_first` when left out. */
+  readonly order?: ProcessingOrder | undefined
 }
 
 const unprocessable = (description: string) => new UnprocessableEntity({ description })
@@ -27,8 +32,9 @@ const requireDate = (field: keyof RequestedRange, text: string): Either.Either<C
 /**
  * The range to schedule, or the first rule it breaks, in SPEC order (SPEC §3 step 8): both
  * days real, start not after end, end not after `today` in the transfer's time zone, at most
- * `policy.maxRangeDays` days, no start before `policy.earliestDate`. Pure: "today" and the
- * policy are given.
+ * `policy.maxRangeDays` days, no start before `policy.earliestDate`. A transfer's own
+ * `limits` replace the policy's, limit by limit, and a refusal names the transfer's limit
+ * and its value. Pure: "today", the policy and the limits are given.
  *
  * @example
  * ```ts
@@ -45,7 +51,8 @@ const requireDate = (field: keyof RequestedRange, text: string): Either.Either<C
 export const validateRequestedRange = (
   requested: RequestedRange,
   today: CalendarDate,
-  policy: BackfillPolicyValues
+  policy: BackfillPolicyValues,
+  limits: TransferLimits = {}
 ): Either.Either<DateRange, UnprocessableEntity> =>
   Either.gen(function* () {
     const start = yield* requireDate("range_start", requested.range_start)
@@ -59,10 +66,27 @@ export const validateRequestedRange = (
       )
     }
     const days = dayCount(range)
-    if (days > policy.maxRangeDays) {
+    if (limits.maxRangeDays !== undefined && days > limits.maxRangeDays) {
+      return yield* Either.left(
+        unprocessable(
+          `The range covers ${days} days, longer than this transfer's limit of ${limits.maxRangeDays} days.`
+        )
+      )
+    }
+    if (limits.maxRangeDays === undefined && days > policy.maxRangeDays) {
       return yield* Either.left(
         unprocessable(`The range covers ${days} days; at most ${policy.maxRangeDays} days are allowed.`)
       )
+    }
+    const { earliestDate } = limits
+    if (earliestDate !== undefined) {
+      return compareDates(range.start, earliestDate) < 0
+        ? yield* Either.left(
+            unprocessable(
+              `range_start (${range.start}) is before ${earliestDate}, the earliest day this transfer's source keeps.`
+            )
+          )
+        : range
     }
     const tooEarly = Option.filter(policy.earliestDate, (earliest) => compareDates(range.start, earliest) < 0)
     if (Option.isSome(tooEarly)) {

@@ -7,6 +7,7 @@
  * path parameter, query parameter and body, in SPEC's order.
  */
 import { Schema } from "effect"
+import { ProcessingOrder } from "../domain/turns.js"
 import { BackfillWire } from "../domain/backfill.js"
 import { ResponseMeta, SuccessEnvelope } from "./envelopes.js"
 import { BackfillPreviewWire } from "./preview.js"
@@ -88,7 +89,10 @@ export const RunPageEnvelope = Schema.Struct({ meta: ResponseMeta, data: Schema.
  */
 export const ScheduleBody = Schema.Struct({
   range_start: Schema.String.annotations({ description: "First day, YYYY-MM-DD, inclusive", format: "date" }),
-  range_end: Schema.String.annotations({ description: "Last day, YYYY-MM-DD, inclusive", format: "date" })
+  range_end: Schema.String.annotations({ description: "Last day, YYYY-MM-DD, inclusive", format: "date" }),
+  order: Schema.optional(
+    ProcessingOrder.annotations({ description: "The order the days run in; default newest_first" })
+  )
 }).annotations({ identifier: "ScheduleBackfillRequest" })
 
 /** Strings or repeated strings, so that decoding never fails here: the library judges them. */

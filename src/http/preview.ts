@@ -1,12 +1,13 @@
 /**
  * A preview on the wire: SPEC §2's snake_case, ids as exact integers, days as
- * `YYYY-MM-DD`, the runs newest first as workers take them.
+ * `YYYY-MM-DD`, the runs in the order workers would take them.
  */
 import { Schema } from "effect"
 import { CalendarDate } from "../domain/calendarDate.js"
 import { dayCount } from "../domain/dateRange.js"
 import { BackfillId, idFromJson, TransferId } from "../domain/ids.js"
 import { BackfillStatus } from "../domain/status.js"
+import { ProcessingOrder } from "../domain/turns.js"
 import type { BackfillPreview } from "../operations/previewBackfill.js"
 
 const Count = Schema.Int.pipe(Schema.nonNegative())
@@ -23,8 +24,9 @@ export const BackfillPreviewWire = Schema.Struct({
   range_end_date: CalendarDate,
   today: CalendarDate.annotations({ description: "Today in the transfer's time zone" }),
   transfer_runs_total: Count,
+  order: ProcessingOrder.annotations({ description: "The order the days would run in" }),
   first_run_dates: Schema.Array(CalendarDate).annotations({
-    description: "The first runs workers would take, newest day first (up to 10)"
+    description: "The first runs workers would take, in that order (up to 10)"
   }),
   last_run_dates: Schema.Array(CalendarDate).annotations({
     description: "The last runs, up to 10, none of them among first_run_dates"
@@ -54,6 +56,7 @@ export const encodePreview = (preview: BackfillPreview): typeof BackfillPreviewW
   range_end_date: preview.range.end,
   today: preview.today,
   transfer_runs_total: preview.runsTotal,
+  order: preview.order,
   first_run_dates: preview.firstDays,
   last_run_dates: preview.lastDays,
   conflicts: preview.conflicts.map(({ backfill, sharedDays }) => ({

@@ -182,7 +182,8 @@ const firstIssue = (
 /**
  * Decodes a JSON object body against `schema`, refusing unknown fields, and turns the first
  * problem into a 400 that names the field. `fields` says, per field, what its value must be
- * ("must be a string"). The caller's value is never formatted: a value nested thousands
+ * ("must be a string"); the `optional` ones are left out of the sentence that says what
+ * the body must hold. The caller's value is never formatted: a value nested thousands
  * deep would overflow the stack of any formatter.
  *
  * @example
@@ -201,10 +202,12 @@ const firstIssue = (
  */
 export const decodeObjectBody = <A, I extends object>(
   schema: Schema.Schema<A, I>,
-  fields: { readonly [Field in keyof I & string]: string }
+  fields: { readonly [Field in keyof I & string]-?: string },
+  optional: ReadonlyArray<keyof I & string> = []
 ): ((body: RequestBody) => Either.Either<A, BadRequest>) => {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "first" })
-  const expected = `a JSON object with ${Object.keys(fields).join(" and ")}`
+  const required = Object.keys(fields).filter((field) => !optional.includes(field as keyof I & string))
+  const expected = `a JSON object with ${required.join(" and ")}`
   const describe = (error: ParseResult.ParseError): string => {
     const { tag, field } = firstIssue(error.issue)
     if (typeof field !== "string") return `The request body must be ${expected}.`

@@ -8,6 +8,7 @@ import type { Backfill } from "../domain/backfill.js"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import { type DateRange, dayCount, daysOf, sharedDays } from "../domain/dateRange.js"
 import type { TransferId } from "../domain/ids.js"
+import type { ProcessingOrder } from "../domain/turns.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { idAttributes } from "./access.js"
@@ -45,7 +46,9 @@ export interface BackfillPreview {
   /** "Today" in the transfer's time zone, which the range must not pass. */
   readonly today: CalendarDate
   readonly runsTotal: number
-  /** The first runs workers would take, newest day first: all of them up to `PREVIEW_DAYS`. */
+  /** The order the days would run in: the request's, `newest_first` by default. */
+  readonly order: ProcessingOrder
+  /** The first runs workers would take, in that order: all of them up to `PREVIEW_DAYS`. */
   readonly firstDays: ReadonlyArray<CalendarDate>
   /** The last runs, up to `PREVIEW_DAYS`, none of them among `firstDays`. */
   readonly lastDays: ReadonlyArray<CalendarDate>
@@ -90,19 +93,19 @@ export const previewBackfill = <E = never, R = never>(
   command: ScheduleBackfill<E, R>
 ): Effect.Effect<BackfillPreview, PreviewBackfillError | E, TransferLookup | BackfillRepository | R> =>
   Effect.gen(function* () {
-    const { access, range, today } = yield* checkedSchedule(command)
+    const { access, range, today, processing } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository
     const active = yield* repository
       .activeOverlapping(access, command.transferId, range)
       .pipe(traced("BackfillRepository.activeOverlapping"))
-    // Workers take the newest day first.
-    const days = [...daysOf(range)].reverse()
+    const days = processing.order === "oldest_first" ? [...daysOf(range)] : [...daysOf(range)].reverse()
     const firstDays = days.slice(0, PREVIEW_DAYS)
     return {
       transferId: command.transferId,
       range,
       today,
       runsTotal: dayCount(range),
+      order: processing.order,
       firstDays,
       lastDays: days.slice(Math.max(firstDays.length, days.length - PREVIEW_DAYS)),
       conflicts: active.flatMap((backfill) =>

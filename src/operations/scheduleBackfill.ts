@@ -20,6 +20,7 @@ import type { TeamId, TransferId } from "../domain/ids.js"
 import { BackfillPolicy } from "../domain/policy.js"
 import { type RequestedRange, validateRequestedRange } from "../domain/scheduleRules.js"
 import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
+import { type BackfillProcessing, DEFAULT_PROCESSING_ORDER } from "../domain/turns.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
@@ -101,8 +102,12 @@ export const checkedSchedule = <E, R>(command: ScheduleBackfill<E, R>) =>
     const requested = yield* readDeferred(command.range)
     const now = yield* Clock.currentTimeMillis
     const today = yield* Effect.orDie(todayIn(transfer.timeZone, now))
-    const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy)
-    return { access, transfer, range, today, now }
+    const range = yield* validateRequestedRange(requested, today, yield* BackfillPolicy, transfer.limits)
+    const processing: BackfillProcessing = {
+      order: requested.order ?? DEFAULT_PROCESSING_ORDER,
+      transferMaxRunningDays: Option.fromNullable(transfer.limits?.maxRunningDays)
+    }
+    return { access, transfer, range, today, now, processing }
   })
 
 /**
@@ -152,12 +157,14 @@ export const scheduleBackfill = <E = never, R = never>(
   command: ScheduleBackfill<E, R>
 ): Effect.Effect<Backfill, ScheduleBackfillError | E, TransferLookup | BackfillRepository | R> =>
   Effect.gen(function* () {
-    const { access, range, now } = yield* checkedSchedule(command)
+    const { access, range, now, processing } = yield* checkedSchedule(command)
     const repository = yield* BackfillRepository
     const idempotency = yield* idempotentRequest(command.idempotencyKey, "scheduleBackfill", {
       teamId: command.teamId,
       transferId: command.transferId,
-      range: { start: range.start, end: range.end }
+      range: { start: range.start, end: range.end },
+      // Left out for the default, so that keys taken before the order existed still match.
+      ...(processing.order === DEFAULT_PROCESSING_ORDER ? {} : { order: processing.order })
     })
     return yield* repository
       .insertUnlessOverlapping(
@@ -168,7 +175,8 @@ export const scheduleBackfill = <E = never, R = never>(
           createdTime: epochSecondsFromMillis(now),
           createdUserId: command.principal.userId
         }),
-        idempotency
+        idempotency,
+        processing
       )
       .pipe(
         traced("BackfillRepository.insertUnlessOverlapping"),

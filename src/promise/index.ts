@@ -45,6 +45,7 @@ export type {
   PlainIdempotentRequest,
   PlainKeyAnswer,
   PlainPageQuery,
+  PlainProcessing,
   PlainRunPageQuery,
   PromiseBackfillRepository
 } from "./repository.js"

@@ -14,7 +14,7 @@ import { BackfillId, type IdSchema, TeamId, TransferId, UserId } from "../domain
 import { type DayRun, RunState } from "../domain/runs.js"
 import { BackfillStatus } from "../domain/status.js"
 import { EpochSeconds } from "../domain/time.js"
-import { Transfer } from "../domain/transfer.js"
+import { Transfer, TransferLimits } from "../domain/transfer.js"
 
 /**
  * An id as a host may hold it: a decimal string (what the facade gives), a safe integer
@@ -92,6 +92,19 @@ export interface PlainTransfer {
   readonly teamId: PlainId
   /** An IANA time zone; `UTC` when left out. */
   readonly timeZone?: string | null | undefined
+  /**
+   * The transfer's own limits (`TransferLimits`), each replacing the host's policy for it:
+   * the longest range in days, the earliest day (`YYYY-MM-DD`) and the days that may run
+   * at once. None when left out.
+   */
+  readonly limits?:
+    | {
+        readonly maxRangeDays?: number | undefined
+        readonly earliestDate?: string | undefined
+        readonly maxRunningDays?: number | undefined
+      }
+    | null
+    | undefined
 }
 
 /**
@@ -105,12 +118,18 @@ export const TransferFromPlain: Schema.Schema<Transfer, PlainTransfer> = Schema.
   Schema.Struct({
     id: plainId(TransferId),
     teamId: plainId(TeamId),
-    timeZone: Schema.optional(Schema.NullishOr(Schema.String))
+    timeZone: Schema.optional(Schema.NullishOr(Schema.String)),
+    limits: Schema.optional(Schema.NullishOr(TransferLimits))
   }),
   Schema.typeSchema(Transfer),
   {
     strict: false,
-    decode: (plain) => ({ id: plain.id, teamId: plain.teamId, timeZone: plain.timeZone ?? "UTC" }),
+    decode: (plain) => ({
+      id: plain.id,
+      teamId: plain.teamId,
+      timeZone: plain.timeZone ?? "UTC",
+      ...(plain.limits == null ? {} : { limits: plain.limits })
+    }),
     encode: (transfer) => transfer
   }
 )

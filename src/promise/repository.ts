@@ -103,7 +103,8 @@ export interface PromiseBackfillRepository {
   readonly insertUnlessOverlapping: (
     teamId: string,
     backfill: PlainUnsavedBackfill,
-    idempotency?: PlainIdempotentRequest
+    idempotency?: PlainIdempotentRequest,
+    processing?: PlainProcessing
   ) => Promise<{ readonly inserted: PlainBackfill } | { readonly conflicting: PlainBackfill } | PlainKeyAnswer>
   /** The team's backfill with this id; none for another team's. */
   readonly findForTeam: (teamId: string, backfillId: string) => Promise<PlainBackfill | null | undefined>
@@ -137,8 +138,26 @@ export interface PromiseBackfillRepository {
   ) => Promise<
     { readonly changed: PlainBackfill } | { readonly unchanged: PlainBackfill } | PlainKeyAnswer | null | undefined
   >
-  /** The runs of the team's backfill in the page (none for another team's), latest day first. */
+  /**
+   * The runs of the team's backfill in the page (none for another team's), in its
+   * processing order: latest day first, or earliest first for a backfill inserted with
+   * `order: "oldest_first"` (`beforeDay` is then the day the page starts after).
+   */
   readonly runsOf: (teamId: string, backfillId: string, page: PlainRunPageQuery) => Promise<ReadonlyArray<PlainDayRun>>
+}
+
+/**
+ * How a backfill is to be processed, given with its insert when it is not the default
+ * (newest first, no cap of the transfer's own): keep it beside the backfill if the store
+ * keeps runs, and list them in its `order`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PlainProcessing {
+  readonly order: "newest_first" | "oldest_first"
+  /** The transfer's own cap on days running at once; `null` when it has none. */
+  readonly transferMaxRunningDays: number | null
 }
 
 /**

@@ -7,8 +7,9 @@ import { Effect, Either, Layer, Option } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { IdempotencyRefused } from "../domain/idempotency.js"
 import * as Lifecycle from "../domain/lifecycle.js"
+import { type BackfillProcessing, DEFAULT_PROCESSING_ORDER } from "../domain/turns.js"
 import { ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
-import { type PromiseBackfillRepository, portCall } from "./repository.js"
+import { type PlainProcessing, type PromiseBackfillRepository, portCall } from "./repository.js"
 import {
   change,
   fromNullablePlain,
@@ -19,6 +20,14 @@ import {
   toPlainKey,
   toPlainUnsaved
 } from "./storeCalls.js"
+
+const isDefaultProcessing = (processing: BackfillProcessing) =>
+  processing.order === DEFAULT_PROCESSING_ORDER && Option.isNone(processing.transferMaxRunningDays)
+
+const toPlainProcessing = (processing: BackfillProcessing): PlainProcessing => ({
+  order: processing.order,
+  transferMaxRunningDays: Option.getOrNull(processing.transferMaxRunningDays)
+})
 
 const calling = <Adapter>(calls: keyof PromiseBackfillRepository, adapt: Adapter) => ({ calls, adapt })
 
@@ -34,14 +43,22 @@ const ADAPTERS: {
 } = {
   insertUnlessOverlapping: calling(
     "insertUnlessOverlapping",
-    (store) => (access, backfill, idempotency) =>
+    (store) => (access, backfill, idempotency, processing) =>
       Effect.flatMap(
         portCall(() =>
-          store.insertUnlessOverlapping(
-            String(access.teamId),
-            toPlainUnsaved(backfill),
-            ...optional(toPlainKey(access, idempotency))
-          )
+          // Stores written before the processing settings existed see the calls they knew.
+          processing === undefined || isDefaultProcessing(processing)
+            ? store.insertUnlessOverlapping(
+                String(access.teamId),
+                toPlainUnsaved(backfill),
+                ...optional(toPlainKey(access, idempotency))
+              )
+            : store.insertUnlessOverlapping(
+                String(access.teamId),
+                toPlainUnsaved(backfill),
+                toPlainKey(access, idempotency),
+                toPlainProcessing(processing)
+              )
         ),
         (outcome): Effect.Effect<Backfill, ActiveRangeOverlap | IdempotencyRefused> =>
           keyAnswer(outcome) ??

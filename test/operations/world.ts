@@ -8,6 +8,7 @@ import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { layerMemoryBackfillRepository, type SeededBackfill } from "../../src/adapters/memory/backfillRepository.js"
 import { layerMemoryTransferLookup } from "../../src/adapters/memory/transferLookup.js"
 import type { Principal } from "../../src/domain/access.js"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { ServiceUnavailable } from "../../src/domain/errors.js"
 import { TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import type { BackfillStatus } from "../../src/domain/status.js"
@@ -23,6 +24,10 @@ export const TEAM_2 = TeamId.make(2n)
 export const SEED_TRANSFER = TransferId.make(456789n)
 export const NEW_YORK_TRANSFER = TransferId.make(456790n)
 export const TEAM_2_TRANSFER = TransferId.make(111111n)
+/** A transfer of team 1 with limits of its own: 5 days a backfill, from 2023-06-01, one day running at once. */
+export const LIMITED_TRANSFER = TransferId.make(456791n)
+/** A transfer of team 1 licensed for ten-year backfills, beyond the host's 366 days. */
+export const DECADE_TRANSFER = TransferId.make(456792n)
 
 /** 2024-02-01T09:00:00Z, when the seed's example backfill was created. */
 export const SEED_NOW = Date.UTC(2024, 1, 1, 9, 0, 0)
@@ -50,7 +55,14 @@ export const bearer = (token: keyof typeof PRINCIPALS) => `Bearer ${token}`
 export const transfersLayer = layerMemoryTransferLookup([
   { id: SEED_TRANSFER, teamId: TEAM_1, timeZone: UTC },
   { id: NEW_YORK_TRANSFER, teamId: TEAM_1, timeZone: TimeZone.make("America/New_York") },
-  { id: TEAM_2_TRANSFER, teamId: TEAM_2, timeZone: UTC }
+  { id: TEAM_2_TRANSFER, teamId: TEAM_2, timeZone: UTC },
+  {
+    id: LIMITED_TRANSFER,
+    teamId: TEAM_1,
+    timeZone: UTC,
+    limits: { maxRangeDays: 5, earliestDate: "2023-06-01" as CalendarDate, maxRunningDays: 1 }
+  },
+  { id: DECADE_TRANSFER, teamId: TEAM_1, timeZone: UTC, limits: { maxRangeDays: 3660 } }
 ])
 
 export const cursorsLayer = layerPageCursors("test-cursor-secret")

@@ -6,9 +6,10 @@
 import { SqlClient } from "@effect/sql"
 import { type Duration, Effect, Layer, Option, Schema } from "effect"
 import { Principal } from "../../domain/access.js"
+import { CalendarDate } from "../../domain/calendarDate.js"
 import { idFromPathParam, TeamId, TransferId } from "../../domain/ids.js"
 import { TimeZone } from "../../domain/time.js"
-import type { Transfer } from "../../domain/transfer.js"
+import type { Transfer, TransferLimits } from "../../domain/transfer.js"
 import { Authenticator } from "../../ports/authenticator.js"
 import { TransferLookup } from "../../ports/transferLookup.js"
 import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
@@ -43,8 +44,21 @@ export const tokenDigest = (token: string): Effect.Effect<string> =>
 const TransferRow = Schema.Struct({
   id: idFromPathParam(TransferId),
   team_id: idFromPathParam(TeamId),
-  time_zone: TimeZone
+  time_zone: TimeZone,
+  max_range_days: Schema.NullOr(Schema.Int.pipe(Schema.positive())),
+  earliest_day: Schema.NullOr(CalendarDate),
+  max_running_days: Schema.NullOr(Schema.Int.pipe(Schema.positive()))
 })
+
+/** A row's limits, the ones it has; none when it has none. */
+const limitsOf = (row: typeof TransferRow.Type): Pick<Transfer, "limits"> => {
+  const limits: TransferLimits = {
+    ...(row.max_range_days === null ? {} : { maxRangeDays: row.max_range_days }),
+    ...(row.earliest_day === null ? {} : { earliestDate: row.earliest_day }),
+    ...(row.max_running_days === null ? {} : { maxRunningDays: row.max_running_days })
+  }
+  return Object.keys(limits).length === 0 ? {} : { limits }
+}
 
 const PrincipalRow = Schema.Struct({
   user_id: Schema.String,
@@ -93,12 +107,14 @@ export const layerPostgresTransferLookup = (
           unavailable(
             Effect.map(
               sql`
-                SELECT id::text AS id, team_id::text AS team_id, time_zone FROM ${table}
+                SELECT id::text AS id, team_id::text AS team_id, time_zone, max_range_days,
+                       to_char(earliest_day, 'YYYY-MM-DD') AS earliest_day, max_running_days
+                FROM ${table}
                 WHERE id = ${String(transferId)}::bigint AND team_id = ${String(teamId)}::bigint`,
               (rows) =>
                 Option.map(Option.fromNullable(rows[0]), (row): Transfer => {
                   const decoded = decodeTransferRow(row)
-                  return { id: decoded.id, teamId: decoded.team_id, timeZone: decoded.time_zone }
+                  return { id: decoded.id, teamId: decoded.team_id, timeZone: decoded.time_zone, ...limitsOf(decoded) }
                 })
             )
           )
@@ -161,7 +177,8 @@ export const layerPostgresAuthenticator = (
   )
 
 /**
- * Adds or replaces a transfer, so hosts can keep the table in step with their own.
+ * Adds or replaces a transfer with its limits, so hosts can keep the table in step with
+ * their own.
  *
  * @example
  * ```ts
@@ -182,9 +199,16 @@ export const saveTransfer = (transfer: Transfer, options: DirectoryOptions = {})
     SqlClient.SqlClient,
     (sql) =>
       sql`
-      INSERT INTO ${sql.literal(tables(options).transfers)} (id, team_id, time_zone)
-      VALUES (${String(transfer.id)}::bigint, ${String(transfer.teamId)}::bigint, ${transfer.timeZone})
-      ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, time_zone = EXCLUDED.time_zone`
+      INSERT INTO ${sql.literal(tables(options).transfers)}
+        (id, team_id, time_zone, max_range_days, earliest_day, max_running_days)
+      VALUES (
+        ${String(transfer.id)}::bigint, ${String(transfer.teamId)}::bigint, ${transfer.timeZone},
+        ${transfer.limits?.maxRangeDays ?? null}::integer, ${transfer.limits?.earliestDate ?? null}::date,
+        ${transfer.limits?.maxRunningDays ?? null}::integer
+      )
+      ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, time_zone = EXCLUDED.time_zone,
+        max_range_days = EXCLUDED.max_range_days, earliest_day = EXCLUDED.earliest_day,
+        max_running_days = EXCLUDED.max_running_days`
   )
 
 /**

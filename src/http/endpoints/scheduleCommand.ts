@@ -3,6 +3,7 @@
  * the body's reading for step 7, which the operation runs after step 6.
  */
 import { Effect, Schema } from "effect"
+import { ProcessingOrder } from "../../domain/turns.js"
 import { type IdempotentCaller, idempotencyKeyOf, transferCaller } from "../caller.js"
 import { decodeObjectBody, type PathParams, type RequestBody } from "../request.js"
 
@@ -21,10 +22,15 @@ export interface ScheduleBackfillRequest extends IdempotentCaller {
   readonly body: RequestBody
 }
 
-const decodeScheduleBody = decodeObjectBody(Schema.Struct({ range_start: Schema.String, range_end: Schema.String }), {
-  range_start: "must be a string",
-  range_end: "must be a string"
-})
+const decodeScheduleBody = decodeObjectBody(
+  Schema.Struct({ range_start: Schema.String, range_end: Schema.String, order: Schema.optional(ProcessingOrder) }),
+  {
+    range_start: "must be a string",
+    range_end: "must be a string",
+    order: 'must be "newest_first" or "oldest_first" when given'
+  },
+  ["order"]
+)
 
 /** The schedule command a create or a preview runs, its body and key read when the operation asks. */
 export const scheduleCommand = (request: ScheduleBackfillRequest) =>

@@ -16,6 +16,7 @@ import { ledgerTests } from "./worker/ledger.js"
 import { materialisingTests } from "./worker/materialising.js"
 import { runsAndOutcomesTests } from "./worker/runsAndOutcomes.js"
 import { teamsWithRunsTests } from "./worker/teams.js"
+import { turnsTests } from "./worker/turns.js"
 
 export const API_PARTS: ReadonlyArray<(test: Tester<BackfillRepository>) => void> = [
   insertsTests,
@@ -32,5 +33,6 @@ export const WORKER_PARTS: ReadonlyArray<(test: Tester<Repositories>) => void> =
   leasesTests,
   runsAndOutcomesTests,
   ledgerTests,
-  teamsWithRunsTests
+  teamsWithRunsTests,
+  turnsTests
 ]

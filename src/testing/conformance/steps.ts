@@ -19,6 +19,7 @@ import {
   WorkerRepository
 } from "../../ports/backfillRepository.js"
 
+import type { BackfillProcessing } from "../../domain/turns.js"
 import { ALL_RUNS, accessTo, day, LEASE_MS, OPERATOR, range, T0, TEAM, TRANSFER, USER, worker } from "./world.js"
 
 /** The API's port of the store under test, its methods acting for a team (the suite's own unless told otherwise). */
@@ -27,11 +28,14 @@ export const apiRepository = Effect.map(BackfillRepository, (api) => ({
     teamId: TeamId,
     backfill: UnsavedBackfill,
     idempotency?: IdempotentRequest,
-    principal: Principal = OPERATOR
+    principal: Principal = OPERATOR,
+    processing?: BackfillProcessing
   ) =>
-    idempotency === undefined
-      ? api.insertUnlessOverlapping(accessTo(teamId, principal), backfill)
-      : api.insertUnlessOverlapping(accessTo(teamId, principal), backfill, idempotency),
+    processing !== undefined
+      ? api.insertUnlessOverlapping(accessTo(teamId, principal), backfill, idempotency, processing)
+      : idempotency === undefined
+        ? api.insertUnlessOverlapping(accessTo(teamId, principal), backfill)
+        : api.insertUnlessOverlapping(accessTo(teamId, principal), backfill, idempotency),
   findForTeam: (teamId: TeamId, id: BackfillId) => api.findForTeam(accessTo(teamId), id),
   latestForTransfer: (transferId: TransferId, teamId: TeamId = TEAM) =>
     api.latestForTransfer(accessTo(teamId), transferId),
@@ -81,6 +85,7 @@ export const insert = (
     idempotency?: IdempotentRequest
     principal?: Principal
     createdMillis?: number
+    processing?: BackfillProcessing
   } = {}
 ) =>
   Effect.flatMap(apiRepository, (repo) =>
@@ -93,7 +98,8 @@ export const insert = (
         createdUserId: options.principal?.userId ?? USER
       }),
       options.idempotency,
-      options.principal
+      options.principal,
+      options.processing
     )
   )
 
