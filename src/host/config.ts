@@ -10,6 +10,7 @@ import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { Config, Duration, Option } from "effect"
 import { MIGRATIONS } from "../adapters/postgres/schemaVersions.js"
+import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { MAX_REQUEST_HEADERS } from "../http/headerLimit.js"
 import { DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
 import { isRepresentableLimit, type RateLimitStore } from "./rateLimiter.js"
@@ -154,10 +155,26 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   worker: Config.all({
     enabled: Config.string("WORKER").pipe(Config.withDefault("on")),
     dayMillis: Config.integer("WORKER_DAY_MS").pipe(Config.withDefault(200)),
-    failureRate: Config.number("WORKER_FAILURE_RATE").pipe(Config.withDefault(0))
+    failureRate: Config.number("WORKER_FAILURE_RATE").pipe(Config.withDefault(0)),
+    daysPerTurn: Config.integer("DAYS_PER_TURN").pipe(
+      Config.validate({ message: "must be a positive integer", validation: (days) => days > 0 }),
+      Config.withDefault(DEFAULT_DAYS_PER_TURN)
+    ),
+    maxRunningDaysPerTeam: Config.option(
+      Config.integer("MAX_RUNNING_DAYS_PER_TEAM").pipe(
+        Config.validate({ message: "must be a positive integer", validation: (days) => days > 0 })
+      )
+    )
   }).pipe(
-    Config.map(({ enabled, dayMillis, failureRate }) =>
-      enabled === "off" ? Option.none() : Option.some({ dayDuration: Duration.millis(dayMillis), failureRate })
+    Config.map(({ enabled, dayMillis, failureRate, daysPerTurn, maxRunningDaysPerTeam }) =>
+      enabled === "off"
+        ? Option.none()
+        : Option.some({
+            dayDuration: Duration.millis(dayMillis),
+            failureRate,
+            daysPerTurn,
+            maxRunningDaysPerTeam: Option.getOrUndefined(maxRunningDaysPerTeam)
+          })
     )
   )
 })

@@ -16,6 +16,10 @@ export interface SimulatedWorkerOptions {
   readonly dayDuration: Duration.DurationInput
   /** Probability in [0, 1] that a day fails. */
   readonly failureRate: number
+  /** Days of a backfill per claim (`DAYS_PER_TURN`); one when unset. */
+  readonly daysPerTurn?: number | undefined
+  /** At most this many days of one team running at once (`MAX_RUNNING_DAYS_PER_TEAM`); none when unset. */
+  readonly maxRunningDaysPerTeam?: number | undefined
 }
 
 /** A transfer run that takes `dayDuration` and fails with probability `failureRate`. */
@@ -34,6 +38,8 @@ export const runSimulatedWorker = (options: SimulatedWorkerOptions, health: Ref.
     workerId: WorkerId.make(`reference-host-${process.pid}`),
     leaseDuration: Duration.seconds(30),
     pollInterval: Duration.millis(250),
+    daysPerTurn: options.daysPerTurn,
+    maxRunningDaysPerTeam: options.maxRunningDaysPerTeam,
     execute: simulatedRun(options),
     health
   })

@@ -7,8 +7,8 @@
  * path parameter, query parameter and body, in SPEC's order.
  */
 import { Schema } from "effect"
-import { ProcessingOrder } from "../domain/turns.js"
 import { BackfillWire } from "../domain/backfill.js"
+import { ProcessingOrder } from "../domain/turns.js"
 import { ResponseMeta, SuccessEnvelope } from "./envelopes.js"
 import { BackfillPreviewWire } from "./preview.js"
 import { DayRunWire } from "./runs.js"

@@ -10,6 +10,7 @@ import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import type { StartedRun } from "../ports/backfillRepository.js"
 import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
+import { checkTurnOptions } from "./turnOptions.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
 import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNextRun } from "./workerSteps.js"
 
@@ -157,8 +158,7 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
       const held = yield* holdLease(lease, options.leaseDuration)
       const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
       yield* held.guard(materialiseAll(lease.backfillId))
-      const turn = Math.max(1, Math.floor(options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN))
-      for (let day = 0; day < turn; day++) {
+      for (let day = 0; day < (options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN); day++) {
         const finished = yield* letFinish(runNextDay(held, options))
         if (finished) return
       }
@@ -207,6 +207,9 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
  * @category worker
  */
 export const processNextBackfill = <R>(options: WorkerOptions<R>) =>
+  Effect.zipRight(checkTurnOptions(options), processNext(options))
+
+const processNext = <R>(options: WorkerOptions<R>) =>
   Effect.flatMap(
     claimBackfill(options.workerId, options.leaseDuration, { maxRunningDaysPerTeam: options.maxRunningDaysPerTeam }),
     (claimed) =>

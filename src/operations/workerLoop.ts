@@ -4,6 +4,7 @@
  */
 import { Cause, Duration, Effect, Exit, Random, Ref, Schedule } from "effect"
 import { WorkerId } from "../domain/runs.js"
+import { checkTurnOptions } from "./turnOptions.js"
 import { processNextBackfill, type WorkerOptions } from "./workerBackfill.js"
 import { makeWorkerHealth, markSuccess } from "./workerHealth.js"
 
@@ -67,6 +68,7 @@ const backoff = (pollInterval: Duration.DurationInput) =>
  */
 export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval: Duration.DurationInput }) =>
   Effect.gen(function* () {
+    yield* checkTurnOptions(options)
     const health = options.health ?? (yield* makeWorkerHealth)
     const loopId = yield* loopWorkerId(options.workerId)
     const watched = { ...options, workerId: loopId, health }

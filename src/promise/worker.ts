@@ -46,6 +46,13 @@ export interface PromiseWorkerOptions {
   readonly leaseDurationMillis?: number | undefined
   /** How long the worker waits before looking for work again when there was none. Default 1,000. */
   readonly pollIntervalMillis?: number | undefined
+  /** Days of a backfill run per claim before the worker claims again, fairly. Default 1. */
+  readonly daysPerTurn?: number | undefined
+  /**
+   * At most this many days of one team running at once, across every worker sharing the
+   * database; give every worker the same value. Default: no cap.
+   */
+  readonly maxRunningDaysPerTeam?: number | undefined
   /** Receives what the worker logs, from `minimumLogLevel` (default `INFO`) up; the console when left out. */
   readonly logger?: ((entry: PlainLogEntry) => void) | undefined
   readonly minimumLogLevel?: PlainLogLevel | undefined
@@ -86,12 +93,15 @@ const messageOf = (cause: unknown) => {
   return text === "" ? "The transfer run failed." : text
 }
 
-const positive = (name: string, value: number | undefined, fallback: number) => {
+const positiveInteger = (name: string, value: number | undefined, unit: string) => {
   if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
-    throw new PromiseApiOptionsError(`createPromiseWorker: ${name} must be a positive integer of milliseconds.`)
+    throw new PromiseApiOptionsError(`createPromiseWorker: ${name} must be a positive integer${unit}.`)
   }
-  return Duration.millis(value ?? fallback)
+  return value
 }
+
+const positive = (name: string, value: number | undefined, fallback: number) =>
+  Duration.millis(positiveInteger(name, value, " of milliseconds") ?? fallback)
 
 /** The layer, required to hold the workers' repository. */
 const withWorkerRepository = (layer: Layer.Layer<never, unknown>): Layer.Layer<WorkerRepository, unknown> =>
@@ -134,6 +144,8 @@ export const createPromiseWorker = (options: PromiseWorkerOptions): PromiseWorke
     workerId: WorkerId.make(options.workerId ?? "promise-worker"),
     leaseDuration,
     pollInterval,
+    daysPerTurn: positiveInteger("daysPerTurn", options.daysPerTurn, ""),
+    maxRunningDaysPerTeam: positiveInteger("maxRunningDaysPerTeam", options.maxRunningDaysPerTeam, ""),
     health,
     execute: ({ backfill, day }) =>
       Effect.tryPromise({

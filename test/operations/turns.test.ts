@@ -11,7 +11,7 @@ import { BackfillId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import { handleListBackfillRuns, handlePreviewBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import * as Worker from "../../src/operations/worker.js"
-import { call, readBackfill, type WireBackfill } from "./http.js"
+import { call, readBackfill, scheduleSeedBackfill, type WireBackfill } from "./http.js"
 import { bearer, DECADE_TRANSFER, LIMITED_TRANSFER, SEED_TRANSFER, world } from "./world.js"
 
 const schedule = (transferId: bigint, body: Record<string, unknown>) =>
@@ -128,6 +128,43 @@ describe("a transfer's own limits", () => {
       const first = yield* Worker.claimBackfill(WorkerId.make("w1"), Duration.seconds(30))
       expect(Option.isSome(first)).toBe(true)
       expect(yield* Worker.claimBackfill(WorkerId.make("w2"), Duration.seconds(30))).toEqual(Option.none())
+    }).pipe(Effect.provide(world()))
+  )
+})
+
+describe("a worker's turn", () => {
+  it.effect("runs daysPerTurn days of a backfill, then gives it back for the next claim", () =>
+    Effect.gen(function* () {
+      const id = yield* scheduleSeedBackfill("2024-01-01", "2024-01-05")
+      const turn = {
+        workerId: WorkerId.make("w1"),
+        leaseDuration: Duration.seconds(30),
+        daysPerTurn: 2,
+        execute: () => Effect.succeed(completed)
+      }
+      expect(yield* Worker.processNextBackfill(turn)).toBe(true)
+      expect(yield* readBackfill(id)).toMatchObject({ status: "RUNNING", transfer_runs_completed: 2 })
+      yield* Worker.processNextBackfill(turn)
+      yield* Worker.processNextBackfill(turn)
+      expect(yield* readBackfill(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 5 })
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("refuses a turn of no day or a cap of none before it claims anything", () =>
+    Effect.gen(function* () {
+      yield* scheduleSeedBackfill("2024-01-01", "2024-01-05")
+      const options = {
+        workerId: WorkerId.make("w1"),
+        leaseDuration: Duration.seconds(30),
+        execute: () => Effect.succeed(completed)
+      }
+      for (const invalid of [{ daysPerTurn: 0 }, { daysPerTurn: 1.5 }, { maxRunningDaysPerTeam: 0 }]) {
+        const exit = yield* Effect.exit(Worker.processNextBackfill({ ...options, ...invalid }))
+        expect(String(exit)).toContain(`WorkerOptions.${Object.keys(invalid)[0]} must be a positive integer`)
+        const loop = yield* Effect.exit(Worker.runWorker({ ...options, ...invalid, pollInterval: Duration.millis(10) }))
+        expect(String(loop)).toContain("must be a positive integer")
+      }
+      expect(yield* Worker.claimBackfill(WorkerId.make("w2"), Duration.seconds(30))).not.toEqual(Option.none())
     }).pipe(Effect.provide(world()))
   )
 })

@@ -217,6 +217,12 @@ describe("a Promise host on PostgreSQL", () => {
     expect(() => createPromiseWorker({ layer: layerTokens, execute: async () => {}, leaseDurationMillis: 0 })).toThrow(
       /leaseDurationMillis must be a positive integer/
     )
+    expect(() => createPromiseWorker({ layer: layerTokens, execute: async () => {}, daysPerTurn: 0 })).toThrow(
+      /daysPerTurn must be a positive integer/
+    )
+    expect(() =>
+      createPromiseWorker({ layer: layerTokens, execute: async () => {}, maxRunningDaysPerTeam: -1 })
+    ).toThrow(/maxRunningDaysPerTeam must be a positive integer/)
     const logged: Array<PlainLogEntry> = []
     const worker = createPromiseWorker({
       layer: layerTokens,

@@ -3,7 +3,7 @@
  * happened, and what the log says: each team's share of started days, the most days a
  * team ever had running at once, how many turns went by before a day of some backfill.
  */
-import { Duration, Effect, Either, Fiber } from "effect"
+import { Data, Duration, Effect, Either, Fiber } from "effect"
 import { Temporal } from "temporal-polyfill"
 import { newBackfill } from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
@@ -129,10 +129,12 @@ export const startWorkers = (
       )
   )
 
+class WorkersTooSlow extends Data.TaggedError("WorkersTooSlow") {}
+
 /** Polls until `done` holds of the log; fails after `timeout`. */
 export const waitFor = (done: () => boolean, timeout: Duration.DurationInput) =>
   Effect.iterate(false, { while: (finished) => !finished, body: () => Effect.as(Effect.sleep(20), done()) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("the workers did not get there in time") })
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => new WorkersTooSlow() })
   )
 
 /** Waits until `done` holds of the log, then stops the workers, whatever happened. */

@@ -12,14 +12,13 @@ import type { IdempotentRequest } from "../../domain/idempotency.js"
 import type { BackfillId, TeamId, TransferId } from "../../domain/ids.js"
 import { completed, type DayRun, type Lease, type RunOutcome } from "../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
+import type { BackfillProcessing } from "../../domain/turns.js"
 import {
   BackfillRepository,
   type PageQuery,
   type RunPageQuery,
   WorkerRepository
 } from "../../ports/backfillRepository.js"
-
-import type { BackfillProcessing } from "../../domain/turns.js"
 import { ALL_RUNS, accessTo, day, LEASE_MS, OPERATOR, range, T0, TEAM, TRANSFER, USER, worker } from "./world.js"
 
 /** The API's port of the store under test, its methods acting for a team (the suite's own unless told otherwise). */
