@@ -40,7 +40,7 @@ const principal = {
 }
 const day = (offset: number) => new Date(Date.UTC(1900, 0, 1 + offset)).toISOString().slice(0, 10)
 
-const runtimeFor = (schema: string, connections: number) => {
+export const runtimeFor = (schema: string, connections: number) => {
   const client = PgClient.layer({
     url: Redacted.make(target.url),
     maxConnections: Math.min(connections, target.maxConnections)
@@ -80,7 +80,7 @@ const concurrently = async (clients: number, total: number, op: (index: number) 
 const format = (timing: Timing) =>
   `${Math.round(timing.opsPerSecond).toLocaleString("en")} ops/s, p50 ${(timing.p50Micros / 1000).toFixed(2)} ms, p99 ${(timing.p99Micros / 1000).toFixed(2)} ms`
 
-const withSchema = async <A>(use: (schema: string) => Promise<A>): Promise<A> => {
+export const withSchema = async <A>(use: (schema: string) => Promise<A>): Promise<A> => {
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`
   const setup = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(target.url), maxConnections: 1 }))
   await setup.runPromise(migrate({ schema }))

@@ -36,10 +36,9 @@ export type {
   PlainBackfill,
   PlainDayRun,
   PlainId,
-  PlainPrincipal,
-  PlainTransfer,
   PlainUnsavedBackfill
 } from "./plain.js"
+export type { PlainPrincipal, PlainTransfer } from "./plainPorts.js"
 export type {
   PlainChange,
   PlainIdempotentRequest,

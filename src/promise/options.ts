@@ -5,7 +5,7 @@
 import { type Layer, Option, Schema } from "effect"
 import { CalendarDate } from "../domain/calendarDate.js"
 import { LOG_LEVELS, type PlainLogEntry, type PlainLogLevel } from "./logging.js"
-import type { PlainPrincipal, PlainTransfer } from "./plain.js"
+import type { PlainPrincipal, PlainTransfer } from "./plainPorts.js"
 import type { PromiseBackfillRepository } from "./repository.js"
 import { PROMISE_REPOSITORY_METHODS } from "./repositoryLayer.js"
 

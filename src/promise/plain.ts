@@ -6,15 +6,13 @@
  * is checked before the library uses it.
  */
 import { Either, Option, ParseResult, Schema } from "effect"
-import { Principal } from "../domain/access.js"
 import { Backfill, MAX_RUN_ERROR_LENGTH, RunCounters, RunError } from "../domain/backfill.js"
 import { CalendarDate } from "../domain/calendarDate.js"
 import { makeDateRange } from "../domain/dateRange.js"
-import { BackfillId, type IdSchema, TeamId, TransferId, UserId } from "../domain/ids.js"
+import { BackfillId, type IdSchema, TransferId, UserId } from "../domain/ids.js"
 import { type DayRun, RunState } from "../domain/runs.js"
 import { BackfillStatus } from "../domain/status.js"
 import { EpochSeconds } from "../domain/time.js"
-import { Transfer, TransferLimits } from "../domain/transfer.js"
 
 /**
  * An id as a host may hold it: a decimal string (what the facade gives), a safe integer
@@ -27,8 +25,13 @@ export type PlainId = string | number | bigint
 
 const CANONICAL_DECIMAL = /^[1-9][0-9]{0,18}$/
 
-/** Reads any `PlainId` form exactly, never through a lossy `number`; writes the decimal string. */
-const plainId = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, PlainId> =>
+/**
+ * Reads any `PlainId` form exactly, never through a lossy `number`; writes the decimal string.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const plainId = <Id extends bigint>(id: IdSchema<Id>): Schema.Schema<Id, PlainId> =>
   Schema.compose(
     Schema.transformOrFail(Schema.Union(Schema.String, Schema.Number, Schema.BigIntFromSelf), Schema.BigIntFromSelf, {
       strict: false,
@@ -49,90 +52,6 @@ const InstantMillis = Schema.transform(Schema.Int, EpochSeconds, {
   decode: (millis) => Math.floor(millis / 1000),
   encode: (seconds) => seconds * 1000
 })
-
-/**
- * The caller behind a token.
- *
- * @since 0.1.0
- * @category models
- */
-export interface PlainPrincipal {
-  readonly userId: PlainId
-  readonly teamIds: ReadonlyArray<PlainId>
-  readonly scopes: ReadonlyArray<string>
-  readonly permissions: ReadonlyArray<string>
-}
-
-/**
- * Reads a host's `PlainPrincipal` as the library's `Principal`, each id checked in whichever
- * `PlainId` form it comes, and writes a `Principal` back with decimal-string ids.
- *
- * @since 0.2.0
- * @category schemas
- */
-export const PrincipalFromPlain: Schema.Schema<Principal, PlainPrincipal> = Schema.transform(
-  Schema.Struct({
-    userId: plainId(UserId),
-    teamIds: Schema.Array(plainId(TeamId)),
-    scopes: Schema.Array(Schema.String),
-    permissions: Schema.Array(Schema.String)
-  }),
-  Schema.typeSchema(Principal),
-  { strict: false, decode: (plain) => plain, encode: (principal) => principal }
-)
-
-/**
- * A transfer: its id, its team and the IANA time zone its days are counted in.
- *
- * @since 0.1.0
- * @category models
- */
-export interface PlainTransfer {
-  readonly id: PlainId
-  readonly teamId: PlainId
-  /** An IANA time zone; `UTC` when left out. */
-  readonly timeZone?: string | null | undefined
-  /**
-   * The transfer's own limits (`TransferLimits`), each replacing the host's policy for it:
-   * the longest range in days, the earliest day (`YYYY-MM-DD`) and the days that may run
-   * at once. None when left out.
-   */
-  readonly limits?:
-    | {
-        readonly maxRangeDays?: number | undefined
-        readonly earliestDate?: string | undefined
-        readonly maxRunningDays?: number | undefined
-      }
-    | null
-    | undefined
-}
-
-/**
- * Reads a host's `PlainTransfer` as the library's `Transfer`, with `UTC` for a time zone left
- * out or `null`, and writes a `Transfer` back with decimal-string ids.
- *
- * @since 0.2.0
- * @category schemas
- */
-export const TransferFromPlain: Schema.Schema<Transfer, PlainTransfer> = Schema.transform(
-  Schema.Struct({
-    id: plainId(TransferId),
-    teamId: plainId(TeamId),
-    timeZone: Schema.optional(Schema.NullishOr(Schema.String)),
-    limits: Schema.optional(Schema.NullishOr(TransferLimits))
-  }),
-  Schema.typeSchema(Transfer),
-  {
-    strict: false,
-    decode: (plain) => ({
-      id: plain.id,
-      teamId: plain.teamId,
-      timeZone: plain.timeZone ?? "UTC",
-      ...(plain.limits == null ? {} : { limits: plain.limits })
-    }),
-    encode: (transfer) => transfer
-  }
-)
 
 /**
  * A backfill as a Promise repository stores it: SPEC §2's fields in camelCase, with the

@@ -8,7 +8,7 @@ import { layerMemoryBackfillRepository } from "../adapters/memory/backfillReposi
 import { Authenticator } from "../ports/authenticator.js"
 import { TransferLookup } from "../ports/transferLookup.js"
 import type { PromisePorts } from "./options.js"
-import { PrincipalFromPlain, TransferFromPlain } from "./plain.js"
+import { PrincipalFromPlain, TransferFromPlain } from "./plainPorts.js"
 import { portCall } from "./repository.js"
 import { layerPromiseBackfillRepository } from "./repositoryLayer.js"
 

@@ -5,24 +5,24 @@
  * and `FOR UPDATE SKIP LOCKED` lets many workers claim at once. What a change *is* stays
  * the domain's (`domain/lifecycle.ts`): each mutation locks the backfill's row, asks the
  * domain for the next state and writes it back, all in one transaction. Rows are read by
- * `rows.ts`, shared statements live in `tables.ts`, leases in `leases.ts`, outcomes in
- * `outcomes.ts`, fair claims in `claims.ts`; every port call goes through the one failure policy (`failures.ts`).
+ * `rows.ts`, shared statements live in `tables.ts`, inserts in `inserts.ts`, leases in
+ * `leases.ts`, fair claims in `claims.ts`, outcomes in `outcomes.ts`; every port call goes
+ * through the one failure policy (`failures.ts`).
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Context, type Duration, Effect, Layer, Option } from "effect"
-import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
-import { BackfillId, type TeamId } from "../../domain/ids.js"
+import type { BackfillId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
-import { type BackfillProcessing, DEFAULT_PROCESSING } from "../../domain/turns.js"
-import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
+import { DEFAULT_PROCESSING } from "../../domain/turns.js"
+import { BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { makeClaimSteps } from "./claims.js"
-import { DEFAULT_DEADLINE, databaseCall, sqlState } from "./failures.js"
+import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
+import { makeInsert } from "./inserts.js"
 import { makeKeyedChange } from "./keys.js"
 import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
-import { sqlStatusList } from "./statusSql.js"
 import { makeBackfillTables } from "./tables.js"
 
 /**
@@ -45,11 +45,6 @@ export interface PostgresRepositoryOptions {
    */
   readonly deadline?: Duration.DurationInput | undefined
 }
-
-const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)
-
-/** SQLSTATE of an exclusion constraint violation: the overlap rule refused the insert. */
-const EXCLUSION_VIOLATION = "23P01"
 
 /**
  * Both repository ports on the `SqlClient` of the context, as plain values: `api`
@@ -82,8 +77,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const leases = makeLeaseSteps(tables)
     const claims = makeClaimSteps(tables)
-    const teamLoad = sql.literal(`${tables.schema}.backfill_team_load`)
-    const transferLoad = sql.literal(`${tables.schema}.backfill_transfer_load`)
+    const insertOrName = makeInsert(tables)
     const keyed = makeKeyedChange(tables)
     const recordOutcome = makeRecordOutcome(tables, options.optimisticAttempts ?? 8)
 
@@ -98,72 +92,6 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           saveState(backfill)
         ),
         backfill
-      )
-
-    const findConflict = (backfill: UnsavedBackfill) =>
-      selectOne(sql`
-        b.transfer_id = ${String(backfill.transferId)}::bigint
-        AND b.status IN ${sql.literal(ACTIVE_STATUSES_SQL)}
-        AND daterange(b.range_start, b.range_end, '[]')
-          && daterange(${backfill.range.start}::date, ${backfill.range.end}::date, '[]')
-        ORDER BY b.id LIMIT 1`)
-
-    /** The backfill, and its team's and transfer's rows of running days for the claims to lock. */
-    const insertOnce = (teamId: TeamId, backfill: UnsavedBackfill, processing: BackfillProcessing) =>
-      sql<{ readonly id: string }>`
-        WITH inserted AS (
-          INSERT INTO ${backfills} (
-            team_id, transfer_id, range_start, range_end, created_time, created_user_id, status, runs_total,
-            processing_order, transfer_max_running_days
-          )
-          VALUES (
-            ${String(teamId)}::bigint, ${String(backfill.transferId)}::bigint,
-            ${backfill.range.start}::date, ${backfill.range.end}::date,
-            to_timestamp(${backfill.createdTime}::bigint), ${String(backfill.createdUserId)}::bigint,
-            ${backfill.status}, ${backfill.runs.total},
-            ${processing.order}, ${Option.getOrNull(processing.transferMaxRunningDays)}::integer
-          )
-          RETURNING id, team_id, transfer_id
-        ),
-        team AS (
-          INSERT INTO ${teamLoad} (team_id) SELECT team_id FROM inserted ON CONFLICT (team_id) DO NOTHING
-        ),
-        transfer AS (
-          INSERT INTO ${transferLoad} (transfer_id) SELECT transfer_id FROM inserted
-          ON CONFLICT (transfer_id) DO NOTHING
-        )
-        SELECT id::text AS id FROM inserted`
-
-    /**
-     * One INSERT; when the exclusion constraint refuses it, the conflicting backfill is
-     * looked up to be named. If it has ended in between, the insert is simply tried again.
-     */
-    const insertOrName = (
-      teamId: TeamId,
-      backfill: UnsavedBackfill,
-      processing: BackfillProcessing,
-      attemptsLeft: number,
-      inTransaction: boolean
-    ): Effect.Effect<Backfill, ActiveRangeOverlap | SqlError.SqlError> =>
-      // Inside a transaction the refused INSERT must not abort it: a savepoint takes the refusal.
-      (inTransaction
-        ? sql.withTransaction(insertOnce(teamId, backfill, processing))
-        : insertOnce(teamId, backfill, processing)
-      ).pipe(
-        Effect.map((rows): Backfill => ({ id: BackfillId.make(BigInt(rows[0]?.id ?? "0")), ...backfill })),
-        Effect.catchIf(
-          (error) => sqlState(error) === EXCLUSION_VIOLATION,
-          () =>
-            Effect.flatMap(findConflict(backfill), (conflicting) =>
-              Option.match(conflicting, {
-                onSome: (found) => Effect.fail(new ActiveRangeOverlap({ conflicting: found })),
-                onNone: () =>
-                  attemptsLeft > 0
-                    ? insertOrName(teamId, backfill, processing, attemptsLeft - 1, inTransaction)
-                    : Effect.dieMessage("The overlap rule kept refusing an insert without a conflicting backfill")
-              })
-            )
-        )
       )
 
     const api: BackfillRepository["Type"] = {
@@ -250,22 +178,30 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         )
     }
 
-    const worker: WorkerRepository["Type"] = {
-      materialiseRuns: (id, maxDays) =>
-        transaction(
-          Effect.gen(function* () {
-            const current = yield* lockBackfill(id)
-            const { backfill, days } = Lifecycle.materialiseRuns(current, maxDays)
-            const [first] = days
-            const last = days.at(-1)
-            if (first === undefined || last === undefined) return backfill
-            yield* sql`
+    const materialiseLocked = (id: BackfillId, maxDays: number) =>
+      transaction(
+        Effect.gen(function* () {
+          const current = yield* lockBackfill(id)
+          const { backfill, days } = Lifecycle.materialiseRuns(current, maxDays)
+          const [first] = days
+          const last = days.at(-1)
+          if (first === undefined || last === undefined) return backfill
+          yield* sql`
               INSERT INTO ${runs} (backfill_id, day, state)
               SELECT ${String(id)}::bigint, ${first}::date + offset_days, 'pending'
               FROM generate_series(0, ${last}::date - ${first}::date) AS offset_days`
-            yield* saveState(backfill)
-            return backfill
-          })
+          yield* saveState(backfill)
+          return backfill
+        })
+      )
+
+    const worker: WorkerRepository["Type"] = {
+      materialiseRuns: (id, maxDays) =>
+        // A backfill never returns to CREATED: once past it, one read answers, with no lock.
+        Effect.flatMap(unavailable(selectOne(sql`b.id = ${String(id)}::bigint`)), (read) =>
+          Option.isSome(read) && read.value.status !== "CREATED"
+            ? Effect.succeed(read.value)
+            : materialiseLocked(id, maxDays)
         ),
 
       claim: (workerId, nowMillis, leaseMillis, caps) =>

@@ -12,7 +12,7 @@ import {
 } from "../../adapters/postgres/directory.js"
 import { migrate } from "../../adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../adapters/postgres/repository.js"
-import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "../plain.js"
+import { type PlainPrincipal, type PlainTransfer, PrincipalFromPlain, TransferFromPlain } from "../plainPorts.js"
 
 /**
  * Where the database is and how the pool behaves.
