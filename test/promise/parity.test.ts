@@ -115,6 +115,40 @@ const untilSettled = async (read: () => Promise<Wire>, statuses: ReadonlyArray<s
 }
 
 describe("a Promise host on PostgreSQL", () => {
+  it("keeps a transfer's own limits and refuses what they forbid, naming them, and takes oldest_first", async () => {
+    const database = await openTestServer()
+    const schema = uniqueSchemaName()
+    const db = await connectPostgres({ url: database.url, schema, maxConnections: database.kind === "pglite" ? 1 : 4 })
+    const api = createPromiseApi({ layer: db.layer, authenticate: async () => admin, cursorSecret: SECRET })
+    const create = (body: Record<string, string>) =>
+      api.scheduleBackfill({ ...schedule, authorization: "Bearer any", body: JSON.stringify(body) })
+    try {
+      await db.migrate()
+      await db.saveTransfer({ id: "456789", teamId: "1", limits: { maxRangeDays: 5, earliestDate: "2023-06-01" } })
+      const tooLong = await create({ range_start: "2024-01-01", range_end: "2024-01-06" })
+      expect([tooLong.status, JSON.parse(tooLong.body).error.description]).toEqual([
+        422,
+        "The range covers 6 days, longer than this transfer's limit of 5 days."
+      ])
+      const tooEarly = await create({ range_start: "2023-05-31", range_end: "2023-06-01" })
+      expect([tooEarly.status, JSON.parse(tooEarly.body).error.description]).toEqual([
+        422,
+        "range_start (2023-05-31) is before 2023-06-01, the earliest day this transfer's source keeps."
+      ])
+      expect((await create({ range_start: "2024-01-01", range_end: "2024-01-05", order: "oldest_first" })).status).toBe(
+        200
+      )
+      // Saved again without limits, the transfer follows the host's policy: up to 366 days.
+      await db.saveTransfer({ id: "456789", teamId: "1" })
+      expect((await create({ range_start: "2023-06-01", range_end: "2023-06-30" })).status).toBe(200)
+    } finally {
+      await api.dispose()
+      await db.close()
+      await dropSchema(database, schema)
+      await database.close()
+    }
+  })
+
   it("migrates, keeps transfers and tokens, serves, and works its backfills with a Promise worker that reports failures", async () => {
     const database = await openTestServer()
     const schema = uniqueSchemaName()
