@@ -91,9 +91,16 @@ const WHILE_UNAVAILABLE = Schedule.exponential(Duration.millis(50)).pipe(
  * `true` when no day was pending. An outcome the repository could not take is retried
  * for as long as the lease holds, so a brief outage does not run the day again.
  */
-const runNextDay = <R>(held: HeldLease, options: WorkerOptions<R>) =>
+const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerOptions<R>) =>
   Effect.gen(function* () {
-    const next = yield* held.guard(Effect.flatMap(held.current, startNextRun))
+    const start = held.guard(Effect.flatMap(held.current, startNextRun))
+    const first = yield* start
+    // No day pending: a CREATED backfill's runs are made now (once per backfill, not per turn).
+    const next = Option.isSome(first)
+      ? first
+      : yield* Effect.flatMap(held.guard(materialiseAll(backfillId)), (latest) =>
+          Option.exists(latest, (backfill) => backfill.runs.created > 0) ? start : Effect.succeed(first)
+        )
     if (Option.isNone(next)) return true
     const run = next.value
     const outcome = yield* held.guard(options.execute(run))
@@ -115,8 +122,8 @@ const materialiseAll = (backfillId: BackfillId) =>
   })
 
 /**
- * Works a turn on one claimed backfill: materialises its runs, then runs up to
- * `daysPerTurn` days (1 by default) in its processing order, renewing the lease in the
+ * Works a turn on one claimed backfill: runs up to `daysPerTurn` days (1 by default) in
+ * its processing order, materialising the runs of a `CREATED` one first, renewing the lease in the
  * background all along. Each day is started, executed and recorded as one unit that a
  * shutdown lets finish (for up to `shutdownGrace`); losing the lease cuts a day short,
  * and then its outcome is not recorded. The lease is released at the end of the turn,
@@ -157,9 +164,8 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
     Effect.gen(function* () {
       const held = yield* holdLease(lease, options.leaseDuration)
       const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
-      yield* held.guard(materialiseAll(lease.backfillId))
       for (let day = 0; day < (options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN); day++) {
-        const finished = yield* letFinish(runNextDay(held, options))
+        const finished = yield* letFinish(runNextDay(held, lease.backfillId, options))
         if (finished) return
       }
     })
