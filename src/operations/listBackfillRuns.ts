@@ -3,9 +3,9 @@ import { Effect, Option } from "effect"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import type { BackfillId } from "../domain/ids.js"
 import { type DayRun, RunState } from "../domain/runs.js"
-import { BackfillRepository } from "../ports/backfillRepository.js"
-import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
-import { type ListingQuery, MAX_PAGE_SIZE, readPage } from "./paging.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
+import { findTeamBackfill, idAttributes, type ReadError } from "./access.js"
+import { type ListingQuery, MAX_PAGE_SIZE, readTeamPage } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -81,17 +81,15 @@ export interface RunPage {
 export const listBackfillRuns = <E = never, R = never>(
   query: ListBackfillRuns<E, R>
 ): Effect.Effect<RunPage, ReadError | E, BackfillRepository | R> =>
-  Effect.gen(function* () {
-    const access = yield* requireAccess(query.principal, query.teamId, "read")
-    yield* findTeamBackfill(access, query.backfillId)
-    const repository = yield* BackfillRepository
-    const { items, next } = yield* readPage(
-      query.page,
-      (page, limit) =>
-        repository
-          .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit })
-          .pipe(traced("BackfillRepository.runsOf")),
-      (run) => run.day
-    )
-    return { runs: items, next }
-  }).pipe(traced("listBackfillRuns", idAttributes(query)))
+  readTeamPage(
+    query,
+    (repository, access, page, limit) =>
+      repository
+        .runsOf(access, query.backfillId, { states: page.states, before: page.after, limit })
+        .pipe(traced("BackfillRepository.runsOf")),
+    (run) => run.day,
+    (access) => findTeamBackfill(access, query.backfillId)
+  ).pipe(
+    Effect.map(({ items, next }) => ({ runs: items, next })),
+    traced("listBackfillRuns", idAttributes(query))
+  )

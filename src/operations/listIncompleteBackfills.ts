@@ -7,9 +7,9 @@ import { Effect, Option } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { BackfillId } from "../domain/ids.js"
 import { ACTIVE_STATUSES, type BackfillStatus } from "../domain/status.js"
-import { BackfillRepository } from "../ports/backfillRepository.js"
-import { idAttributes, type ReadError, requireAccess } from "./access.js"
-import { type ListingQuery, MAX_PAGE_SIZE, readPage } from "./paging.js"
+import type { BackfillRepository } from "../ports/backfillRepository.js"
+import { idAttributes, type ReadError } from "./access.js"
+import { type ListingQuery, MAX_PAGE_SIZE, readTeamPage } from "./paging.js"
 import { traced } from "./spans.js"
 
 /**
@@ -93,16 +93,14 @@ export interface BackfillPage {
 export const listIncompleteBackfills = <E = never, R = never>(
   query: ListBackfills<E, R>
 ): Effect.Effect<BackfillPage, ReadError | E, BackfillRepository | R> =>
-  Effect.gen(function* () {
-    const access = yield* requireAccess(query.principal, query.teamId, "read")
-    const repository = yield* BackfillRepository
-    const { items, next } = yield* readPage(
-      query.page,
-      (page, limit) =>
-        repository
-          .listForTeam(access, { statuses: page.statuses, before: page.after, limit })
-          .pipe(traced("BackfillRepository.listForTeam")),
-      (backfill) => backfill.id
-    )
-    return { backfills: items, next }
-  }).pipe(traced("listIncompleteBackfills", idAttributes(query)))
+  readTeamPage(
+    query,
+    (repository, access, page, limit) =>
+      repository
+        .listForTeam(access, { statuses: page.statuses, before: page.after, limit })
+        .pipe(traced("BackfillRepository.listForTeam")),
+    (backfill) => backfill.id
+  ).pipe(
+    Effect.map(({ items, next }) => ({ backfills: items, next })),
+    traced("listIncompleteBackfills", idAttributes(query))
+  )

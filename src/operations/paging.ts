@@ -3,8 +3,10 @@
  * item long, to tell whether another follows.
  */
 import { Effect, Option } from "effect"
-import type { Principal } from "../domain/access.js"
+import type { Principal, ReadAccess } from "../domain/access.js"
 import type { TeamId } from "../domain/ids.js"
+import { BackfillRepository } from "../ports/backfillRepository.js"
+import { requireAccess } from "./access.js"
 import { type Deferred, readDeferred } from "./deferred.js"
 
 /**
@@ -80,3 +82,29 @@ export const readPage = <Request extends PageStart, Item, E, R, FetchError, Fetc
   Effect.flatMap(readDeferred(page), (request) =>
     Effect.map(fetch(request, request.limit + 1), (found) => pageOf(found, request, keyOf))
   )
+
+/**
+ * A page of one of a listing's teams, in SPEC §3's order: the caller's read access to the
+ * team, then `check` (that the listed backfill is the team's, say), then the page asked
+ * for, read from the repository by `fetch`.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const readTeamPage = <Request extends PageStart, Item, E, R, FetchError, CheckError = never>(
+  query: ListingQuery<Request, E, R>,
+  fetch: (
+    repository: BackfillRepository["Type"],
+    access: ReadAccess,
+    request: Request,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<Item>, FetchError>,
+  keyOf: (item: Item) => Option.Option.Value<Request["after"]>,
+  check: (access: ReadAccess) => Effect.Effect<unknown, CheckError, BackfillRepository> = () => Effect.void
+) =>
+  Effect.gen(function* () {
+    const access = yield* requireAccess(query.principal, query.teamId, "read")
+    yield* check(access)
+    const repository = yield* BackfillRepository
+    return yield* readPage(query.page, (request, limit) => fetch(repository, access, request, limit), keyOf)
+  })
