@@ -15,7 +15,7 @@ import { httpHost } from "./http.js"
 import type { Result } from "./measure.js"
 import { postgresKeyedSchedule, postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
 import { startup } from "./startup.js"
-import { fairTurns } from "./turns.js"
+import { fairTurns, workerDayCycle } from "./turns.js"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -59,6 +59,7 @@ try {
   await section("3b. PostgreSQL schedule with an Idempotency-Key", () => postgresKeyedSchedule(log))
   await section("4. Worker throughput on PostgreSQL", () => postgresWorker(log))
   await section("4c. The cost of fair turns on PostgreSQL", () => fairTurns(log))
+  await section("4d. The worker's day against a bare queue on PostgreSQL", () => workerDayCycle(log))
   await section("5. HTTP host", () => httpHost(log, databaseUrl))
   await section("6. Start-up and size", () => startup(log))
   await section("7. npm start", () => hostStart(log))

@@ -1,9 +1,11 @@
 /**
- * Benchmark 4c, the cost of fairness: days per second that 8 workers drive through
- * PostgreSQL with turns of one day (a claim and a release around every day, each claim
+ * Benchmarks of the worker's day on PostgreSQL, 8 workers, a no-op transfer run. 4c, the
+ * cost of fairness: turns of one day (a claim and a release around every day, each claim
  * choosing the team with the fewest running days) against whole-backfill leases (one
- * claim, then every day of the backfill), the same backlog and a no-op transfer run.
+ * claim, then every day of the backfill). 4d, the day cycle against its floor: a bare
+ * `SKIP LOCKED` queue that claims, marks running and marks done, a statement each.
  */
+import { SqlClient } from "@effect/sql"
 import { Duration, Effect, Either } from "effect"
 import { authorize } from "../src/domain/access.js"
 import { newBackfill } from "../src/domain/backfill.js"
@@ -97,5 +99,61 @@ export const fairTurns = async (log: (line: string) => void): Promise<Result> =>
     ratio: Math.round(ratio * 100) / 100,
     goal: "ratio ≥ 0.5",
     met: ratio >= 0.5
+  }
+}
+
+/** The floor of a worker's day: claim a pending row with `SKIP LOCKED`, mark it running, mark it done. */
+const bareQueue = (schema: string, days: number) =>
+  Effect.promise(async () => {
+    const runtime = runtimeFor(schema, WORKERS + 2)
+    const sql = await runtime.runPromise(SqlClient.SqlClient)
+    const queue = sql.literal(`"${schema}".bench_queue`)
+    await runtime.runPromise(sql`
+      CREATE TABLE ${queue} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, state text NOT NULL, worker text)`)
+    await runtime.runPromise(sql`INSERT INTO ${queue} (state) SELECT 'pending' FROM generate_series(1, ${days})`)
+    const started = performance.now()
+    const worker = (name: string): Effect.Effect<void, unknown> =>
+      Effect.flatMap(
+        sql<{ readonly id: string }>`
+          UPDATE ${queue} SET state = 'claimed', worker = ${name}
+          WHERE id = (SELECT id FROM ${queue} WHERE state = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id::text AS id`,
+        ([row]) =>
+          row === undefined
+            ? Effect.void
+            : sql`UPDATE ${queue} SET state = 'running' WHERE id = ${row.id}::bigint`.pipe(
+                Effect.zipRight(sql`UPDATE ${queue} SET state = 'done' WHERE id = ${row.id}::bigint`),
+                Effect.zipRight(Effect.suspend(() => worker(name)))
+              )
+      )
+    await runtime.runPromise(
+      Effect.forEach(
+        Array.from({ length: WORKERS }, (_, index) => worker(`bare-${index}`)),
+        (loop) => loop,
+        { concurrency: "unbounded", discard: true }
+      )
+    )
+    const seconds = (performance.now() - started) / 1000
+    await runtime.dispose()
+    return days / seconds
+  })
+
+export const workerDayCycle = async (log: (line: string) => void): Promise<Result> => {
+  const days = TEAMS * BACKFILLS_PER_TEAM * DAYS
+  const [library, floor] = await withSchema((schema) =>
+    Effect.runPromise(Effect.all([drive(schema, 1), bareQueue(schema, days)]))
+  )
+  log(`  8 workers, ${days} days`)
+  log(`  library day cycle (claim, start, no-op, record, release)  ${Math.round(library).toLocaleString("en")} days/s`)
+  log(`  bare SKIP LOCKED queue (claim, running, done)             ${Math.round(floor).toLocaleString("en")} days/s`)
+  const ratio = library / floor
+  return {
+    name: "4d. worker day cycle: days/s by 8 workers vs a bare SKIP LOCKED queue (claim, running, done)",
+    value: Math.round(library),
+    unit: "days/s",
+    baseline: Math.round(floor),
+    ratio: Math.round(ratio * 100) / 100,
+    goal: "ratio ≥ 0.35",
+    met: ratio >= 0.35
   }
 }
