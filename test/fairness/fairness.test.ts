@@ -6,9 +6,10 @@
  * backfill keeps making progress while others come and go.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer, Logger, LogLevel } from "effect"
+import { Effect, Layer, Logger, LogLevel } from "effect"
 import { afterAll } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
+import { TransferId } from "../../src/domain/ids.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { freshRepository, openTestDatabase } from "../support/database.js"
 import { runUntil, scheduleFor, startWorkers, TurnLog, waitFor } from "../support/turnLog.js"
@@ -112,6 +113,27 @@ describe.each(adapters)("fair workers on %s", (_, repository) => {
         expect(longestGap).toBeLessThanOrEqual(2 * WORKERS)
         expect(started(log, A)).toBeGreaterThanOrEqual(20)
       }).pipe(Effect.provide(repository()), Logger.withMinimumLogLevel(LogLevel.Warning)),
+    120_000
+  )
+})
+
+describe.each(adapters)("workers sharing one transfer's backfills on %s", (_, repository) => {
+  it.live(
+    "claim and release around each other without a step failing",
+    () => {
+      const logged: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message }) => logged.push(String(message)))
+      )
+      return Effect.gen(function* () {
+        const log = new TurnLog()
+        yield* scheduleFor(log, A, 24, 3, { transferId: TransferId.make(777_777n) })
+        const workers = yield* startWorkers(log, { workers: WORKERS, dayMillis: 1 })
+        yield* runUntil(workers, () => log.starts().length >= 24 * 3, "60 seconds")
+        expect(logged.filter((message) => message.includes("failed"))).toEqual([])
+      }).pipe(Effect.provide(Layer.merge(repository(), capture)))
+    },
     120_000
   )
 })

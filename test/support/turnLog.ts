@@ -73,26 +73,36 @@ export class TurnLog {
 let transfers = 0
 const LAST_DAY = "2023-12-31" as CalendarDate
 
-/** Schedules `count` backfills of `days` days each for `team`, each on a transfer of its own. */
-export const scheduleFor = (log: TurnLog, team: bigint, count: number, days: number, processing?: BackfillProcessing) =>
+/**
+ * Schedules `count` backfills of `days` days each for `team`, each on a transfer of its
+ * own, or all on `transferId`, one after the other back in time.
+ */
+export const scheduleFor = (
+  log: TurnLog,
+  team: bigint,
+  count: number,
+  days: number,
+  options: { readonly processing?: BackfillProcessing; readonly transferId?: TransferId } = {}
+) =>
   Effect.gen(function* () {
     const repository = yield* BackfillRepository
-    const first = Temporal.PlainDate.from(LAST_DAY)
-      .subtract({ days: days - 1 })
-      .toString() as CalendarDate
-    const range = Either.getOrThrow(makeDateRange(first, LAST_DAY))
     for (let index = 0; index < count; index++) {
       transfers += 1
+      const shift = options.transferId === undefined ? 0 : index * days
+      const last = Temporal.PlainDate.from(LAST_DAY).subtract({ days: shift })
+      const range = Either.getOrThrow(
+        makeDateRange(last.subtract({ days: days - 1 }).toString() as CalendarDate, last.toString() as CalendarDate)
+      )
       const backfill = yield* repository.insertUnlessOverlapping(
         accessTo(team),
         newBackfill({
-          transferId: TransferId.make(BigInt(team) * 100_000n + BigInt(transfers)),
+          transferId: options.transferId ?? TransferId.make(BigInt(team) * 100_000n + BigInt(transfers)),
           range,
           createdTime: epochSecondsFromMillis(Date.UTC(2024, 0, 1)),
           createdUserId: UserId.make(789n)
         }),
         undefined,
-        processing
+        options.processing
       )
       log.teamOf.set(backfill.id, team)
       log.scheduledAt.set(backfill.id, log.events.length)

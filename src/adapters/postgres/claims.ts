@@ -84,13 +84,12 @@ export const makeClaimSteps = (tables: BackfillTables) => {
           SELECT b.id, b.team_id, b.transfer_id, b.lease_worker IS NOT NULL AS holds_slot,
                  b.transfer_max_running_days AS transfer_cap
           FROM ${backfills} b
+          JOIN ${transferLoad} l ON l.transfer_id = b.transfer_id
           WHERE b.team_id = t.team_id AND b.status IN ${withWork}
             AND (b.lease_expires_at_ms IS NULL OR b.lease_expires_at_ms <= ${nowMillis})
             AND (b.lease_worker IS NOT NULL OR (
               (${teamCap}::integer IS NULL OR t.running < ${teamCap}::integer)
-              AND (b.transfer_max_running_days IS NULL OR coalesce(
-                (SELECT l.running FROM ${transferLoad} l WHERE l.transfer_id = b.transfer_id), 0
-              ) < b.transfer_max_running_days)))
+              AND (b.transfer_max_running_days IS NULL OR l.running < b.transfer_max_running_days)))
           ORDER BY b.served_at_ms NULLS FIRST, b.id
           LIMIT 1
           FOR UPDATE OF b SKIP LOCKED
@@ -105,12 +104,13 @@ export const makeClaimSteps = (tables: BackfillTables) => {
         WHERE NOT c.holds_slot
         FOR UPDATE OF l
       ),
+      -- Joined to the locked transfer row, so that it is locked before the team's row.
       team_slot AS (
         UPDATE ${teamLoad} t SET running = t.running + 1, served_at_ms = ${nowMillis}
-        FROM candidate c
+        FROM candidate c JOIN transfer tr ON tr.transfer_id = c.transfer_id
         WHERE t.team_id = c.team_id AND NOT c.holds_slot
           AND (${teamCap}::integer IS NULL OR t.running < ${teamCap}::integer)
-          AND (c.transfer_cap IS NULL OR coalesce((SELECT running FROM transfer), 0) < c.transfer_cap)
+          AND (c.transfer_cap IS NULL OR tr.running < c.transfer_cap)
         RETURNING t.team_id
       ),
       transfer_slot AS (
