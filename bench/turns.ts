@@ -82,6 +82,20 @@ const drive = (schema: string, daysPerTurn: number) =>
     return (TEAMS * BACKFILLS_PER_TEAM * DAYS) / seconds
   })
 
+/** A row of days per second against a floor, met when the ratio reaches `atLeast`. */
+const daysPerSecondRow = (name: string, library: number, floor: number, atLeast: number): Result => {
+  const ratio = library / floor
+  return {
+    name,
+    value: Math.round(library),
+    unit: "days/s",
+    baseline: Math.round(floor),
+    ratio: Math.round(ratio * 100) / 100,
+    goal: `ratio ≥ ${atLeast}`,
+    met: ratio >= atLeast
+  }
+}
+
 export const fairTurns = async (log: (line: string) => void): Promise<Result> => {
   const [turns, whole] = await withSchema((schema) =>
     Effect.runPromise(Effect.all([drive(schema, 1), drive(schema, WHOLE_BACKFILL)]))
@@ -90,16 +104,12 @@ export const fairTurns = async (log: (line: string) => void): Promise<Result> =>
   log(`  turns of one day        ${Math.round(turns).toLocaleString("en")} days/s`)
   log(`  whole-backfill leases   ${Math.round(whole).toLocaleString("en")} days/s`)
   log("  statements per day: claim 1, start 5 (a transaction), outcome 2, release 1; whole leases claim once")
-  const ratio = turns / whole
-  return {
-    name: "4c. fair turns: days/s by 8 workers with turns of one day vs whole-backfill leases",
-    value: Math.round(turns),
-    unit: "days/s",
-    baseline: Math.round(whole),
-    ratio: Math.round(ratio * 100) / 100,
-    goal: "ratio ≥ 0.5",
-    met: ratio >= 0.5
-  }
+  return daysPerSecondRow(
+    "4c. fair turns: days/s by 8 workers with turns of one day vs whole-backfill leases",
+    turns,
+    whole,
+    0.5
+  )
 }
 
 /** The floor of a worker's day: claim a pending row with `SKIP LOCKED`, mark it running, mark it done. */
@@ -146,14 +156,10 @@ export const workerDayCycle = async (log: (line: string) => void): Promise<Resul
   log(`  8 workers, ${days} days`)
   log(`  library day cycle (claim, start, no-op, record, release)  ${Math.round(library).toLocaleString("en")} days/s`)
   log(`  bare SKIP LOCKED queue (claim, running, done)             ${Math.round(floor).toLocaleString("en")} days/s`)
-  const ratio = library / floor
-  return {
-    name: "4d. worker day cycle: days/s by 8 workers vs a bare SKIP LOCKED queue (claim, running, done)",
-    value: Math.round(library),
-    unit: "days/s",
-    baseline: Math.round(floor),
-    ratio: Math.round(ratio * 100) / 100,
-    goal: "ratio ≥ 0.35",
-    met: ratio >= 0.35
-  }
+  return daysPerSecondRow(
+    "4d. worker day cycle: days/s by 8 workers vs a bare SKIP LOCKED queue (claim, running, done)",
+    library,
+    floor,
+    0.35
+  )
 }
