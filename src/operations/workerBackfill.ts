@@ -95,11 +95,12 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
   Effect.gen(function* () {
     const start = held.guard(Effect.flatMap(held.current, startNextRun))
     const first = yield* start
-    // No day pending: a CREATED backfill's runs are made now (once per backfill, not per turn).
+    // No day pending: a CREATED backfill's runs are made now (once per backfill, not per
+    // turn), and only a backfill that just got them is asked again for its first day.
     const next = Option.isSome(first)
       ? first
       : yield* Effect.flatMap(held.guard(materialiseAll(backfillId)), (latest) =>
-          Option.exists(latest, (backfill) => backfill.runs.created > 0) ? start : Effect.succeed(first)
+          Option.exists(latest, justMaterialised) ? start : Effect.succeed(first)
         )
     if (Option.isNone(next)) return true
     const run = next.value
@@ -113,6 +114,9 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
     yield* markSuccess(options.health)
     return false
   })
+
+/** Its runs exist and none has started: it was `CREATED` until a moment ago. */
+const justMaterialised = (backfill: Backfill) => backfill.status === "SCHEDULED" && Option.isNone(backfill.startTime)
 
 /** Materialises a claimed `CREATED` backfill batch by batch. */
 const materialiseAll = (backfillId: BackfillId) =>
