@@ -66,31 +66,25 @@ export const validateRequestedRange = (
       )
     }
     const days = dayCount(range)
-    if (limits.maxRangeDays !== undefined && days > limits.maxRangeDays) {
+    const longest = limits.maxRangeDays ?? policy.maxRangeDays
+    if (days > longest) {
       return yield* Either.left(
         unprocessable(
-          `The range covers ${days} days, longer than this transfer's limit of ${limits.maxRangeDays} days.`
+          limits.maxRangeDays === undefined
+            ? `The range covers ${days} days; at most ${longest} days are allowed.`
+            : `The range covers ${days} days, longer than this transfer's limit of ${longest} days.`
         )
       )
     }
-    if (limits.maxRangeDays === undefined && days > policy.maxRangeDays) {
+    const earliest = Option.orElse(Option.fromNullable(limits.earliestDate), () => policy.earliestDate)
+    if (Option.isSome(earliest) && compareDates(range.start, earliest.value) < 0) {
       return yield* Either.left(
-        unprocessable(`The range covers ${days} days; at most ${policy.maxRangeDays} days are allowed.`)
+        unprocessable(
+          limits.earliestDate === undefined
+            ? `range_start (${range.start}) must not be before ${earliest.value}.`
+            : `range_start (${range.start}) is before ${earliest.value}, the earliest day this transfer's source keeps.`
+        )
       )
-    }
-    const { earliestDate } = limits
-    if (earliestDate !== undefined) {
-      return compareDates(range.start, earliestDate) < 0
-        ? yield* Either.left(
-            unprocessable(
-              `range_start (${range.start}) is before ${earliestDate}, the earliest day this transfer's source keeps.`
-            )
-          )
-        : range
-    }
-    const tooEarly = Option.filter(policy.earliestDate, (earliest) => compareDates(range.start, earliest) < 0)
-    if (Option.isSome(tooEarly)) {
-      return yield* Either.left(unprocessable(`range_start (${range.start}) must not be before ${tooEarly.value}.`))
     }
     return range
   })
