@@ -3,11 +3,9 @@
  */
 import { Effect } from "effect"
 import { getBackfill } from "../../operations/getBackfill.js"
-import { backfillCaller, type Caller, type HostRequest, oneBackfill } from "../caller.js"
-import { BackfillEnvelope } from "../contract.js"
-import type { Endpoint } from "../endpoint.js"
+import { backfillCaller, type Caller } from "../caller.js"
+import { oneBackfillEndpoint } from "../readEndpoints.js"
 import type { PathParams } from "../request.js"
-import { respond } from "../response.js"
 
 /**
  * The parts of a `GET /teams/{team_id}/backfills/{backfill_id}` request that
@@ -20,6 +18,13 @@ export interface GetBackfillRequest extends Caller {
   /** `team_id` and `backfill_id`. */
   readonly path: PathParams<"team_id" | "backfill_id">
 }
+
+export const getBackfillEndpoint = oneBackfillEndpoint(
+  "getBackfill",
+  "/teams/:team_id/backfills/:backfill_id",
+  (request: GetBackfillRequest) => Effect.flatMap(backfillCaller(request), getBackfill),
+  { apiName: "get", summary: "One backfill" }
+)
 
 /**
  * `GET /teams/{team_id}/backfills/{backfill_id}`: answers with the team's backfill, or with
@@ -44,20 +49,4 @@ export interface GetBackfillRequest extends Caller {
  * @since 0.1.0
  * @category handlers
  */
-export const handleGetBackfill = (request: GetBackfillRequest & HostRequest) =>
-  respond(Effect.flatMap(backfillCaller(request), getBackfill), oneBackfill, request.requestId)
-
-export const getBackfillEndpoint = {
-  name: "getBackfill",
-  method: "GET",
-  path: "/teams/:team_id/backfills/:backfill_id",
-  paged: false,
-  /** `handleGetBackfill`. */
-  handle: handleGetBackfill,
-  contract: {
-    apiName: "get",
-    summary: "One backfill",
-    success: BackfillEnvelope,
-    errors: [404]
-  }
-} as const satisfies Endpoint<"getBackfill", GetBackfillRequest>
+export const handleGetBackfill = getBackfillEndpoint.handle

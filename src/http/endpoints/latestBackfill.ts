@@ -3,11 +3,9 @@
  */
 import { Effect } from "effect"
 import { latestBackfill } from "../../operations/latestBackfill.js"
-import { type Caller, type HostRequest, oneBackfill, transferCaller } from "../caller.js"
-import { BackfillEnvelope } from "../contract.js"
-import type { Endpoint } from "../endpoint.js"
+import { type Caller, transferCaller } from "../caller.js"
+import { oneBackfillEndpoint } from "../readEndpoints.js"
 import type { PathParams } from "../request.js"
-import { respond } from "../response.js"
 
 /**
  * The parts of a `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest` request that
@@ -20,6 +18,13 @@ export interface LatestBackfillRequest extends Caller {
   /** `team_id` and `transfer_id`. */
   readonly path: PathParams<"team_id" | "transfer_id">
 }
+
+export const latestBackfillEndpoint = oneBackfillEndpoint(
+  "latestBackfill",
+  "/teams/:team_id/transfers/:transfer_id/backfills/latest",
+  (request: LatestBackfillRequest) => Effect.flatMap(transferCaller(request), latestBackfill),
+  { apiName: "latest", summary: "The newest backfill of a transfer" }
+)
 
 /**
  * `GET /teams/{team_id}/transfers/{transfer_id}/backfills/latest`: answers with the
@@ -44,20 +49,4 @@ export interface LatestBackfillRequest extends Caller {
  * @since 0.1.0
  * @category handlers
  */
-export const handleLatestBackfill = (request: LatestBackfillRequest & HostRequest) =>
-  respond(Effect.flatMap(transferCaller(request), latestBackfill), oneBackfill, request.requestId)
-
-export const latestBackfillEndpoint = {
-  name: "latestBackfill",
-  method: "GET",
-  path: "/teams/:team_id/transfers/:transfer_id/backfills/latest",
-  paged: false,
-  /** `handleLatestBackfill`. */
-  handle: handleLatestBackfill,
-  contract: {
-    apiName: "latest",
-    summary: "The newest backfill of a transfer",
-    success: BackfillEnvelope,
-    errors: [404]
-  }
-} as const satisfies Endpoint<"latestBackfill", LatestBackfillRequest>
+export const handleLatestBackfill = latestBackfillEndpoint.handle

@@ -8,9 +8,10 @@ import type { BackfillRepository } from "../../ports/backfillRepository.js"
 import { backfillCaller, type Caller, type HostRequest } from "../caller.js"
 import { listingQuery, RunPageEnvelope } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
-import { type ListedPage, nextPageOf, type RunPageResponse, respondWithPage } from "../listing.js"
+import { type ListedPage, nextPageOf, type RunPageResponse } from "../listing.js"
 import { requestedRunPage } from "../listQuery.js"
 import { PageCursors } from "../pageCursor.js"
+import { listingEndpoint } from "../readEndpoints.js"
 import type { PathParams, QueryParams } from "../request.js"
 import { encodeDayRun, RunStatus, runStateOf } from "../runs.js"
 
@@ -45,6 +46,21 @@ const listed = (request: ListBackfillRunsRequest) =>
     return { data: page.runs.map(encodeDayRun), next } satisfies ListedPage
   })
 
+export const listBackfillRunsEndpoint = listingEndpoint(
+  "listBackfillRuns",
+  "/teams/:team_id/backfills/:backfill_id/runs",
+  listed,
+  {
+    apiName: "runs",
+    summary: "The ledger of a backfill: one entry per day's run, latest day first",
+    query: listingQuery(
+      "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
+    ),
+    success: RunPageEnvelope,
+    errors: [404]
+  }
+) satisfies Endpoint<"listBackfillRuns", ListBackfillRunsRequest, RunPageResponse>
+
 /**
  * `GET /teams/{team_id}/backfills/{backfill_id}/runs`: answers with a page of the backfill's
  * ledger, one entry per day's run, latest day first (every run unless `status` filters
@@ -68,25 +84,7 @@ const listed = (request: ListBackfillRunsRequest) =>
  * @since 0.2.0
  * @category handlers
  */
-export const handleListBackfillRuns = (
+export const handleListBackfillRuns: (
   request: ListBackfillRunsRequest & HostRequest
-): Effect.Effect<RunPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
-  respondWithPage(request.query, listed(request), request.requestId)
-
-export const listBackfillRunsEndpoint = {
-  name: "listBackfillRuns",
-  method: "GET",
-  path: "/teams/:team_id/backfills/:backfill_id/runs",
-  paged: true,
-  /** `handleListBackfillRuns`. */
-  handle: handleListBackfillRuns,
-  contract: {
-    apiName: "runs",
-    summary: "The ledger of a backfill: one entry per day's run, latest day first",
-    query: listingQuery(
-      "Comma-separated or repeated run statuses (pending, running, completed, failed, cancelled); default all"
-    ),
-    success: RunPageEnvelope,
-    errors: [404]
-  }
-} as const satisfies Endpoint<"listBackfillRuns", ListBackfillRunsRequest, RunPageResponse>
+) => Effect.Effect<RunPageResponse, never, Authenticator | BackfillRepository | PageCursors> =
+  listBackfillRunsEndpoint.handle

@@ -9,9 +9,10 @@ import type { BackfillRepository } from "../../ports/backfillRepository.js"
 import { authenticate, type Caller, type HostRequest, teamIdOf } from "../caller.js"
 import { BackfillPageEnvelope, listingQuery } from "../contract.js"
 import type { Endpoint } from "../endpoint.js"
-import { type BackfillPageResponse, type ListedPage, nextPageOf, respondWithPage } from "../listing.js"
+import { type BackfillPageResponse, type ListedPage, nextPageOf } from "../listing.js"
 import { requestedPage } from "../listQuery.js"
 import { PageCursors } from "../pageCursor.js"
+import { listingEndpoint } from "../readEndpoints.js"
 import type { PathParams, QueryParams } from "../request.js"
 
 /**
@@ -43,6 +44,19 @@ const listed = (request: ListBackfillsRequest) =>
     return { data: page.backfills.map((backfill) => encodeBackfill(backfill)), next } satisfies ListedPage
   })
 
+export const listIncompleteBackfillsEndpoint = listingEndpoint(
+  "listIncompleteBackfills",
+  "/teams/:team_id/backfills",
+  listed,
+  {
+    apiName: "list",
+    summary: "Incomplete backfills of a team, newest first",
+    query: listingQuery("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
+    success: BackfillPageEnvelope,
+    errors: []
+  }
+) satisfies Endpoint<"listIncompleteBackfills", ListBackfillsRequest, BackfillPageResponse>
+
 /**
  * `GET /teams/{team_id}/backfills`: answers with a page of the team's backfills, newest
  * first (the incomplete ones unless `status` says otherwise), and offers the next page in a
@@ -71,23 +85,7 @@ const listed = (request: ListBackfillsRequest) =>
  * @since 0.1.0
  * @category handlers
  */
-export const handleListIncompleteBackfills = (
+export const handleListIncompleteBackfills: (
   request: ListBackfillsRequest & HostRequest
-): Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =>
-  respondWithPage(request.query, listed(request), request.requestId)
-
-export const listIncompleteBackfillsEndpoint = {
-  name: "listIncompleteBackfills",
-  method: "GET",
-  path: "/teams/:team_id/backfills",
-  paged: true,
-  /** `handleListIncompleteBackfills`. */
-  handle: handleListIncompleteBackfills,
-  contract: {
-    apiName: "list",
-    summary: "Incomplete backfills of a team, newest first",
-    query: listingQuery("Comma-separated or repeated statuses; default CREATED,SCHEDULED,RUNNING,FAILED"),
-    success: BackfillPageEnvelope,
-    errors: []
-  }
-} as const satisfies Endpoint<"listIncompleteBackfills", ListBackfillsRequest, BackfillPageResponse>
+) => Effect.Effect<BackfillPageResponse, never, Authenticator | BackfillRepository | PageCursors> =
+  listIncompleteBackfillsEndpoint.handle
