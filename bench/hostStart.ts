@@ -17,7 +17,7 @@ const IDLE_MS = 5000
 const ROUNDS = 3
 
 /** The command `npm start` runs, without npm around it. */
-const startCommand = (): ReadonlyArray<string> => {
+export const startCommand = (): ReadonlyArray<string> => {
   const scripts = (
     JSON.parse(readFileSync(new URL("package.json", `file://${root}`), "utf8")) as {
       scripts: Record<string, string>

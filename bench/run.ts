@@ -3,8 +3,9 @@
  * baseline in one run, printed as one table and written to bench/results.json.
  * PostgreSQL benchmarks use DATABASE_URL, else the local server on 127.0.0.1:5432, else an
  * embedded PGlite (one connection, so their concurrency figures then say little).
+ * `npm run bench -- 5 8` runs only sections 5 and 8 and replaces only their rows.
  */
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { arch, cpus, platform } from "node:os"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
@@ -45,8 +46,12 @@ if (await reachable(serverUrl)) {
   log("PostgreSQL: no server reachable, embedded PGlite (one connection)")
 }
 
+const chosen = process.argv.slice(2)
+/** The section a title or a row's name belongs to: its leading number ("4" of "4c."). */
+const sectionOf = (name: string) => /^\d+/.exec(name)?.[0] ?? name
 const results: Array<Result> = []
 const section = async (title: string, run: () => Promise<Result | ReadonlyArray<Result>>) => {
+  if (chosen.length > 0 && !chosen.includes(sectionOf(title))) return
   log(`\n${title}`)
   const outcome = await run()
   results.push(...(Array.isArray(outcome) ? outcome : [outcome as Result]))
@@ -67,7 +72,15 @@ try {
   await Effect.runPromise(Scope.close(scope, Exit.void))
 }
 
-writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`)
+const resultsFile = new URL("results.json", import.meta.url)
+const kept =
+  chosen.length === 0
+    ? []
+    : (JSON.parse(readFileSync(resultsFile, "utf8")) as Array<Result>).filter(
+        (result) => !chosen.includes(sectionOf(result.name))
+      )
+const written = [...kept, ...results].sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }))
+writeFileSync(resultsFile, `${JSON.stringify(written, null, 2)}\n`)
 log("")
 console.table(
   results.map((result) => ({

@@ -6,7 +6,7 @@
  * year 0 (1 BC comes before AD 1), and every adapter must accept the same days.
  */
 import { Either, Schema } from "effect"
-import { Temporal } from "temporal-polyfill"
+import { type CivilDay, daysFromCivil, isRealDay } from "./civil.js"
 
 const ISO_CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -33,15 +33,17 @@ export const LAST_DAY = "9999-12-31"
  */
 export const OUT_OF_RANGE = `must be between ${FIRST_DAY} and ${LAST_DAY}`
 
-const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string> => {
+const partsOf = (text: string): CivilDay => ({
+  year: Number(text.slice(0, 4)),
+  month: Number(text.slice(5, 7)),
+  day: Number(text.slice(8, 10))
+})
+
+const toRealDay = (text: string): Either.Either<CivilDay, string> => {
   if (!ISO_CALENDAR_DATE.test(text)) return Either.left("must be a date in the form YYYY-MM-DD")
   if (text.startsWith("0000")) return Either.left(OUT_OF_RANGE)
-  try {
-    // An ISO string naming a day that does not exist always throws, whatever `overflow` says.
-    return Either.right(Temporal.PlainDate.from(text))
-  } catch {
-    return Either.left("must be a real calendar date")
-  }
+  const parts = partsOf(text)
+  return isRealDay(parts) ? Either.right(parts) : Either.left("must be a real calendar date")
 }
 
 /**
@@ -60,7 +62,7 @@ const toRealPlainDate = (text: string): Either.Either<Temporal.PlainDate, string
  * @category schemas
  */
 export const CalendarDate = Schema.String.pipe(
-  Schema.filter((text) => Either.match(toRealPlainDate(text), { onLeft: (reason) => reason, onRight: () => true }), {
+  Schema.filter((text) => Either.match(toRealDay(text), { onLeft: (reason) => reason, onRight: () => true }), {
     identifier: "CalendarDate",
     description: "a calendar date in the form YYYY-MM-DD",
     jsonSchema: { type: "string", format: "date" }
@@ -89,7 +91,7 @@ export type CalendarDate = typeof CalendarDate.Type
  * @category constructors
  */
 export const parseCalendarDate = (text: string): Either.Either<CalendarDate, string> =>
-  Either.map(toRealPlainDate(text), () => text as CalendarDate)
+  Either.map(toRealDay(text), () => text as CalendarDate)
 
 /**
  * Orders two calendar days: `-1` when `a` is earlier, `1` when later, `0` when equal.
@@ -101,23 +103,13 @@ export const compareDates = (a: CalendarDate, b: CalendarDate): -1 | 0 | 1 => (a
 
 /**
  * Days from 1970-01-01 to `date` in the proleptic Gregorian calendar, as Temporal counts
- * them, by plain arithmetic on the canonical text (H. Hinnant's `days_from_civil`): day
- * counts sit on the hot path of every schedule, where Temporal objects cost more.
+ * them, by plain arithmetic on the canonical text: day counts sit on the hot path of
+ * every schedule, where Temporal objects cost more.
  *
  * @since 0.1.0
  * @category utils
  */
-export const epochDay = (date: CalendarDate): number => {
-  const year = Number(date.slice(0, 4))
-  const month = Number(date.slice(5, 7))
-  const day = Number(date.slice(8, 10))
-  const shiftedYear = month <= 2 ? year - 1 : year
-  const era = Math.floor(shiftedYear / 400)
-  const yearOfEra = shiftedYear - era * 400
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
-  return era * 146097 + dayOfEra - 719468
-}
+export const epochDay = (date: CalendarDate): number => daysFromCivil(partsOf(date))
 
 /**
  * Whole days from `a` to `b` (negative when `b` is earlier).

@@ -6,6 +6,7 @@
 import { Either, ParseResult, Schema } from "effect"
 import { Temporal } from "temporal-polyfill"
 import type { CalendarDate } from "./calendarDate.js"
+import { formatInstantSeconds, parseInstantSeconds } from "./civil.js"
 import { fromPlainDate } from "./plainDates.js"
 
 const FIRST_SECOND = -62135596800 // 0001-01-01T00:00:00Z
@@ -61,28 +62,16 @@ export const epochSecondsFromMillis = (epochMillis: number): EpochSeconds =>
  * @since 0.2.0
  * @category utils
  */
-export const formatEpochSeconds = (timestamp: number): string =>
-  Temporal.Instant.fromEpochMilliseconds(timestamp * 1000).toString({ smallestUnit: "second" })
+export const formatEpochSeconds = (timestamp: number): string => formatInstantSeconds(timestamp)
 
 const TIMESTAMP_FORM = "must be a UTC instant in the form YYYY-MM-DDTHH:MM:SSZ"
 
 /** Only the text `formatEpochSeconds` would print is accepted: no offsets, fractions or leap seconds. */
 const parseTimestamp = (text: string): Either.Either<EpochSeconds, string> => {
-  try {
-    const timestamp = epochSecondsFromMillis(Temporal.Instant.from(text).epochMilliseconds)
-    return formatEpochSeconds(timestamp) === text ? Either.right(timestamp) : Either.left(TIMESTAMP_FORM)
-  } catch {
-    return Either.left(TIMESTAMP_FORM)
-  }
+  const seconds = parseInstantSeconds(text)
+  return seconds === undefined ? Either.left(TIMESTAMP_FORM) : Either.right(EpochSeconds.make(seconds))
 }
 
-/**
- * An instant on the wire: `2024-02-01T09:00:00Z`. Only the text `formatEpochSeconds` would
- * print is accepted: no offsets, fractions or leap seconds.
- *
- * @since 0.2.0
- * @category schemas
- */
 export const EpochSecondsFromString = Schema.transformOrFail(Schema.String, EpochSeconds, {
   strict: true,
   decode: (text, _, ast) =>
