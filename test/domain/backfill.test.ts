@@ -87,6 +87,18 @@ describe("the backfill entity", () => {
   )
 
   it.prop(
+    "writes a response's wire object exactly as the schema encodes it",
+    [Arb.backfill()],
+    ([backfill]) => {
+      const written = encodeBackfill(backfill)
+      const encoded = Schema.encodeSync(BackfillFromWire)(backfill)
+      expect(written).toStrictEqual(encoded)
+      expect(Object.keys(written)).toEqual(Object.keys(encoded))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop(
     "round-trips through its wire form and through JSON text",
     [Arb.backfill()],
     ([backfill]) => {
