@@ -1,0 +1,235 @@
+/**
+ * Every statement the PostgreSQL adapter sends on its hot paths, planned on a database
+ * seeded like a busy service's: no sequential scan of the backfill, run or key tables,
+ * so each statement's cost follows what it touches, not how much is stored. The
+ * statements are the adapter's own, recorded as it runs each operation, then explained
+ * with their parameters.
+ */
+import { SqlClient, Statement } from "@effect/sql"
+import { Effect, Either, Layer, ManagedRuntime, Option } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
+import { authorize, type Principal } from "../../src/domain/access.js"
+import { newBackfill } from "../../src/domain/backfill.js"
+import type { CalendarDate } from "../../src/domain/calendarDate.js"
+import { makeDateRange } from "../../src/domain/dateRange.js"
+import { IdempotencyKey } from "../../src/domain/idempotency.js"
+import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
+import { completed, WorkerId } from "../../src/domain/runs.js"
+import { EpochSeconds } from "../../src/domain/time.js"
+import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import { freshSchema, openTestDatabase, type TestDatabase } from "../support/database.js"
+
+const TEAMS = 50
+const TRANSFERS = 500
+const BACKFILLS = 20_000
+/** Tables whose size grows with use: a statement that scans one costs more every day. */
+const GROWING_TABLES = ["backfills", "backfill_runs", "backfill_idempotency_keys"]
+const SEEDING_TIMEOUT_MS = 180_000
+
+/**
+ * Set-based seeding: backfills of ten days each, each transfer's one after the other, a
+ * tenth of them active (CREATED) and the rest final, a tenth FAILED with one failed day; the days of every final
+ * backfill; an idempotency key per hundred backfills; the load rows of every team and
+ * transfer. Transfer `t` belongs to team `1 + t % TEAMS`.
+ */
+const seed = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const table = (name: string) => `"${schema}".${name}`
+    return Effect.all(
+      [
+        sql.unsafe(`
+        INSERT INTO ${table("backfills")}
+          (team_id, transfer_id, range_start, range_end, created_time, created_user_id, start_time, end_time,
+           status, runs_total, runs_created, runs_completed, runs_failed)
+        SELECT 1 + (1000 + g % ${TRANSFERS}) % ${TEAMS}, 1000 + g % ${TRANSFERS},
+               date '1990-01-01' + (g / ${TRANSFERS}) * 10, date '1990-01-01' + (g / ${TRANSFERS}) * 10 + 9,
+               now(), 789,
+               CASE WHEN k = 0 THEN NULL ELSE now() END, CASE WHEN k = 0 THEN NULL ELSE now() END,
+               CASE WHEN k = 0 THEN 'CREATED' WHEN k = 5 THEN 'FAILED' ELSE 'COMPLETED' END,
+               10, CASE WHEN k = 0 THEN 0 ELSE 10 END,
+               CASE WHEN k = 0 THEN 0 WHEN k = 5 THEN 9 ELSE 10 END,
+               CASE WHEN k = 5 THEN 1 ELSE 0 END
+        FROM generate_series(1, ${BACKFILLS}) AS g, LATERAL (SELECT (g / ${TRANSFERS}) % 10 AS k) AS kind`),
+        sql.unsafe(`
+        INSERT INTO ${table("backfill_runs")} (backfill_id, day, state, error, attempts, started_time, ended_time)
+        SELECT b.id, b.range_start + d,
+               CASE WHEN b.status = 'FAILED' AND d = 0 THEN 'failed' ELSE 'completed' END,
+               CASE WHEN b.status = 'FAILED' AND d = 0 THEN 'Source table not found' END, 1, now(), now()
+        FROM ${table("backfills")} AS b, generate_series(0, 9) AS d
+        WHERE b.status <> 'CREATED'`),
+        sql.unsafe(`
+        INSERT INTO ${table("backfill_idempotency_keys")} (team_id, user_id, key, fingerprint, response, expires_at)
+        SELECT 1 + g % ${TEAMS}, 789, 'seeded-' || g, 'f', '{}'::jsonb, 4102444800
+        FROM generate_series(1, ${BACKFILLS / 100}) AS g`),
+        sql.unsafe(`
+        INSERT INTO ${table("backfill_team_load")} (team_id, running)
+        SELECT t, 0 FROM generate_series(1, ${TEAMS}) AS t`),
+        sql.unsafe(`
+        INSERT INTO ${table("backfill_transfer_load")} (transfer_id, running)
+        SELECT 1000 + t, 0 FROM generate_series(0, ${TRANSFERS - 1}) AS t`),
+        sql.unsafe(`ANALYZE ${table("backfills")}, ${table("backfill_runs")}, ${table("backfill_idempotency_keys")}`)
+      ],
+      { discard: true }
+    )
+  })
+
+interface Recorded {
+  readonly operation: string
+  readonly text: string
+  readonly params: ReadonlyArray<unknown>
+}
+
+/** The sequential scans of growing tables anywhere in an EXPLAIN (FORMAT JSON) plan. */
+const growingScans = (plan: unknown): ReadonlyArray<string> => {
+  if (typeof plan !== "object" || plan === null) return []
+  const node = plan as { "Node Type"?: string; "Relation Name"?: string; Plans?: ReadonlyArray<unknown> }
+  const here =
+    node["Node Type"] === "Seq Scan" && GROWING_TABLES.includes(node["Relation Name"] ?? "")
+      ? [node["Relation Name"] ?? ""]
+      : []
+  return [...here, ...(node.Plans ?? []).flatMap(growingScans)]
+}
+
+const team = TeamId.make(1n + (1000n % BigInt(TEAMS)))
+const transfer = TransferId.make(1000n)
+const principal: Principal = {
+  userId: UserId.make(789n),
+  teamIds: [team],
+  scopes: ["dwh_transfers_write", "dwh_transfers_read"],
+  permissions: ["dwh.transfer.edit", "dwh.transfer.view"]
+}
+const access = Either.getOrThrow(authorize(principal, team, "write"))
+const key = (text: string) => ({
+  key: IdempotencyKey.make(text),
+  fingerprint: text,
+  now: EpochSeconds.make(1_800_000_000),
+  expiresAt: EpochSeconds.make(1_800_086_400)
+})
+const day = (text: string) => text as CalendarDate
+
+let database: TestDatabase
+let schema: string
+let runtime: ManagedRuntime.ManagedRuntime<BackfillRepository | WorkerRepository | SqlClient.SqlClient, unknown>
+const recorded: Array<Recorded> = []
+
+/** Runs `effect`, recording every statement it sends as `operation`'s. */
+const recording = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) =>
+  Statement.withTransformer(effect, (statement) =>
+    Effect.sync(() => {
+      const [text, params] = statement.compile()
+      recorded.push({ operation, text, params })
+      return statement
+    })
+  )
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+  const client = Layer.succeedContext(database.client)
+  const repository = Layer.unwrapScoped(
+    Effect.map(
+      Effect.tap(freshSchema, (fresh) => {
+        schema = fresh
+        return seed(fresh)
+      }),
+      (fresh) => layerPostgresBackfillRepository({ schema: fresh })
+    )
+  ).pipe(Layer.provideMerge(client))
+  runtime = ManagedRuntime.make(repository)
+  await runtime.runPromise(
+    Effect.gen(function* () {
+      const repository = yield* BackfillRepository
+      const worker = yield* WorkerRepository
+      const [seeded] = yield* Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ active: string; failed: string; final: string }>`
+            SELECT max(id) FILTER (WHERE status = 'CREATED')::text AS active,
+                   max(id) FILTER (WHERE status = 'FAILED')::text AS failed,
+                   max(id) FILTER (WHERE status = 'COMPLETED')::text AS final
+            FROM ${sql.literal(`"${schema}".backfills`)} WHERE team_id = ${String(team)} AND id <= ${BACKFILLS / 2}`
+      )
+      if (seeded === undefined) throw new Error("nothing seeded")
+      const [seededActive, seededFailed, seededFinal] = [seeded.active, seeded.failed, seeded.final].map((id) =>
+        BackfillId.make(BigInt(id))
+      ) as [BackfillId, BackfillId, BackfillId]
+      const range = Either.getOrThrow(makeDateRange(day("2024-01-01"), day("2024-01-05")))
+      const unsaved = newBackfill({
+        transferId: transfer,
+        range,
+        createdTime: EpochSeconds.make(1_800_000_000),
+        createdUserId: principal.userId
+      })
+      const created = yield* recording("schedule", repository.insertUnlessOverlapping(access, unsaved, key("new")))
+      yield* recording("get", repository.findForTeam(access, seededFinal))
+      yield* recording("latest", repository.latestForTransfer(access, transfer))
+      yield* recording("preview", repository.activeOverlapping(access, transfer, range))
+      const page = { statuses: ["CREATED", "SCHEDULED", "RUNNING", "FAILED"] as const, limit: 20 }
+      yield* recording("list, first page", repository.listForTeam(access, { ...page, before: Option.none() }))
+      yield* recording(
+        "list, deep cursor",
+        repository.listForTeam(access, { ...page, before: Option.some(BackfillId.make(BigInt(BACKFILLS / 10))) })
+      )
+      const runPage = { states: ["completed", "failed"] as const, limit: 5 }
+      yield* recording(
+        "ledger, first page",
+        repository.runsOf(access, seededFinal, { ...runPage, before: Option.none() })
+      )
+      yield* recording(
+        "ledger, deep cursor",
+        repository.runsOf(access, seededFinal, { ...runPage, before: Option.some(day("1990-01-05")) })
+      )
+      yield* recording("cancel", repository.cancel(access, seededActive, EpochSeconds.make(1_800_000_100), key("c")))
+      yield* recording("retry", repository.retry(access, seededFailed, Option.none(), key("r")))
+      const lease = yield* recording("claim", worker.claim(WorkerId.make("plans"), 1_800_000_000_000, 60_000))
+      expect(Option.isSome(lease)).toBe(true)
+      if (Option.isNone(lease)) return
+      yield* recording("materialise", worker.materialiseRuns(lease.value.backfillId, 10))
+      const started = yield* recording("start a day", worker.startNextRun(lease.value, 1_800_000_001_000))
+      if (Option.isSome(started)) {
+        yield* recording(
+          "record an outcome",
+          worker.recordOutcome(lease.value.backfillId, started.value.day, completed, 1_800_000_002_000, lease.value)
+        )
+      }
+      const renewed = yield* recording("renew", worker.renewLease(lease.value, 1_800_000_003_000, 60_000))
+      yield* recording("release", worker.releaseLease(renewed))
+      yield* recording("retry failed days", worker.retryFailedDays(created.id).pipe(Effect.ignore))
+    })
+  )
+}, SEEDING_TIMEOUT_MS)
+
+afterAll(async () => {
+  await runtime?.dispose()
+  await database?.close()
+})
+
+describe("the PostgreSQL adapter's statements, on a seeded database", () => {
+  it("cover every hot operation", () => {
+    const operations = new Set(recorded.map(({ operation }) => operation))
+    for (const operation of ["schedule", "get", "list, deep cursor", "ledger, deep cursor", "cancel", "retry", "claim"])
+      expect(operations).toContain(operation)
+  })
+
+  it(
+    "never scan the backfill, run or key tables from end to end",
+    async () => {
+      const plans = await runtime.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          Effect.forEach(
+            recorded.filter(({ text }) => /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(text)),
+            ({ operation, text, params }) =>
+              Effect.map(
+                sql.unsafe<{ "QUERY PLAN": ReadonlyArray<{ Plan: unknown }> }>(`EXPLAIN (FORMAT JSON) ${text}`, [
+                  ...params
+                ]),
+                (rows) => ({ operation, text, scans: growingScans(rows[0]?.["QUERY PLAN"][0]?.Plan) })
+              )
+          )
+        )
+      )
+      expect(plans.length).toBeGreaterThan(15)
+      expect(plans.filter(({ scans }) => scans.length > 0)).toEqual([])
+    },
+    SEEDING_TIMEOUT_MS
+  )
+})
