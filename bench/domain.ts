@@ -25,7 +25,7 @@ const EPOCH = Temporal.PlainDate.from("1700-01-01")
 const dayText = (offset: number) => EPOCH.add({ days: offset }).toString()
 
 /** The `index`-th request: transfers in turn, each getting the next free day. */
-const request = (index: number, transfers = TRANSFERS, firstDay = 0) => {
+export const request = (index: number, transfers = TRANSFERS, firstDay = 0) => {
   const day = dayText(firstDay + Math.floor(index / transfers))
   return {
     authorization: "Bearer bench-token",
@@ -34,26 +34,27 @@ const request = (index: number, transfers = TRANSFERS, firstDay = 0) => {
   }
 }
 
-const libraryRuntime = (transfers: number) =>
-  ManagedRuntime.make(
-    Layer.mergeAll(
-      layerStaticTokens({ "bench-token": principal }),
-      layerMemoryTransferLookup(
-        Array.from({ length: transfers }, (_, index) => ({
-          id: TransferId.make(BigInt(index + 1)),
-          teamId: team,
-          timeZone: UTC
-        }))
-      ),
-      layerMemoryBackfillRepository()
-    )
+/** The in-memory ports with `transfers` transfers of team 1 and the bench's token. */
+export const libraryPorts = (transfers: number) =>
+  Layer.mergeAll(
+    layerStaticTokens({ "bench-token": principal }),
+    layerMemoryTransferLookup(
+      Array.from({ length: transfers }, (_, index) => ({
+        id: TransferId.make(BigInt(index + 1)),
+        teamId: team,
+        timeZone: UTC
+      }))
+    ),
+    layerMemoryBackfillRepository()
   )
 
-const succeeded = (outcome: { readonly _tag: string }) => {
+const libraryRuntime = (transfers: number) => ManagedRuntime.make(libraryPorts(transfers))
+
+export const succeeded = (outcome: { readonly _tag: string }) => {
   if (outcome._tag !== "Right") throw new Error(`schedule failed: ${JSON.stringify(outcome)}`)
 }
 
-const format = (timing: Timing) =>
+export const format = (timing: Timing) =>
   `${Math.round(timing.opsPerSecond).toLocaleString("en")} ops/s, p50 ${timing.p50Micros.toFixed(1)} µs, p99 ${timing.p99Micros.toFixed(1)} µs`
 
 export const domainOverhead = async (log: (line: string) => void): Promise<Result> => {

@@ -16,6 +16,7 @@ import { httpHost } from "./http.js"
 import type { Result } from "./measure.js"
 import { postgresKeyedSchedule, postgresSchedule, postgresWorker, usePostgres } from "./postgres.js"
 import { startup } from "./startup.js"
+import { tracingCost } from "./tracing.js"
 import { fairTurns, workerDayCycle } from "./turns.js"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -59,6 +60,7 @@ const section = async (title: string, run: () => Promise<Result | ReadonlyArray<
 
 try {
   await section("1. Domain overhead (in memory)", () => domainOverhead(log))
+  await section("1b. The operations' spans (in memory)", () => tracingCost(log))
   await section("2. Overlap scaling (in memory)", () => overlapScaling(log))
   await section("3. PostgreSQL schedule", () => postgresSchedule(log))
   await section("3b. PostgreSQL schedule with an Idempotency-Key", () => postgresKeyedSchedule(log))
