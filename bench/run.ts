@@ -10,6 +10,7 @@ import { arch, cpus, platform } from "node:os"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { embeddedPostgres } from "../src/host/database.js"
+import { costCurves } from "./costCurves.js"
 import { domainOverhead, overlapScaling } from "./domain.js"
 import { hostStart } from "./hostStart.js"
 import { httpHost } from "./http.js"
@@ -70,6 +71,7 @@ try {
   await section("5. HTTP host", () => httpHost(log, databaseUrl))
   await section("6. Start-up and size", () => startup(log))
   await section("7. npm start", () => hostStart(log))
+  await section("8. Cost curves on PostgreSQL", () => costCurves(log))
 } finally {
   await Effect.runPromise(Scope.close(scope, Exit.void))
 }

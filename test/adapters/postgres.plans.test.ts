@@ -19,60 +19,13 @@ import { completed, WorkerId } from "../../src/domain/runs.js"
 import { EpochSeconds } from "../../src/domain/time.js"
 import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { freshSchema, openTestDatabase, type TestDatabase } from "../support/database.js"
+import { seedBusyDatabase } from "../support/seedBusy.js"
 
-const TEAMS = 50
-const TRANSFERS = 500
-const BACKFILLS = 20_000
+const SIZE = { backfills: 20_000, teams: 50, transfers: 500 } as const
+const { backfills: BACKFILLS, teams: TEAMS } = SIZE
 /** Tables whose size grows with use: a statement that scans one costs more every day. */
 const GROWING_TABLES = ["backfills", "backfill_runs", "backfill_idempotency_keys"]
 const SEEDING_TIMEOUT_MS = 180_000
-
-/**
- * Set-based seeding: backfills of ten days each, each transfer's one after the other, a
- * tenth of them active (CREATED) and the rest final, a tenth FAILED with one failed day; the days of every final
- * backfill; an idempotency key per hundred backfills; the load rows of every team and
- * transfer. Transfer `t` belongs to team `1 + t % TEAMS`.
- */
-const seed = (schema: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const table = (name: string) => `"${schema}".${name}`
-    return Effect.all(
-      [
-        sql.unsafe(`
-        INSERT INTO ${table("backfills")}
-          (team_id, transfer_id, range_start, range_end, created_time, created_user_id, start_time, end_time,
-           status, runs_total, runs_created, runs_completed, runs_failed)
-        SELECT 1 + (1000 + g % ${TRANSFERS}) % ${TEAMS}, 1000 + g % ${TRANSFERS},
-               date '1990-01-01' + (g / ${TRANSFERS}) * 10, date '1990-01-01' + (g / ${TRANSFERS}) * 10 + 9,
-               now(), 789,
-               CASE WHEN k = 0 THEN NULL ELSE now() END, CASE WHEN k = 0 THEN NULL ELSE now() END,
-               CASE WHEN k = 0 THEN 'CREATED' WHEN k = 5 THEN 'FAILED' ELSE 'COMPLETED' END,
-               10, CASE WHEN k = 0 THEN 0 ELSE 10 END,
-               CASE WHEN k = 0 THEN 0 WHEN k = 5 THEN 9 ELSE 10 END,
-               CASE WHEN k = 5 THEN 1 ELSE 0 END
-        FROM generate_series(1, ${BACKFILLS}) AS g, LATERAL (SELECT (g / ${TRANSFERS}) % 10 AS k) AS kind`),
-        sql.unsafe(`
-        INSERT INTO ${table("backfill_runs")} (backfill_id, day, state, error, attempts, started_time, ended_time)
-        SELECT b.id, b.range_start + d,
-               CASE WHEN b.status = 'FAILED' AND d = 0 THEN 'failed' ELSE 'completed' END,
-               CASE WHEN b.status = 'FAILED' AND d = 0 THEN 'Source table not found' END, 1, now(), now()
-        FROM ${table("backfills")} AS b, generate_series(0, 9) AS d
-        WHERE b.status <> 'CREATED'`),
-        sql.unsafe(`
-        INSERT INTO ${table("backfill_idempotency_keys")} (team_id, user_id, key, fingerprint, response, expires_at)
-        SELECT 1 + g % ${TEAMS}, 789, 'seeded-' || g, 'f', '{}'::jsonb, 4102444800
-        FROM generate_series(1, ${BACKFILLS / 100}) AS g`),
-        sql.unsafe(`
-        INSERT INTO ${table("backfill_team_load")} (team_id, running)
-        SELECT t, 0 FROM generate_series(1, ${TEAMS}) AS t`),
-        sql.unsafe(`
-        INSERT INTO ${table("backfill_transfer_load")} (transfer_id, running)
-        SELECT 1000 + t, 0 FROM generate_series(0, ${TRANSFERS - 1}) AS t`),
-        sql.unsafe(`ANALYZE ${table("backfills")}, ${table("backfill_runs")}, ${table("backfill_idempotency_keys")}`)
-      ],
-      { discard: true }
-    )
-  })
 
 interface Recorded {
   readonly operation: string
@@ -130,7 +83,7 @@ beforeAll(async () => {
     Effect.map(
       Effect.tap(freshSchema, (fresh) => {
         schema = fresh
-        return seed(fresh)
+        return seedBusyDatabase(fresh, SIZE)
       }),
       (fresh) => layerPostgresBackfillRepository({ schema: fresh })
     )
