@@ -1,7 +1,6 @@
 /**
  * Whom a request of the reference host is charged to, and the rate headers it carries.
  */
-import type { HttpServerRequest } from "@effect/platform"
 import { Clock, Effect, Either, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { ServiceUnavailable } from "../domain/errors.js"
@@ -9,8 +8,7 @@ import { bearerToken } from "../http/request.js"
 import { Authenticator } from "../ports/authenticator.js"
 import { LapsingMap, MEMORY_CAPACITY } from "./lapsingMap.js"
 import { type Quota, RequestLimiter } from "./rateLimiter.js"
-
-type Request = HttpServerRequest.HttpServerRequest
+import type { HostIncoming } from "./server.js"
 
 interface Identified {
   /** Whom the request is charged to. */
@@ -39,8 +37,8 @@ export const addressKey = (remote: string): string => {
 }
 
 /** The request charged to its client address, whatever its token. */
-export const byAddress = (request: Request): Identified => ({
-  key: addressKey(Option.getOrElse(request.remoteAddress, () => "unknown")),
+export const byAddress = (request: HostIncoming): Identified => ({
+  key: addressKey(request.remoteAddress ?? "unknown"),
   unavailable: Option.none()
 })
 
@@ -64,10 +62,10 @@ export const makeIdentify = () => {
     const team = principal.teamIds.find((teamId) => String(teamId) === teamParam)
     return { key: `caller:${principal.userId}:${team ?? "-"}`, unavailable: Option.none() }
   }
-  return (request: Request, teamParam: string | undefined) =>
+  return (request: HostIncoming, teamParam: string | undefined) =>
     Effect.gen(function* () {
       const address = byAddress(request)
-      const token = bearerToken(request.headers.authorization)
+      const token = bearerToken(request.header("authorization"))
       if (token === undefined) return address
       const now = yield* Clock.currentTimeMillis
       const limiter = yield* RequestLimiter

@@ -6,8 +6,6 @@
  * requests and finishes the ones in flight, the worker finishes its current day and
  * releases its lease, the database closes.
  */
-import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Duration, Effect, Layer, Option } from "effect"
 import { withCachedAuthentication } from "../adapters/cachedAuthenticator.js"
@@ -28,9 +26,11 @@ import { corsHeaders, frontDoor } from "./http.js"
 import { connectionCap, createLimitedServer, openFileLimit } from "./nodeServer.js"
 import { layerRequestLimiter } from "./rateLimiter.js"
 import type { HostServices } from "./routes.js"
+import { type HostServer, layerHostServer } from "./server.js"
 import { reportHealth, runSimulatedWorker, showProgress } from "./simulatedWorker.js"
 
 export { type HostConfig, hostConfigFromEnv } from "./config.js"
+export { HostServer } from "./server.js"
 
 /** Migrations and demo data, applied before anything is served. */
 const prepareDatabase = (schema: string) =>
@@ -42,12 +42,12 @@ const prepareDatabase = (schema: string) =>
 
 /**
  * The whole host. `overrides` replaces ports (tests use it to make one fail); the output
- * is the running HTTP server, whose address tells the chosen port.
+ * is the running HTTP server, whose url tells the chosen port.
  */
 export const layerHost = <Replaced extends HostServices = never>(
   config: HostConfig,
   overrides?: Layer.Layer<Replaced>
-): Layer.Layer<HttpServer.HttpServer, unknown> =>
+): Layer.Layer<HostServer, unknown> =>
   Layer.unwrapEffect(
     Effect.map(Worker.makeWorkerHealth, (health) => {
       const { schema } = config
@@ -69,26 +69,23 @@ export const layerHost = <Replaced extends HostServices = never>(
         layerPageCursors(config.cursorSecret)
       )
       const { connections } = config
-      const nodeServer = Layer.unwrapEffect(
-        Effect.map(
-          connectionCap(connections.maxConnections, config.databasePoolSize, openFileLimit()),
-          (maxConnections) =>
-            NodeHttpServer.layer(
-              () => createLimitedServer({ ...connections, maxConnections }, corsHeaders(config.corsAllowOrigin)),
-              { port: config.port, host: "127.0.0.1" }
-            )
+      const limits = Effect.map(
+        connectionCap(connections.maxConnections, config.databasePoolSize, openFileLimit()),
+        (maxConnections) => ({ ...connections, maxConnections })
+      )
+      const server = Layer.unwrapEffect(
+        Effect.map(limits, (capped) =>
+          layerHostServer(
+            () => createLimitedServer(capped, corsHeaders(config.corsAllowOrigin)),
+            config.port,
+            frontDoor({
+              workerHealth: Option.map(config.worker, () => health),
+              corsAllowOrigin: config.corsAllowOrigin,
+              maxRequestHeaders: connections.maxRequestHeaders
+            })
+          )
         )
-      )
-      const server = HttpServer.serve(
-        frontDoor({
-          workerHealth: Option.map(config.worker, () => health),
-          corsAllowOrigin: config.corsAllowOrigin,
-          maxRequestHeaders: connections.maxRequestHeaders
-        })
-      ).pipe(
-        Layer.provide(layerRequestLimiter(config.rateLimitPerHour, config.rateLimitStore)),
-        Layer.provideMerge(nodeServer)
-      )
+      ).pipe(Layer.provide(layerRequestLimiter(config.rateLimitPerHour, config.rateLimitStore)))
       const worker = Option.match(config.worker, {
         onNone: () => Layer.empty,
         onSome: (options) =>

@@ -7,20 +7,27 @@
  * worker's health. The library decides every answer of an endpoint; this module only
  * moves bytes.
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Effect, Option, Ref } from "effect"
 import { TooManyRequests } from "../domain/errors.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
 import { tooManyHeaders } from "../http/headerLimit.js"
+import { stringifyJson } from "../http/json.js"
 import { matchPath, splitTarget } from "../http/pathMatch.js"
 import { errorResponse, type HttpResponse, respond } from "../http/response.js"
-import { CLIENT_GONE, toServerResponse } from "../httpApi/serverRequest.js"
+import { CLIENT_GONE } from "../httpApi/serverRequest.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
 import { RequestLimiter } from "./rateLimiter.js"
-import { refuse, route } from "./routes.js"
+import { type HostServices, refuse, route } from "./routes.js"
+import type { HostIncoming } from "./server.js"
+
+/** A JSON answer of the host's own. */
+const json = (status: number, value: unknown): HttpResponse => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: stringifyJson(value)
+})
 
 /** Failed steps in a row from which `/health` calls the worker unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 5
@@ -29,22 +36,19 @@ const UNHEALTHY_AFTER_FAILURES = 5
  * `GET /health`: 200 while the worker runs and succeeds, 503 once its loop has ended or
  * its steps keep failing, so a load balancer or an orchestrator can act on it.
  */
-const healthResponse = (health: Option.Option<WorkerHealth>) =>
+const healthResponse = (health: Option.Option<WorkerHealth>): HttpResponse =>
   Option.match(health, {
-    onNone: () => HttpServerResponse.unsafeJson({ worker: null }),
+    onNone: () => json(200, { worker: null }),
     onSome: (current) =>
-      HttpServerResponse.unsafeJson(
-        {
-          worker: {
-            running: current.running,
-            last_success_time: Option.getOrNull(
-              Option.map(current.lastSuccessMillis, (millis) => formatEpochSeconds(epochSecondsFromMillis(millis)))
-            ),
-            consecutive_failures: current.consecutiveFailures
-          }
-        },
-        { status: current.running && current.consecutiveFailures < UNHEALTHY_AFTER_FAILURES ? 200 : 503 }
-      )
+      json(current.running && current.consecutiveFailures < UNHEALTHY_AFTER_FAILURES ? 200 : 503, {
+        worker: {
+          running: current.running,
+          last_success_time: Option.getOrNull(
+            Option.map(current.lastSuccessMillis, (millis) => formatEpochSeconds(epochSecondsFromMillis(millis)))
+          ),
+          consecutive_failures: current.consecutiveFailures
+        }
+      })
   })
 
 interface FrontDoorOptions {
@@ -79,16 +83,22 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600
  * paths: 204 naming the path's methods. It carries no credentials, so it is neither
  * authenticated nor charged; the request it announces will be.
  */
-const preflightResponse = (methods: ReadonlyArray<string>, origin: string) =>
-  HttpServerResponse.empty({
-    status: 204,
-    headers: {
-      "access-control-allow-origin": origin,
-      "access-control-allow-methods": methods.join(", "),
-      "access-control-allow-headers": ALLOWED_REQUEST_HEADERS,
-      "access-control-max-age": String(PREFLIGHT_MAX_AGE_SECONDS)
-    }
-  })
+const preflightResponse = (methods: ReadonlyArray<string>, origin: string): HttpResponse => ({
+  status: 204,
+  headers: {
+    "access-control-allow-origin": origin,
+    "access-control-allow-methods": methods.join(", "),
+    "access-control-allow-headers": ALLOWED_REQUEST_HEADERS,
+    "access-control-max-age": String(PREFLIGHT_MAX_AGE_SECONDS)
+  },
+  body: ""
+})
+
+/** `headers` added to `response`'s. */
+const withHeaders = (response: HttpResponse, headers: Readonly<Record<string, string>>): HttpResponse => ({
+  ...response,
+  headers: { ...response.headers, ...headers }
+})
 
 /**
  * The front door, for every request: `GET /health` and CORS preflights are answered at
@@ -102,55 +112,50 @@ const preflightResponse = (methods: ReadonlyArray<string>, origin: string) =>
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
   const cors = corsHeaders(options.corsAllowOrigin)
-  return Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const { path, search } = splitTarget(request.url)
-    if (path === "/health" && request.method === "GET") {
-      return HttpServerResponse.setHeaders(
-        healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get)),
-        cors
-      )
-    }
-    const match = matchPath(path)
-    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
-      if (match._tag === "Found") {
-        return preflightResponse(
-          match.path.routes.map(({ method }) => method),
-          options.corsAllowOrigin
-        )
+  return (request: HostIncoming): Effect.Effect<HttpResponse, never, HostServices | RequestLimiter> =>
+    Effect.gen(function* () {
+      const { path, search } = splitTarget(request.target)
+      if (path === "/health" && request.method === "GET") {
+        return withHeaders(healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get)), cors)
       }
-      if (HOST_PATHS.has(path)) return preflightResponse(["GET"], options.corsAllowOrigin)
-    }
-    const limiter = yield* RequestLimiter
-    const headerCount = NodeHttpServerRequest.toIncomingMessage(request).rawHeaders.length / 2
-    const overHeaderLimit = headerCount > options.maxRequestHeaders
-    const who = overHeaderLimit
-      ? byAddress(request)
-      : yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
-    const quota = yield* Effect.either(limiter.take(who.key))
-    if (quota._tag === "Left") {
-      // The store failed and says so in its own, throttled, log: answered without another line.
-      const requestId = yield* resolveRequestId(request.headers["x-request-id"])
-      return HttpServerResponse.setHeaders(toServerResponse(errorResponse(requestId, quota.left)), cors)
-    }
-    const answer: HttpResponse | HttpServerResponse.HttpServerResponse = !quota.right.allowed
-      ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.right.resetSeconds }))
-      : overHeaderLimit
-        ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
-        : Option.isSome(who.unavailable)
-          ? yield* refuse(request, who.unavailable.value)
-          : yield* route(request, headerCount, match, search, path)
-    const response = HttpServerResponse.isServerResponse(answer) ? answer : toServerResponse(answer)
-    return HttpServerResponse.setHeaders(response, { ...rateHeaders(quota.right), ...cors })
-  }).pipe(
-    Effect.onInterrupt(() => CLIENT_GONE),
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.map(
-            respond(Effect.die(Cause.squash(cause)), () => ({ data: null })),
-            (response) => HttpServerResponse.setHeaders(toServerResponse(response), cors)
+      const match = matchPath(path)
+      if (request.method === "OPTIONS" && request.header("access-control-request-method") !== undefined) {
+        if (match._tag === "Found") {
+          return preflightResponse(
+            match.path.routes.map(({ method }) => method),
+            options.corsAllowOrigin
           )
+        }
+        if (HOST_PATHS.has(path)) return preflightResponse(["GET"], options.corsAllowOrigin)
+      }
+      const limiter = yield* RequestLimiter
+      const overHeaderLimit = request.headerCount > options.maxRequestHeaders
+      const who = overHeaderLimit
+        ? byAddress(request)
+        : yield* identify(request, match._tag === "Found" ? match.params.team_id : undefined)
+      const quota = yield* Effect.either(limiter.take(who.key))
+      if (quota._tag === "Left") {
+        // The store failed and says so in its own, throttled, log: answered without another line.
+        const requestId = yield* resolveRequestId(request.header("x-request-id"))
+        return withHeaders(errorResponse(requestId, quota.left), cors)
+      }
+      const answer = !quota.right.allowed
+        ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.right.resetSeconds }))
+        : overHeaderLimit
+          ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
+          : Option.isSome(who.unavailable)
+            ? yield* refuse(request, who.unavailable.value)
+            : yield* route(request, match, search, path)
+      return withHeaders(answer, { ...rateHeaders(quota.right), ...cors })
+    }).pipe(
+      Effect.onInterrupt(() => CLIENT_GONE),
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.map(
+              respond(Effect.die(Cause.squash(cause)), () => ({ data: null })),
+              (response) => withHeaders(response, cors)
+            )
+      )
     )
-  )
 }

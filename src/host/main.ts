@@ -3,15 +3,13 @@
  * demo data and a worker, on an embedded database unless DATABASE_URL names a server.
  * Ctrl-C (SIGINT) or SIGTERM shuts it down gracefully.
  */
-import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { DEMO_TOKENS } from "./demo.js"
-import { hostConfigFromEnv, layerHost } from "./host.js"
+import { HostServer, hostConfigFromEnv, layerHost } from "./host.js"
 
 const banner = Effect.gen(function* () {
-  const server = yield* HttpServer.HttpServer
-  const url = HttpServer.formatAddress(server.address).replace("http://0.0.0.0", "http://127.0.0.1")
+  const { url } = yield* HostServer
   const tokens = Object.entries(DEMO_TOKENS)
     .map(
       ([token, principal]) =>

@@ -2,12 +2,11 @@
  * Starts the reference host for a test file on a free loopback port, on the server in
  * `DATABASE_URL` (in a schema of its own) or on an embedded database.
  */
-import { HttpServer } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { DEFAULT_CONNECTION_LIMITS } from "../../src/host/config.js"
-import { type HostConfig, layerHost } from "../../src/host/host.js"
+import { type HostConfig, HostServer, layerHost } from "../../src/host/host.js"
 import type { HostServices } from "../../src/host/routes.js"
 import { uniqueSchemaName } from "../support/database.js"
 
@@ -56,8 +55,7 @@ export const startHost = async <Replaced extends HostServices = never>(
         )
   const context = await Effect.runPromise(Layer.buildWithScope(logged, scope))
   const server = Layer.succeedContext(context)
-  const address = await Effect.runPromise(Effect.provide(HttpServer.HttpServer, server))
-  const url = HttpServer.formatAddress(address.address).replace("0.0.0.0", "127.0.0.1")
+  const { url } = await Effect.runPromise(Effect.provide(HostServer, server))
   return {
     url,
     stop: async () => {
