@@ -72,6 +72,13 @@ const parseTimestamp = (text: string): Either.Either<EpochSeconds, string> => {
   return seconds === undefined ? Either.left(TIMESTAMP_FORM) : Either.right(EpochSeconds.make(seconds))
 }
 
+/**
+ * An instant on the wire: `2024-02-01T09:00:00Z`. Only the text `formatEpochSeconds` would
+ * print is accepted: no offsets, fractions or leap seconds.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
 export const EpochSecondsFromString = Schema.transformOrFail(Schema.String, EpochSeconds, {
   strict: true,
   decode: (text, _, ast) =>
