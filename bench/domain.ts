@@ -34,9 +34,9 @@ export const request = (index: number, transfers = TRANSFERS, firstDay = 0) => {
   }
 }
 
-/** The in-memory ports with `transfers` transfers of team 1 and the bench's token. */
-export const libraryPorts = (transfers: number) =>
-  Layer.mergeAll(
+/** The bench's token and `transfers` transfers of team 1, in memory. */
+export const benchDirectory = (transfers: number) =>
+  Layer.merge(
     layerStaticTokens({ "bench-token": principal }),
     layerMemoryTransferLookup(
       Array.from({ length: transfers }, (_, index) => ({
@@ -44,9 +44,12 @@ export const libraryPorts = (transfers: number) =>
         teamId: team,
         timeZone: UTC
       }))
-    ),
-    layerMemoryBackfillRepository()
+    )
   )
+
+/** The in-memory ports with `transfers` transfers of team 1 and the bench's token. */
+export const libraryPorts = (transfers: number) =>
+  Layer.merge(benchDirectory(transfers), layerMemoryBackfillRepository())
 
 const libraryRuntime = (transfers: number) => ManagedRuntime.make(libraryPorts(transfers))
 

@@ -120,22 +120,25 @@ export const httpHost = async (
         }
       }
       const [hostCreates, floorCreates] = [creates(), creates()]
-      const rounds = { hostGet: [], floorGet: [], hostPost: [], floorPost: [] } as Record<
-        string,
+      const rounds = Array.from({ length: 4 }, () => [] as Array<autocannon.Result>)
+      const [hostGets, floorGets, hostPosts, floorPosts] = rounds as [
+        Array<autocannon.Result>,
+        Array<autocannon.Result>,
+        Array<autocannon.Result>,
         Array<autocannon.Result>
-      >
+      ]
       for (let round = 0; round < ROUNDS; round++) {
-        rounds.hostGet?.push(await load({ url: `${host.url}${path}`, headers: admin }))
-        rounds.floorGet?.push(await load({ url: `${floor.url}${path}`, headers: admin }))
-        rounds.hostPost?.push(await load({ url: `${host.url}/teams/1/transfers/456789/backfills`, ...hostCreates }))
-        rounds.floorPost?.push(await load({ url: `${floor.url}/teams/1/transfers/456789/backfills`, ...floorCreates }))
+        hostGets.push(await load({ url: `${host.url}${path}`, headers: admin }))
+        floorGets.push(await load({ url: `${floor.url}${path}`, headers: admin }))
+        hostPosts.push(await load({ url: `${host.url}/teams/1/transfers/456789/backfills`, ...hostCreates }))
+        floorPosts.push(await load({ url: `${floor.url}/teams/1/transfers/456789/backfills`, ...floorCreates }))
       }
-      const [hostGet, floorGet, hostPost, floorPost] = [
-        rounds.hostGet,
-        rounds.floorGet,
-        rounds.hostPost,
-        rounds.floorPost
-      ].map((results) => combined(results ?? [])) as [Side, Side, Side, Side]
+      const [hostGet, floorGet, hostPost, floorPost] = [hostGets, floorGets, hostPosts, floorPosts].map(combined) as [
+        Side,
+        Side,
+        Side,
+        Side
+      ]
       log(`  ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_SECONDS} s, medians`)
       log(`  GET  host  ${describe(hostGet)}`)
       log(`       floor ${describe(floorGet)} (one primary-key SELECT)`)

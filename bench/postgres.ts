@@ -6,8 +6,6 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
-import { layerStaticTokens } from "../src/adapters/memory/authenticator.js"
-import { layerMemoryTransferLookup } from "../src/adapters/memory/transferLookup.js"
 import { migrate } from "../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
 import { authorize } from "../src/domain/access.js"
@@ -16,9 +14,10 @@ import type { CalendarDate } from "../src/domain/calendarDate.js"
 import { makeDateRange } from "../src/domain/dateRange.js"
 import { TeamId, TransferId, UserId } from "../src/domain/ids.js"
 import { completed } from "../src/domain/runs.js"
-import { epochSecondsFromMillis, UTC } from "../src/domain/time.js"
+import { epochSecondsFromMillis } from "../src/domain/time.js"
 import { scheduleBackfillRequest } from "../src/http/endpoints.js"
 import { BackfillRepository, WorkerRepository } from "../src/ports/backfillRepository.js"
+import { benchDirectory } from "./domain.js"
 import type { Result } from "./measure.js"
 import { summarise, type Timing } from "./measure.js"
 
@@ -46,17 +45,7 @@ export const runtimeFor = (schema: string, connections: number) => {
     maxConnections: Math.min(connections, target.maxConnections)
   })
   return ManagedRuntime.make(
-    Layer.mergeAll(
-      layerPostgresBackfillRepository({ schema }),
-      layerStaticTokens({ "bench-token": principal }),
-      layerMemoryTransferLookup(
-        Array.from({ length: TRANSFERS }, (_, index) => ({
-          id: TransferId.make(BigInt(index + 1)),
-          teamId: team,
-          timeZone: UTC
-        }))
-      )
-    ).pipe(Layer.provideMerge(client))
+    Layer.merge(layerPostgresBackfillRepository({ schema }), benchDirectory(TRANSFERS)).pipe(Layer.provideMerge(client))
   )
 }
 

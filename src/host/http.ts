@@ -12,22 +12,14 @@ import { TooManyRequests } from "../domain/errors.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
 import { tooManyHeaders } from "../http/headerLimit.js"
-import { stringifyJson } from "../http/json.js"
 import { matchPath, splitTarget } from "../http/pathMatch.js"
 import { errorResponse, type HttpResponse, respond } from "../http/response.js"
 import { CLIENT_GONE } from "../httpApi/serverRequest.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
 import { RequestLimiter } from "./rateLimiter.js"
-import { type HostServices, refuse, route } from "./routes.js"
+import { type HostServices, jsonAnswer, refuse, route } from "./routes.js"
 import type { HostIncoming } from "./server.js"
-
-/** A JSON answer of the host's own. */
-const json = (status: number, value: unknown): HttpResponse => ({
-  status,
-  headers: { "content-type": "application/json" },
-  body: stringifyJson(value)
-})
 
 /** Failed steps in a row from which `/health` calls the worker unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 5
@@ -38,9 +30,9 @@ const UNHEALTHY_AFTER_FAILURES = 5
  */
 const healthResponse = (health: Option.Option<WorkerHealth>): HttpResponse =>
   Option.match(health, {
-    onNone: () => json(200, { worker: null }),
+    onNone: () => jsonAnswer(200, { worker: null }),
     onSome: (current) =>
-      json(current.running && current.consecutiveFailures < UNHEALTHY_AFTER_FAILURES ? 200 : 503, {
+      jsonAnswer(current.running && current.consecutiveFailures < UNHEALTHY_AFTER_FAILURES ? 200 : 503, {
         worker: {
           running: current.running,
           last_success_time: Option.getOrNull(

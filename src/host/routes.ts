@@ -24,10 +24,17 @@ export type HostServices = Authenticator | TransferLookup | BackfillRepository |
 /** Answers with a library error envelope for a failure found before any endpoint ran. */
 export const refuse = (request: HostIncoming, error: HttpError) => refusal(error, request.header("x-request-id"))
 
+/** A JSON answer of the host's own (its health, its OpenAPI document). */
+export const jsonAnswer = (status: number, value: unknown): HttpResponse => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: stringifyJson(value)
+})
+
 let document: HttpResponse | undefined
 /** The OpenAPI document's answer, written once: it never changes while the host runs. */
 const servedDocument = () => {
-  document ??= { status: 200, headers: { "content-type": "application/json" }, body: stringifyJson(openApiDocument()) }
+  document ??= jsonAnswer(200, openApiDocument())
   return document
 }
 
