@@ -5,7 +5,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
+import { Duration, Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
+import { layerPostgresClient } from "../src/adapters/postgres/client.js"
 import { migrate } from "../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../src/adapters/postgres/repository.js"
 import { authorize } from "../src/domain/access.js"
@@ -39,10 +40,16 @@ const principal = {
 }
 const day = (offset: number) => new Date(Date.UTC(1900, 0, 1 + offset)).toISOString().slice(0, 10)
 
+/**
+ * The repository in `schema` on the adapters' own client (`layerPostgresClient`, its
+ * statements named per connection), which the floors beside it use as well. Its deadline
+ * outlasts the seeding of a million backfills.
+ */
 export const runtimeFor = (schema: string, connections: number) => {
-  const client = PgClient.layer({
-    url: Redacted.make(target.url),
-    maxConnections: Math.min(connections, target.maxConnections)
+  const client = layerPostgresClient({
+    url: target.url,
+    maxConnections: Math.min(connections, target.maxConnections),
+    deadline: Duration.minutes(10)
   })
   return ManagedRuntime.make(
     Layer.merge(layerPostgresBackfillRepository({ schema }), benchDirectory(TRANSFERS)).pipe(Layer.provideMerge(client))

@@ -288,7 +288,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
             const lease = Option.getOrThrow(yield* repository.claim(WorkerId.make("w"), NOW, 60_000))
             expect(yield* count(repository.claim(WorkerId.make("v"), NOW, 60_000))).toBe(1)
             expect(yield* count(repository.renewLease(lease, NOW, 60_000))).toBe(1)
-            expect(yield* count(repository.startNextRun(lease, NOW))).toBe(5)
+            expect(yield* count(repository.startNextRun(lease, NOW))).toBe(2)
             const outcome = repository.recordOutcome(backfill.id, "2024-01-01" as CalendarDate, completed, NOW)
             expect(yield* count(outcome)).toBe(2)
             // A day reported again reads and writes nothing.

@@ -6,11 +6,11 @@
  */
 
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { type Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { type Context, Duration, Effect, Exit, Layer, Scope } from "effect"
+import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
@@ -23,7 +23,12 @@ export interface TestDatabase {
   readonly close: () => Promise<void>
 }
 
-const clientLayer = (url: string, maxConnections: number) => PgClient.layer({ url: Redacted.make(url), maxConnections })
+/**
+ * The adapters' own client, so every PostgreSQL test runs on named statements; its
+ * deadline is long enough for seeding a busy database on a loaded machine.
+ */
+const clientLayer = (url: string, maxConnections: number) =>
+  layerPostgresClient({ url, maxConnections, deadline: Duration.minutes(10) })
 
 const buildClient = async (url: string, maxConnections: number) => {
   const scope = Effect.runSync(Scope.make())

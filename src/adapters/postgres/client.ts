@@ -6,9 +6,12 @@
  * for `deadline`, it is destroyed, so the pool drops it and opens a fresh one.
  */
 import { Socket } from "node:net"
+import { SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Redacted } from "effect"
+import { Duration, Effect } from "effect"
+import Pg from "pg"
 import { DEFAULT_DEADLINE } from "./failures.js"
+import { DEFAULT_PREPARED_STATEMENTS, nameStatements } from "./namedStatements.js"
 
 /**
  * A socket that destroys itself when a write goes unanswered for `deadlineMillis`. The
@@ -70,6 +73,13 @@ export interface PostgresClientOptions {
   readonly deadline?: Duration.DurationInput | undefined
   /** Shown in `pg_stat_activity`, to tell this client's connections apart. */
   readonly applicationName?: string | undefined
+  /**
+   * How many distinct statements one connection prepares (parses and plans once, then
+   * reuses); the rest are sent unnamed. Default 256. 0 names none: for a connection
+   * pooler in transaction mode that does not carry prepared statements between server
+   * sessions (PgBouncer before 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: number | undefined
 }
 
 /**
@@ -87,11 +97,13 @@ const withServerDeadlines = (url: string, deadlineMillis: number): string => {
 }
 
 /**
- * `@effect/sql-pg`'s client, with connections that close themselves when hung, and
- * server sessions that end statements and idle transactions past the same deadline: once
- * a connection has sent a request and heard nothing back for `deadline`, it is destroyed,
- * so the pool drops it and never hands a frozen connection to the next call. Give it the
- * deadline the ports are given. `PgClient.layer` works too, without that guard.
+ * `@effect/sql-pg`'s client on a `pg` pool of its own, with connections that close
+ * themselves when hung, server sessions that end statements and idle transactions past
+ * the same deadline, and statements prepared once per connection (`namedStatements.ts`):
+ * once a connection has sent a request and heard nothing back for `deadline`, it is
+ * destroyed, so the pool drops it and never hands a frozen connection to the next call.
+ * Give it the deadline the ports are given. `PgClient.layer` works too, without that
+ * guard and with every statement parsed and planned anew.
  *
  * @example
  * ```ts
@@ -119,11 +131,31 @@ const withServerDeadlines = (url: string, deadlineMillis: number): string => {
  */
 export const layerPostgresClient = (options: PostgresClientOptions) => {
   const deadlineMillis = Duration.toMillis(options.deadline ?? DEFAULT_DEADLINE)
-  return PgClient.layer({
-    url: Redacted.make(withServerDeadlines(options.url, deadlineMillis)),
-    maxConnections: options.maxConnections ?? 10,
-    connectTimeout: Duration.millis(deadlineMillis),
-    stream: () => answerDeadlineSocket(deadlineMillis),
+  const preparedStatements = options.preparedStatements ?? DEFAULT_PREPARED_STATEMENTS
+  const opened = Effect.tryPromise({
+    try: async () => {
+      const pool = new Pg.Pool({
+        connectionString: withServerDeadlines(options.url, deadlineMillis),
+        max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: deadlineMillis,
+        stream: () => answerDeadlineSocket(deadlineMillis),
+        application_name: options.applicationName ?? "@effect/sql-pg"
+      })
+      // A pooled connection that fails while idle is dropped by the pool; nothing to tell.
+      pool.on("error", () => {})
+      pool.on("connect", (client) => nameStatements(client, preparedStatements))
+      try {
+        await pool.query("SELECT 1")
+        return pool
+      } catch (cause) {
+        await pool.end()
+        throw cause
+      }
+    },
+    catch: (cause) => new SqlError.SqlError({ cause, message: "PgClient: Failed to connect" })
+  })
+  return PgClient.layerFromPool({
+    acquire: Effect.acquireRelease(opened, (pool) => Effect.promise(() => pool.end())),
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName })
   })
 }

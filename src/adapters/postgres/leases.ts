@@ -1,7 +1,8 @@
 /**
  * Leases and runs on PostgreSQL: renewals checked by the fence, and the start of a day
- * under a live lease, in the backfill's processing order. Claims and releases, which
- * move the running days' counts, are `claims.ts`.
+ * under a live lease, in the backfill's processing order, decided on one snapshot
+ * (`optimistic.ts`). Claims and releases, which move the running days' counts, are
+ * `claims.ts`.
  */
 import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
@@ -10,8 +11,9 @@ import type { Lease } from "../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
-import { isoDay } from "./rows.js"
-import type { BackfillTables } from "./tables.js"
+import { decidedOnSnapshot } from "./optimistic.js"
+import { backfillFromRow, isoDay } from "./rows.js"
+import { type BackfillTables, orNull } from "./tables.js"
 
 /** Runs `r` of backfill `b` in its processing order, for `ORDER BY`. */
 export const IN_PROCESSING_ORDER =
@@ -24,8 +26,86 @@ export const IN_PROCESSING_ORDER =
  * @since 0.1.0
  * @category constructors
  */
-export const makeLeaseSteps = (tables: BackfillTables) => {
-  const { sql, backfills, runs } = tables
+export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
+  const { sql, backfills, runs, columns } = tables
+  const inProcessingOrder = sql.literal(IN_PROCESSING_ORDER)
+  const isoRunDay = sql.literal(isoDay("r.day"))
+
+  /**
+   * The backfill, its version, its lease and its next pending day from one snapshot; the
+   * day marked running and the backfill saved in one statement, only while the version
+   * and the lease are the ones read and the lease is live. `Option.none()` when they
+   * were not.
+   */
+  const startOnSnapshot = (lease: Lease, nowMillis: number) =>
+    Effect.gen(function* () {
+      const id = String(lease.backfillId)
+      const [row] = yield* sql<{
+        readonly version: string
+        readonly fence: number
+        readonly expires: string | null
+        readonly next_day: CalendarDate | null
+      }>`
+        SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
+          b.lease_expires_at_ms::text AS expires,
+          (SELECT ${isoRunDay} FROM ${runs} r WHERE r.backfill_id = b.id AND r.state = 'pending'
+           ORDER BY ${inProcessingOrder} LIMIT 1) AS next_day
+        FROM ${backfills} b WHERE b.id = ${id}::bigint`
+      if (row === undefined || row.fence !== lease.fence || row.expires === null || Number(row.expires) <= nowMillis) {
+        return yield* new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
+      }
+      if (row.next_day === null) return Option.some(Option.none<StartedRun>())
+      const now = epochSecondsFromMillis(nowMillis)
+      const running = yield* Lifecycle.startRun(backfillFromRow(row), now)
+      const [written] = yield* sql<{ readonly applied: boolean }>`
+        WITH unchanged AS (
+          SELECT id FROM ${backfills}
+          WHERE id = ${id}::bigint AND version = ${row.version}::bigint
+            AND lease_fence = ${lease.fence} AND lease_expires_at_ms > ${nowMillis}
+          FOR UPDATE
+        ),
+        run AS (
+          UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
+          WHERE backfill_id = ${id}::bigint AND day = ${row.next_day}::date AND state = 'pending'
+            AND EXISTS (SELECT 1 FROM unchanged)
+          RETURNING 1
+        ),
+        saved AS (
+          UPDATE ${backfills} SET
+            status = ${running.status},
+            start_time = to_timestamp(${orNull(running.startTime)}::bigint),
+            version = version + 1
+          WHERE id = ${id}::bigint AND EXISTS (SELECT 1 FROM run)
+          RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM saved) AS applied`
+      return written?.applied === true
+        ? Option.some(Option.some<StartedRun>({ backfill: running, day: row.next_day }))
+        : Option.none()
+    })
+
+  /** The same start in a transaction: the backfill's row stays locked from its read to its write. */
+  const startUnderLock = (lease: Lease, nowMillis: number) =>
+    Effect.gen(function* () {
+      const current = yield* tables.lockLeasedBackfill(lease, nowMillis)
+      const pending = yield* sql<{ readonly day: CalendarDate }>`
+        SELECT ${isoRunDay} AS day FROM ${runs} r
+        JOIN ${backfills} b ON b.id = r.backfill_id
+        WHERE r.backfill_id = ${String(lease.backfillId)}::bigint AND r.state = 'pending'
+        ORDER BY ${inProcessingOrder} LIMIT 1
+        FOR UPDATE OF r`
+      const next = pending[0]?.day
+      if (next === undefined) return Option.none<StartedRun>()
+      const now = epochSecondsFromMillis(nowMillis)
+      const running = yield* Lifecycle.startRun(current, now)
+      yield* sql`
+        UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
+        WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${next}::date`
+      // Always saved, if only to move the version: a run changed.
+      yield* tables.saveState(running)
+      return Option.some<StartedRun>({ backfill: running, day: next })
+    })
+
   return {
     renewLease: (lease: Lease, nowMillis: number, leaseMillis: number) =>
       Effect.flatMap(
@@ -41,26 +121,7 @@ export const makeLeaseSteps = (tables: BackfillTables) => {
             : Effect.succeed({ ...lease, expiresAtMillis: nowMillis + leaseMillis })
       ),
 
-    /** Run in a transaction: the backfill's row stays locked from its read to its write. */
     startNextRun: (lease: Lease, nowMillis: number) =>
-      Effect.gen(function* () {
-        const current = yield* tables.lockLeasedBackfill(lease, nowMillis)
-        const pending = yield* sql<{ readonly day: CalendarDate }>`
-          SELECT ${sql.literal(isoDay("r.day"))} AS day FROM ${runs} r
-          JOIN ${backfills} b ON b.id = r.backfill_id
-          WHERE r.backfill_id = ${String(lease.backfillId)}::bigint AND r.state = 'pending'
-          ORDER BY ${sql.literal(IN_PROCESSING_ORDER)} LIMIT 1
-          FOR UPDATE OF r`
-        const day = pending[0]?.day
-        if (day === undefined) return Option.none<StartedRun>()
-        const now = epochSecondsFromMillis(nowMillis)
-        const running = yield* Lifecycle.startRun(current, now)
-        yield* sql`
-          UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
-          WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${day}::date`
-        // Always saved, if only to move the version: a run changed.
-        yield* tables.saveState(running)
-        return Option.some({ backfill: running, day })
-      })
+      decidedOnSnapshot(sql, attempts, startOnSnapshot(lease, nowMillis), startUnderLock(lease, nowMillis))
   }
 }

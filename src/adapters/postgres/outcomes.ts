@@ -1,13 +1,11 @@
 /**
- * Recording a day's outcome on PostgreSQL, the worker's hot path. Two statements and no
- * explicit transaction: one reads the backfill, its version, the fence of its latest
- * claim and the day's run from a single snapshot; the domain decides; one statement
- * writes the run and the backfill, only if the version is still the one read (locking
- * the row to check it). A write that finds the backfill changed writes nothing and the
- * step is decided again; after `attempts` such races the locking transaction settles it.
+ * Recording a day's outcome on PostgreSQL, the worker's hot path, decided on one snapshot
+ * (`optimistic.ts`): one statement reads the backfill, its version, the fence of its
+ * latest claim and the day's run; the domain decides; one statement writes the run and
+ * the backfill, only if the version is still the one read (locking the row to check it).
  */
 import type { SqlError } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import type { BackfillId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
@@ -16,6 +14,7 @@ import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
 import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { UnknownBackfill } from "../../domain/workerErrors.js"
 import type { OutcomeRefused } from "../../ports/backfillRepository.js"
+import { decidedOnSnapshot } from "./optimistic.js"
 import { backfillFromRow } from "./rows.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
@@ -34,14 +33,14 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
   const reportedAt = (now: EpochSeconds) =>
     sql`started_time = COALESCE(started_time, to_timestamp(${now}::bigint)), ended_time = to_timestamp(${now}::bigint)`
 
-  const optimistically = (
+  /** `Option.none()` when the write found the backfill changed since the read. */
+  const onSnapshot = (
     id: BackfillId,
     day: CalendarDate,
     outcome: RunOutcome,
     nowMillis: number,
-    lease: Lease | undefined,
-    attemptsLeft: number
-  ): Effect.Effect<RecordedOutcome, OutcomeRefused | SqlError.SqlError> =>
+    lease: Lease | undefined
+  ): Effect.Effect<Option.Option<RecordedOutcome>, OutcomeRefused | SqlError.SqlError> =>
     Effect.gen(function* () {
       const [row] = yield* sql<{
         readonly version: string
@@ -65,7 +64,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         now,
         row.run_attempts ?? undefined
       )
-      if (!recorded.counted) return recorded
+      if (!recorded.counted) return Option.some(recorded)
       const next = recorded.backfill
       const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
       const [written] = yield* sql<{ readonly applied: boolean }>`
@@ -91,10 +90,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
           RETURNING 1
         )
         SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
-      if (written?.applied === true) return recorded
-      return yield* attemptsLeft > 1
-        ? optimistically(id, day, outcome, nowMillis, lease, attemptsLeft - 1)
-        : sql.withTransaction(underLock(id, day, outcome, nowMillis, lease))
+      return written?.applied === true ? Option.some(recorded) : Option.none()
     })
 
   /** The same step under the backfill's row lock: always settles, one transaction. */
@@ -126,5 +122,10 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
     })
 
   return (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number, lease: Lease | undefined) =>
-    optimistically(id, day, outcome, nowMillis, lease, attempts)
+    decidedOnSnapshot(
+      sql,
+      attempts,
+      onSnapshot(id, day, outcome, nowMillis, lease),
+      underLock(id, day, outcome, nowMillis, lease)
+    )
 }

@@ -35,8 +35,9 @@ export interface PostgresRepositoryOptions {
   /** The schema `migrate` created the tables in. Default `public`. */
   readonly schema?: string | undefined
   /**
-   * How often an outcome is decided again when its backfill changed between read and
-   * write, before the locking transaction settles it. Default 8.
+   * How often a worker's start of a day or record of an outcome is decided again when its
+   * backfill changed between read and write, before the locking transaction settles it.
+   * Default 8.
    */
   readonly optimisticAttempts?: number | undefined
   /**
@@ -75,11 +76,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
       unavailable(sql.withTransaction(effect))
     const tables = makeBackfillTables(sql, options.schema ?? "public")
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
-    const leases = makeLeaseSteps(tables)
+    const attempts = options.optimisticAttempts ?? 8
+    const leases = makeLeaseSteps(tables, attempts)
     const claims = makeClaimSteps(tables)
     const insertOrName = makeInsert(tables)
     const keyed = makeKeyedChange(tables)
-    const recordOutcome = makeRecordOutcome(tables, options.optimisticAttempts ?? 8)
+    const recordOutcome = makeRecordOutcome(tables, attempts)
 
     /** The failed runs the domain chose to retry go back to pending with one more attempt (`DayRuns.retried`). */
     const applyRetry = ({ backfill, days }: Lifecycle.Materialised) =>
@@ -211,7 +213,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
 
       releaseLease: (lease) => unavailable(claims.releaseLease(lease)),
 
-      startNextRun: (lease, nowMillis) => transaction(leases.startNextRun(lease, nowMillis)),
+      startNextRun: (lease, nowMillis) => unavailable(leases.startNextRun(lease, nowMillis)),
 
       recordOutcome: (id, day, outcome, nowMillis, lease) =>
         unavailable(recordOutcome(id, day, outcome, nowMillis, lease)),

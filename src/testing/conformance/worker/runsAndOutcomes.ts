@@ -25,6 +25,26 @@ export const runsAndOutcomesTests = (test: Tester<Repositories>) =>
         expect(yield* steps.startNext(lease)).toEqual(Option.none())
       }))
 
+    test("start each day once, even when starts race each other and an outcome", () =>
+      Effect.gen(function* () {
+        const { backfill, lease } = yield* steps.readyToRun("2024-01-01", "2024-01-06")
+        yield* steps.startNext(lease)
+        const [starts] = yield* Effect.all(
+          [
+            Effect.all(
+              Array.from({ length: 8 }, () => steps.startNext(lease)),
+              { concurrency: "unbounded" }
+            ),
+            steps.report(backfill.id, "2024-01-06")
+          ],
+          { concurrency: "unbounded" }
+        )
+        const days = starts.flatMap((started) => (Option.isSome(started) ? [started.value.day] : []))
+        expect([...days].sort()).toEqual(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"])
+        const final = yield* steps.find(backfill.id)
+        expect(final).toMatchObject({ status: "RUNNING", runs: { total: 6, created: 6, completed: 1, failed: 0 } })
+      }))
+
     test("count each day once, even when the same outcome is reported concurrently", () =>
       Effect.gen(function* () {
         const { backfill, lease } = yield* steps.readyToRun("2024-01-01", "2024-01-05")
