@@ -37,11 +37,13 @@ const preparedInSession = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 /** `count` distinct parameterised statements, each answering its own number as `column`. */
 const distinctStatements = (count: number, column = "n") =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.forEach(Array.from({ length: count }, (_, index) => index), (index) =>
-      Effect.map(
-        sql.unsafe<Record<string, number>>(`SELECT $1::int + ${index} AS ${column}`, [100]),
-        (rows) => rows[0]?.[column]
-      )
+    Effect.forEach(
+      Array.from({ length: count }, (_, index) => index),
+      (index) =>
+        Effect.map(
+          sql.unsafe<Record<string, number>>(`SELECT $1::int + ${index} AS ${column}`, [100]),
+          (rows) => rows[0]?.[column]
+        )
     )
   )
 
