@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { Config, Duration, Option } from "effect"
+import { DEFAULT_PREPARED_STATEMENTS } from "../adapters/postgres/namedStatements.js"
 import { MIGRATIONS } from "../adapters/postgres/schemaVersions.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { MAX_REQUEST_HEADERS } from "../http/headerLimit.js"
@@ -43,6 +44,8 @@ export interface HostConfig {
   readonly schema: string
   /** Connections to a PostgreSQL server at most. */
   readonly databasePoolSize: number
+  /** Distinct statements one server connection prepares (0: none, for a pooler in transaction mode). */
+  readonly databasePreparedStatements: number
   /**
    * How long one database call may take before its request gets 503
    * `SERVICE_UNAVAILABLE`; a server connection that stays silent as long is closed.
@@ -128,6 +131,7 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
     )
   ),
   databasePoolSize: Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(16)),
+  databasePreparedStatements: atLeast("DATABASE_PREPARED_STATEMENTS", 0, DEFAULT_PREPARED_STATEMENTS),
   databaseDeadline: Config.integer("DATABASE_DEADLINE_MS").pipe(Config.withDefault(5000), Config.map(Duration.millis)),
   rateLimitPerHour: Config.integer("RATE_LIMIT_PER_HOUR").pipe(
     Config.validate({

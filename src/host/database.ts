@@ -43,6 +43,8 @@ interface DatabaseOptions {
   readonly url: Option.Option<string>
   /** Connections to a server at most. */
   readonly poolSize: number
+  /** Distinct statements one server connection prepares. */
+  readonly preparedStatements: number
   /** How long a server connection may leave a request unanswered before it is closed. */
   readonly deadline: Duration.DurationInput
   /** Makes the database ready to serve: migrations, demo data. */
@@ -109,6 +111,7 @@ export const layerDatabase = (options: DatabaseOptions): Layer.Layer<SqlClient.S
         layerPostgresClient({
           url: serverUrl,
           maxConnections: options.poolSize,
+          preparedStatements: options.preparedStatements,
           deadline: options.deadline,
           applicationName: "transfer-backfills-host"
         })

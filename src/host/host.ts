@@ -55,6 +55,7 @@ export const layerHost = <Replaced extends HostServices = never>(
       const database = layerDatabase({
         url: config.databaseUrl,
         poolSize: config.databasePoolSize,
+        preparedStatements: config.databasePreparedStatements,
         deadline,
         prepare: prepareDatabase(schema),
         snapshot: config.embeddedSnapshot

@@ -24,6 +24,7 @@ describe("the host's settings", () => {
       maxRequestHeaders: 100
     })
     expect(exit._tag === "Success" && exit.value.rateLimitPerHour).toBe(5000)
+    expect(exit._tag === "Success" && exit.value.databasePreparedStatements).toBe(256)
   })
 
   it("take every whole rate limit and the connection limits as given", async () => {
@@ -35,11 +36,13 @@ describe("the host's settings", () => {
       MAX_CONNECTIONS: "12",
       MAX_REQUEST_HEADERS: "40",
       REDIS_URL: "redis://127.0.0.1:6379",
-      RATE_LIMIT_REDIS_TIMEOUT_MS: "250"
+      RATE_LIMIT_REDIS_TIMEOUT_MS: "250",
+      DATABASE_PREPARED_STATEMENTS: "0"
     })
     expect(exit._tag).toBe("Success")
     if (exit._tag !== "Success") return
     expect(exit.value.rateLimitPerHour).toBe(7)
+    expect(exit.value.databasePreparedStatements).toBe(0)
     expect(exit.value.connections).toEqual({
       headersTimeout: Duration.millis(2000),
       requestTimeout: Duration.millis(3000),
@@ -58,6 +61,7 @@ describe("the host's settings", () => {
     ["RATE_LIMIT_PER_HOUR", { RATE_LIMIT_PER_HOUR: "9007199254740992" }],
     ["MAX_CONNECTIONS", { MAX_CONNECTIONS: "0" }],
     ["MAX_REQUEST_HEADERS", { MAX_REQUEST_HEADERS: "-3" }],
+    ["DATABASE_PREPARED_STATEMENTS", { DATABASE_PREPARED_STATEMENTS: "-1" }],
     ["KEEP_ALIVE_TIMEOUT_MS", { KEEP_ALIVE_TIMEOUT_MS: "0" }],
     ["HEADERS_TIMEOUT_MS", { HEADERS_TIMEOUT_MS: "40000", REQUEST_TIMEOUT_MS: "30000" }]
   ])("refuse to start with %s the host cannot honour", async (name, env) => {

@@ -5,6 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
+import { DEFAULT_PREPARED_STATEMENTS } from "../../src/adapters/postgres/namedStatements.js"
 import { DEFAULT_CONNECTION_LIMITS } from "../../src/host/config.js"
 import { type HostConfig, HostServer, layerHost } from "../../src/host/host.js"
 import type { HostServices } from "../../src/host/routes.js"
@@ -32,6 +33,7 @@ export const startHost = async <Replaced extends HostServices = never>(
     embeddedSnapshot: Option.none(),
     schema,
     databasePoolSize: 16,
+    databasePreparedStatements: DEFAULT_PREPARED_STATEMENTS,
     databaseDeadline: Duration.seconds(5),
     rateLimitPerHour: 5000,
     rateLimitStore: { _tag: "Memory" },

@@ -29,6 +29,11 @@ export interface PostgresConnectionOptions {
   readonly maxConnections?: number | undefined
   /** How long one call may wait for the database before its request gets a 503. Default 5,000. */
   readonly deadlineMillis?: number | undefined
+  /**
+   * Distinct statements one connection prepares, the rest sent unnamed. Default 256; 0
+   * behind a pooler in transaction mode that does not carry prepared statements.
+   */
+  readonly preparedStatements?: number | undefined
 }
 
 /**
@@ -77,7 +82,12 @@ export const connectPostgres = async (options: PostgresConnectionOptions): Promi
   const scope = Effect.runSync(Scope.make())
   const client = await Effect.runPromise(
     Layer.buildWithScope(
-      layerPostgresClient({ url: options.url, maxConnections: options.maxConnections, deadline }),
+      layerPostgresClient({
+        url: options.url,
+        maxConnections: options.maxConnections,
+        deadline,
+        preparedStatements: options.preparedStatements
+      }),
       scope
     )
   ).catch(async (cause: unknown) => {
