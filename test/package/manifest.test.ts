@@ -50,6 +50,7 @@ describe("the package", () => {
       "@effect/sql-pg",
       "@effect/vitest",
       "effect",
+      "pg",
       "vitest"
     ])
     expect(Object.keys(pkg.peerDependenciesMeta).sort()).toEqual(
@@ -76,7 +77,8 @@ describe("the package", () => {
       const text = readFileSync(new URL(`src/${file}`, root), "utf8")
       const imports = [...text.matchAll(/^(?:import|export)[^\n]*from "([^".][^"]*)"/gm)].map((match) => match[1])
       // The conformance entry may use the test framework it serves, the PostgreSQL entry its client
-      // (and, to build one whose hung connections close, the driver and Node's sockets).
+      // (and, to build one whose hung connections close and whose statements are named, the
+      // driver and Node's sockets).
       // The HttpApi entry may use @effect/platform, whose definition it is; the handlers
       // name Node's request and response types (types only: nothing of node:http runs). The reference
       // host, outside the package's entries, is an application and may use anything.
@@ -84,7 +86,7 @@ describe("the package", () => {
       const allowed = file.startsWith("testing/conformance")
         ? ["effect", "temporal-polyfill", "@effect/vitest"]
         : file.startsWith("adapters/postgres/")
-          ? ["effect", "temporal-polyfill", "@effect/sql", "@effect/sql-pg", "node:net"]
+          ? ["effect", "temporal-polyfill", "@effect/sql", "@effect/sql-pg", "pg", "node:net"]
           : file.startsWith("httpApi/")
             ? ["effect", "@effect/platform"]
             : file.startsWith("handlers/")
