@@ -80,7 +80,11 @@ export const makeIdentify = () => {
       return Option.match(found.right, {
         onNone: () => address,
         onSome: (principal) => {
-          recentlyValid.set(token, { principal, untilMillis: now + RECENTLY_VALID_MILLIS }, now)
+          // Renewed once half its time has passed, not on every request: no write per request.
+          const known = recentlyValid.get(token, now)
+          if (known?.principal !== principal || known.untilMillis - now < RECENTLY_VALID_MILLIS / 2) {
+            recentlyValid.set(token, { principal, untilMillis: now + RECENTLY_VALID_MILLIS }, now)
+          }
           return charged(principal, teamParam)
         }
       })
