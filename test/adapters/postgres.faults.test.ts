@@ -245,6 +245,26 @@ describe(`Port calls on PostgreSQL with a frozen connection (${target.kind})`, (
   )
 
   it.live.runIf(target.kind === "server")(
+    "refuse to open a client on a database that does not answer, within the deadline (server only)",
+    () =>
+      Effect.gen(function* () {
+        target.proxy.freeze()
+        const started = Date.now()
+        const opened = yield* Effect.exit(
+          Effect.scoped(
+            Layer.build(layerPostgresClient({ url: target.proxiedUrl, maxConnections: 1, deadline: DEADLINE }))
+          )
+        )
+        target.proxy.thaw()
+        expect(Exit.isFailure(opened)).toBe(true)
+        expect(JSON.stringify(opened)).toContain("SqlError")
+        // The deadline, with room for a loaded machine; never the 30 s of a hung start.
+        expect(Date.now() - started).toBeLessThan(Duration.toMillis(DEADLINE) * 10)
+      }),
+    60_000
+  )
+
+  it.live.runIf(target.kind === "server")(
     "set the deadline as the server's statement and idle-transaction timeouts, unless the URL says otherwise (server only)",
     () =>
       Effect.gen(function* () {

@@ -28,11 +28,16 @@ const oneConnection = (preparedStatements?: number) =>
     ...(preparedStatements === undefined ? {} : { preparedStatements })
   }).pipe(Layer.retry(Schedule.spaced(Duration.millis(50)).pipe(Schedule.intersect(Schedule.recurs(40)))))
 
-const preparedInSession = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql<{ readonly statement: string }>`SELECT statement FROM pg_prepared_statements ORDER BY prepare_time`.pipe(
-    Effect.map((rows) => rows.map((row) => row.statement))
+/**
+ * The statements the session holds prepared that name `column`: a session PGlite hands
+ * on still holds an earlier connection's.
+ */
+const preparedInSession = (column: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly statement: string }>`SELECT statement FROM pg_prepared_statements ORDER BY prepare_time`.pipe(
+      Effect.map((rows) => rows.map((row) => row.statement).filter((text) => text.endsWith(` AS ${column}`)))
+    )
   )
-)
 
 /** `count` distinct parameterised statements, each answering its own number as `column`. */
 const distinctStatements = (count: number, column = "n") =>
@@ -55,7 +60,7 @@ describe(`named statements (${database.kind})`, () => {
         const sql = yield* SqlClient.SqlClient
         for (let round = 0; round < 3; round++) expect(yield* sql`SELECT ${round}::int AS n`).toEqual([{ n: round }])
         yield* sql`SELECT 1`
-        expect(yield* preparedInSession).toEqual(["SELECT $1::int AS n"])
+        expect(yield* preparedInSession("n")).toEqual(["SELECT $1::int AS n"])
       }).pipe(Effect.provide(oneConnection())),
     30_000
   )
@@ -64,9 +69,12 @@ describe(`named statements (${database.kind})`, () => {
     "name the first statements up to the limit, and answer every one past it unnamed",
     () =>
       Effect.gen(function* () {
-        expect(yield* distinctStatements(5)).toEqual([100, 101, 102, 103, 104])
-        expect(yield* distinctStatements(5)).toEqual([100, 101, 102, 103, 104])
-        expect(yield* preparedInSession).toEqual(["SELECT $1::int + 0 AS n", "SELECT $1::int + 1 AS n"])
+        expect(yield* distinctStatements(5, "capped")).toEqual([100, 101, 102, 103, 104])
+        expect(yield* distinctStatements(5, "capped")).toEqual([100, 101, 102, 103, 104])
+        expect(yield* preparedInSession("capped")).toEqual([
+          "SELECT $1::int + 0 AS capped",
+          "SELECT $1::int + 1 AS capped"
+        ])
       }).pipe(Effect.provide(oneConnection(2))),
     30_000
   )
@@ -79,15 +87,14 @@ describe(`named statements (${database.kind})`, () => {
         yield* Effect.provide(
           Effect.gen(function* () {
             expect(yield* distinctStatements(3, "unnamed")).toEqual([100, 101, 102])
-            // A session PGlite handed on may still hold an earlier connection's names.
-            expect((yield* preparedInSession).filter((text) => text.includes("unnamed"))).toEqual([])
+            expect(yield* preparedInSession("unnamed")).toEqual([])
           }),
           oneConnection(0)
         )
         yield* Effect.provide(
           Effect.gen(function* () {
-            expect(yield* distinctStatements(300)).toHaveLength(300)
-            expect(yield* preparedInSession).toHaveLength(256)
+            expect(yield* distinctStatements(300, "many")).toHaveLength(300)
+            expect(yield* preparedInSession("many")).toHaveLength(256)
           }),
           oneConnection()
         )
@@ -107,6 +114,28 @@ describe(`named statements (${database.kind})`, () => {
         yield* sql.unsafe(`INSERT INTO ${table} VALUES (7)`)
         expect(yield* read).toEqual([{ n: 7 }])
         expect(yield* read).toEqual([{ n: 7 }])
+        yield* sql.unsafe(`DROP TABLE ${table}`)
+      }).pipe(Effect.provide(oneConnection())),
+    30_000
+  )
+
+  it.live(
+    "prepare a statement anew after its session lost it, or a migration changed what it returns",
+    () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const table = `"${uniqueSchemaName()}"`
+        yield* sql.unsafe(`CREATE TABLE ${table} (n int)`)
+        yield* sql.unsafe(`INSERT INTO ${table} VALUES (7)`)
+        const read = sql.unsafe<{ readonly n: unknown }>(`SELECT n FROM ${table} WHERE $1::int > 0`, [1])
+        expect(yield* read).toEqual([{ n: 7 }])
+        yield* sql.unsafe("DEALLOCATE ALL")
+        expect((yield* Effect.flip(read))._tag).toBe("SqlError")
+        expect(yield* read).toEqual([{ n: 7 }])
+        yield* sql.unsafe(`ALTER TABLE ${table} ALTER COLUMN n TYPE text`)
+        // Once refused with 0A000 ("cached plan must not change result type"), then answered.
+        expect((yield* Effect.flip(read))._tag).toBe("SqlError")
+        expect(yield* read).toEqual([{ n: "7" }])
         yield* sql.unsafe(`DROP TABLE ${table}`)
       }).pipe(Effect.provide(oneConnection())),
     30_000

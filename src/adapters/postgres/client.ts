@@ -132,9 +132,9 @@ const withServerDeadlines = (url: string, deadlineMillis: number): string => {
 export const layerPostgresClient = (options: PostgresClientOptions) => {
   const deadlineMillis = Duration.toMillis(options.deadline ?? DEFAULT_DEADLINE)
   const preparedStatements = options.preparedStatements ?? DEFAULT_PREPARED_STATEMENTS
-  const opened = Effect.tryPromise({
-    try: async () => {
-      const pool = new Pg.Pool({
+  const pool = Effect.acquireRelease(
+    Effect.sync(() => {
+      const opened = new Pg.Pool({
         connectionString: withServerDeadlines(options.url, deadlineMillis),
         max: options.maxConnections ?? 10,
         connectionTimeoutMillis: deadlineMillis,
@@ -142,20 +142,26 @@ export const layerPostgresClient = (options: PostgresClientOptions) => {
         application_name: options.applicationName ?? "@effect/sql-pg"
       })
       // A pooled connection that fails while idle is dropped by the pool; nothing to tell.
-      pool.on("error", () => {})
-      pool.on("connect", (client) => nameStatements(client, preparedStatements))
-      try {
-        await pool.query("SELECT 1")
-        return pool
-      } catch (cause) {
-        await pool.end()
-        throw cause
-      }
-    },
-    catch: (cause) => new SqlError.SqlError({ cause, message: "PgClient: Failed to connect" })
-  })
+      opened.on("error", () => {})
+      opened.on("connect", (client) => nameStatements(client, preparedStatements))
+      return opened
+    }),
+    (opened) => Effect.promise(() => opened.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+  )
+  const connected = Effect.tap(pool, (opened) =>
+    Effect.tryPromise({
+      try: () => opened.query("SELECT 1"),
+      catch: (cause) => new SqlError.SqlError({ cause, message: "PgClient: Failed to connect" })
+    }).pipe(
+      Effect.timeoutFail({
+        duration: deadlineMillis,
+        onTimeout: () =>
+          new SqlError.SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" })
+      })
+    )
+  )
   return PgClient.layerFromPool({
-    acquire: Effect.acquireRelease(opened, (pool) => Effect.promise(() => pool.end())),
+    acquire: connected,
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName })
   })
 }
