@@ -8,7 +8,7 @@ import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease } from "../../domain/runs.js"
-import { epochSecondsFromMillis } from "../../domain/time.js"
+import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
 import { decidedOnSnapshot } from "./optimistic.js"
@@ -30,6 +30,9 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
   const { sql, backfills, runs, columns } = tables
   const inProcessingOrder = sql.literal(IN_PROCESSING_ORDER)
   const isoRunDay = sql.literal(isoDay("r.day"))
+  /** A run handed to a worker at `now`: `DayRuns.started`'s columns. */
+  const markedRunning = (now: EpochSeconds) =>
+    sql`state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL`
 
   /**
    * The backfill, its version, its lease and its next pending day from one snapshot; the
@@ -65,7 +68,7 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
           FOR UPDATE
         ),
         run AS (
-          UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
+          UPDATE ${runs} SET ${markedRunning(now)}
           WHERE backfill_id = ${id}::bigint AND day = ${row.next_day}::date AND state = 'pending'
             AND EXISTS (SELECT 1 FROM unchanged)
           RETURNING 1
@@ -99,7 +102,7 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
       const now = epochSecondsFromMillis(nowMillis)
       const running = yield* Lifecycle.startRun(current, now)
       yield* sql`
-        UPDATE ${runs} SET state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL
+        UPDATE ${runs} SET ${markedRunning(now)}
         WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${next}::date`
       // Always saved, if only to move the version: a run changed.
       yield* tables.saveState(running)
