@@ -42,6 +42,7 @@ export * from "./http/errors.js"
 export * from "./http/headerLimit.js"
 export * from "./http/json.js"
 export type { BackfillPageResponse, RunPageResponse } from "./http/listing.js"
+export * from "./http/observe.js"
 export * from "./http/pageCursor.js"
 export * from "./http/pathMatch.js"
 export * from "./http/preview.js"
@@ -49,6 +50,14 @@ export * from "./http/request.js"
 export * from "./http/response.js"
 export * from "./http/routes.js"
 export * from "./http/runs.js"
+/**
+ * The library's metrics (Effect `Metric`s with OpenTelemetry names and units) and the
+ * gauges a host refreshes when it collects them (`recordBackfillGauges`).
+ *
+ * @since 0.3.0
+ * @category namespaces
+ */
+export * as BackfillMetrics from "./metrics/index.js"
 export type { ReadError } from "./operations/access.js"
 export * from "./operations/cancelBackfill.js"
 export * from "./operations/deferred.js"
@@ -72,4 +81,6 @@ export type { RunExecutor, WorkerOptions } from "./operations/worker.js"
 export * as BackfillWorker from "./operations/worker.js"
 export * from "./ports/authenticator.js"
 export * from "./ports/backfillRepository.js"
+export * from "./ports/backfillStatistics.js"
+export * from "./ports/keyReplay.js"
 export * from "./ports/transferLookup.js"

@@ -10,6 +10,7 @@ import { BadRequest } from "../domain/errors.js"
 import type { ApiServices } from "./endpoint.js"
 import { type HttpError, MethodNotAllowed, RouteNotFound } from "./errors.js"
 import { MAX_REQUEST_HEADERS, tooManyHeaders } from "./headerLimit.js"
+import { observeRequest } from "./observe.js"
 import { matchPath, type PathMatch, queryOf, routeFor, splitTarget } from "./pathMatch.js"
 import { bodyTooLarge, MAX_BODY_BYTES } from "./request.js"
 import { type HttpResponse, respond } from "./response.js"
@@ -123,7 +124,8 @@ export const answerMatched = (
 
 /**
  * The answer to any request: its header count checked, its path matched as sent, and its
- * route run. Never fails: every outcome is a response.
+ * route run, observed (`observeRequest`: a span, `X-Span-Id`, the request duration). Never
+ * fails: every outcome is a response.
  *
  * @since 0.2.0
  * @category routing
@@ -133,7 +135,13 @@ export const dispatch = (
   options: DispatchOptions = {}
 ): Effect.Effect<HttpResponse, never, ApiServices> => {
   const limit = options.maxRequestHeaders ?? MAX_REQUEST_HEADERS
-  if (request.headerCount > limit) return refusal(tooManyHeaders(limit), request.header("x-request-id"))
   const { path, search } = splitTarget(request.target)
-  return answerMatched(request, matchPath(path), search)
+  const match = matchPath(path)
+  return observeRequest(
+    request,
+    match,
+    request.headerCount > limit
+      ? refusal(tooManyHeaders(limit), request.header("x-request-id"))
+      : answerMatched(request, match, search)
+  )
 }

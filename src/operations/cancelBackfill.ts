@@ -1,11 +1,13 @@
 /** Cancelling a backfill (SPEC §4 cancel). */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Metric } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
 import { type Conflict, type DuplicationFailed, NotFound, UnprocessableEntity } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import { ACTIVE_STATUSES } from "../domain/status.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
+import { backfillsCancelled } from "../metrics/instruments.js"
+import { countedOnce, countFinished } from "../metrics/record.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
 import { type IdempotencyKeyInput, idempotentRequest, refusedKeyAnswers } from "./idempotency.js"
@@ -111,6 +113,7 @@ export const cancelBackfill = <E = never, R = never>(
       backfillId: command.backfillId
     })
     return yield* repository.cancel(access, command.backfillId, now, idempotency).pipe(
+      countedOnce((cancelled) => Effect.zipRight(Metric.increment(backfillsCancelled), countFinished(cancelled))),
       traced("BackfillRepository.cancel"),
       Effect.catchTags({
         ...refusedKeyAnswers,

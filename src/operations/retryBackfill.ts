@@ -1,11 +1,13 @@
 /** Retrying a backfill's failed days in place (SPEC §4: FAILED → SCHEDULED, beyond the seed). */
-import { Effect, Option } from "effect"
+import { Effect, Metric, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
 import { type CalendarDate, parseCalendarDate } from "../domain/calendarDate.js"
 import { type Conflict, type DuplicationFailed, excerpt, NotFound, UnprocessableEntity } from "../domain/errors.js"
 import type { BackfillId, TeamId } from "../domain/ids.js"
 import type { DaysNotFailed } from "../domain/workerErrors.js"
+import { backfillsRetried } from "../metrics/instruments.js"
+import { countedOnce } from "../metrics/record.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 import { findTeamBackfill, idAttributes, type ReadError, requireAccess } from "./access.js"
 import { type Deferred, readDeferred } from "./deferred.js"
@@ -129,6 +131,7 @@ export const retryBackfill = <E = never, R = never>(
       days: Option.getOrNull(days)
     })
     return yield* repository.retry(access, command.backfillId, days, idempotency).pipe(
+      countedOnce(() => Metric.increment(backfillsRetried)),
       traced("BackfillRepository.retry"),
       Effect.catchTags({
         ...refusedKeyAnswers,

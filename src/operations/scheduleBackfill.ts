@@ -3,7 +3,7 @@
  * check in SPEC order, the first failure wins; the overlap check and the insert are one
  * atomic step of the repository.
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Metric, Option } from "effect"
 import type { Principal } from "../domain/access.js"
 import { type Backfill, newBackfill } from "../domain/backfill.js"
 import { type DateRange, dayCount, formatRange, sharedDays } from "../domain/dateRange.js"
@@ -21,6 +21,8 @@ import { BackfillPolicy } from "../domain/policy.js"
 import { type RequestedRange, validateRequestedRange } from "../domain/scheduleRules.js"
 import { epochSecondsFromMillis, todayIn } from "../domain/time.js"
 import { type BackfillProcessing, DEFAULT_PROCESSING_ORDER } from "../domain/turns.js"
+import { backfillsScheduled } from "../metrics/instruments.js"
+import { countedOnce } from "../metrics/record.js"
 import { type ActiveRangeOverlap, BackfillRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
 import { findTeamTransfer, idAttributes, requireAccess } from "./access.js"
@@ -179,6 +181,7 @@ export const scheduleBackfill = <E = never, R = never>(
         processing
       )
       .pipe(
+        countedOnce(() => Metric.increment(backfillsScheduled)),
         traced("BackfillRepository.insertUnlessOverlapping"),
         Effect.catchTags({
           ...refusedKeyAnswers,

@@ -3,11 +3,13 @@
  * of its days one after the other under a lease kept alive in the background
  * (`leaseKeeper.ts`), then give it back.
  */
-import { Duration, Effect, Option, type Ref, Schedule } from "effect"
+import { Clock, Duration, Effect, Metric, Option, type Ref, Schedule } from "effect"
 import type { Backfill } from "../domain/backfill.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
+import { leasesLost } from "../metrics/instruments.js"
+import { timeDay } from "../metrics/record.js"
 import type { StartedRun } from "../ports/backfillRepository.js"
 import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
 import { checkTurnOptions } from "./turnOptions.js"
@@ -104,6 +106,7 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
         )
     if (Option.isNone(next)) return true
     const run = next.value
+    const started = yield* Clock.currentTimeMillis
     const outcome = yield* held.guard(options.execute(run))
     yield* held.guard(
       Effect.retry(
@@ -111,6 +114,7 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
         { schedule: WHILE_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" }
       )
     )
+    yield* timeDay(started, yield* Clock.currentTimeMillis)
     yield* markSuccess(options.health)
     return false
   })
@@ -174,6 +178,7 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
       }
     })
   ).pipe(
+    Effect.tapErrorTag("LeaseLost", () => Metric.increment(leasesLost)),
     // A release that fails or hangs (an outage, say) is left to the lease's expiry.
     Effect.ensuring(
       Effect.exit(Effect.timeout(Effect.interruptible(releaseLease(lease)), renewalInterval(options.leaseDuration)))

@@ -2,8 +2,9 @@
  * A worker's loop: backfill after backfill, until interrupted, surviving whatever a step
  * fails or dies with.
  */
-import { Cause, Duration, Effect, Exit, Random, Ref, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, Metric, Option, Random, Ref, Schedule } from "effect"
 import { WorkerId } from "../domain/runs.js"
+import { workerStepFailures } from "../metrics/instruments.js"
 import { checkTurnOptions } from "./turnOptions.js"
 import { processNextBackfill, type WorkerOptions } from "./workerBackfill.js"
 import { makeWorkerHealth, markSuccess } from "./workerHealth.js"
@@ -17,6 +18,16 @@ const loopWorkerId = (workerId: WorkerId) =>
   Effect.map(Random.nextIntBetween(0, 0x1000000), (suffix) =>
     WorkerId.make(`${workerId.slice(0, 120)}/${suffix.toString(16).padStart(6, "0")}`)
   )
+
+/** The tag of a step's typed failure, or OpenTelemetry's `_OTHER` for a defect. */
+const errorType = (cause: Cause.Cause<unknown>): string =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => "_OTHER",
+    onSome: (error) =>
+      typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+        ? error._tag
+        : "_OTHER"
+  })
 
 /** The pauses after failures in a row: doubling from 100 ms, never over `pollInterval`. */
 const backoff = (pollInterval: Duration.DurationInput) =>
@@ -79,6 +90,7 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
           ...current,
           consecutiveFailures: current.consecutiveFailures + 1
         }))).consecutiveFailures
+        yield* Metric.increment(Metric.tagged(workerStepFailures, "error.type", errorType(cause)))
         const message = `Worker step failed (${failures} in a row); next try in ${Duration.format(pause)}`
         yield* Cause.isFailure(cause) && !Cause.isDie(cause)
           ? Effect.logWarning(message, cause)

@@ -3,12 +3,15 @@
  * time taken from `Clock`, in a span named after it. `worker.ts` strings them into a loop;
  * hosts with a loop of their own call them directly.
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Metric, Option } from "effect"
 import type { CalendarDate } from "../domain/calendarDate.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
+import { epochSecondsFromMillis } from "../domain/time.js"
 import type { ClaimCaps } from "../domain/turns.js"
-import { WorkerRepository } from "../ports/backfillRepository.js"
+import { backfillsRetried, backfillWait } from "../metrics/instruments.js"
+import { countOutcome } from "../metrics/record.js"
+import { type StartedRun, WorkerRepository } from "../ports/backfillRepository.js"
 import { traced } from "./spans.js"
 
 /**
@@ -28,6 +31,17 @@ const withRepository = <A, E>(
   Effect.flatMap(WorkerRepository, use).pipe(
     traced(`WorkerRepository.${step}`, backfillId === undefined ? {} : { backfill_id: String(backfillId) })
   )
+
+/**
+ * The wait of a backfill whose first day this start was (it started now, and no day has
+ * reported): from its creation to now.
+ */
+const timeFirstStart = (started: Option.Option<StartedRun>, nowMillis: number) => {
+  if (Option.isNone(started)) return Effect.void
+  const { startTime, createdTime, runs } = started.value.backfill
+  const first = Option.contains(startTime, epochSecondsFromMillis(nowMillis)) && runs.completed + runs.failed === 0
+  return first ? Metric.update(backfillWait, epochSecondsFromMillis(nowMillis) - createdTime) : Effect.void
+}
 
 /**
  * Creates the runs of the next days of a `CREATED` backfill, `maxDays` at most
@@ -156,7 +170,10 @@ export const releaseLease = (lease: Lease) =>
 export const startNextRun = (lease: Lease) =>
   withRepository(
     "startNextRun",
-    (repository) => Effect.flatMap(Clock.currentTimeMillis, (now) => repository.startNextRun(lease, now)),
+    (repository) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.tap(repository.startNextRun(lease, now), (started) => timeFirstStart(started, now))
+      ),
     lease.backfillId
   )
 
@@ -186,7 +203,9 @@ export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outc
   withRepository(
     "recordOutcome",
     (repository) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => repository.recordOutcome(backfillId, day, outcome, now, lease)),
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.tap(repository.recordOutcome(backfillId, day, outcome, now, lease), countOutcome)
+      ),
     backfillId
   )
 
@@ -216,4 +235,8 @@ export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outc
  * @category worker
  */
 export const retryFailedDays = (backfillId: BackfillId) =>
-  withRepository("retryFailedDays", (repository) => repository.retryFailedDays(backfillId), backfillId)
+  withRepository(
+    "retryFailedDays",
+    (repository) => Effect.tap(repository.retryFailedDays(backfillId), () => Metric.increment(backfillsRetried)),
+    backfillId
+  )

@@ -15,6 +15,7 @@ import {
 } from "../domain/idempotency.js"
 import { BackfillId } from "../domain/ids.js"
 import { UnknownBackfill } from "../domain/workerErrors.js"
+import { markAnsweredFromKey } from "../ports/keyReplay.js"
 import {
   BackfillFromPlain,
   DayRunFromPlain,
@@ -54,7 +55,7 @@ export const toPlainKey = (access: WriteAccess, idempotency: IdempotentRequest |
 export const keyAnswer = (
   outcome: object
 ): Effect.Effect<Backfill, IdempotencyKeyReused | IdempotencyKeyInFlight> | undefined => {
-  if ("replayed" in outcome) return fromPlain(outcome.replayed as PlainBackfill)
+  if ("replayed" in outcome) return Effect.zipRight(markAnsweredFromKey, fromPlain(outcome.replayed as PlainBackfill))
   if (!("idempotencyKey" in outcome)) return undefined
   return outcome.idempotencyKey === "in-flight"
     ? Effect.fail(new IdempotencyKeyInFlight())

@@ -14,6 +14,7 @@ import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
+import type { BackfillStatistics } from "../../src/ports/backfillStatistics.js"
 
 export interface TestDatabase {
   /** `server` is a real PostgreSQL; `pglite` serves one connection at a time. */
@@ -137,7 +138,7 @@ export const freshSchema = Effect.acquireRelease(
 export const freshRepository = (
   database: TestDatabase,
   options: { readonly optimisticAttempts?: number } = {}
-): Layer.Layer<BackfillRepository | WorkerRepository> =>
+): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics> =>
   Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ ...options, schema }))).pipe(
     Layer.provide(Layer.succeedContext(database.client)),
     Layer.orDie

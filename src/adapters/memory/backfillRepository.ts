@@ -6,7 +6,9 @@
  * check costs O(log n) however many backfills are active.
  */
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
+import type { WriteAccess } from "../../domain/access.js"
 import { Backfill } from "../../domain/backfill.js"
+import type { IdempotentRequest } from "../../domain/idempotency.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
@@ -15,7 +17,10 @@ import { epochSecondsFromMillis } from "../../domain/time.js"
 import { runsBefore } from "../../domain/turns.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
+import { BackfillStatistics } from "../../ports/backfillStatistics.js"
+import { markAnsweredFromKey } from "../../ports/keyReplay.js"
 import { impliedRuns, type SeededBackfill, seededRuns } from "./seed.js"
+import { countsOf } from "./statistics.js"
 import { MemoryStore, type Stored } from "./store.js"
 
 export type { SeededBackfill } from "./seed.js"
@@ -28,15 +33,25 @@ const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> 
   )
 const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
 
+/** A keyed change as one atomic step, marked when its key answered it (`markAnsweredFromKey`). */
+const keyedAtomically = <E>(
+  store: MemoryStore,
+  access: WriteAccess,
+  idempotency: IdempotentRequest | undefined,
+  change: () => Either.Either<Backfill, E>
+) =>
+  Effect.flatMap(
+    atomically(() => store.keys.keyed(access, idempotency, change)),
+    ({ backfill, replayed }) => (replayed ? Effect.as(markAnsweredFromKey, backfill) : Effect.succeed(backfill))
+  )
+
 const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
   insertUnlessOverlapping: (access, backfill, idempotency, processing) =>
-    atomically(() =>
-      store.keys.keyed(access, idempotency, () =>
-        Option.match(store.findOverlap(backfill), {
-          onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
-          onNone: () => Either.right(store.insert(access.teamId, backfill, processing))
-        })
-      )
+    keyedAtomically(store, access, idempotency, () =>
+      Option.match(store.findOverlap(backfill), {
+        onSome: (conflicting) => Either.left(new ActiveRangeOverlap({ conflicting })),
+        onNone: () => Either.right(store.insert(access.teamId, backfill, processing))
+      })
     ),
 
   findForTeam: ({ teamId }, id) => read(() => Option.map(store.ofTeam(teamId, id), (stored) => stored.backfill)),
@@ -49,24 +64,20 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
   listForTeam: ({ teamId }, query) => read(() => store.page(teamId, query)),
 
   cancel: (access, id, time, idempotency) =>
-    atomically(() =>
-      store.keys.keyed(access, idempotency, () =>
-        Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
-          Either.map(Lifecycle.cancel(stored.backfill, { time, userId: access.principal.userId }), (cancelled) => {
-            for (const [day, run] of stored.runs)
-              if (run.state === "pending") stored.runs.set(day, DayRuns.dropped(run, time))
-            return store.update(stored, cancelled)
-          })
-        )
+    keyedAtomically(store, access, idempotency, () =>
+      Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
+        Either.map(Lifecycle.cancel(stored.backfill, { time, userId: access.principal.userId }), (cancelled) => {
+          for (const [day, run] of stored.runs)
+            if (run.state === "pending") stored.runs.set(day, DayRuns.dropped(run, time))
+          return store.update(stored, cancelled)
+        })
       )
     ),
 
   retry: (access, id, days, idempotency) =>
-    atomically(() =>
-      store.keys.keyed(access, idempotency, () =>
-        Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
-          Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) => applyRetry(store, stored, retried))
-        )
+    keyedAtomically(store, access, idempotency, () =>
+      Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
+        Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) => applyRetry(store, stored, retried))
       )
     ),
 
@@ -213,7 +224,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
  */
 export const layerMemoryBackfillRepository = (
   seed: Iterable<SeededBackfill> = []
-): Layer.Layer<BackfillRepository | WorkerRepository> =>
+): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics> =>
   Layer.syncContext(() => {
     const store = new MemoryStore()
     for (const { teamId, backfill, runs } of seed) {
@@ -224,6 +235,7 @@ export const layerMemoryBackfillRepository = (
       store.add(teamId, backfill, seededRuns(backfill, runs ?? impliedRuns(backfill)))
     }
     return Context.make(BackfillRepository, makeApiRepository(store)).pipe(
-      Context.add(WorkerRepository, makeWorkerRepository(store))
+      Context.add(WorkerRepository, makeWorkerRepository(store)),
+      Context.add(BackfillStatistics, { counts: read(() => countsOf(store)) })
     )
   })

@@ -16,6 +16,14 @@ interface StoredKey {
   readonly expiresAt: number
 }
 
+/** A keyed change's answer, and whether it came from the key rather than the change. */
+export interface KeyedAnswer {
+  readonly backfill: Backfill
+  readonly replayed: boolean
+}
+
+const changed = (backfill: Backfill): KeyedAnswer => ({ backfill, replayed: false })
+
 /** Keys of one store; each method is a synchronous step of the store's. */
 export class MemoryKeys {
   private readonly byId = new Map<string, StoredKey>()
@@ -30,20 +38,20 @@ export class MemoryKeys {
     access: WriteAccess,
     idempotency: IdempotentRequest | undefined,
     change: () => Either.Either<Backfill, E>
-  ): Either.Either<Backfill, E | IdempotencyKeyReused> {
-    if (idempotency === undefined) return change()
+  ): Either.Either<KeyedAnswer, E | IdempotencyKeyReused> {
+    if (idempotency === undefined) return Either.map(change(), changed)
     this.forgetExpired(idempotency.now)
     const id = keyId(access, idempotency.key)
     const stored = this.byId.get(id)
     if (stored !== undefined && stored.expiresAt > idempotency.now) {
       return stored.fingerprint === idempotency.fingerprint
-        ? Either.right(stored.backfill)
+        ? Either.right({ backfill: stored.backfill, replayed: true })
         : Either.left(new IdempotencyKeyReused())
     }
     return Either.map(change(), (backfill) => {
       this.byId.set(id, { fingerprint: idempotency.fingerprint, backfill, expiresAt: idempotency.expiresAt })
       this.byAge.push({ id, expiresAt: idempotency.expiresAt })
-      return backfill
+      return changed(backfill)
     })
   }
 

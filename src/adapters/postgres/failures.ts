@@ -5,7 +5,7 @@
  * waits longer than its deadline.
  */
 import type { SqlError } from "@effect/sql"
-import { Duration, Effect, FiberId, Option } from "effect"
+import { Duration, Effect, Fiber, FiberId, Option } from "effect"
 import { ServiceUnavailable } from "../../domain/errors.js"
 
 /**
@@ -70,7 +70,8 @@ const withDeadline =
           answer(Effect.fail(onTimeout()))
           fiber.unsafeInterruptAsFork(FiberId.none)
         }, deadlineMillis)
-        fiber.addObserver(answer)
+        // As a join would: the caller sees what the call set in its fiber refs (`markAnsweredFromKey`).
+        fiber.addObserver((exit) => answer(Effect.zipRight(Fiber.inheritAll(fiber), exit)))
         return Effect.sync(() => {
           answered = true
           clearTimeout(timer)

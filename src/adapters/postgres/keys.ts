@@ -17,6 +17,7 @@ import {
   type IdempotencyRefused,
   type IdempotentRequest
 } from "../../domain/idempotency.js"
+import { markAnsweredFromKey } from "../../ports/keyReplay.js"
 import { backfillFromRow, backfillToRow } from "./rows.js"
 import type { BackfillTables } from "./tables.js"
 
@@ -52,9 +53,9 @@ export const makeKeyedChange = (tables: BackfillTables) => {
         WHERE team_id = ${teamId}::bigint AND user_id = ${userId}::bigint AND key = ${idempotency.key}
           AND expires_at > ${idempotency.now}`
       if (stored !== undefined) {
-        return stored.fingerprint === idempotency.fingerprint
-          ? backfillFromRow(stored.response)
-          : yield* new IdempotencyKeyReused()
+        if (stored.fingerprint !== idempotency.fingerprint) return yield* new IdempotencyKeyReused()
+        yield* markAnsweredFromKey
+        return backfillFromRow(stored.response)
       }
       const backfill = yield* change
       yield* sql`

@@ -16,6 +16,7 @@ import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
 import { DEFAULT_PROCESSING } from "../../domain/turns.js"
 import { BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
+import { BackfillStatistics } from "../../ports/backfillStatistics.js"
 import { makeClaimSteps } from "./claims.js"
 import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
 import { makeInsert } from "./inserts.js"
@@ -23,6 +24,7 @@ import { makeKeyedChange } from "./keys.js"
 import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
+import { makeCounts } from "./statistics.js"
 import { makeBackfillTables } from "./tables.js"
 
 /**
@@ -223,13 +225,13 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           Effect.flatMap(lockBackfill(id), (current) => Effect.flatMap(Lifecycle.retryFailedDays(current), applyRetry))
         )
     }
-    return { api, worker }
+    return { api, worker, statistics: { counts: unavailable(makeCounts(tables)) } }
   })
 
 /**
  * The repository on the `SqlClient` of the context (`layerPostgresClient`, or
  * `@effect/sql-pg`'s `PgClient.layer`), behind both ports: `BackfillRepository` for the
- * API, `WorkerRepository` for workers. The database enforces what must hold across
+ * API, `WorkerRepository` for workers, and `BackfillStatistics` for gauges. The database enforces what must hold across
  * processes (disjoint active ranges, one run per day, fenced leases), so any number of API
  * servers and workers may share it. Run `migrate` first.
  *
@@ -253,9 +255,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
  */
 export const layerPostgresBackfillRepository = (
   options: PostgresRepositoryOptions = {}
-): Layer.Layer<BackfillRepository | WorkerRepository, never, SqlClient.SqlClient> =>
+): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics, never, SqlClient.SqlClient> =>
   Layer.effectContext(
-    Effect.map(makePostgresRepository(options), ({ api, worker }) =>
-      Context.make(BackfillRepository, api).pipe(Context.add(WorkerRepository, worker))
+    Effect.map(makePostgresRepository(options), ({ api, worker, statistics }) =>
+      Context.make(BackfillRepository, api).pipe(
+        Context.add(WorkerRepository, worker),
+        Context.add(BackfillStatistics, statistics)
+      )
     )
   )

@@ -1,0 +1,114 @@
+/**
+ * What every answered request leaves behind for an operator: a server span (continuing
+ * the caller's trace from its W3C `traceparent`), its id in the `X-Span-Id` response
+ * header, the `http.server.request.duration` histogram, and log annotations naming the
+ * team and backfill the path names. `dispatch` observes every request it answers; a host
+ * that answers some requests itself (a rate limit, a preflight) observes its whole front
+ * door instead, around `answerMatched`.
+ */
+import { Clock, Effect, Metric, Random, Tracer } from "effect"
+import { requestDuration } from "../metrics/instruments.js"
+import type { IncomingApiRequest } from "./dispatch.js"
+import type { PathMatch } from "./pathMatch.js"
+import type { HttpResponse } from "./response.js"
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+const ZERO_TRACE = "0".repeat(32)
+const ZERO_SPAN = "0".repeat(16)
+
+/**
+ * The caller's span from a W3C `traceparent` header (version 00), or `undefined` when the
+ * header is absent or malformed: then the request starts a trace of its own.
+ *
+ * @since 0.3.0
+ * @category tracing
+ */
+export const parentFromTraceparent = (header: string | undefined): Tracer.ExternalSpan | undefined => {
+  const parsed = header === undefined ? null : TRACEPARENT.exec(header.trim())
+  if (parsed === null) return undefined
+  const [, traceId = ZERO_TRACE, spanId = ZERO_SPAN, flags = "00"] = parsed
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined
+  return Tracer.externalSpan({ traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 })
+}
+
+/** The route's template (`/teams/{team_id}/backfills`), or `undefined` for a path no route takes. */
+const routeOf = (match: PathMatch): string | undefined =>
+  match._tag === "Found" ? `/${match.path.segments.join("/")}` : undefined
+
+const hex32 = Effect.map(Random.nextIntBetween(0, 2 ** 32), (value) => value.toString(16).padStart(8, "0"))
+
+/**
+ * The span's id; with tracing off (a no-op span), 64 random bits, so that a client's error
+ * still names something the host's logs carry.
+ */
+const spanIdOf = (span: Tracer.Span): Effect.Effect<string> =>
+  span.spanId === "noop"
+    ? Effect.map(Effect.all([hex32, hex32]), ([high, low]) => high + low)
+    : Effect.succeed(span.spanId)
+
+type Histogram = Metric.Metric.Histogram<number>
+
+/** The histogram of one method, route and status: tagged once, then reused. */
+const durations = new Map<string, Histogram>()
+const durationOf = (method: string, route: string | undefined, status: number): Histogram => {
+  const key = `${method} ${route ?? ""} ${status}`
+  const known = durations.get(key)
+  if (known !== undefined) return known
+  const byMethod = Metric.tagged(requestDuration, "http.request.method", method)
+  const byRoute = route === undefined ? byMethod : Metric.tagged(byMethod, "http.route", route)
+  const tagged = Metric.tagged(byRoute, "http.response.status_code", String(status))
+  durations.set(key, tagged)
+  return tagged
+}
+
+/**
+ * `answer` to `request` (whose path matched as `match`), observed: in a server span named
+ * after its method and route, child of the caller's `traceparent`; its answer carrying
+ * the span's id in `X-Span-Id`; its duration recorded in `http.server.request.duration`;
+ * its logs annotated with the span, trace, team and backfill.
+ *
+ * @since 0.3.0
+ * @category routing
+ */
+export const observeRequest = <R>(
+  request: IncomingApiRequest,
+  match: PathMatch,
+  answer: Effect.Effect<HttpResponse, never, R>
+): Effect.Effect<HttpResponse, never, R> => {
+  const route = routeOf(match)
+  const parent = parentFromTraceparent(request.header("traceparent"))
+  const params = match._tag === "Found" ? match.params : {}
+  return Effect.flatMap(Clock.currentTimeMillis, (startedMillis) =>
+    Effect.useSpan(
+      route === undefined ? request.method : `${request.method} ${route}`,
+      {
+        kind: "server",
+        captureStackTrace: false,
+        ...(parent === undefined ? {} : { parent }),
+        attributes: { "http.request.method": request.method, ...(route === undefined ? {} : { "http.route": route }) }
+      },
+      (span) =>
+        Effect.flatMap(spanIdOf(span), (spanId) =>
+          answer.pipe(
+            Effect.withParentSpan(span),
+            Effect.annotateLogs({
+              span_id: spanId,
+              ...(span.traceId === "noop" ? {} : { trace_id: span.traceId }),
+              ...(params.team_id === undefined ? {} : { team_id: params.team_id }),
+              ...(params.backfill_id === undefined ? {} : { backfill_id: params.backfill_id })
+            }),
+            Effect.tap((response) =>
+              Effect.flatMap(Clock.currentTimeMillis, (endedMillis) => {
+                span.attribute("http.response.status_code", response.status)
+                return Metric.update(
+                  durationOf(request.method, route, response.status),
+                  (endedMillis - startedMillis) / 1000
+                )
+              })
+            ),
+            Effect.map((response) => ({ ...response, headers: { ...response.headers, "x-span-id": spanId } }))
+          )
+        )
+    )
+  )
+}

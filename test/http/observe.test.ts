@@ -1,0 +1,126 @@
+/**
+ * Every request `dispatch` answers is observed: its `traceparent` continues the caller's
+ * trace, its answer carries its span's id in `X-Span-Id`, its duration lands in
+ * `http.server.request.duration` by method, route and status; and, with a tracer that
+ * exports (OpenTelemetry's SDK with an in-memory exporter), each request is one trace with
+ * the operation's and the repository's spans nested under the request's.
+ */
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { describe, expect, it } from "@effect/vitest"
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer, Metric } from "effect"
+import { dispatch, type IncomingApiRequest } from "../../src/http/dispatch.js"
+import { parentFromTraceparent } from "../../src/http/observe.js"
+import { requestDuration } from "../../src/metrics/instruments.js"
+import { scheduleSeedBackfill } from "../operations/http.js"
+import { bearer, world } from "../operations/world.js"
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+const CALLER_SPAN = "00f067aa0ba902b7"
+
+const incoming = (target: string, headers: Readonly<Record<string, string>> = {}): IncomingApiRequest => {
+  const all: Record<string, string> = { authorization: bearer("admin"), ...headers }
+  return {
+    method: "GET",
+    target,
+    header: (name) => all[name],
+    headerCount: Object.keys(all).length,
+    body: Effect.succeed(undefined)
+  }
+}
+
+const answered = (metric: typeof requestDuration, tags: Readonly<Record<string, string>>) =>
+  Effect.map(
+    Metric.value(Object.entries(tags).reduce((tagged, [key, value]) => Metric.tagged(tagged, key, value), metric)),
+    (state) => state.count
+  )
+
+describe("parentFromTraceparent", () => {
+  it("reads a W3C traceparent of version 00, sampled or not", () => {
+    expect(parentFromTraceparent(`00-${TRACE_ID}-${CALLER_SPAN}-01`)).toMatchObject({
+      _tag: "ExternalSpan",
+      traceId: TRACE_ID,
+      spanId: CALLER_SPAN,
+      sampled: true
+    })
+    expect(parentFromTraceparent(`00-${TRACE_ID}-${CALLER_SPAN}-00`)?.sampled).toBe(false)
+  })
+
+  it.each([
+    ["absent", undefined],
+    ["another version", `ff-${TRACE_ID}-${CALLER_SPAN}-01`],
+    ["an all-zero trace id", `00-${"0".repeat(32)}-${CALLER_SPAN}-01`],
+    ["an all-zero span id", `00-${TRACE_ID}-${"0".repeat(16)}-01`],
+    ["upper-case hex", `00-${TRACE_ID.toUpperCase()}-${CALLER_SPAN}-01`],
+    ["a short trace id", `00-${TRACE_ID.slice(1)}-${CALLER_SPAN}-01`]
+  ])("ignores a header that is %s", (_, header) => {
+    expect(parentFromTraceparent(header)).toBeUndefined()
+  })
+})
+
+describe("dispatch observes each request", () => {
+  it.effect("answers with X-Span-Id and records the duration by method, route and status", () =>
+    Effect.gen(function* () {
+      const id = yield* scheduleSeedBackfill("2024-01-01", "2024-01-02")
+      const found = { "http.request.method": "GET", "http.route": "/teams/:team_id/backfills/:backfill_id" }
+      const unknown = { "http.request.method": "GET", "http.response.status_code": "404" }
+      const before = [
+        yield* answered(requestDuration, { ...found, "http.response.status_code": "200" }),
+        yield* answered(requestDuration, { ...found, "http.response.status_code": "404" }),
+        yield* answered(requestDuration, unknown)
+      ]
+      const first = yield* dispatch(incoming(`/teams/1/backfills/${id}`))
+      const second = yield* dispatch(incoming(`/teams/1/backfills/${id}`))
+      const missing = yield* dispatch(incoming("/teams/1/backfills/999"))
+      const nowhere = yield* dispatch(incoming("/nowhere"))
+      expect([first.status, second.status, missing.status, nowhere.status]).toEqual([200, 200, 404, 404])
+      for (const response of [first, second, missing, nowhere])
+        expect(response.headers["x-span-id"]).toMatch(/^[0-9a-f]{16}$/)
+      expect(first.headers["x-span-id"]).not.toBe(second.headers["x-span-id"])
+      const after = [
+        yield* answered(requestDuration, { ...found, "http.response.status_code": "200" }),
+        yield* answered(requestDuration, { ...found, "http.response.status_code": "404" }),
+        yield* answered(requestDuration, unknown)
+      ]
+      expect(after.map((count, index) => count - (before[index] ?? 0))).toEqual([2, 1, 1])
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("sends one trace per request, the operation's and the repository's spans nested in the request's", () => {
+    const exporter = new InMemorySpanExporter()
+    const tracing = NodeSdk.layer(() => ({
+      resource: { serviceName: "transfer-backfills-test" },
+      spanProcessor: new SimpleSpanProcessor(exporter)
+    }))
+    return Effect.gen(function* () {
+      const id = yield* scheduleSeedBackfill("2024-01-01", "2024-01-02")
+      exporter.reset()
+      const continued = yield* dispatch(
+        incoming(`/teams/1/backfills/${id}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` })
+      )
+      const fresh = yield* dispatch(incoming(`/teams/1/backfills/${id}`))
+      const spans = exporter.getFinishedSpans()
+      const named = (name: string, traceId: string): ReadableSpan => {
+        const span = spans.find((candidate) => candidate.name === name && candidate.spanContext().traceId === traceId)
+        if (span === undefined) throw new Error(`no span ${name} in trace ${traceId}`)
+        return span
+      }
+      const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId
+
+      const server = named("GET /teams/:team_id/backfills/:backfill_id", TRACE_ID)
+      expect(parentOf(server)).toBe(CALLER_SPAN)
+      expect(server.spanContext().spanId).toBe(continued.headers["x-span-id"])
+      expect(server.attributes["http.response.status_code"]).toBe(200)
+      const operation = named("getBackfill", TRACE_ID)
+      expect(parentOf(operation)).toBe(server.spanContext().spanId)
+      const repository = named("BackfillRepository.findForTeam", TRACE_ID)
+      expect(parentOf(repository)).toBe(operation.spanContext().spanId)
+
+      const freshServer = spans.find((span) => span.spanContext().spanId === fresh.headers["x-span-id"])
+      const freshTrace = freshServer?.spanContext().traceId ?? ""
+      expect(freshTrace).not.toBe(TRACE_ID)
+      expect(parentOf(named("getBackfill", freshTrace))).toBe(freshServer?.spanContext().spanId)
+      expect(new Set(spans.map((span) => span.spanContext().traceId))).toEqual(new Set([TRACE_ID, freshTrace]))
+    }).pipe(Effect.provide(Layer.merge(world(), tracing)))
+  })
+})
