@@ -37,7 +37,7 @@ const measure = async (command: ReadonlyArray<string>, env: Record<string, strin
   const started = performance.now()
   const child = spawn(program === "node" ? process.execPath : (program ?? ""), args, {
     cwd: root,
-    env: { ...process.env, ...env, PORT: "0" },
+    env: { ...process.env, ...env, PORT: "0", ADMIN_PORT: "0" },
     stdio: ["ignore", "pipe", "inherit"]
   })
   const listeningMs = await new Promise<number>((resolve, reject) => {

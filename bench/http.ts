@@ -21,7 +21,7 @@ const startProcess = (command: ReadonlyArray<string>, env: Record<string, string
   new Promise<{ readonly url: string; readonly child: ChildProcess }>((resolve, reject) => {
     const [program, ...args] = command
     const child = spawn(program === "node" ? process.execPath : (program ?? ""), args, {
-      env: { ...process.env, ...env },
+      env: { ADMIN_PORT: "0", ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"]
     })
     let output = ""

@@ -31,6 +31,7 @@ const startHost = () =>
         env: {
           ...process.env,
           PORT: "0",
+          ADMIN_PORT: "0",
           WORKER: "on",
           WORKER_DAY_MS: "20",
           WORKER_FAILURE_RATE: "0.2",

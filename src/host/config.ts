@@ -8,12 +8,14 @@ import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { Config, Duration, Option } from "effect"
+import { Config, ConfigError, Duration, Either, LogLevel, Option } from "effect"
 import { DEFAULT_PREPARED_STATEMENTS } from "../adapters/postgres/namedStatements.js"
 import { MIGRATIONS } from "../adapters/postgres/schemaVersions.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { MAX_REQUEST_HEADERS } from "../http/headerLimit.js"
 import { DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
+import { LOG_LEVEL_NAMES, logLevelNamed } from "./logging.js"
+import { type OperabilityConfig, operabilityFromEnv } from "./operabilityConfig.js"
 import { isRepresentableLimit, type RateLimitStore } from "./rateLimiter.js"
 import type { SimulatedWorkerOptions } from "./simulatedWorker.js"
 
@@ -62,8 +64,11 @@ export interface HostConfig {
    * which is safe because callers authenticate with bearer tokens, never cookies.
    */
   readonly corsAllowOrigin: string
+  /** The least severe log the host writes. */
+  readonly logLevel: LogLevel.LogLevel
   /** The simulated worker, or `None` to run the API alone. */
   readonly worker: Option.Option<SimulatedWorkerOptions>
+  readonly operability: OperabilityConfig
 }
 
 /** The connection limits of `npm start` without settings. */
@@ -154,8 +159,15 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
     )
   ),
   connections: connectionsFromEnv,
+  operability: operabilityFromEnv,
   cursorSecret: Config.string("CURSOR_SECRET").pipe(Config.withDefault(`reference-host-${crypto.randomUUID()}`)),
   corsAllowOrigin: Config.nonEmptyString("CORS_ALLOW_ORIGIN").pipe(Config.withDefault("*")),
+  logLevel: Config.string("LOG_LEVEL").pipe(
+    Config.mapOrFail((name) =>
+      Either.fromOption(logLevelNamed(name), () => ConfigError.InvalidData([], `must be one of ${LOG_LEVEL_NAMES}`))
+    ),
+    Config.withDefault(LogLevel.Info)
+  ),
   worker: Config.all({
     enabled: Config.string("WORKER").pipe(Config.withDefault("on")),
     dayMillis: Config.integer("WORKER_DAY_MS").pipe(Config.withDefault(200)),

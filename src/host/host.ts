@@ -19,6 +19,7 @@ import { migrate } from "../adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../adapters/postgres/repository.js"
 import { layerPageCursors } from "../http/pageCursor.js"
 import * as Worker from "../operations/worker.js"
+import { type AdminServer, layerAdminServer } from "./admin.js"
 import type { HostConfig } from "./config.js"
 import { layerDatabase } from "./database.js"
 import { DEMO_TEAMS, DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
@@ -28,7 +29,9 @@ import { layerRequestLimiter } from "./rateLimiter.js"
 import type { HostServices } from "./routes.js"
 import { type HostServer, layerHostServer } from "./server.js"
 import { reportHealth, runSimulatedWorker, showProgress } from "./simulatedWorker.js"
+import { layerTelemetry } from "./telemetry.js"
 
+export { AdminServer } from "./admin.js"
 export { type HostConfig, hostConfigFromEnv } from "./config.js"
 export { HostServer } from "./server.js"
 
@@ -42,12 +45,12 @@ const prepareDatabase = (schema: string) =>
 
 /**
  * The whole host. `overrides` replaces ports (tests use it to make one fail); the output
- * is the running HTTP server, whose url tells the chosen port.
+ * is the running HTTP server and its admin server, whose urls tell the chosen ports.
  */
 export const layerHost = <Replaced extends HostServices = never>(
   config: HostConfig,
   overrides?: Layer.Layer<Replaced>
-): Layer.Layer<HostServer, unknown> =>
+): Layer.Layer<HostServer | AdminServer, unknown> =>
   Layer.unwrapEffect(
     Effect.map(Worker.makeWorkerHealth, (health) => {
       const { schema } = config
@@ -98,12 +101,17 @@ export const layerHost = <Replaced extends HostServices = never>(
             ])
           )
       })
-      return Layer.merge(server, worker).pipe(
+      const { operability } = config
+      const admin = layerAdminServer(operability.adminPort, {
+        schema,
+        deadline,
+        workerHealth: Option.map(config.worker, () => health),
+        workerMaxAge: operability.readyWorkerMaxAge
+      })
+      return Layer.mergeAll(server, worker, admin).pipe(
+        Layer.provide(layerTelemetry({ serviceName: operability.serviceName, otlp: operability.otlp })),
         Layer.provide(overrides === undefined ? ports : Layer.merge(ports, overrides)),
-        Layer.provide(database),
-        // The host sends spans nowhere, and the ones opened anyway (each request's, each
-        // statement's) cost a tenth of a read's CPU.
-        Layer.provide(Layer.setTracerEnabled(false))
+        Layer.provide(database)
       )
     })
   )

@@ -7,14 +7,16 @@
  * worker's health. The library decides every answer of an endpoint; this module only
  * moves bytes.
  */
-import { Cause, Effect, Option, Ref } from "effect"
+import { Cause, Effect, Metric, Option, Ref } from "effect"
 import { TooManyRequests } from "../domain/errors.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
 import { tooManyHeaders } from "../http/headerLimit.js"
+import { observeRequest } from "../http/observe.js"
 import { matchPath, splitTarget } from "../http/pathMatch.js"
 import { errorResponse, type HttpResponse, respond } from "../http/response.js"
 import { CLIENT_GONE } from "../httpApi/serverRequest.js"
+import { requestsRateLimited } from "../metrics/instruments.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
 import { RequestLimiter } from "./rateLimiter.js"
@@ -56,7 +58,8 @@ interface FrontDoorOptions {
 const HOST_PATHS = new Set(["/health", "/openapi.json"])
 
 /** What a web page's script may read of a response, beside the basic headers. */
-const EXPOSED_HEADERS = "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+const EXPOSED_HEADERS =
+  "Link, X-Request-Id, X-Span-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
 
 /** The CORS headers of every response of the host, preflights aside. */
 export const corsHeaders = (origin: string) => ({
@@ -99,18 +102,19 @@ const withHeaders = (response: HttpResponse, headers: Readonly<Record<string, st
  * than the host reads is charged to its address and answered 400 before any of its
  * headers is read. Every charged response carries the rate headers, and every response
  * the CORS ones. A client that goes away mid-request is logged at debug level only; any
- * other defect is logged and answered with a bare 500.
+ * other defect is logged and answered with a bare 500. Every request is observed as the
+ * library's `dispatch` observes its own (`observeRequest`), the 429s counted besides.
  */
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
   const cors = corsHeaders(options.corsAllowOrigin)
-  return (request: HostIncoming): Effect.Effect<HttpResponse, never, HostServices | RequestLimiter> =>
-    Effect.gen(function* () {
-      const { path, search } = splitTarget(request.target)
+  return (request: HostIncoming): Effect.Effect<HttpResponse, never, HostServices | RequestLimiter> => {
+    const { path, search } = splitTarget(request.target)
+    const match = matchPath(path)
+    const answering = Effect.gen(function* () {
       if (path === "/health" && request.method === "GET") {
         return withHeaders(healthResponse(yield* Effect.transposeMapOption(options.workerHealth, Ref.get)), cors)
       }
-      const match = matchPath(path)
       if (request.method === "OPTIONS" && request.header("access-control-request-method") !== undefined) {
         if (match._tag === "Found") {
           return preflightResponse(
@@ -131,6 +135,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
         const requestId = yield* resolveRequestId(request.header("x-request-id"))
         return withHeaders(errorResponse(requestId, quota.left), cors)
       }
+      if (!quota.right.allowed) yield* Metric.increment(requestsRateLimited)
       const answer = !quota.right.allowed
         ? yield* refuse(request, new TooManyRequests({ retryAfterSeconds: quota.right.resetSeconds }))
         : overHeaderLimit
@@ -150,4 +155,6 @@ export const frontDoor = (options: FrontDoorOptions) => {
             )
       )
     )
+    return observeRequest(request, match, answering)
+  }
 }

@@ -26,21 +26,28 @@ export class HostServer extends Context.Tag("transfer-backfills/host/HostServer"
   { readonly url: string }
 >() {}
 
-const write = (outgoing: ServerResponse, response: HttpResponse) => {
+/** Writes `response` in one `writeHead` + `end`, unless the client is gone or an answer was already written. */
+export const write = (outgoing: ServerResponse, response: HttpResponse) => {
   if (outgoing.headersSent || outgoing.destroyed) return
   outgoing.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) })
   outgoing.end(response.body)
 }
 
-const listen = (server: Server, port: number) =>
-  Effect.async<string>((resume) => {
+/** Listens on `port` of 127.0.0.1 (0: any free port); the url it listens on, or why it cannot. */
+export const listen = (server: Server, port: number) =>
+  Effect.async<string, Error>((resume) => {
+    const refused = (error: Error) =>
+      resume(Effect.fail(new Error(`Cannot listen on 127.0.0.1:${port}: ${error.message}`)))
+    server.once("error", refused)
     server.listen(port, "127.0.0.1", () => {
+      server.off("error", refused)
       const { port: chosen } = server.address() as AddressInfo
       resume(Effect.succeed(`http://127.0.0.1:${chosen}`))
     })
   })
 
-const close = (server: Server) =>
+/** Stops taking connections and waits for the requests in flight; idle keep-alive connections are closed at once. */
+export const close = (server: Server) =>
   Effect.async<void>((resume) => {
     server.close(() => resume(Effect.void))
     server.closeIdleConnections()
@@ -54,7 +61,7 @@ export const layerHostServer = <R>(
   makeServer: () => Server,
   port: number,
   answer: (request: HostIncoming) => Effect.Effect<HttpResponse, never, R>
-): Layer.Layer<HostServer, never, R> =>
+): Layer.Layer<HostServer, Error, R> =>
   Layer.scoped(
     HostServer,
     Effect.gen(function* () {

@@ -1,16 +1,17 @@
 /**
  * The reference host's worker: the library's worker loop around a simulated transfer run
- * (a pause per day, failing at a chosen rate), and a terminal view of its progress.
+ * (a pause per day, failing at a chosen rate), and logs of its health and progress.
  */
 import { Duration, Effect, Either, Option, Random, Ref } from "effect"
 import { authorize, type Principal } from "../domain/access.js"
 import type { Backfill } from "../domain/backfill.js"
-import { type TeamId, UserId } from "../domain/ids.js"
+import { type BackfillId, type TeamId, UserId } from "../domain/ids.js"
 import { completed, failed, WorkerId } from "../domain/runs.js"
 import { WITH_WORK_STATUSES } from "../domain/status.js"
 import * as Worker from "../operations/worker.js"
 import { BackfillRepository } from "../ports/backfillRepository.js"
 
+/** How the host's worker runs: the pace and failure rate of its simulated days, its turns and its team cap. */
 export interface SimulatedWorkerOptions {
   /** How long one day's simulated transfer run takes. */
   readonly dayDuration: Duration.DurationInput
@@ -33,6 +34,7 @@ const simulatedRun =
       )
     )
 
+/** The library's worker loop on the simulated run, reporting its health into `health`. */
 export const runSimulatedWorker = (options: SimulatedWorkerOptions, health: Ref.Ref<Worker.WorkerHealth>) =>
   Worker.runWorker({
     workerId: WorkerId.make(`reference-host-${process.pid}`),
@@ -65,17 +67,7 @@ export const reportHealth = (health: Ref.Ref<Worker.WorkerHealth>) =>
       })
   })
 
-const progressLine = (backfill: Backfill) => {
-  const { total, created, completed: done, failed: failedDays } = backfill.runs
-  const bar = "#".repeat(Math.round(((done + failedDays) / total) * 20)).padEnd(20, ".")
-  return `  backfill ${backfill.id}  transfer ${backfill.transferId}  ${backfill.status.padEnd(9)} [${bar}] ${done + failedDays}/${total} days (${failedDays} failed, ${created} created)`
-}
-
-/**
- * Redraws one line per backfill in progress, once a second, while the terminal is a TTY;
- * elsewhere prints nothing, the API being the way to watch.
- */
-/** The terminal view reads the demo teams as a viewer of them would. */
+/** The progress logs read the demo teams as a viewer of them would. */
 const progressViewer = (teams: ReadonlyArray<TeamId>): Principal => ({
   userId: UserId.make(1n),
   teamIds: teams,
@@ -83,25 +75,44 @@ const progressViewer = (teams: ReadonlyArray<TeamId>): Principal => ({
   permissions: ["dwh.transfer.view"]
 })
 
-export const showProgress = (teams: ReadonlyArray<TeamId>) =>
-  Effect.gen(function* () {
-    if (!process.stdout.isTTY) return
-    const repository = yield* BackfillRepository
-    const viewer = progressViewer(teams)
-    let drawn = 0
-    return yield* Effect.forever(
-      Effect.gen(function* () {
-        const pages = yield* Effect.forEach(teams, (team) =>
-          repository.listForTeam(Either.getOrThrow(authorize(viewer, team, "read")), {
-            statuses: WITH_WORK_STATUSES,
-            before: Option.none(),
-            limit: 20
-          })
-        )
-        const lines = pages.flat().map(progressLine)
-        process.stdout.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ""}${lines.map((line) => `${line}\n`).join("")}`)
-        drawn = lines.length
-        yield* Effect.sleep(Duration.seconds(1))
-      }).pipe(Effect.catchAll(() => Effect.sleep(Duration.seconds(1))))
+/** The newest backfills with work left, with the team each belongs to. */
+const backfillsWithWork = (teams: ReadonlyArray<TeamId>) =>
+  Effect.flatMap(BackfillRepository, (repository) =>
+    Effect.forEach(teams, (team) =>
+      repository
+        .listForTeam(Either.getOrThrow(authorize(progressViewer(teams), team, "read")), {
+          statuses: WITH_WORK_STATUSES,
+          before: Option.none(),
+          limit: 20
+        })
+        .pipe(Effect.map((backfills) => backfills.map((backfill) => ({ team, backfill }))))
     )
+  ).pipe(Effect.map((perTeam) => perTeam.flat()))
+
+const progressOf = ({ status, runs }: Backfill) =>
+  `${status} ${runs.completed + runs.failed}/${runs.total} days (${runs.failed} failed, ${runs.created} created)`
+
+/**
+ * Logs the progress of each backfill with work left, looking once a second, when it has
+ * changed since the last look: a line per day would drown the other logs. A look that
+ * fails is skipped; the worker logs the failures of the same database.
+ */
+export const showProgress = (teams: ReadonlyArray<TeamId>) =>
+  Effect.iterate(new Map<BackfillId, string>(), {
+    while: () => true,
+    body: (logged) =>
+      Effect.gen(function* () {
+        yield* Effect.sleep(Duration.seconds(1))
+        const current = (yield* backfillsWithWork(teams)).map((entry) => ({
+          ...entry,
+          progress: progressOf(entry.backfill)
+        }))
+        for (const { team, backfill, progress } of current) {
+          if (logged.get(backfill.id) === progress) continue
+          yield* Effect.logInfo(`Backfill ${backfill.id} of transfer ${backfill.transferId}: ${progress}`).pipe(
+            Effect.annotateLogs({ team_id: team, backfill_id: backfill.id, transfer_id: backfill.transferId })
+          )
+        }
+        return new Map(current.map(({ backfill, progress }) => [backfill.id, progress]))
+      }).pipe(Effect.catchAll(() => Effect.succeed(logged)))
   })

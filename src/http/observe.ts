@@ -31,7 +31,7 @@ export const parentFromTraceparent = (header: string | undefined): Tracer.Extern
   return Tracer.externalSpan({ traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 })
 }
 
-/** The route's template (`/teams/{team_id}/backfills`), or `undefined` for a path no route takes. */
+/** The route's template (`/teams/:team_id/backfills`), or `undefined` for a path no route takes. */
 const routeOf = (match: PathMatch): string | undefined =>
   match._tag === "Found" ? `/${match.path.segments.join("/")}` : undefined
 
@@ -61,6 +61,10 @@ const durationOf = (method: string, route: string | undefined, status: number): 
   return tagged
 }
 
+/** HTTP's methods; any other is `_OTHER`, as OpenTelemetry advises, so a client cannot mint series. */
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
+const methodOf = (method: string) => (KNOWN_METHODS.has(method) ? method : "_OTHER")
+
 /**
  * `answer` to `request` (whose path matched as `match`), observed: in a server span named
  * after its method and route, child of the caller's `traceparent`; its answer carrying
@@ -76,16 +80,17 @@ export const observeRequest = <R>(
   answer: Effect.Effect<HttpResponse, never, R>
 ): Effect.Effect<HttpResponse, never, R> => {
   const route = routeOf(match)
+  const method = methodOf(request.method)
   const parent = parentFromTraceparent(request.header("traceparent"))
   const params = match._tag === "Found" ? match.params : {}
   return Effect.flatMap(Clock.currentTimeMillis, (startedMillis) =>
     Effect.useSpan(
-      route === undefined ? request.method : `${request.method} ${route}`,
+      route === undefined ? method : `${method} ${route}`,
       {
         kind: "server",
         captureStackTrace: false,
         ...(parent === undefined ? {} : { parent }),
-        attributes: { "http.request.method": request.method, ...(route === undefined ? {} : { "http.route": route }) }
+        attributes: { "http.request.method": method, ...(route === undefined ? {} : { "http.route": route }) }
       },
       (span) =>
         Effect.flatMap(spanIdOf(span), (spanId) =>
@@ -101,7 +106,7 @@ export const observeRequest = <R>(
               Effect.flatMap(Clock.currentTimeMillis, (endedMillis) => {
                 span.attribute("http.response.status_code", response.status)
                 return Metric.update(
-                  durationOf(request.method, route, response.status),
+                  durationOf(method, route, response.status),
                   (endedMillis - startedMillis) / 1000
                 )
               })

@@ -6,6 +6,7 @@ import { Cause, Clock, Deferred, Duration, Effect, Fiber, Option, Ref } from "ef
 import { ServiceUnavailable } from "../domain/errors.js"
 import type { Lease } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
+import { markSuccess, type WorkerHealth } from "./workerHealth.js"
 import { renewLease } from "./workerSteps.js"
 
 /**
@@ -36,12 +37,17 @@ export interface HeldLease {
  * given half that long. The lease counts as lost when another worker took it over, or
  * when a renewal failed and the next might not succeed before the lease expires (and
  * another worker may claim it): so one failed renewal is survived, and a lost lease is
- * given up a quarter of the lease before anyone else can claim the backfill.
+ * given up a quarter of the lease before anyone else can claim the backfill. Each renewal
+ * counts as a successful step in `health`, so a worker on a long day stays healthy.
  *
  * @since 0.1.0
  * @category worker
  */
-export const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =>
+export const holdLease = (
+  lease: Lease,
+  leaseDuration: Duration.DurationInput,
+  health?: Ref.Ref<WorkerHealth> | undefined
+) =>
   Effect.gen(function* () {
     const current = yield* Ref.make(lease)
     const lost = yield* Deferred.make<never, LeaseLost>()
@@ -62,7 +68,8 @@ export const holdLease = (lease: Lease, leaseDuration: Duration.DurationInput) =
           })
         )
       )
-      if (renewal._tag === "Success") return yield* Effect.as(Ref.set(current, renewal.value), true)
+      if (renewal._tag === "Success")
+        return yield* Effect.as(Effect.zipRight(Ref.set(current, renewal.value), markSuccess(health)), true)
       const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
       const now = yield* Clock.currentTimeMillis
       if (takenOver || now + Duration.toMillis(Duration.sum(interval, attempt)) >= held.expiresAtMillis) {

@@ -170,7 +170,7 @@ const materialiseAll = (backfillId: BackfillId) =>
 export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R>) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const held = yield* holdLease(lease, options.leaseDuration)
+      const held = yield* holdLease(lease, options.leaseDuration, options.health)
       const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
       for (let day = 0; day < (options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN); day++) {
         const finished = yield* letFinish(runNextDay(held, lease.backfillId, options))

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sendBytes } from "./rawHttp.js"
 import { type RunningHost, startHost } from "./startHost.js"
 
-const EXPOSED = "Link, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+const EXPOSED =
+  "Link, X-Request-Id, X-Span-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
 
 let host: RunningHost
 let configured: RunningHost

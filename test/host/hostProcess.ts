@@ -20,7 +20,9 @@ export interface HostProcess {
 /** Starts the host as `npm start` does; `env` entries set to `undefined` are removed. */
 export const startHostProcess = (env: Readonly<Record<string, string | undefined>>): HostProcess => {
   const merged = Object.fromEntries(
-    Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined)
+    Object.entries({ ADMIN_PORT: "0", ...process.env, ...env }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined
+    )
   )
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: root,

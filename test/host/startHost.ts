@@ -7,12 +7,15 @@ import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { DEFAULT_PREPARED_STATEMENTS } from "../../src/adapters/postgres/namedStatements.js"
 import { DEFAULT_CONNECTION_LIMITS } from "../../src/host/config.js"
-import { type HostConfig, HostServer, layerHost } from "../../src/host/host.js"
+import { AdminServer, type HostConfig, HostServer, layerHost } from "../../src/host/host.js"
+import { DEFAULT_OPERABILITY } from "../../src/host/operabilityConfig.js"
 import type { HostServices } from "../../src/host/routes.js"
 import { uniqueSchemaName } from "../support/database.js"
 
 export interface RunningHost {
   readonly url: string
+  /** Where the admin port (`/metrics`, `/healthz`, `/readyz`) listens. */
+  readonly adminUrl: string
   readonly stop: () => Promise<void>
 }
 
@@ -40,7 +43,9 @@ export const startHost = async <Replaced extends HostServices = never>(
     connections: DEFAULT_CONNECTION_LIMITS,
     cursorSecret: "e2e-secret",
     corsAllowOrigin: "*",
+    logLevel: LogLevel.Info,
     worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 0 }),
+    operability: { ...DEFAULT_OPERABILITY, adminPort: 0 },
     ...options
   }
   const scope = Effect.runSync(Scope.make())
@@ -57,9 +62,10 @@ export const startHost = async <Replaced extends HostServices = never>(
         )
   const context = await Effect.runPromise(Layer.buildWithScope(logged, scope))
   const server = Layer.succeedContext(context)
-  const { url } = await Effect.runPromise(Effect.provide(HostServer, server))
+  const [{ url }, admin] = await Effect.runPromise(Effect.provide(Effect.all([HostServer, AdminServer]), server))
   return {
     url,
+    adminUrl: admin.url,
     stop: async () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))
       // A server database keeps the test's schema otherwise.

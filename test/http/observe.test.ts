@@ -18,10 +18,14 @@ import { bearer, world } from "../operations/world.js"
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 const CALLER_SPAN = "00f067aa0ba902b7"
 
-const incoming = (target: string, headers: Readonly<Record<string, string>> = {}): IncomingApiRequest => {
+const incoming = (
+  target: string,
+  headers: Readonly<Record<string, string>> = {},
+  method = "GET"
+): IncomingApiRequest => {
   const all: Record<string, string> = { authorization: bearer("admin"), ...headers }
   return {
-    method: "GET",
+    method,
     target,
     header: (name) => all[name],
     headerCount: Object.keys(all).length,
@@ -83,6 +87,18 @@ describe("dispatch observes each request", () => {
         yield* answered(requestDuration, unknown)
       ]
       expect(after.map((count, index) => count - (before[index] ?? 0))).toEqual([2, 1, 1])
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("records a method HTTP does not define as _OTHER, so that clients cannot mint series", () =>
+    Effect.gen(function* () {
+      const route = "/teams/:team_id/backfills/:backfill_id"
+      const other = { "http.request.method": "_OTHER", "http.route": route, "http.response.status_code": "405" }
+      const before = yield* answered(requestDuration, other)
+      const brewed = yield* dispatch(incoming("/teams/1/backfills/1", {}, "BREW"))
+      expect(brewed.status).toBe(405)
+      expect((yield* answered(requestDuration, other)) - before).toBe(1)
+      expect(yield* answered(requestDuration, { ...other, "http.request.method": "BREW" })).toBe(0)
     }).pipe(Effect.provide(world()))
   )
 

@@ -18,7 +18,9 @@ import * as Worker from "../../src/operations/worker.js"
 import type { BackfillRepository } from "../../src/ports/backfillRepository.js"
 import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import type { BackfillStatistics } from "../../src/ports/backfillStatistics.js"
+import { layerPromiseBackfillRepository } from "../../src/promise/index.js"
 import { freshRepository, openTestDatabase } from "../support/database.js"
+import { makePlainPromiseStore } from "../support/plainPromiseStore.js"
 import { call, type WireBackfill } from "./http.js"
 import { bearer, cursorsLayer, PRINCIPALS, SEED_NOW, SEED_TRANSFER, transfersLayer } from "./world.js"
 
@@ -27,7 +29,7 @@ afterAll(() => database.close())
 
 type Repository = Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics>
 
-const servicesOn = (repository: Repository) =>
+const servicesOn = <Ports>(repository: Layer.Layer<Ports>) =>
   Layer.mergeAll(layerStaticTokens(PRINCIPALS), transfersLayer, repository, cursorsLayer)
 
 const STORES: ReadonlyArray<readonly [string, () => Repository]> = [
@@ -114,7 +116,12 @@ const drain = (failDay?: string) =>
       Effect.as(TestClock.adjust(Duration.seconds(2)), day === failDay ? failed("source table missing") : completed)
   }).pipe(Effect.repeat({ while: (worked) => worked }))
 
-describe.each(STORES)("metrics %s", (_, repository) => {
+const KEYED_STORES: ReadonlyArray<readonly [string, () => Layer.Layer<BackfillRepository>]> = [
+  ...STORES,
+  ["on a Promise store", () => layerPromiseBackfillRepository(makePlainPromiseStore)]
+]
+
+describe.each(KEYED_STORES)("metrics %s", (_, repository) => {
   it.effect(
     "count each change once: a replayed idempotency key counts nothing, a cancel also ends a backfill",
     () =>
@@ -132,7 +139,9 @@ describe.each(STORES)("metrics %s", (_, repository) => {
       }).pipe(Effect.provide(servicesOn(repository()))),
     120_000
   )
+})
 
+describe.each(STORES)("metrics %s", (_, repository) => {
   it.effect(
     "count days by outcome, backfills by end status, each day's duration and each backfill's first wait once",
     () =>

@@ -4,7 +4,7 @@
  * transaction-scoped advisory lock, so one applies and the others find nothing to do.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { MIGRATIONS } from "./schemaVersions.js"
 
 /** A schema name safe to write into SQL unquoted-equivalent form. */
@@ -47,7 +47,6 @@ export interface MigrateOptions {
  * @example
  * ```ts
  * import { Effect } from "effect"
-import { MIGRATIONS } from "./schemaVersions.js"
  * import { layerPostgresClient, migrate } from "transfer-backfills/postgres"
  *
  * const startUp = migrate({ schema: "transfer_backfills" }).pipe(
@@ -92,4 +91,43 @@ export const migrate = (
         return missing.map((migration) => migration.version)
       })
     )
+  })
+
+/**
+ * The version the library's migrations bring a schema to: what `schemaVersion` reads once
+ * `migrate` has run.
+ *
+ * @since 0.3.0
+ * @category migrations
+ */
+export const LATEST_SCHEMA_VERSION: number = Math.max(...MIGRATIONS.map((migration) => migration.version))
+
+/**
+ * The highest migration applied to `schema`, or `None` before the first: for a readiness
+ * probe that a process serves only a schema at `LATEST_SCHEMA_VERSION`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { LATEST_SCHEMA_VERSION, schemaVersion } from "transfer-backfills/postgres"
+ *
+ * const migrated = Effect.map(schemaVersion({ schema: "transfer_backfills" }), Option.contains(LATEST_SCHEMA_VERSION))
+ * ```
+ *
+ * @since 0.3.0
+ * @category migrations
+ */
+export const schemaVersion = (
+  options: MigrateOptions = {}
+): Effect.Effect<Option.Option<number>, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const schema = quoteSchema(options.schema ?? "public")
+    const [table] = yield* sql<{ readonly found: boolean }>`
+      SELECT to_regclass(${`${schema}.backfill_migrations`}) IS NOT NULL AS found`
+    if (table?.found !== true) return Option.none()
+    const [row] = yield* sql.unsafe<{ readonly version: number | null }>(
+      `SELECT max(version) AS version FROM ${schema}.backfill_migrations`
+    )
+    return Option.fromNullable(row?.version)
   })

@@ -1,0 +1,94 @@
+/**
+ * The reference host's readiness: whether a load balancer should send it requests. Ready
+ * when its database answers within the deadline, its schema is at the version this build
+ * migrates to, and, where a worker runs, the worker's last successful step is recent.
+ * Each check says what failed, for the operator reading `/readyz`.
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Duration, Effect, Option, Ref } from "effect"
+import { LATEST_SCHEMA_VERSION, schemaVersion } from "../adapters/postgres/migrations.js"
+import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
+import type { WorkerHealth } from "../operations/worker.js"
+
+/** What `/readyz` answers, check by check. */
+export interface Readiness {
+  readonly ready: boolean
+  readonly checks: {
+    readonly database: { readonly ok: boolean; readonly error?: string }
+    readonly migrations: { readonly ok: boolean; readonly expected: number; readonly applied: number | null }
+    readonly worker?: {
+      readonly ok: boolean
+      readonly last_success_time: string | null
+      readonly max_age_seconds: number
+    }
+  }
+}
+
+/** How the checks are made: the database's schema and deadline, and the worker's health if one runs. */
+export interface ReadinessOptions {
+  readonly schema: string
+  readonly deadline: Duration.Duration
+  readonly workerHealth: Option.Option<Ref.Ref<WorkerHealth>>
+  /** A worker whose last successful step is older than this is not ready (`READY_WORKER_MAX_AGE_MS`). */
+  readonly workerMaxAge: Duration.Duration
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** `SELECT 1`, then the schema's version, each within the deadline. */
+const checkDatabase = (options: ReadinessOptions) =>
+  Effect.gen(function* () {
+    const withinDeadline = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+      // Disconnected: a query stuck on a frozen connection must not hold the probe past its deadline.
+      Effect.timeoutFail(Effect.disconnect(effect), {
+        duration: options.deadline,
+        onTimeout: () => new Error(`no answer within ${Duration.format(options.deadline)}`)
+      })
+    const answered = yield* Effect.either(withinDeadline(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`)))
+    if (answered._tag === "Left") {
+      return {
+        database: { ok: false, error: describe(answered.left) },
+        migrations: { ok: false, expected: LATEST_SCHEMA_VERSION, applied: null }
+      }
+    }
+    const version = yield* Effect.either(withinDeadline(schemaVersion({ schema: options.schema })))
+    const applied = version._tag === "Right" ? Option.getOrNull(version.right) : null
+    return {
+      database: version._tag === "Right" ? { ok: true } : { ok: false, error: describe(version.left) },
+      migrations: { ok: applied === LATEST_SCHEMA_VERSION, expected: LATEST_SCHEMA_VERSION, applied }
+    }
+  })
+
+const checkWorker = (health: Ref.Ref<WorkerHealth>, maxAge: Duration.Duration) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const { running, lastSuccessMillis } = yield* Ref.get(health)
+    const recent = Option.exists(lastSuccessMillis, (last) => now - last <= Duration.toMillis(maxAge))
+    return {
+      ok: running && recent,
+      last_success_time: Option.getOrNull(
+        Option.map(lastSuccessMillis, (millis) => formatEpochSeconds(epochSecondsFromMillis(millis)))
+      ),
+      max_age_seconds: Duration.toSeconds(maxAge)
+    }
+  })
+
+/** Every check, made now. */
+export const checkReadiness = (options: ReadinessOptions): Effect.Effect<Readiness, never, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const database = yield* checkDatabase(options)
+    const worker = yield* Effect.transposeMapOption(options.workerHealth, (health) =>
+      checkWorker(health, options.workerMaxAge)
+    )
+    const checks = Option.match(worker, {
+      onNone: () => database,
+      onSome: (state) => ({ ...database, worker: state })
+    })
+    return {
+      ready:
+        database.database.ok &&
+        database.migrations.ok &&
+        Option.match(worker, { onNone: () => true, onSome: (state) => state.ok }),
+      checks
+    }
+  })
