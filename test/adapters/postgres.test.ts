@@ -12,7 +12,7 @@ import {
   saveToken,
   saveTransfer
 } from "../../src/adapters/postgres/directory.js"
-import { migrate } from "../../src/adapters/postgres/migrations.js"
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import { encodeBackfill, newBackfill } from "../../src/domain/backfill.js"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
@@ -104,12 +104,15 @@ describe(`PostgreSQL (${database.kind})`, () => {
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           const schema = uniqueSchemaName()
+          expect(yield* schemaVersion({ schema })).toEqual(Option.none())
           const runs = yield* Effect.all(
             Array.from({ length: 4 }, () => migrate({ schema })),
             { concurrency: "unbounded" }
           )
           expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6])
           expect(yield* migrate({ schema })).toEqual([])
+          expect(yield* schemaVersion({ schema })).toEqual(Option.some(LATEST_SCHEMA_VERSION))
+          expect(LATEST_SCHEMA_VERSION).toBe(6)
           const tables = yield* sql<{ readonly table_name: string }>`
             SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
           expect(tables.map((row) => row.table_name)).toEqual([
