@@ -9,7 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Runtime } from "effect"
 import { checkReadiness, type ReadinessOptions } from "./readiness.js"
 import { jsonAnswer } from "./routes.js"
-import { close, listen, write } from "./server.js"
+import { close, type ListenRefused, listen, write } from "./server.js"
 import { MetricsEndpoint } from "./telemetry.js"
 
 /** The running admin server: where it listens. */
@@ -28,7 +28,7 @@ const NOT_HERE = jsonAnswer(404, { error: "The admin port serves /metrics, /heal
 export const layerAdminServer = (
   port: number,
   readiness: ReadinessOptions
-): Layer.Layer<AdminServer, Error, MetricsEndpoint | SqlClient.SqlClient> =>
+): Layer.Layer<AdminServer, ListenRefused, MetricsEndpoint | SqlClient.SqlClient> =>
   Layer.scoped(
     AdminServer,
     Effect.gen(function* () {

@@ -5,7 +5,7 @@
  * Each check says what failed, for the operator reading `/readyz`.
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Duration, Effect, Option, Ref } from "effect"
+import { Cause, Clock, Duration, Effect, Option, Ref } from "effect"
 import { LATEST_SCHEMA_VERSION, schemaVersion } from "../adapters/postgres/migrations.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
 import type { WorkerHealth } from "../operations/worker.js"
@@ -33,28 +33,31 @@ export interface ReadinessOptions {
   readonly workerMaxAge: Duration.Duration
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+const describe = (error: unknown, deadline: Duration.Duration): string =>
+  Cause.isTimeoutException(error)
+    ? `no answer within ${Duration.format(deadline)}`
+    : error instanceof Error
+      ? error.message
+      : String(error)
 
 /** `SELECT 1`, then the schema's version, each within the deadline. */
 const checkDatabase = (options: ReadinessOptions) =>
   Effect.gen(function* () {
     const withinDeadline = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
       // Disconnected: a query stuck on a frozen connection must not hold the probe past its deadline.
-      Effect.timeoutFail(Effect.disconnect(effect), {
-        duration: options.deadline,
-        onTimeout: () => new Error(`no answer within ${Duration.format(options.deadline)}`)
-      })
+      Effect.timeout(Effect.disconnect(effect), options.deadline)
     const answered = yield* Effect.either(withinDeadline(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`)))
     if (answered._tag === "Left") {
       return {
-        database: { ok: false, error: describe(answered.left) },
+        database: { ok: false, error: describe(answered.left, options.deadline) },
         migrations: { ok: false, expected: LATEST_SCHEMA_VERSION, applied: null }
       }
     }
     const version = yield* Effect.either(withinDeadline(schemaVersion({ schema: options.schema })))
     const applied = version._tag === "Right" ? Option.getOrNull(version.right) : null
     return {
-      database: version._tag === "Right" ? { ok: true } : { ok: false, error: describe(version.left) },
+      database:
+        version._tag === "Right" ? { ok: true } : { ok: false, error: describe(version.left, options.deadline) },
       migrations: { ok: applied === LATEST_SCHEMA_VERSION, expected: LATEST_SCHEMA_VERSION, applied }
     }
   })

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Context, Effect, Exit, Layer, Runtime } from "effect"
+import { Context, Data, Effect, Exit, Layer, Runtime } from "effect"
 import { incomingFromNode } from "../handlers/node.js"
 import type { IncomingApiRequest } from "../http/dispatch.js"
 import type { HttpResponse } from "../http/response.js"
@@ -33,11 +33,14 @@ export const write = (outgoing: ServerResponse, response: HttpResponse) => {
   outgoing.end(response.body)
 }
 
+/** A port the host cannot listen on (taken, say): the host does not start. */
+export class ListenRefused extends Data.TaggedError("ListenRefused")<{ readonly message: string }> {}
+
 /** Listens on `port` of 127.0.0.1 (0: any free port); the url it listens on, or why it cannot. */
 export const listen = (server: Server, port: number) =>
-  Effect.async<string, Error>((resume) => {
+  Effect.async<string, ListenRefused>((resume) => {
     const refused = (error: Error) =>
-      resume(Effect.fail(new Error(`Cannot listen on 127.0.0.1:${port}: ${error.message}`)))
+      resume(Effect.fail(new ListenRefused({ message: `Cannot listen on 127.0.0.1:${port}: ${error.message}` })))
     server.once("error", refused)
     server.listen(port, "127.0.0.1", () => {
       server.off("error", refused)
@@ -61,7 +64,7 @@ export const layerHostServer = <R>(
   makeServer: () => Server,
   port: number,
   answer: (request: HostIncoming) => Effect.Effect<HttpResponse, never, R>
-): Layer.Layer<HostServer, Error, R> =>
+): Layer.Layer<HostServer, ListenRefused, R> =>
   Layer.scoped(
     HostServer,
     Effect.gen(function* () {

@@ -105,10 +105,7 @@ export const observeRequest = <R>(
             Effect.tap((response) =>
               Effect.flatMap(Clock.currentTimeMillis, (endedMillis) => {
                 span.attribute("http.response.status_code", response.status)
-                return Metric.update(
-                  durationOf(method, route, response.status),
-                  (endedMillis - startedMillis) / 1000
-                )
+                return Metric.update(durationOf(method, route, response.status), (endedMillis - startedMillis) / 1000)
               })
             ),
             Effect.map((response) => ({ ...response, headers: { ...response.headers, "x-span-id": spanId } }))

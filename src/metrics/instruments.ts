@@ -11,6 +11,15 @@ import { Metric, MetricBoundaries } from "effect"
 const counter = (name: string, description: string, unit: string): Metric.Metric.Counter<number> =>
   Metric.counter(name, { description, incremental: true }).pipe(Metric.tagged("unit", unit))
 
+const seconds = (
+  name: string,
+  boundaries: MetricBoundaries.MetricBoundaries,
+  description: string
+): Metric.Metric.Histogram<number> => Metric.histogram(name, boundaries, description).pipe(Metric.tagged("unit", "s"))
+
+const gauge = (name: string, description: string, unit: string): Metric.Metric.Gauge<number> =>
+  Metric.gauge(name, { description }).pipe(Metric.tagged("unit", unit))
+
 /**
  * Bucket bounds in seconds for whole days of transfer runs and for the waits before them:
  * from a tenth of a second (the reference host's simulated days) to a day.
@@ -131,11 +140,11 @@ export const requestsRateLimited: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const dayDuration: Metric.Metric.Histogram<number> = Metric.histogram(
+export const dayDuration: Metric.Metric.Histogram<number> = seconds(
   "backfill.day.duration",
   DAY_SCALE_SECONDS,
   "Time from a day's start to its recorded outcome"
-).pipe(Metric.tagged("unit", "s"))
+)
 
 /**
  * How long a backfill waited from its creation to its first running day, in seconds.
@@ -143,11 +152,11 @@ export const dayDuration: Metric.Metric.Histogram<number> = Metric.histogram(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillWait: Metric.Metric.Histogram<number> = Metric.histogram(
+export const backfillWait: Metric.Metric.Histogram<number> = seconds(
   "backfill.wait.duration",
   DAY_SCALE_SECONDS,
   "Time from a backfill's creation to its first running day"
-).pipe(Metric.tagged("unit", "s"))
+)
 
 /**
  * How long the HTTP adapter took to answer a request, in seconds, by `http.request.method`,
@@ -157,11 +166,11 @@ export const backfillWait: Metric.Metric.Histogram<number> = Metric.histogram(
  * @since 0.3.0
  * @category metrics
  */
-export const requestDuration: Metric.Metric.Histogram<number> = Metric.histogram(
+export const requestDuration: Metric.Metric.Histogram<number> = seconds(
   "http.server.request.duration",
   REQUEST_SECONDS,
   "Duration of HTTP server requests"
-).pipe(Metric.tagged("unit", "s"))
+)
 
 /**
  * Backfills with work, by status (`backfill.status`: `CREATED`, `SCHEDULED`, `RUNNING`),
@@ -170,9 +179,11 @@ export const requestDuration: Metric.Metric.Histogram<number> = Metric.histogram
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsWithWork: Metric.Metric.Gauge<number> = Metric.gauge("backfill.count", {
-  description: "Backfills with work, by status"
-}).pipe(Metric.tagged("unit", "{backfill}"))
+export const backfillsWithWork: Metric.Metric.Gauge<number> = gauge(
+  "backfill.count",
+  "Backfills with work, by status",
+  "{backfill}"
+)
 
 /**
  * Days of backfills with work not yet started, as the repository last reported them.
@@ -180,9 +191,7 @@ export const backfillsWithWork: Metric.Metric.Gauge<number> = Metric.gauge("back
  * @since 0.3.0
  * @category metrics
  */
-export const pendingDays: Metric.Metric.Gauge<number> = Metric.gauge("backfill.day.pending", {
-  description: "Days waiting to run"
-}).pipe(Metric.tagged("unit", "{day}"))
+export const pendingDays: Metric.Metric.Gauge<number> = gauge("backfill.day.pending", "Days waiting to run", "{day}")
 
 /**
  * Days running now (a worker holds them), as the repository last reported them.
@@ -190,6 +199,4 @@ export const pendingDays: Metric.Metric.Gauge<number> = Metric.gauge("backfill.d
  * @since 0.3.0
  * @category metrics
  */
-export const runningDays: Metric.Metric.Gauge<number> = Metric.gauge("backfill.day.running", {
-  description: "Days running now"
-}).pipe(Metric.tagged("unit", "{day}"))
+export const runningDays: Metric.Metric.Gauge<number> = gauge("backfill.day.running", "Days running now", "{day}")

@@ -82,8 +82,11 @@ describe("the host's logger", () => {
       expect(written).toHaveLength(1)
       expect(parsed()[0]).toMatchObject({ message: "once" })
     }).pipe(
-      Effect.provide(layerHostLogger(LogLevel.Info)),
-      Effect.provide(Layer.merge(Logger.remove(Logger.defaultLogger), Logger.add(Logger.prettyLoggerDefault)))
+      Effect.provide(
+        layerHostLogger(LogLevel.Info).pipe(
+          Layer.provide(Layer.merge(Logger.remove(Logger.defaultLogger), Logger.add(Logger.prettyLoggerDefault)))
+        )
+      )
     )
   )
 })

@@ -29,7 +29,7 @@ const incoming = (
     target,
     header: (name) => all[name],
     headerCount: Object.keys(all).length,
-    body: Effect.succeed(undefined)
+    body: Effect.sync(() => undefined)
   }
 }
 
