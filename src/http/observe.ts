@@ -6,10 +6,12 @@
  * that answers some requests itself (a rate limit, a preflight) observes its whole front
  * door instead, around `answerMatched`.
  */
-import { Clock, Effect, Metric, Random, Tracer } from "effect"
+import { Clock, Effect, FiberRef, Metric, Random, Tracer } from "effect"
 import { requestDuration } from "../metrics/instruments.js"
+import { labelledWith } from "../metrics/labelled.js"
 import type { IncomingApiRequest } from "./dispatch.js"
 import type { PathMatch } from "./pathMatch.js"
+import { withRequestAnnotations } from "./requestLogs.js"
 import type { HttpResponse } from "./response.js"
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
@@ -37,39 +39,29 @@ const routeOf = (match: PathMatch): string | undefined =>
 
 const hex32 = Effect.map(Random.nextIntBetween(0, 2 ** 32), (value) => value.toString(16).padStart(8, "0"))
 
-/**
- * The span's id; with tracing off (a no-op span), 64 random bits, so that a client's error
- * still names something the host's logs carry.
- */
-const spanIdOf = (span: Tracer.Span): Effect.Effect<string> =>
-  span.spanId === "noop"
-    ? Effect.map(Effect.all([hex32, hex32]), ([high, low]) => high + low)
-    : Effect.succeed(span.spanId)
+/** With tracing off there is no span: 64 random bits, so a client's error still names a line of the host's logs. */
+const randomSpanId = Effect.map(Effect.all([hex32, hex32]), ([high, low]) => high + low)
 
-type Histogram = Metric.Metric.Histogram<number>
-
-/** The histogram of one method, route and status: tagged once, then reused. */
-const durations = new Map<string, Histogram>()
-const durationOf = (method: string, route: string | undefined, status: number): Histogram => {
-  const key = `${method} ${route ?? ""} ${status}`
-  const known = durations.get(key)
-  if (known !== undefined) return known
-  const byMethod = Metric.tagged(requestDuration, "http.request.method", method)
-  const byRoute = route === undefined ? byMethod : Metric.tagged(byMethod, "http.route", route)
-  const tagged = Metric.tagged(byRoute, "http.response.status_code", String(status))
-  durations.set(key, tagged)
-  return tagged
-}
+/** The histogram of one method, route and status. */
+const durationOf = (method: string, route: string | undefined, status: number) =>
+  labelledWith(requestDuration, {
+    "http.request.method": method,
+    ...(route === undefined ? {} : { "http.route": route }),
+    "http.response.status_code": String(status)
+  })
 
 /** HTTP's methods; any other is `_OTHER`, as OpenTelemetry advises, so a client cannot mint series. */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
 const methodOf = (method: string) => (KNOWN_METHODS.has(method) ? method : "_OTHER")
 
+const noStatus = (_status: number) => {}
+
 /**
  * `answer` to `request` (whose path matched as `match`), observed: in a server span named
  * after its method and route, child of the caller's `traceparent`; its answer carrying
  * the span's id in `X-Span-Id`; its duration recorded in `http.server.request.duration`;
- * its logs annotated with the span, trace, team and backfill.
+ * its logs (`logForRequest`) annotated with the span, trace, team and backfill. With tracing off
+ * (`Layer.setTracerEnabled(false)`), no span is opened at all.
  *
  * @since 0.3.0
  * @category routing
@@ -81,10 +73,29 @@ export const observeRequest = <R>(
 ): Effect.Effect<HttpResponse, never, R> => {
   const route = routeOf(match)
   const method = methodOf(request.method)
-  const parent = parentFromTraceparent(request.header("traceparent"))
   const params = match._tag === "Found" ? match.params : {}
-  return Effect.flatMap(Clock.currentTimeMillis, (startedMillis) =>
-    Effect.useSpan(
+  const observed = (spanId: string, traceId: string | undefined, onStatus: (status: number) => void) =>
+    Effect.flatMap(Clock.currentTimeMillis, (startedMillis) =>
+      answer.pipe(
+        withRequestAnnotations({
+          span_id: spanId,
+          ...(traceId === undefined ? {} : { trace_id: traceId }),
+          ...(params.team_id === undefined ? {} : { team_id: params.team_id }),
+          ...(params.backfill_id === undefined ? {} : { backfill_id: params.backfill_id })
+        }),
+        Effect.tap((response) =>
+          Effect.flatMap(Clock.currentTimeMillis, (endedMillis) => {
+            onStatus(response.status)
+            return Metric.update(durationOf(method, route, response.status), (endedMillis - startedMillis) / 1000)
+          })
+        ),
+        Effect.map((response) => ({ ...response, headers: { ...response.headers, "x-span-id": spanId } }))
+      )
+    )
+  return Effect.flatMap(FiberRef.get(FiberRef.currentTracerEnabled), (tracing) => {
+    if (!tracing) return Effect.flatMap(randomSpanId, (spanId) => observed(spanId, undefined, noStatus))
+    const parent = parentFromTraceparent(request.header("traceparent"))
+    return Effect.useSpan(
       route === undefined ? method : `${method} ${route}`,
       {
         kind: "server",
@@ -93,24 +104,10 @@ export const observeRequest = <R>(
         attributes: { "http.request.method": method, ...(route === undefined ? {} : { "http.route": route }) }
       },
       (span) =>
-        Effect.flatMap(spanIdOf(span), (spanId) =>
-          answer.pipe(
-            Effect.withParentSpan(span),
-            Effect.annotateLogs({
-              span_id: spanId,
-              ...(span.traceId === "noop" ? {} : { trace_id: span.traceId }),
-              ...(params.team_id === undefined ? {} : { team_id: params.team_id }),
-              ...(params.backfill_id === undefined ? {} : { backfill_id: params.backfill_id })
-            }),
-            Effect.tap((response) =>
-              Effect.flatMap(Clock.currentTimeMillis, (endedMillis) => {
-                span.attribute("http.response.status_code", response.status)
-                return Metric.update(durationOf(method, route, response.status), (endedMillis - startedMillis) / 1000)
-              })
-            ),
-            Effect.map((response) => ({ ...response, headers: { ...response.headers, "x-span-id": spanId } }))
-          )
+        Effect.withParentSpan(
+          observed(span.spanId, span.traceId, (status) => span.attribute("http.response.status_code", status)),
+          span
         )
     )
-  )
+  })
 }

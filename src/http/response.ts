@@ -9,6 +9,7 @@ import { type RequestId, resolveRequestId } from "../domain/requestId.js"
 import { errorEnvelope, successEnvelope } from "./envelopes.js"
 import { describeHttpError, type HttpError } from "./errors.js"
 import { stringifyJson } from "./json.js"
+import { logForRequest } from "./requestLogs.js"
 
 /**
  * A response as any transport can write it: a status, headers and a JSON body. What every
@@ -116,16 +117,17 @@ export const respond = <A, E extends HttpError, R>(
       Effect.map((value) => successResponse(requestId, encode(value))),
       Effect.catchAll((error) =>
         Effect.as(
-          error._tag === "ServiceUnavailable" ? Effect.logWarning("A port is unavailable", error.cause) : Effect.void,
+          error._tag === "ServiceUnavailable"
+            ? logForRequest(Effect.logWarning("A port is unavailable", error.cause), requestId)
+            : Effect.void,
           errorResponse(requestId, error)
         )
       ),
       Effect.catchAllCause((cause) =>
         Effect.as(
-          Effect.logError("Unexpected defect", Cause.pretty(cause)),
+          logForRequest(Effect.logError("Unexpected defect", Cause.pretty(cause)), requestId),
           errorResponse(requestId, new InternalServerError())
         )
-      ),
-      Effect.annotateLogs("request_id", requestId)
+      )
     )
   )

@@ -3,22 +3,24 @@
  * worker or the HTTP adapter records them, and exports them with whatever reads Effect's
  * metric registry (`@effect/opentelemetry`'s `Metrics.layer`, say). Names, units and
  * attributes follow OpenTelemetry's semantic conventions; the unit rides on a `unit` tag,
- * which is where `@effect/opentelemetry` reads it from. No metric carries a team's or a
+ * which is where `@effect/opentelemetry` reads it from. `Metric.tagged` on them reads
+ * the series of one attribute value (`Metric.value`). No metric carries a team's or a
  * backfill's id: ids are unbounded, and every distinct value would be a series of its own.
  */
-import { Metric, MetricBoundaries } from "effect"
+import { type Metric, MetricBoundaries, MetricKey } from "effect"
+import { withLabels } from "./labelled.js"
 
 const counter = (name: string, description: string, unit: string): Metric.Metric.Counter<number> =>
-  Metric.counter(name, { description, incremental: true }).pipe(Metric.tagged("unit", unit))
+  withLabels(MetricKey.counter(name, { description, incremental: true }), { unit })
 
 const seconds = (
   name: string,
   boundaries: MetricBoundaries.MetricBoundaries,
   description: string
-): Metric.Metric.Histogram<number> => Metric.histogram(name, boundaries, description).pipe(Metric.tagged("unit", "s"))
+): Metric.Metric.Histogram<number> => withLabels(MetricKey.histogram(name, boundaries, description), { unit: "s" })
 
 const gauge = (name: string, description: string, unit: string): Metric.Metric.Gauge<number> =>
-  Metric.gauge(name, { description }).pipe(Metric.tagged("unit", unit))
+  withLabels(MetricKey.gauge(name, { description }), { unit })
 
 /**
  * Bucket bounds in seconds for whole days of transfer runs and for the waits before them:

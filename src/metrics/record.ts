@@ -16,26 +16,29 @@ import {
   pendingDays,
   runningDays
 } from "./instruments.js"
+import { labelledWith } from "./labelled.js"
 
 /**
- * A keyed change, with `count` run on its answer unless the repository answered it from
- * its idempotency key.
+ * A change, with `count` run on its answer unless the repository answered it from its
+ * idempotency key; one made without a key (`keyed` false) cannot have been.
  */
 export const countedOnce =
-  <A>(count: (answer: A) => Effect.Effect<void>) =>
+  <A>(keyed: boolean, count: (answer: A) => Effect.Effect<void>) =>
   <E, R>(change: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.flatMap(withKeyReplay(change), ([answer, replayed]) =>
-      replayed ? Effect.succeed(answer) : Effect.as(count(answer), answer)
-    )
+    keyed
+      ? Effect.flatMap(withKeyReplay(change), ([answer, replayed]) =>
+          replayed ? Effect.succeed(answer) : Effect.as(count(answer), answer)
+        )
+      : Effect.tap(change, count)
 
 /** A backfill that just reached an end status, by that status. */
 export const countFinished = (backfill: Backfill): Effect.Effect<void> =>
-  Metric.increment(Metric.tagged(backfillsFinished, "backfill.status", backfill.status))
+  Metric.increment(labelledWith(backfillsFinished, { "backfill.status": backfill.status }))
 
 /** One recorded outcome: the day by its outcome and, when it was the last, the backfill. */
 export const countOutcome = (recorded: RecordedOutcome): Effect.Effect<void> => {
   if (!recorded.counted) return Effect.void
-  const day = Metric.increment(Metric.tagged(daysFinished, "backfill.day.outcome", recorded.state))
+  const day = Metric.increment(labelledWith(daysFinished, { "backfill.day.outcome": recorded.state }))
   return recorded.backfill.status !== "CANCELLED" && hasEnded(recorded.backfill.status)
     ? Effect.zipRight(day, countFinished(recorded.backfill))
     : day
@@ -58,7 +61,7 @@ export const recordBackfillGauges = Effect.flatMap(BackfillStatistics, (statisti
     Effect.all(
       [
         ...WITH_WORK_STATUSES.map((status) =>
-          Metric.set(Metric.tagged(backfillsWithWork, "backfill.status", status), counts.withWork[status])
+          Metric.set(labelledWith(backfillsWithWork, { "backfill.status": status }), counts.withWork[status])
         ),
         Metric.set(pendingDays, counts.pendingDays),
         Metric.set(runningDays, counts.runningDays)

@@ -113,7 +113,9 @@ export const cancelBackfill = <E = never, R = never>(
       backfillId: command.backfillId
     })
     return yield* repository.cancel(access, command.backfillId, now, idempotency).pipe(
-      countedOnce((cancelled) => Effect.zipRight(Metric.increment(backfillsCancelled), countFinished(cancelled))),
+      countedOnce(idempotency !== undefined, (cancelled: Backfill) =>
+        Effect.zipRight(Metric.increment(backfillsCancelled), countFinished(cancelled))
+      ),
       traced("BackfillRepository.cancel"),
       Effect.catchTags({
         ...refusedKeyAnswers,

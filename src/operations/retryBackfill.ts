@@ -87,6 +87,9 @@ const notFailed = ({ backfillId, days }: DaysNotFailed) => {
   return unprocessable(`${subject} not failed in backfill ${backfillId}; only failed days can be retried.`)
 }
 
+/** Built once: the increment is the same effect on every call. */
+const COUNT_RETRIED = Metric.increment(backfillsRetried)
+
 /**
  * Retries failed days of one of the team's backfills in place: the named days, or every
  * failed day. Needs write scope and edit permission. Allowed while the backfill has failed
@@ -131,7 +134,7 @@ export const retryBackfill = <E = never, R = never>(
       days: Option.getOrNull(days)
     })
     return yield* repository.retry(access, command.backfillId, days, idempotency).pipe(
-      countedOnce(() => Metric.increment(backfillsRetried)),
+      countedOnce(idempotency !== undefined, () => COUNT_RETRIED),
       traced("BackfillRepository.retry"),
       Effect.catchTags({
         ...refusedKeyAnswers,

@@ -112,6 +112,9 @@ export const checkedSchedule = <E, R>(command: ScheduleBackfill<E, R>) =>
     return { access, transfer, range, today, now, processing }
   })
 
+/** Built once: the increment is the same effect on every call. */
+const COUNT_SCHEDULED = Metric.increment(backfillsScheduled)
+
 /**
  * A new `CREATED` backfill of the transfer for the caller, or the first rule it breaks
  * (SPEC §3, from step 3 on: the caller and the ids are given). Every check runs in SPEC
@@ -181,7 +184,7 @@ export const scheduleBackfill = <E = never, R = never>(
         processing
       )
       .pipe(
-        countedOnce(() => Metric.increment(backfillsScheduled)),
+        countedOnce(idempotency !== undefined, () => COUNT_SCHEDULED),
         traced("BackfillRepository.insertUnlessOverlapping"),
         Effect.catchTags({
           ...refusedKeyAnswers,

@@ -5,6 +5,7 @@
 import { Cause, Duration, Effect, Exit, Metric, Option, Random, Ref, Schedule } from "effect"
 import { WorkerId } from "../domain/runs.js"
 import { workerStepFailures } from "../metrics/instruments.js"
+import { labelledWith } from "../metrics/labelled.js"
 import { checkTurnOptions } from "./turnOptions.js"
 import { processNextBackfill, type WorkerOptions } from "./workerBackfill.js"
 import { makeWorkerHealth, markSuccess } from "./workerHealth.js"
@@ -90,7 +91,7 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
           ...current,
           consecutiveFailures: current.consecutiveFailures + 1
         }))).consecutiveFailures
-        yield* Metric.increment(Metric.tagged(workerStepFailures, "error.type", errorType(cause)))
+        yield* Metric.increment(labelledWith(workerStepFailures, { "error.type": errorType(cause) }))
         const message = `Worker step failed (${failures} in a row); next try in ${Duration.format(pause)}`
         yield* Cause.isFailure(cause) && !Cause.isDie(cause)
           ? Effect.logWarning(message, cause)

@@ -4,7 +4,7 @@
  * and the like), however often its key is replayed. The port's methods return the same
  * backfill either way; this says which it was without changing them.
  */
-import { Effect, FiberRef } from "effect"
+import { Effect, type Fiber, FiberRef } from "effect"
 
 const answeredFromKey = FiberRef.unsafeMake(false)
 
@@ -26,3 +26,13 @@ export const markAnsweredFromKey: Effect.Effect<void> = FiberRef.set(answeredFro
  */
 export const withKeyReplay = <A, E, R>(change: Effect.Effect<A, E, R>): Effect.Effect<readonly [A, boolean], E, R> =>
   Effect.locally(Effect.zip(change, FiberRef.get(answeredFromKey)), answeredFromKey, false)
+
+/**
+ * The mark of a call run in a fiber of its own (`fiber`), carried to the fiber awaiting
+ * it, as a join would carry it, without joining every other fiber ref.
+ *
+ * @since 0.3.0
+ * @category idempotency
+ */
+export const carryKeyReplay = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<void> =>
+  fiber.getFiberRef(answeredFromKey) ? markAnsweredFromKey : Effect.void

@@ -8,12 +8,12 @@
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer, Metric } from "effect"
+import { Effect, HashMap, Layer, Logger, Metric } from "effect"
 import { dispatch, type IncomingApiRequest } from "../../src/http/dispatch.js"
 import { parentFromTraceparent } from "../../src/http/observe.js"
 import { requestDuration } from "../../src/metrics/instruments.js"
 import { scheduleSeedBackfill } from "../operations/http.js"
-import { bearer, world } from "../operations/world.js"
+import { bearer, unavailableRepository, world } from "../operations/world.js"
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 const CALLER_SPAN = "00f067aa0ba902b7"
@@ -89,6 +89,47 @@ describe("dispatch observes each request", () => {
       expect(after.map((count, index) => count - (before[index] ?? 0))).toEqual([2, 1, 1])
     }).pipe(Effect.provide(world()))
   )
+
+  it.effect("answers with a random X-Span-Id when tracing is off, and opens no span", () =>
+    Effect.gen(function* () {
+      const id = yield* scheduleSeedBackfill("2024-01-01", "2024-01-02")
+      const answers = yield* Effect.all([
+        dispatch(incoming(`/teams/1/backfills/${id}`, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` })),
+        dispatch(incoming(`/teams/1/backfills/${id}`))
+      ])
+      const ids = answers.map((answer) => answer.headers["x-span-id"])
+      for (const spanId of ids) expect(spanId).toMatch(/^[0-9a-f]{16}$/)
+      expect(ids[0]).not.toBe(ids[1])
+      expect(ids).not.toContain(CALLER_SPAN)
+    }).pipe(Effect.provide(Layer.merge(world(), Layer.setTracerEnabled(false))))
+  )
+
+  it.effect("annotates the logs a request writes with its request id, span, team and backfill", () => {
+    const written: Array<Record<string, string>> = []
+    const capture = Logger.make(({ annotations }) => {
+      written.push(Object.fromEntries(HashMap.toEntries(annotations)) as Record<string, string>)
+    })
+    return Effect.gen(function* () {
+      const answer = yield* dispatch(incoming("/teams/1/backfills/7", { "x-request-id": "observe-request-0001" }))
+      expect(answer.status).toBe(503)
+      expect(written).toEqual([
+        {
+          request_id: "observe-request-0001",
+          span_id: answer.headers["x-span-id"],
+          team_id: "1",
+          backfill_id: "7"
+        }
+      ])
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          world({ repository: unavailableRepository }),
+          Layer.setTracerEnabled(false),
+          Logger.replace(Logger.defaultLogger, capture)
+        )
+      )
+    )
+  })
 
   it.effect("records a method HTTP does not define as _OTHER, so that clients cannot mint series", () =>
     Effect.gen(function* () {

@@ -40,10 +40,14 @@ const keyedAtomically = <E>(
   idempotency: IdempotentRequest | undefined,
   change: () => Either.Either<Backfill, E>
 ) =>
-  Effect.flatMap(
-    atomically(() => store.keys.keyed(access, idempotency, change)),
-    ({ backfill, replayed }) => (replayed ? Effect.as(markAnsweredFromKey, backfill) : Effect.succeed(backfill))
-  )
+  Option.match(Option.fromNullable(idempotency), {
+    onNone: () => atomically(change),
+    onSome: (key) =>
+      Effect.flatMap(
+        atomically(() => store.keys.keyed(access, key, change)),
+        ({ backfill, replayed }) => (replayed ? Effect.as(markAnsweredFromKey, backfill) : Effect.succeed(backfill))
+      )
+  })
 
 const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
   insertUnlessOverlapping: (access, backfill, idempotency, processing) =>

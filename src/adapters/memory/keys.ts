@@ -22,8 +22,6 @@ export interface KeyedAnswer {
   readonly replayed: boolean
 }
 
-const changed = (backfill: Backfill): KeyedAnswer => ({ backfill, replayed: false })
-
 /** Keys of one store; each method is a synchronous step of the store's. */
 export class MemoryKeys {
   private readonly byId = new Map<string, StoredKey>()
@@ -32,14 +30,13 @@ export class MemoryKeys {
   /**
    * A keyed change: the answer of the key's first request when it has not expired (or
    * `IdempotencyKeyReused` when that request was another), else `change`, whose answer is
-   * then stored under the key. Without a key, just `change`.
+   * then stored under the key.
    */
   keyed<E>(
     access: WriteAccess,
-    idempotency: IdempotentRequest | undefined,
+    idempotency: IdempotentRequest,
     change: () => Either.Either<Backfill, E>
   ): Either.Either<KeyedAnswer, E | IdempotencyKeyReused> {
-    if (idempotency === undefined) return Either.map(change(), changed)
     this.forgetExpired(idempotency.now)
     const id = keyId(access, idempotency.key)
     const stored = this.byId.get(id)
@@ -51,7 +48,7 @@ export class MemoryKeys {
     return Either.map(change(), (backfill) => {
       this.byId.set(id, { fingerprint: idempotency.fingerprint, backfill, expiresAt: idempotency.expiresAt })
       this.byAge.push({ id, expiresAt: idempotency.expiresAt })
-      return changed(backfill)
+      return { backfill, replayed: false }
     })
   }
 

@@ -5,8 +5,9 @@
  * waits longer than its deadline.
  */
 import type { SqlError } from "@effect/sql"
-import { Duration, Effect, Fiber, FiberId, Option } from "effect"
+import { Duration, Effect, FiberId, Option } from "effect"
 import { ServiceUnavailable } from "../../domain/errors.js"
+import { carryKeyReplay } from "../../ports/keyReplay.js"
 
 /**
  * How long a port call may wait for the database unless the adapter is told otherwise: 5
@@ -70,8 +71,7 @@ const withDeadline =
           answer(Effect.fail(onTimeout()))
           fiber.unsafeInterruptAsFork(FiberId.none)
         }, deadlineMillis)
-        // As a join would: the caller sees what the call set in its fiber refs (`markAnsweredFromKey`).
-        fiber.addObserver((exit) => answer(Effect.zipRight(Fiber.inheritAll(fiber), exit)))
+        fiber.addObserver((exit) => answer(Effect.zipRight(carryKeyReplay(fiber), exit)))
         return Effect.sync(() => {
           answered = true
           clearTimeout(timer)
