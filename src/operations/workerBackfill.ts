@@ -3,7 +3,9 @@
  * of its days one after the other under a lease kept alive in the background
  * (`leaseKeeper.ts`), then give it back.
  */
-import { Clock, Duration, Effect, Metric, Option, type Ref, Schedule } from "effect"
+import { Clock, Duration, Effect, Metric, Option, type Ref } from "effect"
+// From its own module: through `effect`'s index, the whole namespace, cron parser and all, is bundled.
+import * as Schedule from "effect/Schedule"
 import type { Backfill } from "../domain/backfill.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"

@@ -2,7 +2,9 @@
  * A worker's loop: backfill after backfill, until interrupted, surviving whatever a step
  * fails or dies with.
  */
-import { Cause, Duration, Effect, Exit, Metric, Option, Random, Ref, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, Metric, Option, Random, Ref } from "effect"
+// From its own module: through `effect`'s index, the whole namespace, cron parser and all, is bundled.
+import * as Schedule from "effect/Schedule"
 import { WorkerId } from "../domain/runs.js"
 import { workerStepFailures } from "../metrics/instruments.js"
 import { labelledWith } from "../metrics/labelled.js"
