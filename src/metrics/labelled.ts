@@ -6,7 +6,7 @@
  */
 import { Metric, MetricKey, type MetricKeyType, MetricLabel } from "effect"
 
-type AnyKeyType = MetricKeyType.MetricKeyType<any, any>
+type AnyKeyType = MetricKeyType.MetricKeyType<number, unknown>
 type MetricOf<Type extends AnyKeyType> = Metric.Metric<
   Type,
   MetricKeyType.MetricKeyType.InType<Type>,
