@@ -180,6 +180,7 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
       }
     })
   ).pipe(
+    Effect.annotateLogs("backfill_id", String(lease.backfillId)),
     Effect.tapErrorTag("LeaseLost", () => Metric.increment(leasesLost)),
     // A release that fails or hangs (an outage, say) is left to the lease's expiry.
     Effect.ensuring(

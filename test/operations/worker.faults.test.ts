@@ -4,7 +4,7 @@
  * driver error escaping the repository, an executor with a bug.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Deferred, Duration, Effect, Fiber, Logger, Option, Ref, TestClock } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Fiber, HashMap, Logger, Option, Ref, TestClock } from "effect"
 import type { CalendarDate } from "../../src/domain/calendarDate.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import * as Worker from "../../src/operations/worker.js"
@@ -27,13 +27,19 @@ interface LogEntry {
   readonly level: string
   readonly message: string
   readonly cause: string
+  readonly annotations: Readonly<Record<string, unknown>>
 }
 
 const capturingLogger = (entries: Array<LogEntry>) =>
   Logger.replace(
     Logger.defaultLogger,
-    Logger.make(({ logLevel, message, cause }) => {
-      entries.push({ level: logLevel.label, message: String(message), cause: Cause.pretty(cause) })
+    Logger.make(({ logLevel, message, cause, annotations }) => {
+      entries.push({
+        level: logLevel.label,
+        message: String(message),
+        cause: Cause.pretty(cause),
+        annotations: Object.fromEntries(HashMap.toEntries(annotations))
+      })
     })
   )
 
@@ -187,8 +193,11 @@ describe("the worker loop under faults", () => {
               Effect.as(Effect.sleep(Duration.minutes(1)), completed)
             )
         })
+      const logs: Array<LogEntry> = []
       const holder = yield* Effect.fork(
-        Effect.provideService(loop("holder"), WorkerRepository, withFaults(repository, fault))
+        Effect.provideService(loop("holder"), WorkerRepository, withFaults(repository, fault)).pipe(
+          Effect.provide(capturingLogger(logs))
+        )
       )
       yield* advanceSeconds(1)
       const other = yield* Effect.fork(loop("other"))
@@ -200,6 +209,9 @@ describe("the worker loop under faults", () => {
       yield* advanceSeconds(120, 5)
       expect(executions.entries()).toEqual({ "holder/2024-01-01": 1 })
       expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 1 })
+      // The log of the failed renewal names the backfill the lease was held on.
+      const renewals = logs.filter((entry) => entry.message.startsWith("Lease renewal failed"))
+      expect(renewals.map((entry) => entry.annotations.backfill_id)).toEqual([String(id)])
       yield* Effect.forEach([holder, other], Fiber.interrupt)
     }).pipe(Effect.provide(world()))
   )
