@@ -4,7 +4,7 @@
  * migrates to, and, where a worker runs, the worker's last successful step is recent.
  * Each check says what failed, for the operator reading `/readyz`.
  */
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { Cause, Clock, Duration, Effect, Option, Ref } from "effect"
 import { LATEST_SCHEMA_VERSION, schemaVersion } from "../adapters/postgres/migrations.js"
 import { epochSecondsFromMillis, formatEpochSeconds } from "../domain/time.js"
@@ -40,27 +40,28 @@ const describe = (error: unknown, deadline: Duration.Duration): string =>
       ? error.message
       : String(error)
 
-/** `SELECT 1`, then the schema's version, each within the deadline. */
+/**
+ * The schema's version, read within the deadline: its answer is also the database's, so
+ * the probe makes one round trip and never waits longer than the deadline.
+ */
 const checkDatabase = (options: ReadinessOptions) =>
-  Effect.gen(function* () {
-    const withinDeadline = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-      // Disconnected: a query stuck on a frozen connection must not hold the probe past its deadline.
-      Effect.timeout(Effect.disconnect(effect), options.deadline)
-    const answered = yield* Effect.either(withinDeadline(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`)))
-    if (answered._tag === "Left") {
+  Effect.map(
+    // Disconnected: a query stuck on a frozen connection must not hold the probe past its deadline.
+    Effect.either(Effect.timeout(Effect.disconnect(schemaVersion({ schema: options.schema })), options.deadline)),
+    (version) => {
+      if (version._tag === "Left") {
+        return {
+          database: { ok: false, error: describe(version.left, options.deadline) },
+          migrations: { ok: false, expected: LATEST_SCHEMA_VERSION, applied: null }
+        }
+      }
+      const applied = Option.getOrNull(version.right)
       return {
-        database: { ok: false, error: describe(answered.left, options.deadline) },
-        migrations: { ok: false, expected: LATEST_SCHEMA_VERSION, applied: null }
+        database: { ok: true },
+        migrations: { ok: applied === LATEST_SCHEMA_VERSION, expected: LATEST_SCHEMA_VERSION, applied }
       }
     }
-    const version = yield* Effect.either(withinDeadline(schemaVersion({ schema: options.schema })))
-    const applied = version._tag === "Right" ? Option.getOrNull(version.right) : null
-    return {
-      database:
-        version._tag === "Right" ? { ok: true } : { ok: false, error: describe(version.left, options.deadline) },
-      migrations: { ok: applied === LATEST_SCHEMA_VERSION, expected: LATEST_SCHEMA_VERSION, applied }
-    }
-  })
+  )
 
 const checkWorker = (health: Ref.Ref<WorkerHealth>, maxAge: Duration.Duration) =>
   Effect.gen(function* () {

@@ -18,7 +18,7 @@ import {
   PeriodicExportingMetricReader
 } from "@opentelemetry/sdk-metrics"
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { Context, Duration, Effect, Layer, Option, Runtime } from "effect"
+import { Cause, Context, Duration, Effect, Layer, Option, Runtime } from "effect"
 import { recordBackfillGauges } from "../metrics/record.js"
 import type { BackfillStatistics } from "../ports/backfillStatistics.js"
 
@@ -55,7 +55,10 @@ const collectingGauges = Effect.gen(function* () {
   const effectMetrics = yield* Metrics.makeProducer
   const run = Runtime.runPromise(yield* Effect.runtime<BackfillStatistics>())
   const refresh = recordBackfillGauges.pipe(
-    Effect.catchAll((error) => Effect.logWarning("The gauges keep their last values: the store did not answer", error))
+    // A defect too (a missing table before migrations, say): the gauges go stale, the rest is still exported.
+    Effect.catchAllCause((cause) =>
+      Effect.logWarning("The gauges keep their last values: the store did not answer", Cause.pretty(cause))
+    )
   )
   const producer: MetricProducer = {
     collect: (options) => run(refresh).then(() => effectMetrics.collect(options).then(withoutUnitTag))

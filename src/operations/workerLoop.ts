@@ -89,6 +89,8 @@ export const runWorker = <R>(options: WorkerOptions<R> & { readonly pollInterval
     /** Counts a failed step and says so, with its cause and the pause before the next try. */
     const failed = (cause: Cause.Cause<unknown>, pause: Duration.Duration) =>
       Effect.gen(function* () {
+        // An interruption is not retried (below), so it is neither a failure nor logged as one.
+        if (Cause.isInterruptedOnly(cause)) return
         const failures = (yield* Ref.updateAndGet(health, (current) => ({
           ...current,
           consecutiveFailures: current.consecutiveFailures + 1

@@ -10,7 +10,7 @@ import type { WITH_WORK_STATUSES } from "../domain/status.js"
 
 /**
  * What the store holds now: backfills with work by status, their days not yet started,
- * and their days running (leases held: a lease holds its backfill's one running day).
+ * and their days running (live leases: a lease holds its backfill's one running day).
  *
  * @since 0.3.0
  * @category models

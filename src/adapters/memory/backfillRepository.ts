@@ -5,7 +5,7 @@
  * The active ranges of each transfer sit in a tree ordered by start day, so the overlap
  * check costs O(log n) however many backfills are active.
  */
-import { Context, Effect, Either, Layer, Option, Schema } from "effect"
+import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import type { WriteAccess } from "../../domain/access.js"
 import { Backfill } from "../../domain/backfill.js"
 import type { IdempotentRequest } from "../../domain/idempotency.js"
@@ -240,6 +240,8 @@ export const layerMemoryBackfillRepository = (
     }
     return Context.make(BackfillRepository, makeApiRepository(store)).pipe(
       Context.add(WorkerRepository, makeWorkerRepository(store)),
-      Context.add(BackfillStatistics, { counts: read(() => countsOf(store)) })
+      Context.add(BackfillStatistics, {
+        counts: Effect.flatMap(Clock.currentTimeMillis, (now) => read(() => countsOf(store, now)))
+      })
     )
   })

@@ -10,7 +10,7 @@
  * through the one failure policy (`failures.ts`).
  */
 import { SqlClient, type SqlError } from "@effect/sql"
-import { Context, type Duration, Effect, Layer, Option } from "effect"
+import { Clock, Context, type Duration, Effect, Layer, Option } from "effect"
 import type { BackfillId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
@@ -225,7 +225,11 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           Effect.flatMap(lockBackfill(id), (current) => Effect.flatMap(Lifecycle.retryFailedDays(current), applyRetry))
         )
     }
-    return { api, worker, statistics: { counts: unavailable(makeCounts(tables)) } }
+    return {
+      api,
+      worker,
+      statistics: { counts: Effect.flatMap(Clock.currentTimeMillis, (now) => unavailable(makeCounts(tables, now))) }
+    }
   })
 
 /**

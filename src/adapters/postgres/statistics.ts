@@ -1,8 +1,8 @@
 /**
  * `BackfillStatistics` on PostgreSQL: one statement over the backfills with work, through
  * the partial index that holds only them, so a scrape costs the same at a million ended
- * backfills as at none. A lease counts as its backfill's one running day, as the claim's
- * caps count it (`claims.ts`).
+ * backfills as at none. A live lease counts as its backfill's one running day; a lease
+ * left by a crashed worker stops counting once it expires.
  */
 import type { SqlError } from "@effect/sql"
 import { Effect } from "effect"
@@ -19,7 +19,10 @@ interface CountsRow {
 }
 
 /** The store's counts, read in one statement. */
-export const makeCounts = ({ sql, backfills }: BackfillTables): Effect.Effect<BackfillCounts, SqlError.SqlError> => {
+export const makeCounts = (
+  { sql, backfills }: BackfillTables,
+  nowMillis: number
+): Effect.Effect<BackfillCounts, SqlError.SqlError> => {
   const withWork = sql.literal(sqlStatusList(WITH_WORK_STATUSES))
   const statuses = sql.literal(WITH_WORK_STATUSES.map((status) => `('${status}')`).join(", "))
   return Effect.map(
@@ -31,7 +34,7 @@ export const makeCounts = ({ sql, backfills }: BackfillTables): Effect.Effect<Ba
       FROM (VALUES ${statuses}) AS s (status)
       LEFT JOIN (
         SELECT status, count(*) AS backfills, sum(runs_total - runs_completed - runs_failed) AS unreported,
-          count(*) FILTER (WHERE lease_worker IS NOT NULL) AS leased
+          count(*) FILTER (WHERE lease_worker IS NOT NULL AND lease_expires_at_ms > ${nowMillis}) AS leased
         FROM ${backfills} WHERE status IN ${withWork}
         GROUP BY status
       ) AS w USING (status)`,
