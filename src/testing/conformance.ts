@@ -13,9 +13,11 @@
 import { describe } from "@effect/vitest"
 import type { Layer } from "effect"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
-import { API_PARTS, WORKER_PARTS } from "./conformance/parts.js"
+import type { OutboxRepositories } from "./conformance/outbox/steps.js"
+import { API_PARTS, OUTBOX_PARTS, WORKER_PARTS } from "./conformance/parts.js"
 import { type Repositories, type Tester, tester } from "./conformance/steps.js"
 
+export type { OutboxRepositories } from "./conformance/outbox/steps.js"
 export type { Repositories } from "./conformance/steps.js"
 
 /** A suite of `parts` under the port's name, each test on a fresh store of the layer given. */
@@ -80,4 +82,29 @@ export const backfillRepositoryConformance: <E>(name: string, layer: Layer.Layer
 export const workerRepositoryConformance: <E>(name: string, layer: Layer.Layer<Repositories, E>) => void = suite(
   "WorkerRepository",
   WORKER_PARTS
+)
+
+/**
+ * The outbox half: the events a store appends with its changes (which, numbered how, in
+ * the change's own step) and how it hands them to relays (one relay per backfill at a
+ * time, in order, again after a hold lapses, due again after a failure), on a layer with
+ * both repository ports and `BackfillOutbox` over the same data.
+ *
+ * @example
+ * ```ts
+ * // test/repository.test.ts
+ * import type { Layer } from "effect"
+ * import { backfillOutboxConformance, type OutboxRepositories } from "transfer-backfills/testing/conformance"
+ *
+ * declare const layerMyRepository: Layer.Layer<OutboxRepositories> // builds a fresh, empty store each time
+ *
+ * backfillOutboxConformance("my SQL repository", layerMyRepository)
+ * ```
+ *
+ * @since 0.3.0
+ * @category conformance
+ */
+export const backfillOutboxConformance: <E>(name: string, layer: Layer.Layer<OutboxRepositories, E>) => void = suite(
+  "BackfillOutbox",
+  OUTBOX_PARTS
 )

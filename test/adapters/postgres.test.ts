@@ -112,7 +112,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
           expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6])
           expect(yield* migrate({ schema })).toEqual([])
           expect(yield* schemaVersion({ schema })).toEqual(Option.some(LATEST_SCHEMA_VERSION))
-          expect(LATEST_SCHEMA_VERSION).toBe(6)
+          expect(LATEST_SCHEMA_VERSION).toBe(7)
           const tables = yield* sql<{ readonly table_name: string }>`
             SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
           expect(tables.map((row) => row.table_name)).toEqual([

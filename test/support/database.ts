@@ -13,6 +13,7 @@ import { type Context, Duration, Effect, Exit, Layer, Scope } from "effect"
 import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
+import type { BackfillOutbox } from "../../src/ports/backfillOutbox.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import type { BackfillStatistics } from "../../src/ports/backfillStatistics.js"
 
@@ -138,7 +139,7 @@ export const freshSchema = Effect.acquireRelease(
 export const freshRepository = (
   database: TestDatabase,
   options: { readonly optimisticAttempts?: number } = {}
-): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics> =>
+): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics | BackfillOutbox> =>
   Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ ...options, schema }))).pipe(
     Layer.provide(Layer.succeedContext(database.client)),
     Layer.orDie

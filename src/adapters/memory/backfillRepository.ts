@@ -8,30 +8,26 @@
 import { Clock, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import type { WriteAccess } from "../../domain/access.js"
 import { Backfill } from "../../domain/backfill.js"
+import { type DayChange, reportedDay } from "../../domain/events.js"
 import type { IdempotentRequest } from "../../domain/idempotency.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { type DayRun, DayRuns, isLeaseLive, type Lease } from "../../domain/runs.js"
 import { isActive } from "../../domain/status.js"
-import { epochSecondsFromMillis } from "../../domain/time.js"
+import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { runsBefore } from "../../domain/turns.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
+import { BackfillOutbox } from "../../ports/backfillOutbox.js"
 import { ActiveRangeOverlap, BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { BackfillStatistics } from "../../ports/backfillStatistics.js"
 import { markAnsweredFromKey } from "../../ports/keyReplay.js"
+import { atomically, atomicallyNow, read } from "./atomic.js"
+import { makeMemoryOutbox } from "./events.js"
 import { impliedRuns, type SeededBackfill, seededRuns } from "./seed.js"
 import { countsOf } from "./statistics.js"
 import { MemoryStore, type Stored } from "./store.js"
 
 export type { SeededBackfill } from "./seed.js"
-
-/** One atomic step, after letting other fibers run as other transactions would. */
-const atomically = <A, E>(step: () => Either.Either<A, E>): Effect.Effect<A, E> =>
-  Effect.zipRight(
-    Effect.yieldNow(),
-    Effect.suspend(() => step())
-  )
-const read = <A>(step: () => A): Effect.Effect<A> => atomically(() => Either.right(step()))
 
 /** A keyed change as one atomic step, marked when its key answered it (`markAnsweredFromKey`). */
 const keyedAtomically = <E>(
@@ -73,15 +69,19 @@ const makeApiRepository = (store: MemoryStore): BackfillRepository["Type"] => ({
         Either.map(Lifecycle.cancel(stored.backfill, { time, userId: access.principal.userId }), (cancelled) => {
           for (const [day, run] of stored.runs)
             if (run.state === "pending") stored.runs.set(day, DayRuns.dropped(run, time))
-          return store.update(stored, cancelled)
+          return store.update(stored, cancelled, { time })
         })
       )
     ),
 
   retry: (access, id, days, idempotency) =>
-    keyedAtomically(store, access, idempotency, () =>
-      Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
-        Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) => applyRetry(store, stored, retried))
+    Effect.flatMap(Clock.currentTimeMillis, (millis) =>
+      keyedAtomically(store, access, idempotency, () =>
+        Either.flatMap(teamBackfill(store, access.teamId, id), (stored) =>
+          Either.map(Lifecycle.retryDays(stored.backfill, days), (retried) =>
+            applyRetry(store, stored, retried, epochSecondsFromMillis(millis))
+          )
+        )
       )
     ),
 
@@ -95,21 +95,26 @@ const teamBackfill = (store: MemoryStore, teamId: TeamId, id: BackfillId) =>
   Either.fromOption(store.ofTeam(teamId, id), () => new UnknownBackfill({ backfillId: id }))
 
 /** Failed runs the domain chose to retry go back to pending with one more attempt. */
-const applyRetry = (store: MemoryStore, stored: Stored, { backfill, days }: Lifecycle.Materialised) => {
+const applyRetry = (
+  store: MemoryStore,
+  stored: Stored,
+  { backfill, days }: Lifecycle.Materialised,
+  time: EpochSeconds
+) => {
   for (const day of days) {
     const run = stored.runs.get(day)
     if (run !== undefined) stored.runs.set(day, DayRuns.retried(run))
   }
-  return store.update(stored, backfill)
+  return store.update(stored, backfill, { time, retriedDays: days })
 }
 
 const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => ({
   materialiseRuns: (id, maxDays) =>
-    atomically(() =>
+    atomicallyNow((time) =>
       Either.map(store.require(id), (stored) => {
         const { backfill, days } = Lifecycle.materialiseRuns(stored.backfill, maxDays)
         for (const day of days) stored.runs.set(day, DayRuns.queued(day))
-        return store.update(stored, backfill)
+        return store.update(stored, backfill, { time })
       })
     ),
 
@@ -151,7 +156,8 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
           const now = epochSecondsFromMillis(nowMillis)
           return Either.map(Lifecycle.startRun(stored.backfill, now), (running) => {
             stored.runs.set(next.day, DayRuns.started(next, now))
-            return Option.some({ backfill: store.update(stored, running), day: next.day })
+            const day: DayChange = { _tag: "Started", day: next.day }
+            return Option.some({ backfill: store.update(stored, running, { time: now, day }), day: next.day })
           })
         }
       )
@@ -167,8 +173,9 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
           return Either.map(
             Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now, run?.attempts),
             (recorded) => {
-              if (recorded.counted && run !== undefined) stored.runs.set(day, DayRuns.reported(run, outcome, now))
-              store.update(stored, recorded.backfill)
+              if (!recorded.counted || run === undefined) return recorded
+              stored.runs.set(day, DayRuns.reported(run, outcome, now))
+              store.update(stored, recorded.backfill, { time: now, day: reportedDay(day, outcome) })
               return recorded
             }
           )
@@ -177,9 +184,9 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
     ),
 
   retryFailedDays: (id) =>
-    atomically(() =>
+    atomicallyNow((time) =>
       Either.flatMap(store.require(id), (stored) =>
-        Either.map(Lifecycle.retryFailedDays(stored.backfill), (retried) => applyRetry(store, stored, retried))
+        Either.map(Lifecycle.retryFailedDays(stored.backfill), (retried) => applyRetry(store, stored, retried, time))
       )
     )
 })
@@ -228,7 +235,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
  */
 export const layerMemoryBackfillRepository = (
   seed: Iterable<SeededBackfill> = []
-): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics> =>
+): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics | BackfillOutbox> =>
   Layer.syncContext(() => {
     const store = new MemoryStore()
     for (const { teamId, backfill, runs } of seed) {
@@ -240,6 +247,7 @@ export const layerMemoryBackfillRepository = (
     }
     return Context.make(BackfillRepository, makeApiRepository(store)).pipe(
       Context.add(WorkerRepository, makeWorkerRepository(store)),
+      Context.add(BackfillOutbox, makeMemoryOutbox(store)),
       Context.add(BackfillStatistics, {
         counts: Effect.flatMap(Clock.currentTimeMillis, (now) => read(() => countsOf(store, now)))
       })

@@ -7,6 +7,7 @@ import { Either, Option, Order, RedBlackTree, SortedSet } from "effect"
 import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { type DateRange, overlaps } from "../../domain/dateRange.js"
+import { type ChangeMade, changeEvents } from "../../domain/events.js"
 import { BackfillId, type TeamId, type TransferId } from "../../domain/ids.js"
 import type { DayRun, Lease } from "../../domain/runs.js"
 import { hasWork, isActive } from "../../domain/status.js"
@@ -15,6 +16,7 @@ import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
 import type { PageQuery, RunPageQuery } from "../../ports/backfillRepository.js"
 import { RunningDays } from "./claims.js"
 import { MemoryKeys } from "./keys.js"
+import { MemoryOutbox } from "./outbox.js"
 
 /**
  * One backfill in the store, with its runs and lease.
@@ -56,6 +58,8 @@ export class MemoryStore {
   readonly keys = new MemoryKeys()
   /** Running days by team and transfer: what the claims choose by. */
   readonly running = new RunningDays(this)
+  /** Every change's events, appended in the change's own step. */
+  readonly outbox = new MemoryOutbox()
 
   private activeOf(transferId: TransferId): ActiveByStart {
     return this.activeByTransfer.get(transferId) ?? RedBlackTree.empty<CalendarDate, BackfillId>(Order.string)
@@ -123,6 +127,7 @@ export class MemoryStore {
   insert(teamId: TeamId, unsaved: UnsavedBackfill, processing: BackfillProcessing = DEFAULT_PROCESSING): Backfill {
     const backfill: Backfill = { id: BackfillId.make(this.lastId + 1n), ...unsaved }
     this.add(teamId, backfill, new Map(), processing)
+    this.outbox.append({ teamId, backfill }, changeEvents(undefined, backfill), backfill.createdTime)
     return backfill
   }
 
@@ -161,8 +166,16 @@ export class MemoryStore {
     if (hasWork(backfill.status)) this.withWork = SortedSet.add(this.withWork, backfill.id)
   }
 
-  /** Stores the next state of a backfill and keeps the indexes in step with its status. */
-  update(stored: Stored, next: Backfill): Backfill {
+  /**
+   * Stores the next state of a backfill, appends the change's events and keeps the
+   * indexes in step with its status.
+   */
+  update(stored: Stored, next: Backfill, change: ChangeMade): Backfill {
+    this.outbox.append(
+      { teamId: stored.teamId, backfill: next },
+      changeEvents(stored.backfill, next, change),
+      change.time
+    )
     const leavesActive = isActive(stored.backfill.status) && !isActive(next.status)
     stored.backfill = next
     // Only on leaving the active set: another active backfill may now start on the same day.

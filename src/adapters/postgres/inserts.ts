@@ -6,10 +6,12 @@
 import type { SqlError } from "@effect/sql"
 import { Effect, Option } from "effect"
 import type { Backfill, UnsavedBackfill } from "../../domain/backfill.js"
+import { changeEvents } from "../../domain/events.js"
 import { BackfillId, type TeamId } from "../../domain/ids.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
 import type { BackfillProcessing } from "../../domain/turns.js"
 import { ActiveRangeOverlap } from "../../ports/backfillRepository.js"
+import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { sqlState } from "./failures.js"
 import { sqlStatusList } from "./statusSql.js"
 import type { BackfillTables } from "./tables.js"
@@ -40,22 +42,24 @@ export const makeInsert = (tables: BackfillTables) => {
       ORDER BY b.id LIMIT 1`)
 
   /** The backfill, and its team's and transfer's rows of running days for the claims to lock. */
-  const insertOnce = (teamId: TeamId, backfill: UnsavedBackfill, processing: BackfillProcessing) =>
-    sql<{ readonly id: string }>`
+  const insertOnce = (teamId: TeamId, backfill: UnsavedBackfill, processing: BackfillProcessing) => {
+    const created = changeEvents(undefined, backfill)
+    return sql<{ readonly id: string }>`
       WITH inserted AS (
         INSERT INTO ${backfills} (
           team_id, transfer_id, range_start, range_end, created_time, created_user_id, status, runs_total,
-          processing_order, transfer_max_running_days
+          processing_order, transfer_max_running_days, event_sequence
         )
         VALUES (
           ${String(teamId)}::bigint, ${String(backfill.transferId)}::bigint,
           ${backfill.range.start}::date, ${backfill.range.end}::date,
           to_timestamp(${backfill.createdTime}::bigint), ${String(backfill.createdUserId)}::bigint,
           ${backfill.status}, ${backfill.runs.total},
-          ${processing.order}, ${Option.getOrNull(processing.transferMaxRunningDays)}::integer
+          ${processing.order}, ${Option.getOrNull(processing.transferMaxRunningDays)}::integer, ${created.length}
         )
-        RETURNING id, team_id, transfer_id
+        RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
       ),
+      announced AS (${insertEvents(tables, "inserted", created, backfill.createdTime)}),
       team AS (
         INSERT INTO ${teamLoad} (team_id) SELECT team_id FROM inserted ON CONFLICT (team_id) DO NOTHING
       ),
@@ -64,6 +68,7 @@ export const makeInsert = (tables: BackfillTables) => {
         ON CONFLICT (transfer_id) DO NOTHING
       )
       SELECT id::text AS id FROM inserted`
+  }
 
   /**
    * One INSERT; when the exclusion constraint refuses it, the conflicting backfill is

@@ -6,11 +6,13 @@
  */
 import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
+import { changeEvents } from "../../domain/events.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease } from "../../domain/runs.js"
 import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
+import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { backfillFromRow, isoDay } from "./rows.js"
 import { type BackfillTables, orNull } from "./tables.js"
@@ -59,7 +61,9 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
       }
       if (row.next_day === null) return Option.some(Option.none<StartedRun>())
       const now = epochSecondsFromMillis(nowMillis)
-      const running = yield* Lifecycle.startRun(backfillFromRow(row), now)
+      const current = backfillFromRow(row)
+      const running = yield* Lifecycle.startRun(current, now)
+      const started = changeEvents(current, running, { day: { _tag: "Started", day: row.next_day } })
       const [written] = yield* sql<{ readonly applied: boolean }>`
         WITH unchanged AS (
           SELECT id FROM ${backfills}
@@ -77,10 +81,12 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
           UPDATE ${backfills} SET
             status = ${running.status},
             start_time = to_timestamp(${orNull(running.startTime)}::bigint),
-            version = version + 1
+            version = version + 1,
+            event_sequence = event_sequence + ${started.length}
           WHERE id = ${id}::bigint AND EXISTS (SELECT 1 FROM run)
-          RETURNING 1
-        )
+          RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
+        ),
+        announced AS (${insertEvents(tables, "saved", started, now)})
         SELECT EXISTS (SELECT 1 FROM saved) AS applied`
       return written?.applied === true
         ? Option.some(Option.some<StartedRun>({ backfill: running, day: row.next_day }))
@@ -105,7 +111,7 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
         UPDATE ${runs} SET ${markedRunning(now)}
         WHERE backfill_id = ${String(lease.backfillId)}::bigint AND day = ${next}::date`
       // Always saved, if only to move the version: a run changed.
-      yield* tables.saveState(running)
+      yield* tables.saveState(current, running, { time: now, day: { _tag: "Started", day: next } })
       return Option.some<StartedRun>({ backfill: running, day: next })
     })
 

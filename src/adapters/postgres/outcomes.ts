@@ -7,6 +7,7 @@
 import type { SqlError } from "@effect/sql"
 import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
+import { changeEvents, reportedDay } from "../../domain/events.js"
 import type { BackfillId } from "../../domain/ids.js"
 import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
@@ -14,6 +15,7 @@ import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
 import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { UnknownBackfill } from "../../domain/workerErrors.js"
 import type { OutcomeRefused } from "../../ports/backfillRepository.js"
+import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { backfillFromRow } from "./rows.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
@@ -56,8 +58,9 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
       if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
       yield* fencedBy(row.fence, lease)
       const now = epochSecondsFromMillis(nowMillis)
+      const current = backfillFromRow(row)
       const recorded = yield* Lifecycle.recordOutcome(
-        backfillFromRow(row),
+        current,
         day,
         row.run_state ?? undefined,
         outcome,
@@ -67,6 +70,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
       if (!recorded.counted) return Option.some(recorded)
       const next = recorded.backfill
       const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
+      const reported = changeEvents(current, next, { day: reportedDay(day, outcome) })
       const [written] = yield* sql<{ readonly applied: boolean }>`
         WITH unchanged AS (
           SELECT id FROM ${backfills}
@@ -85,10 +89,12 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
             end_time = to_timestamp(${orNull(next.endTime)}::bigint),
             runs_completed = ${next.runs.completed},
             runs_failed = ${next.runs.failed},
-            version = version + 1
+            version = version + 1,
+            event_sequence = event_sequence + ${reported.length}
           WHERE id = ${String(id)}::bigint AND EXISTS (SELECT 1 FROM unchanged)
-          RETURNING 1
-        )
+          RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
+        ),
+        announced AS (${insertEvents(tables, "saved", reported, now)})
         SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
       return written?.applied === true ? Option.some(recorded) : Option.none()
     })
@@ -117,7 +123,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
       yield* sql`
         UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
         WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
-      yield* tables.saveState(recorded.backfill)
+      yield* tables.saveState(current, recorded.backfill, { time: now, day: reportedDay(day, outcome) })
       return recorded
     })
 

@@ -11,13 +11,17 @@
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Clock, Context, type Duration, Effect, Layer, Option } from "effect"
+import type { Backfill } from "../../domain/backfill.js"
 import type { BackfillId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import { ACTIVE_STATUSES } from "../../domain/status.js"
+import { epochSecondsFromMillis } from "../../domain/time.js"
 import { DEFAULT_PROCESSING } from "../../domain/turns.js"
+import { BackfillOutbox } from "../../ports/backfillOutbox.js"
 import { BackfillRepository, WorkerRepository } from "../../ports/backfillRepository.js"
 import { BackfillStatistics } from "../../ports/backfillStatistics.js"
 import { makeClaimSteps } from "./claims.js"
+import { makeOutboxSteps } from "./events.js"
 import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
 import { makeInsert } from "./inserts.js"
 import { makeKeyedChange } from "./keys.js"
@@ -84,16 +88,18 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const insertOrName = makeInsert(tables)
     const keyed = makeKeyedChange(tables)
     const recordOutcome = makeRecordOutcome(tables, attempts)
+    /** When a change the port gives no time for was made: its events' time. */
+    const clockSeconds = Effect.map(Clock.currentTimeMillis, epochSecondsFromMillis)
 
     /** The failed runs the domain chose to retry go back to pending with one more attempt (`DayRuns.retried`). */
-    const applyRetry = ({ backfill, days }: Lifecycle.Materialised) =>
+    const applyRetry = (before: Backfill, { backfill, days }: Lifecycle.Materialised) =>
       Effect.as(
         Effect.zipRight(
           sql`
             UPDATE ${runs}
             SET state = 'pending', error = NULL, attempts = attempts + 1, started_time = NULL, ended_time = NULL
             WHERE backfill_id = ${String(backfill.id)}::bigint AND ${sql.in("day", days)}`,
-          saveState(backfill)
+          Effect.flatMap(clockSeconds, (time) => saveState(before, backfill, { time, retriedDays: days }))
         ),
         backfill
       )
@@ -144,7 +150,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             Effect.gen(function* () {
               const current = yield* lockBackfill(id, access.teamId)
               const cancelled = yield* Lifecycle.cancel(current, { time, userId: access.principal.userId })
-              yield* saveState(cancelled)
+              yield* saveState(current, cancelled, { time })
               yield* sql`
                 UPDATE ${runs} SET state = 'dropped', ended_time = to_timestamp(${time}::bigint)
                 WHERE backfill_id = ${String(id)}::bigint AND state = 'pending'`
@@ -159,7 +165,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
             access,
             idempotency,
             Effect.flatMap(lockBackfill(id, access.teamId), (current) =>
-              Effect.flatMap(Lifecycle.retryDays(current, days), applyRetry)
+              Effect.flatMap(Lifecycle.retryDays(current, days), (retried) => applyRetry(current, retried))
             )
           )
         ),
@@ -194,7 +200,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
               INSERT INTO ${runs} (backfill_id, day, state)
               SELECT ${String(id)}::bigint, ${first}::date + offset_days, 'pending'
               FROM generate_series(0, ${last}::date - ${first}::date) AS offset_days`
-          yield* saveState(backfill)
+          yield* saveState(current, backfill, { time: yield* clockSeconds })
           return backfill
         })
       )
@@ -222,12 +228,26 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
 
       retryFailedDays: (id) =>
         transaction(
-          Effect.flatMap(lockBackfill(id), (current) => Effect.flatMap(Lifecycle.retryFailedDays(current), applyRetry))
+          Effect.flatMap(lockBackfill(id), (current) =>
+            Effect.flatMap(Lifecycle.retryFailedDays(current), (retried) => applyRetry(current, retried))
+          )
         )
+    }
+    const outboxSteps = makeOutboxSteps(tables)
+    const outbox: BackfillOutbox["Type"] = {
+      eventsOf: (access, id, afterSequence, limit) =>
+        unavailable(outboxSteps.eventsOf(access, id, afterSequence, limit)),
+      hold: (relayId, nowMillis, holdMillis, limits) =>
+        unavailable(outboxSteps.hold(relayId, nowMillis, holdMillis, limits)),
+      markDelivered: (relayId, id, through, nowMillis) =>
+        unavailable(outboxSteps.markDelivered(relayId, id, through, nowMillis)),
+      markFailed: (relayId, id, sequence, error, retryAt) =>
+        unavailable(outboxSteps.markFailed(relayId, id, sequence, error, retryAt))
     }
     return {
       api,
       worker,
+      outbox,
       statistics: { counts: Effect.flatMap(Clock.currentTimeMillis, (now) => unavailable(makeCounts(tables, now))) }
     }
   })
@@ -259,11 +279,16 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
  */
 export const layerPostgresBackfillRepository = (
   options: PostgresRepositoryOptions = {}
-): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics, never, SqlClient.SqlClient> =>
+): Layer.Layer<
+  BackfillRepository | WorkerRepository | BackfillStatistics | BackfillOutbox,
+  never,
+  SqlClient.SqlClient
+> =>
   Layer.effectContext(
-    Effect.map(makePostgresRepository(options), ({ api, worker, statistics }) =>
+    Effect.map(makePostgresRepository(options), ({ api, worker, statistics, outbox }) =>
       Context.make(BackfillRepository, api).pipe(
         Context.add(WorkerRepository, worker),
+        Context.add(BackfillOutbox, outbox),
         Context.add(BackfillStatistics, statistics)
       )
     )

@@ -172,5 +172,37 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         ADD COLUMN earliest_day date,
         ADD COLUMN max_running_days integer CHECK (max_running_days > 0)`
     ]
+  },
+  {
+    version: 7,
+    name: "an outbox of events, numbered per backfill, and the relays' holds",
+    statements: [
+      // The last sequence number given out: bumped by the statement that saves a change.
+      "ALTER TABLE {schema}.backfills ADD COLUMN event_sequence integer NOT NULL DEFAULT 0",
+      `CREATE TABLE {schema}.backfill_events (
+        backfill_id bigint NOT NULL REFERENCES {schema}.backfills (id),
+        sequence integer NOT NULL CHECK (sequence > 0),
+        position bigint GENERATED ALWAYS AS IDENTITY,
+        team_id bigint NOT NULL,
+        transfer_id bigint NOT NULL,
+        type text NOT NULL,
+        occurred_time bigint NOT NULL,
+        details jsonb NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead_letter')),
+        failed_attempts integer NOT NULL DEFAULT 0,
+        due_at_ms bigint NOT NULL DEFAULT 0,
+        last_error text,
+        delivered_at_ms bigint,
+        CONSTRAINT backfill_events_numbered PRIMARY KEY (backfill_id, sequence)
+      )`,
+      // The relays' work list stays as small as the backlog.
+      `CREATE INDEX backfill_events_pending ON {schema}.backfill_events (backfill_id, sequence)
+        WHERE state = 'pending'`,
+      `CREATE TABLE {schema}.backfill_event_holds (
+        backfill_id bigint PRIMARY KEY,
+        relay_id text NOT NULL,
+        held_until_ms bigint NOT NULL
+      )`
+    ]
   }
 ]

@@ -5,10 +5,12 @@
 import type { SqlClient, SqlError, Statement } from "@effect/sql"
 import { Effect, Option } from "effect"
 import type { Backfill } from "../../domain/backfill.js"
+import { type ChangeMade, changeEvents } from "../../domain/events.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import type { Lease } from "../../domain/runs.js"
 import type { EpochSeconds } from "../../domain/time.js"
 import { LeaseLost, UnknownBackfill } from "../../domain/workerErrors.js"
+import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { quoteSchema } from "./migrations.js"
 import { backfillColumns, backfillFromRow } from "./rows.js"
 
@@ -39,8 +41,16 @@ export interface BackfillTables {
     lease: Lease,
     nowMillis: number
   ) => Effect.Effect<Backfill, LeaseLost | SqlError.SqlError>
-  /** Writes the mutable part of a backfill back (the error report lives in its runs). */
-  readonly saveState: (backfill: Backfill) => Effect.Effect<unknown, SqlError.SqlError>
+  /**
+   * Writes the mutable part of a backfill back as it is `after` a change (the error
+   * report lives in its runs), and appends the change's events (`changeEvents`) in the
+   * same statement.
+   */
+  readonly saveState: (
+    before: Backfill,
+    after: Backfill,
+    change: ChangeMade
+  ) => Effect.Effect<unknown, SqlError.SqlError>
 }
 
 /**
@@ -100,7 +110,7 @@ export const makeBackfillTables = (sql: SqlClient.SqlClient, schemaName: string)
           : Effect.map(selectOne(sql`b.id = ${String(id)}::bigint`), (backfill) => Option.getOrThrow(backfill))
     )
 
-  return {
+  const tables: BackfillTables = {
     sql,
     schema,
     backfills,
@@ -128,20 +138,27 @@ export const makeBackfillTables = (sql: SqlClient.SqlClient, schemaName: string)
         () => new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }),
         lease.backfillId
       ),
-    saveState: (backfill) => {
+    saveState: (before, backfill, change) => {
       const removal = Option.getOrNull(backfill.removal)
+      const details = changeEvents(before, backfill, change)
       return sql`
-        UPDATE ${backfills} SET
-          status = ${backfill.status},
-          removed_time = to_timestamp(${removal?.time ?? null}::bigint),
-          removed_user_id = ${removal === null ? null : String(removal.userId)}::bigint,
-          start_time = to_timestamp(${orNull(backfill.startTime)}::bigint),
-          end_time = to_timestamp(${orNull(backfill.endTime)}::bigint),
-          runs_created = ${backfill.runs.created},
-          runs_completed = ${backfill.runs.completed},
-          runs_failed = ${backfill.runs.failed},
-          version = version + 1
-        WHERE id = ${String(backfill.id)}::bigint`
+        WITH saved AS (
+          UPDATE ${backfills} SET
+            status = ${backfill.status},
+            removed_time = to_timestamp(${removal?.time ?? null}::bigint),
+            removed_user_id = ${removal === null ? null : String(removal.userId)}::bigint,
+            start_time = to_timestamp(${orNull(backfill.startTime)}::bigint),
+            end_time = to_timestamp(${orNull(backfill.endTime)}::bigint),
+            runs_created = ${backfill.runs.created},
+            runs_completed = ${backfill.runs.completed},
+            runs_failed = ${backfill.runs.failed},
+            version = version + 1,
+            event_sequence = event_sequence + ${details.length}
+          WHERE id = ${String(backfill.id)}::bigint
+          RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
+        )
+        ${insertEvents(tables, "saved", details, change.time)}`
     }
   }
+  return tables
 }

@@ -9,6 +9,9 @@ import { insertsTests } from "./api/inserts.js"
 import { readsTests } from "./api/reads.js"
 import { retryBeforeRunsTests } from "./api/retryBeforeRuns.js"
 import { teamsTests } from "./api/teams.js"
+import { deliveryTests } from "./outbox/delivery.js"
+import { eventsTests } from "./outbox/events.js"
+import type { OutboxRepositories } from "./outbox/steps.js"
 import type { Repositories, Tester } from "./steps.js"
 import { apiViewTests } from "./worker/apiView.js"
 import { leasesTests } from "./worker/leases.js"
@@ -36,3 +39,5 @@ export const WORKER_PARTS: ReadonlyArray<(test: Tester<Repositories>) => void> =
   teamsWithRunsTests,
   turnsTests
 ]
+
+export const OUTBOX_PARTS: ReadonlyArray<(test: Tester<OutboxRepositories>) => void> = [eventsTests, deliveryTests]
