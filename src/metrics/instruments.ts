@@ -202,3 +202,28 @@ export const pendingDays: Metric.Metric.Gauge<number> = gauge("backfill.day.pend
  * @category metrics
  */
 export const runningDays: Metric.Metric.Gauge<number> = gauge("backfill.day.running", "Days running now", "{day}")
+
+/**
+ * Events a relay delivered to its sink (a redelivery after a crash counts again).
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const eventsDelivered: Metric.Metric.Counter<number> = counter(
+  "backfill.events.delivered",
+  "Events delivered to the sink",
+  "{event}"
+)
+
+/**
+ * Deliveries a sink refused or did not answer in time, by `backfill.event.outcome`:
+ * `retry` (due again after a backoff) or `dead_letter` (given up).
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const eventDeliveryFailures: Metric.Metric.Counter<number> = counter(
+  "backfill.events.failed",
+  "Event deliveries that failed",
+  "{event}"
+)

@@ -91,16 +91,18 @@ export class BackfillOutbox extends Context.Tag("transfer-backfills/BackfillOutb
     ) => Effect.Effect<void, ServiceUnavailable>
 
     /**
-     * Delivering the backfill's event `sequence` failed with `error`: it is due again at
-     * `retryAtMillis`, or dead-lettered (no longer pending, never delivered) when that is
-     * `None`. `relayId`'s hold on the backfill ends.
+     * Delivering the backfill's event `sequence` failed with `error`, after its pending
+     * events before it were delivered at `nowMillis` (marked so, as `markDelivered`): it
+     * is due again at `retryAtMillis`, or dead-lettered (no longer pending, never
+     * delivered) when that is `None`. `relayId`'s hold on the backfill ends.
      */
     readonly markFailed: (
       relayId: string,
       id: BackfillId,
       sequence: number,
       error: string,
-      retryAtMillis: Option.Option<number>
+      retryAtMillis: Option.Option<number>,
+      nowMillis: number
     ) => Effect.Effect<void, ServiceUnavailable>
   }
 >() {}

@@ -105,12 +105,7 @@ export class MemoryOutbox {
   }
 
   markDelivered(relayId: string, id: BackfillId, throughSequence: number, nowMillis: number): void {
-    for (const entry of this.byBackfill.get(id) ?? []) {
-      if (entry.event.sequence > throughSequence) break
-      if (entry.state !== "pending") continue
-      entry.state = "delivered"
-      entry.deliveredAtMillis = nowMillis
-    }
+    this.delivered(id, throughSequence, nowMillis)
     this.settle(relayId, id)
   }
 
@@ -119,8 +114,10 @@ export class MemoryOutbox {
     id: BackfillId,
     sequence: number,
     error: string,
-    retryAtMillis: Option.Option<number>
+    retryAtMillis: Option.Option<number>,
+    nowMillis: number
   ): void {
+    this.delivered(id, sequence - 1, nowMillis)
     const entry = this.byBackfill.get(id)?.[sequence - 1]
     if (entry !== undefined && entry.state === "pending") {
       entry.failedAttempts += 1
@@ -135,6 +132,15 @@ export class MemoryOutbox {
       })
     }
     this.settle(relayId, id)
+  }
+
+  private delivered(id: BackfillId, throughSequence: number, nowMillis: number): void {
+    for (const entry of this.byBackfill.get(id) ?? []) {
+      if (entry.event.sequence > throughSequence) break
+      if (entry.state !== "pending") continue
+      entry.state = "delivered"
+      entry.deliveredAtMillis = nowMillis
+    }
   }
 
   /** Ends `relayId`'s hold and moves the backfill's oldest pending event on. */

@@ -74,6 +74,10 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
   const holds = sql.literal(`${schema}.backfill_event_holds`)
   const columns = sql.literal(EVENT_COLUMNS)
 
+  const deliveredThrough = (id: BackfillId, throughSequence: number, nowMillis: number) => sql`
+    UPDATE ${events} SET state = 'delivered', delivered_at_ms = ${nowMillis}
+    WHERE backfill_id = ${String(id)}::bigint AND sequence <= ${throughSequence} AND state = 'pending'`
+
   const releaseHold = (relayId: string, id: BackfillId) =>
     sql`DELETE FROM ${holds} WHERE backfill_id = ${String(id)}::bigint AND relay_id = ${relayId}`
 
@@ -133,10 +137,7 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
 
     markDelivered: (relayId: string, id: BackfillId, throughSequence: number, nowMillis: number) =>
       Effect.asVoid(sql`
-        WITH delivered AS (
-          UPDATE ${events} SET state = 'delivered', delivered_at_ms = ${nowMillis}
-          WHERE backfill_id = ${String(id)}::bigint AND sequence <= ${throughSequence} AND state = 'pending'
-        )
+        WITH delivered AS (${deliveredThrough(id, throughSequence, nowMillis)})
         ${releaseHold(relayId, id)}`),
 
     markFailed: (
@@ -144,10 +145,12 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
       id: BackfillId,
       sequence: number,
       error: string,
-      retryAtMillis: Option.Option<number>
+      retryAtMillis: Option.Option<number>,
+      nowMillis: number
     ) =>
       Effect.asVoid(sql`
-        WITH failed AS (
+        WITH delivered AS (${deliveredThrough(id, sequence - 1, nowMillis)}),
+        failed AS (
           UPDATE ${events} SET
             failed_attempts = failed_attempts + 1,
             last_error = ${error},

@@ -241,8 +241,8 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         unavailable(outboxSteps.hold(relayId, nowMillis, holdMillis, limits)),
       markDelivered: (relayId, id, through, nowMillis) =>
         unavailable(outboxSteps.markDelivered(relayId, id, through, nowMillis)),
-      markFailed: (relayId, id, sequence, error, retryAt) =>
-        unavailable(outboxSteps.markFailed(relayId, id, sequence, error, retryAt))
+      markFailed: (relayId, id, sequence, error, retryAt, nowMillis) =>
+        unavailable(outboxSteps.markFailed(relayId, id, sequence, error, retryAt, nowMillis))
     }
     return {
       api,

@@ -34,7 +34,7 @@ export const hold = (relay: string, nowMillis = T0, limits: HoldLimits = EVERYTH
 export const delivered = (relay: string, id: BackfillId, through: number, nowMillis = T0) =>
   Effect.flatMap(BackfillOutbox, (outbox) => outbox.markDelivered(relay, id, through, nowMillis))
 
-export const failedAt = (relay: string, id: BackfillId, sequence: number, retryAt: number | null) =>
+export const failedAt = (relay: string, id: BackfillId, sequence: number, retryAt: number | null, nowMillis = T0) =>
   Effect.flatMap(BackfillOutbox, (outbox) =>
-    outbox.markFailed(relay, id, sequence, "refused", Option.fromNullable(retryAt))
+    outbox.markFailed(relay, id, sequence, "refused", Option.fromNullable(retryAt), nowMillis)
   )
