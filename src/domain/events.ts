@@ -5,7 +5,7 @@
  * same atomic step as the change (the transactional outbox).
  */
 import { Schema } from "effect"
-import { RunCounters } from "./backfill.js"
+import { type Backfill, RunCounters } from "./backfill.js"
 import { CalendarDate } from "./calendarDate.js"
 import { BackfillId, idFromJson, TeamId, TransferId } from "./ids.js"
 import { type RunOutcome, truncateRunError } from "./runs.js"
@@ -188,12 +188,6 @@ export const reportedDay = (day: CalendarDate, outcome: RunOutcome): DayChange =
     ? { _tag: "Completed", day }
     : { _tag: "Failed", day, error: truncateRunError(outcome.error) }
 
-/** The state a change leaves a backfill in, as the events of the change carry it. */
-interface Snapshot {
-  readonly status: BackfillStatus
-  readonly runs: typeof RunCounters.Type
-}
-
 const DAY_EVENT = { Started: "day.started", Completed: "day.completed", Failed: "day.failed" } as const
 
 const ENDED_EVENT = {
@@ -213,8 +207,8 @@ const ENDED_EVENT = {
  * @category utils
  */
 export const changeEvents = (
-  before: Snapshot | undefined,
-  after: Snapshot,
+  before: Pick<Backfill, "status" | "runs"> | undefined,
+  after: Pick<Backfill, "status" | "runs">,
   change: Omit<ChangeMade, "time"> = {}
 ): ReadonlyArray<EventDetails> => {
   const details = (type: BackfillEventType, extra: Partial<EventDetails> = {}): EventDetails => ({
