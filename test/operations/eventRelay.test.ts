@@ -153,7 +153,7 @@ describe.each(STORES)("the event relay %s", (_, store) => {
             fc.array(fc.record({ afterDeliveries: fc.nat(6), beforeRecording: fc.boolean() }), { maxLength: 6 }),
             (kills) =>
               Effect.runPromise(
-                killedAndRestarted(kills).pipe(Effect.provide(store()), Effect.provide(TestContext.TestContext))
+                Effect.provide(killedAndRestarted(kills), Layer.merge(store(), TestContext.TestContext))
               )
           ),
           { numRuns: 12 }

@@ -20,7 +20,9 @@ const ENTRIES = [
   "./http-api",
   "./handlers",
   "./testing/arbitraries",
-  "./testing/conformance"
+  "./testing/conformance",
+  "./webhooks",
+  "./nats"
 ]
 
 /** The build maps src/X.ts to dist/X.js (tsconfig.build.json). */
@@ -49,6 +51,7 @@ describe("the package", () => {
       "@effect/sql",
       "@effect/sql-pg",
       "@effect/vitest",
+      "@nats-io/jetstream",
       "effect",
       "pg",
       "vitest"
@@ -87,11 +90,15 @@ describe("the package", () => {
         ? ["effect", "temporal-polyfill", "@effect/vitest"]
         : file.startsWith("adapters/postgres/")
           ? ["effect", "temporal-polyfill", "@effect/sql", "@effect/sql-pg", "pg", "node:net"]
-          : file.startsWith("httpApi/")
-            ? ["effect", "@effect/platform"]
-            : file.startsWith("handlers/")
-              ? ["effect", "node:http"]
-              : ["effect", "temporal-polyfill"]
+          : file.startsWith("adapters/webhooks/")
+            ? ["effect", "temporal-polyfill", "node:crypto"]
+            : file.startsWith("adapters/nats/")
+              ? ["effect", "temporal-polyfill", "@nats-io/jetstream"]
+              : file.startsWith("httpApi/")
+                ? ["effect", "@effect/platform"]
+                : file.startsWith("handlers/")
+                  ? ["effect", "node:http"]
+                  : ["effect", "temporal-polyfill"]
       // A module of effect's own (`effect/Schedule`) is effect.
       for (const specifier of imports)
         expect(allowed, `${file}: ${specifier}`).toContain(specifier?.startsWith("effect/") ? "effect" : specifier)

@@ -1,0 +1,171 @@
+/**
+ * The webhook sink against a real HTTP receiver: the event's JSON signed as Standard
+ * Webhooks define it (checked by `verifyWebhook` and by an HMAC computed here), each
+ * failure a retryable `EventDeliveryFailed` (an error status, no answer in time, no
+ * server), and the relay delivering through it until the receiver takes every event.
+ */
+import { createHmac } from "node:crypto"
+import { createServer, type IncomingMessage, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Option } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
+import { makeWebhookSink, signWebhook, verifyWebhook } from "../../src/adapters/webhooks/index.js"
+import { type BackfillEvent, encodeEvent } from "../../src/domain/events.js"
+import { BackfillId, TeamId, TransferId } from "../../src/domain/ids.js"
+import { stringifyJson } from "../../src/http/json.js"
+import { relayEventsOnce } from "../../src/operations/eventRelay.js"
+import { EventSink } from "../../src/ports/eventSink.js"
+import { eventsOf } from "../../src/testing/conformance/outbox/events.js"
+import * as steps from "../../src/testing/conformance/steps.js"
+
+interface Delivery {
+  readonly headers: IncomingMessage["headers"]
+  readonly body: string
+}
+
+/** A receiver whose answer tests choose; it records every request. */
+let server: Server
+let url = ""
+const deliveries: Array<Delivery> = []
+let answer: (delivery: Delivery) => number | "hang" = () => 204
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      const delivery = { headers: request.headers, body: Buffer.concat(chunks).toString("utf8") }
+      deliveries.push(delivery)
+      const status = answer(delivery)
+      if (status !== "hang") response.writeHead(status).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const SECRET = "whsec_c2VjcmV0LWJ5dGVzLWZvci10aGUtdGVzdA=="
+const TEAM = TeamId.make(1n)
+
+const EVENT: BackfillEvent = {
+  type: "day.failed",
+  status: "RUNNING",
+  runs: { total: 3, created: 3, completed: 1, failed: 1 },
+  day: "2024-01-02" as BackfillEvent["day"] & string,
+  error: "no data",
+  backfillId: BackfillId.make(8n),
+  teamId: TEAM,
+  transferId: TransferId.make(456789n),
+  sequence: 5,
+  time: 1706778000 as BackfillEvent["time"]
+}
+
+const sinkTo = (timeout = Duration.seconds(5)) =>
+  makeWebhookSink({
+    endpointOf: (teamId) => (teamId === TEAM ? Option.some({ url, secret: SECRET }) : Option.none()),
+    timeout
+  })
+
+const fresh = (respond: typeof answer) => {
+  deliveries.length = 0
+  answer = respond
+}
+
+describe("the webhook sink", () => {
+  it.live("posts the event's JSON, signed over its id, timestamp and body", () =>
+    Effect.gen(function* () {
+      fresh(() => 204)
+      yield* sinkTo().deliver(EVENT)
+      const [delivery] = deliveries
+      expect(delivery?.body).toBe(stringifyJson(encodeEvent(EVENT)))
+      expect(JSON.parse(delivery?.body ?? "")).toMatchObject({
+        event_id: "8-5",
+        type: "day.failed",
+        transfer_backfill_id: 8,
+        transfer_run_date: "2024-01-02",
+        time: "2024-02-01T09:00:00Z"
+      })
+      const headers = {
+        id: String(delivery?.headers["webhook-id"]),
+        timestamp: String(delivery?.headers["webhook-timestamp"]),
+        signature: String(delivery?.headers["webhook-signature"])
+      }
+      expect(headers.id).toBe("8-5")
+      expect(delivery?.headers["content-type"]).toBe("application/json")
+      const key = Buffer.from(SECRET.slice("whsec_".length), "base64")
+      const expected = createHmac("sha256", key)
+        .update(`${headers.id}.${headers.timestamp}.${delivery?.body}`)
+        .digest("base64")
+      expect(headers.signature).toBe(`v1,${expected}`)
+      const now = Number(headers.timestamp)
+      expect(verifyWebhook(SECRET, headers, delivery?.body ?? "", now)).toBe(true)
+      expect(verifyWebhook(SECRET, headers, `${delivery?.body} `, now)).toBe(false)
+      expect(verifyWebhook("whsec_b3RoZXI=", headers, delivery?.body ?? "", now)).toBe(false)
+      expect(verifyWebhook(SECRET, headers, delivery?.body ?? "", now + 301)).toBe(false)
+      const rotated = { ...headers, signature: `v1,bm90LWl0 ${headers.signature}` }
+      expect(verifyWebhook(SECRET, rotated, delivery?.body ?? "", now)).toBe(true)
+    })
+  )
+
+  it("signs with a plain secret's own bytes", () => {
+    const expected = createHmac("sha256", "plain").update("a.1.{}").digest("base64")
+    expect(signWebhook("plain", "a", 1, "{}")).toBe(`v1,${expected}`)
+  })
+
+  it.live("fails, to be tried again, on an error status, no answer in time, or no server", () =>
+    Effect.gen(function* () {
+      fresh(() => 503)
+      const refused = yield* Effect.flip(sinkTo().deliver(EVENT))
+      expect(refused).toMatchObject({ _tag: "EventDeliveryFailed", reason: "answered 503", retryable: true })
+      fresh(() => "hang")
+      const late = yield* Effect.flip(sinkTo(Duration.millis(200)).deliver(EVENT))
+      expect(late).toMatchObject({ reason: expect.stringMatching(/^no answer within 200/), retryable: true })
+      const nobody = makeWebhookSink({
+        endpointOf: () => Option.some({ url: "http://127.0.0.1:9/hooks", secret: SECRET })
+      })
+      expect(yield* Effect.flip(nobody.deliver(EVENT))).toMatchObject({ retryable: true })
+    })
+  )
+
+  it.live("delivers a team's events to nobody when it has no endpoint", () =>
+    Effect.gen(function* () {
+      fresh(() => 500)
+      yield* sinkTo().deliver({ ...EVENT, teamId: TeamId.make(2n) })
+      expect(deliveries).toEqual([])
+    })
+  )
+
+  it.live(
+    "with the relay: a receiver that fails at first gets every event, in order",
+    () =>
+      Effect.gen(function* () {
+        let calls = 0
+        fresh(() => (++calls % 3 === 0 ? 500 : 200))
+        const { backfill } = yield* steps.readyToRun("2024-01-01", "2024-01-03")
+        yield* steps.report(backfill.id, "2024-01-03")
+        const relay = Effect.provideService(
+          relayEventsOnce({ relayId: "relay", backoff: Duration.millis(1), maxAttempts: 100 }),
+          EventSink,
+          sinkTo()
+        )
+        for (let round = 0; round < 30; round++) {
+          yield* relay
+          yield* Effect.sleep(Duration.millis(2))
+        }
+        const firsts = new Map<number, number>()
+        for (const [index, delivery] of deliveries.entries()) {
+          const { sequence } = JSON.parse(delivery.body) as { sequence: number }
+          if (!firsts.has(sequence)) firsts.set(sequence, index)
+        }
+        const outbox = (yield* eventsOf(backfill.id)).map((event) => event.sequence)
+        expect([...firsts.keys()]).toEqual(outbox)
+      }).pipe(Effect.provide(layerMemoryBackfillRepository())),
+    30_000
+  )
+})
