@@ -26,6 +26,7 @@ export class EventDeliveryFailed extends Schema.TaggedError<EventDeliveryFailed>
 export class EventSink extends Context.Tag("transfer-backfills/EventSink")<
   EventSink,
   {
+    /** Hands one event to the receiver; succeeds once the receiver has it. */
     readonly deliver: (event: BackfillEvent) => Effect.Effect<void, EventDeliveryFailed>
   }
 >() {}
