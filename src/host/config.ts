@@ -14,6 +14,7 @@ import { MIGRATIONS } from "../adapters/postgres/schemaVersions.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { MAX_REQUEST_HEADERS } from "../http/headerLimit.js"
 import { DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
+import { type EventsConfig, eventsFromEnv } from "./eventsConfig.js"
 import { LOG_LEVEL_NAMES, logLevelNamed } from "./logging.js"
 import { type OperabilityConfig, operabilityFromEnv } from "./operabilityConfig.js"
 import { isRepresentableLimit, type RateLimitStore } from "./rateLimiter.js"
@@ -69,6 +70,7 @@ export interface HostConfig {
   /** The simulated worker, or `None` to run the API alone. */
   readonly worker: Option.Option<SimulatedWorkerOptions>
   readonly operability: OperabilityConfig
+  readonly events: EventsConfig
 }
 
 /** The connection limits of `npm start` without settings. */
@@ -160,6 +162,7 @@ export const hostConfigFromEnv: Config.Config<HostConfig> = Config.all({
   ),
   connections: connectionsFromEnv,
   operability: operabilityFromEnv,
+  events: eventsFromEnv,
   cursorSecret: Config.string("CURSOR_SECRET").pipe(Config.withDefault(`reference-host-${crypto.randomUUID()}`)),
   corsAllowOrigin: Config.nonEmptyString("CORS_ALLOW_ORIGIN").pipe(Config.withDefault("*")),
   logLevel: Config.string("LOG_LEVEL").pipe(

@@ -23,6 +23,7 @@ import { type AdminServer, layerAdminServer } from "./admin.js"
 import type { HostConfig } from "./config.js"
 import { layerDatabase } from "./database.js"
 import { DEMO_TEAMS, DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
+import { layerHostRelay } from "./eventRelay.js"
 import { corsHeaders, frontDoor } from "./http.js"
 import { connectionCap, createLimitedServer, openFileLimit } from "./nodeServer.js"
 import { layerRequestLimiter } from "./rateLimiter.js"
@@ -85,7 +86,8 @@ export const layerHost = <Replaced extends HostServices = never>(
             frontDoor({
               workerHealth: Option.map(config.worker, () => health),
               corsAllowOrigin: config.corsAllowOrigin,
-              maxRequestHeaders: connections.maxRequestHeaders
+              maxRequestHeaders: connections.maxRequestHeaders,
+              events: config.events
             })
           )
         )
@@ -108,7 +110,7 @@ export const layerHost = <Replaced extends HostServices = never>(
         workerHealth: Option.map(config.worker, () => health),
         workerMaxAge: operability.readyWorkerMaxAge
       })
-      return Layer.mergeAll(server, worker, admin).pipe(
+      return Layer.mergeAll(server, worker, admin, layerHostRelay(config.events)).pipe(
         Layer.provide(layerTelemetry({ serviceName: operability.serviceName, otlp: operability.otlp })),
         Layer.provide(overrides === undefined ? ports : Layer.merge(ports, overrides)),
         Layer.provide(database)

@@ -19,9 +19,11 @@ import { CLIENT_GONE } from "../httpApi/serverRequest.js"
 import { requestsRateLimited } from "../metrics/instruments.js"
 import type { WorkerHealth } from "../operations/worker.js"
 import { byAddress, makeIdentify, rateHeaders } from "./callers.js"
+import { eventStreamPath } from "./eventStream.js"
+import type { EventsConfig } from "./eventsConfig.js"
 import { RequestLimiter } from "./rateLimiter.js"
 import { type HostServices, jsonAnswer, refuse, route } from "./routes.js"
-import type { HostIncoming } from "./server.js"
+import type { HostAnswer, HostIncoming } from "./server.js"
 
 /** Failed steps in a row from which `/health` calls the worker unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 5
@@ -52,6 +54,8 @@ interface FrontDoorOptions {
   readonly corsAllowOrigin: string
   /** The most headers a request may carry; one with more gets a 400. */
   readonly maxRequestHeaders: number
+  /** How the backfills' event streams poll, keep alive and end. */
+  readonly events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">
 }
 
 /** The host's own paths, beside the API's: each takes GET only. */
@@ -68,7 +72,7 @@ export const corsHeaders = (origin: string) => ({
 })
 
 /** What a web page may send: the credentials, the body's type and the headers the API reads. */
-const ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+const ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-Request-Id"
 
 /** How long a browser may reuse a preflight's answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600
@@ -90,7 +94,10 @@ const preflightResponse = (methods: ReadonlyArray<string>, origin: string): Http
 })
 
 /** `headers` added to `response`'s. */
-const withHeaders = (response: HttpResponse, headers: Readonly<Record<string, string>>): HttpResponse => ({
+const withHeaders = <Response extends HttpResponse>(
+  response: Response,
+  headers: Readonly<Record<string, string>>
+): Response => ({
   ...response,
   headers: { ...response.headers, ...headers }
 })
@@ -108,7 +115,7 @@ const withHeaders = (response: HttpResponse, headers: Readonly<Record<string, st
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
   const cors = corsHeaders(options.corsAllowOrigin)
-  return (request: HostIncoming): Effect.Effect<HttpResponse, never, HostServices | RequestLimiter> => {
+  return (request: HostIncoming): Effect.Effect<HostAnswer, never, HostServices | RequestLimiter> => {
     const { path, search } = splitTarget(request.target)
     const match = matchPath(path)
     const answering = Effect.gen(function* () {
@@ -122,7 +129,8 @@ export const frontDoor = (options: FrontDoorOptions) => {
             options.corsAllowOrigin
           )
         }
-        if (HOST_PATHS.has(path)) return preflightResponse(["GET"], options.corsAllowOrigin)
+        if (HOST_PATHS.has(path) || Option.isSome(eventStreamPath(path)))
+          return preflightResponse(["GET"], options.corsAllowOrigin)
       }
       const limiter = yield* RequestLimiter
       const overHeaderLimit = request.headerCount > options.maxRequestHeaders
@@ -142,7 +150,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
           ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
           : Option.isSome(who.unavailable)
             ? yield* refuse(request, who.unavailable.value)
-            : yield* route(request, match, search, path)
+            : yield* route(request, match, search, path, options.events)
       return withHeaders(answer, { ...rateHeaders(quota.right), ...cors })
     }).pipe(
       Effect.onInterrupt(() => CLIENT_GONE),

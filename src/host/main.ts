@@ -30,6 +30,8 @@ ${tokens}
       -d '{"range_start":"2024-01-01","range_end":"2024-01-31"}'
 
   Watch it:   curl -s ${url}/teams/1/backfills -H 'Authorization: Bearer demo-viewer'
+  Live, each day as it finishes (use the transfer_backfill_id the POST answered):
+              curl -sN ${url}/teams/1/backfills/<transfer_backfill_id>/events -H 'Authorization: Bearer demo-viewer'
   OpenAPI:    ${url}/openapi.json
   Metrics:    ${admin}/metrics   (also ${admin}/healthz and ${admin}/readyz)
   Stop:       Ctrl-C

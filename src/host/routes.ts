@@ -2,24 +2,33 @@
  * The reference host's routes: the library's dispatcher over the host's request (raw
  * target, headers, body stream), and its own `GET /openapi.json`.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { answerMatched, refusal } from "../http/dispatch.js"
-import type { HttpError } from "../http/errors.js"
+import { type HttpError, MethodNotAllowed } from "../http/errors.js"
 import { stringifyJson } from "../http/json.js"
 import type { PageCursors } from "../http/pageCursor.js"
 import type { PathMatch } from "../http/pathMatch.js"
 import type { HttpResponse } from "../http/response.js"
 import { openApiDocument } from "../httpApi/api.js"
 import type { Authenticator } from "../ports/authenticator.js"
+import type { BackfillOutbox } from "../ports/backfillOutbox.js"
 import type { BackfillRepository, WorkerRepository } from "../ports/backfillRepository.js"
 import type { TransferLookup } from "../ports/transferLookup.js"
-import type { HostIncoming } from "./server.js"
+import { answerEventStream, eventStreamPath } from "./eventStream.js"
+import type { EventsConfig } from "./eventsConfig.js"
+import type { HostAnswer, HostIncoming } from "./server.js"
 
 /**
  * What the reference host's handlers need: the API's ports, the page cursors' key and,
  * for its in-process worker, the worker's half of the repository.
  */
-export type HostServices = Authenticator | TransferLookup | BackfillRepository | WorkerRepository | PageCursors
+export type HostServices =
+  | Authenticator
+  | TransferLookup
+  | BackfillRepository
+  | WorkerRepository
+  | BackfillOutbox
+  | PageCursors
 
 /** Answers with a library error envelope for a failure found before any endpoint ran. */
 export const refuse = (request: HostIncoming, error: HttpError) => refusal(error, request.header("x-request-id"))
@@ -38,13 +47,21 @@ const servedDocument = () => {
   return document
 }
 
-/** The answer of a matched request: the OpenAPI document, or the library's route. */
+/**
+ * The answer of a request past the front door's checks: the OpenAPI document, a
+ * backfill's event stream, or the library's route.
+ */
 export const route = (
   request: HostIncoming,
   match: PathMatch,
   search: string,
-  path: string
-): Effect.Effect<HttpResponse, never, HostServices> =>
-  path === "/openapi.json" && request.method === "GET"
-    ? Effect.succeed(servedDocument())
-    : answerMatched(request, match, search)
+  path: string,
+  events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">
+): Effect.Effect<HostAnswer, never, HostServices> => {
+  if (path === "/openapi.json" && request.method === "GET") return Effect.succeed(servedDocument())
+  const stream = eventStreamPath(path)
+  if (Option.isNone(stream)) return answerMatched(request, match, search)
+  return request.method === "GET"
+    ? answerEventStream(request, stream.value, events)
+    : refuse(request, new MethodNotAllowed({ allowed: ["GET"] }))
+}

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Context, Data, Effect, Exit, Layer, Runtime } from "effect"
+import { Context, Data, Effect, Exit, Fiber, Layer, Runtime, Stream } from "effect"
 import { incomingFromNode } from "../handlers/node.js"
 import type { IncomingApiRequest } from "../http/dispatch.js"
 import type { HttpResponse } from "../http/response.js"
@@ -18,6 +18,14 @@ import type { HttpResponse } from "../http/response.js"
  */
 export interface HostIncoming extends IncomingApiRequest {
   readonly remoteAddress: string | undefined
+}
+
+/**
+ * A response of the host: the library's, or a stream (Server-Sent Events) whose chunks are
+ * written as they come after the head, until it ends or the client leaves.
+ */
+export interface HostAnswer extends HttpResponse {
+  readonly stream?: Stream.Stream<string, unknown>
 }
 
 /** The running server: where it listens. */
@@ -63,13 +71,33 @@ export const close = (server: Server) =>
 export const layerHostServer = <R>(
   makeServer: () => Server,
   port: number,
-  answer: (request: HostIncoming) => Effect.Effect<HttpResponse, never, R>
+  answer: (request: HostIncoming) => Effect.Effect<HostAnswer, never, R>
 ): Layer.Layer<HostServer, ListenRefused, R> =>
   Layer.scoped(
     HostServer,
     Effect.gen(function* () {
       const run = Runtime.runFork(yield* Effect.runtime<R>())
       const server = makeServer()
+      const streaming = new Set<Fiber.RuntimeFiber<void>>()
+      /** Writes a stream's head, then each chunk as it comes; ends when it does, or when the client leaves. */
+      const writeStream = (outgoing: ServerResponse, response: HostAnswer, stream: Stream.Stream<string, unknown>) => {
+        if (outgoing.headersSent || outgoing.destroyed) return
+        outgoing.writeHead(response.status, response.headers)
+        outgoing.flushHeaders()
+        const fiber = run(
+          Stream.runForEach(stream, (chunk) => Effect.sync(() => outgoing.write(chunk))).pipe(
+            Effect.catchAllCause((cause) => Effect.logWarning("An event stream ended early", cause)),
+            Effect.ensuring(Effect.sync(() => outgoing.end()))
+          )
+        )
+        streaming.add(fiber)
+        const gone = () => fiber.unsafeInterruptAsFork(fiber.id())
+        outgoing.once("close", gone)
+        fiber.addObserver(() => {
+          streaming.delete(fiber)
+          outgoing.off("close", gone)
+        })
+      }
       server.on("request", (incoming: IncomingMessage, outgoing: ServerResponse) => {
         const fiber = run(answer({ ...incomingFromNode(incoming), remoteAddress: incoming.socket.remoteAddress }))
         const gone = () => {
@@ -78,11 +106,14 @@ export const layerHostServer = <R>(
         outgoing.once("close", gone)
         fiber.addObserver((exit) => {
           outgoing.off("close", gone)
-          if (Exit.isSuccess(exit)) write(outgoing, exit.value)
+          if (!Exit.isSuccess(exit)) return
+          if (exit.value.stream === undefined) write(outgoing, exit.value)
+          else writeStream(outgoing, exit.value, exit.value.stream)
         })
       })
       const url = yield* listen(server, port)
-      yield* Effect.addFinalizer(() => close(server))
+      // Open streams would hold the close up for as long as they last: they end first.
+      yield* Effect.addFinalizer(() => Effect.zipRight(Fiber.interruptAll([...streaming]), close(server)))
       return { url }
     })
   )

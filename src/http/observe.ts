@@ -66,11 +66,11 @@ const noStatus = (_status: number) => {}
  * @since 0.3.0
  * @category routing
  */
-export const observeRequest = <R>(
+export const observeRequest = <Response extends HttpResponse, R>(
   request: IncomingApiRequest,
   match: PathMatch,
-  answer: Effect.Effect<HttpResponse, never, R>
-): Effect.Effect<HttpResponse, never, R> => {
+  answer: Effect.Effect<Response, never, R>
+): Effect.Effect<Response, never, R> => {
   const route = routeOf(match)
   const method = methodOf(request.method)
   const params = match._tag === "Found" ? match.params : {}

@@ -42,7 +42,7 @@ describe("CORS on the reference host", () => {
     expect(Object.fromEntries([...answer.headers].filter(([name]) => name.startsWith("access-control-")))).toEqual({
       "access-control-allow-origin": "*",
       "access-control-allow-methods": "GET, PATCH",
-      "access-control-allow-headers": "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
+      "access-control-allow-headers": "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-Request-Id",
       "access-control-max-age": "600"
     })
     expect(answer.headers.get("x-ratelimit-remaining")).toBeNull()

@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Duration, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { DEFAULT_EVENTS } from "../../src/host/eventsConfig.js"
 import { DEFAULT_OPERABILITY } from "../../src/host/operabilityConfig.js"
 import { send } from "./rawHttp.js"
 import { type RunningHost, startHost } from "./startHost.js"
@@ -52,6 +53,7 @@ beforeAll(async () => {
   const { port } = collector.address() as AddressInfo
   host = await startHost({
     worker: Option.none(),
+    events: DEFAULT_EVENTS,
     operability: {
       ...DEFAULT_OPERABILITY,
       adminPort: 0,

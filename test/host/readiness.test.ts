@@ -7,6 +7,7 @@
 import { Duration, Effect, Layer, Option, Ref } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
+import { DEFAULT_EVENTS } from "../../src/host/eventsConfig.js"
 import { DEFAULT_OPERABILITY } from "../../src/host/operabilityConfig.js"
 import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { type FaultTarget, openFaultTarget } from "../support/faultTarget.js"
@@ -43,6 +44,7 @@ beforeAll(async () => {
   // The worker works on a store of its own whose calls can be made to fail.
   stale = await startHost({
     operability: { ...DEFAULT_OPERABILITY, adminPort: 0, readyWorkerMaxAge: WORKER_MAX_AGE },
+    events: DEFAULT_EVENTS,
     overrides: Layer.effect(
       WorkerRepository,
       Effect.map(WorkerRepository, (worker) => withFaults(worker, workerFault))

@@ -7,6 +7,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { DEFAULT_PREPARED_STATEMENTS } from "../../src/adapters/postgres/namedStatements.js"
 import { DEFAULT_CONNECTION_LIMITS } from "../../src/host/config.js"
+import { DEFAULT_EVENTS } from "../../src/host/eventsConfig.js"
 import { AdminServer, type HostConfig, HostServer, layerHost } from "../../src/host/host.js"
 import { DEFAULT_OPERABILITY } from "../../src/host/operabilityConfig.js"
 import type { HostServices } from "../../src/host/routes.js"
@@ -46,6 +47,7 @@ export const startHost = async <Replaced extends HostServices = never>(
     logLevel: LogLevel.Info,
     worker: Option.some({ dayDuration: Duration.millis(2), failureRate: 0 }),
     operability: { ...DEFAULT_OPERABILITY, adminPort: 0 },
+    events: DEFAULT_EVENTS,
     ...options
   }
   const scope = Effect.runSync(Scope.make())
