@@ -105,20 +105,30 @@ export const eventId = (event: Pick<BackfillEvent, "backfillId" | "sequence">): 
  * @category schemas
  */
 export const BackfillEventWire = Schema.Struct({
-  event_id: Schema.String,
-  type: BackfillEventType,
-  sequence: Schema.Int.pipe(Schema.positive()),
-  time: EpochSecondsFromString,
+  event_id: Schema.String.annotations({
+    description: "<transfer_backfill_id>-<sequence>: the same on every delivery of the event, to deduplicate by"
+  }),
+  type: BackfillEventType.annotations({ description: "What changed: the backfill's status, or one day's run" }),
+  sequence: Schema.Int.pipe(Schema.positive()).annotations({
+    description: "The event's place among its backfill's events: 1, 2, 3, … without gaps"
+  }),
+  time: EpochSecondsFromString.annotations({ description: "When the change was made (RFC 3339, UTC, seconds)" }),
   transfer_backfill_id: idFromJson(BackfillId),
   transfer_id: idFromJson(TransferId),
   team_id: idFromJson(TeamId),
-  status: BackfillStatus,
+  status: BackfillStatus.annotations({ description: "The backfill's status right after the change" }),
   transfer_runs_total: Schema.Int,
   transfer_runs_completed: Schema.Int,
   transfer_runs_failed: Schema.Int,
-  transfer_run_date: Schema.optionalWith(CalendarDate, { exact: true }),
-  error: Schema.optionalWith(Schema.String, { exact: true }),
-  retried_dates: Schema.optionalWith(Schema.Array(CalendarDate), { exact: true })
+  transfer_run_date: Schema.optionalWith(CalendarDate, { exact: true }).annotations({
+    description: "The day of a day.* event"
+  }),
+  error: Schema.optionalWith(Schema.String, { exact: true }).annotations({
+    description: "What a day.failed day's run said, as the error report keeps it"
+  }),
+  retried_dates: Schema.optionalWith(Schema.Array(CalendarDate), { exact: true }).annotations({
+    description: "The days a backfill.retried event queued again"
+  })
 }).annotations({ identifier: "BackfillEvent", title: "A backfill's event" })
 /**
  * An event as it travels.
