@@ -22,6 +22,13 @@ const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)
 const EXCLUSION_VIOLATION = "23P01"
 
 /**
+ * Two first inserts of a team or transfer can deadlock: each waits for the other's row of
+ * running days, or for the other's backfill under the overlap rule. The server rolls one
+ * statement back, whole; it is simply tried again.
+ */
+const DEADLOCK_DETECTED = "40P01"
+
+/**
  * The insert of a schedule: the stored backfill, or `ActiveRangeOverlap` with the active
  * backfill in the way.
  *
@@ -99,6 +106,10 @@ export const makeInsert = (tables: BackfillTables) => {
                   : Effect.dieMessage("The overlap rule kept refusing an insert without a conflicting backfill")
             })
           )
+      ),
+      Effect.catchIf(
+        (error) => error._tag === "SqlError" && sqlState(error) === DEADLOCK_DETECTED && attemptsLeft > 0,
+        () => insertOrName(teamId, backfill, processing, attemptsLeft - 1, inTransaction)
       )
     )
 

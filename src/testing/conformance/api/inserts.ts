@@ -79,7 +79,10 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
             if (Either.isRight(outcome)) {
               stored.push(outcome.right)
             } else {
-              expect(outcome.left._tag).toBe("ActiveRangeOverlap")
+              // What else refused it, told in full: a flaky refusal under load must say why.
+              expect(outcome.left._tag, "cause" in outcome.left ? String(outcome.left.cause) : "").toBe(
+                "ActiveRangeOverlap"
+              )
               if (outcome.left._tag === "ActiveRangeOverlap") {
                 const conflicting = yield* steps.find(outcome.left.conflicting.id)
                 expect(isActive(conflicting.status)).toBe(true)
