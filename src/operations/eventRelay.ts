@@ -102,7 +102,14 @@ export const relayEventsOnce = (options: EventRelayOptions) =>
             const failure = refusedOrLate(exit.cause)
             const at = yield* Clock.currentTimeMillis
             const retryAt = failure.retryable ? nextAttemptAt(failedAttempts + 1, at, options) : Option.none()
-            yield* outbox.markFailed(options.relayId, backfillId, event.sequence, failure.reason, retryAt, at)
+            yield* outbox.markFailed({
+              relayId: options.relayId,
+              id: backfillId,
+              sequence: event.sequence,
+              error: failure.reason,
+              retryAtMillis: retryAt,
+              nowMillis: at
+            })
             yield* Metric.increment(
               labelledWith(eventDeliveryFailures, {
                 "backfill.event.outcome": Option.isSome(retryAt) ? "retry" : "dead_letter"

@@ -39,6 +39,22 @@ export interface HoldLimits {
 }
 
 /**
+ * A delivery that failed: which relay tried, which event (`id` and `sequence`), what the
+ * sink said, when it is due again (`None`: dead-lettered) and when the relay gave up on it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface FailedDelivery {
+  readonly relayId: string
+  readonly id: BackfillId
+  readonly sequence: number
+  readonly error: string
+  readonly retryAtMillis: Option.Option<number>
+  readonly nowMillis: number
+}
+
+/**
  * The outbox the repositories append events to, as relays and readers use it. Every
  * change a repository makes appends its events (`changeEvents`) in the same atomic step,
  * numbered per backfill from 1 without gaps; this port reads them and keeps track of
@@ -91,18 +107,11 @@ export class BackfillOutbox extends Context.Tag("transfer-backfills/BackfillOutb
     ) => Effect.Effect<void, ServiceUnavailable>
 
     /**
-     * Delivering the backfill's event `sequence` failed with `error`, after its pending
-     * events before it were delivered at `nowMillis` (marked so, as `markDelivered`): it
-     * is due again at `retryAtMillis`, or dead-lettered (no longer pending, never
-     * delivered) when that is `None`. `relayId`'s hold on the backfill ends.
+     * A delivery failed (`FailedDelivery`): the backfill's pending events before it were
+     * delivered at `nowMillis` (marked so, as `markDelivered`), and the failed event is
+     * due again at `retryAtMillis`, or dead-lettered (no longer pending, never delivered)
+     * when that is `None`. The relay's hold on the backfill ends.
      */
-    readonly markFailed: (
-      relayId: string,
-      id: BackfillId,
-      sequence: number,
-      error: string,
-      retryAtMillis: Option.Option<number>,
-      nowMillis: number
-    ) => Effect.Effect<void, ServiceUnavailable>
+    readonly markFailed: (failure: FailedDelivery) => Effect.Effect<void, ServiceUnavailable>
   }
 >() {}

@@ -19,6 +19,5 @@ export const makeMemoryOutbox = (store: MemoryStore): BackfillOutbox["Type"] => 
     read(() => store.outbox.hold(relayId, nowMillis, holdMillis, limits)),
   markDelivered: (relayId, id, throughSequence, nowMillis) =>
     read(() => store.outbox.markDelivered(relayId, id, throughSequence, nowMillis)),
-  markFailed: (relayId, id, sequence, error, retryAtMillis, nowMillis) =>
-    read(() => store.outbox.markFailed(relayId, id, sequence, error, retryAtMillis, nowMillis))
+  markFailed: (failure) => read(() => store.outbox.markFailed(failure))
 })

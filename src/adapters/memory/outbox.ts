@@ -7,7 +7,7 @@ import { Option } from "effect"
 import { type BackfillEvent, type EventDetails, eventId } from "../../domain/events.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import type { EpochSeconds } from "../../domain/time.js"
-import type { HeldEvents, HoldLimits } from "../../ports/backfillOutbox.js"
+import type { FailedDelivery, HeldEvents, HoldLimits } from "../../ports/backfillOutbox.js"
 
 interface OutboxEntry {
   readonly event: BackfillEvent
@@ -109,14 +109,7 @@ export class MemoryOutbox {
     this.settle(relayId, id)
   }
 
-  markFailed(
-    relayId: string,
-    id: BackfillId,
-    sequence: number,
-    error: string,
-    retryAtMillis: Option.Option<number>,
-    nowMillis: number
-  ): void {
+  markFailed({ relayId, id, sequence, error, retryAtMillis, nowMillis }: FailedDelivery): void {
     this.delivered(id, sequence - 1, nowMillis)
     const entry = this.byBackfill.get(id)?.[sequence - 1]
     if (entry !== undefined && entry.state === "pending") {

@@ -6,12 +6,12 @@
  * backfill in `backfill_event_holds`, one relay per backfill at a time, with a deadline.
  */
 import type { Statement } from "@effect/sql"
-import { Effect, type Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { ReadAccess } from "../../domain/access.js"
 import { type BackfillEvent, EventDetails } from "../../domain/events.js"
 import { BackfillId, TeamId, TransferId } from "../../domain/ids.js"
 import type { EpochSeconds } from "../../domain/time.js"
-import type { HeldEvents, HoldLimits } from "../../ports/backfillOutbox.js"
+import type { FailedDelivery, HeldEvents, HoldLimits } from "../../ports/backfillOutbox.js"
 import type { BackfillTables } from "./tables.js"
 
 /** What a statement that saves a change returns of the backfill's row, for its events. */
@@ -140,14 +140,7 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
         WITH delivered AS (${deliveredThrough(id, throughSequence, nowMillis)})
         ${releaseHold(relayId, id)}`),
 
-    markFailed: (
-      relayId: string,
-      id: BackfillId,
-      sequence: number,
-      error: string,
-      retryAtMillis: Option.Option<number>,
-      nowMillis: number
-    ) =>
+    markFailed: ({ relayId, id, sequence, error, retryAtMillis, nowMillis }: FailedDelivery) =>
       Effect.asVoid(sql`
         WITH delivered AS (${deliveredThrough(id, sequence - 1, nowMillis)}),
         failed AS (

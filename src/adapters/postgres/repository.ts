@@ -241,8 +241,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         unavailable(outboxSteps.hold(relayId, nowMillis, holdMillis, limits)),
       markDelivered: (relayId, id, through, nowMillis) =>
         unavailable(outboxSteps.markDelivered(relayId, id, through, nowMillis)),
-      markFailed: (relayId, id, sequence, error, retryAt, nowMillis) =>
-        unavailable(outboxSteps.markFailed(relayId, id, sequence, error, retryAt, nowMillis))
+      markFailed: (failure) => unavailable(outboxSteps.markFailed(failure))
     }
     return {
       api,

@@ -195,9 +195,11 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         delivered_at_ms bigint,
         CONSTRAINT backfill_events_numbered PRIMARY KEY (backfill_id, sequence)
       )`,
-      // The relays' work list stays as small as the backlog.
+      // The relays' work lists stay as small as the backlog: each backfill's oldest pending
+      // event, and every pending event in the order relays take them.
       `CREATE INDEX backfill_events_pending ON {schema}.backfill_events (backfill_id, sequence)
         WHERE state = 'pending'`,
+      "CREATE INDEX backfill_events_pending_order ON {schema}.backfill_events (position) WHERE state = 'pending'",
       `CREATE TABLE {schema}.backfill_event_holds (
         backfill_id bigint PRIMARY KEY,
         relay_id text NOT NULL,

@@ -36,5 +36,12 @@ export const delivered = (relay: string, id: BackfillId, through: number, nowMil
 
 export const failedAt = (relay: string, id: BackfillId, sequence: number, retryAt: number | null, nowMillis = T0) =>
   Effect.flatMap(BackfillOutbox, (outbox) =>
-    outbox.markFailed(relay, id, sequence, "refused", Option.fromNullable(retryAt), nowMillis)
+    outbox.markFailed({
+      relayId: relay,
+      id,
+      sequence,
+      error: "refused",
+      retryAtMillis: Option.fromNullable(retryAt),
+      nowMillis
+    })
   )
