@@ -81,13 +81,15 @@ export const relayEventsOnce = (options: EventRelayOptions) =>
   Effect.gen(function* () {
     const outbox = yield* BackfillOutbox
     const sink = yield* EventSink
-    const hold = Duration.decode(options.holdDuration ?? DEFAULTS.holdDuration)
+    const holdMillis = Duration.toMillis(options.holdDuration ?? DEFAULTS.holdDuration)
     const now = yield* Clock.currentTimeMillis
-    const held = yield* outbox.hold(options.relayId, now, Duration.toMillis(hold), options.batch ?? DEFAULTS.batch)
-    // A delivery that outlives the hold could race the next holder: it counts as failed.
-    const deliver = (event: BackfillEvent) =>
+    const held = yield* outbox.hold(options.relayId, now, holdMillis, options.batch ?? DEFAULTS.batch)
+    // Every delivery ends before the hold does: one that would outlive it could race the
+    // next holder, so it counts as failed, and none starts once the hold is over.
+    const holdEnds = now + holdMillis
+    const deliver = (event: BackfillEvent, at: number) =>
       Effect.timeoutFail(sink.deliver(event), {
-        duration: hold,
+        duration: Duration.millis(holdEnds - at),
         onTimeout: () => new EventDeliveryFailed({ reason: "the sink did not answer within the hold", retryable: true })
       })
 
@@ -96,7 +98,9 @@ export const relayEventsOnce = (options: EventRelayOptions) =>
         let through = 0
         let delivered = 0
         for (const { event, failedAttempts } of events) {
-          const exit = yield* Effect.exit(deliver(event))
+          const startedAt = yield* Clock.currentTimeMillis
+          if (startedAt >= holdEnds) break
+          const exit = yield* Effect.exit(deliver(event, startedAt))
           if (exit._tag === "Failure") {
             if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
             const failure = refusedOrLate(exit.cause)

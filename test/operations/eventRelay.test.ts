@@ -144,6 +144,31 @@ describe.each(STORES)("the event relay %s", (_, store) => {
     }).pipe(Effect.provide(store()))
   )
 
+  it.effect("ends every delivery with its hold: the one the hold would outlive fails, and none starts after", () =>
+    Effect.gen(function* () {
+      const received = yield* Ref.make<ReadonlyArray<BackfillEvent>>([])
+      const slow = recordingSink(received, () => Effect.sleep(Duration.seconds(9)))
+      const backfill = yield* steps.insert("2024-01-01", "2024-01-02")
+      yield* steps.materialiseAll(backfill.id)
+      yield* steps.report(backfill.id, "2024-01-02")
+      yield* steps.report(backfill.id, "2024-01-01")
+      const round = yield* Effect.fork(Effect.provide(relayEventsOnce(OPTIONS), slow))
+      // Deliveries start at 0, 9, 18 and 27 s; the hold ends at 30 s.
+      while ((yield* round.poll)._tag === "None") {
+        yield* TestClock.adjust(Duration.seconds(1))
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
+      }
+      expect(yield* round.await).toEqual(Exit.succeed({ held: 1, delivered: 3 }))
+      expect((yield* Ref.get(received)).map((event) => event.sequence)).toEqual([1, 2, 3])
+      const outbox = yield* BackfillOutbox
+      const [held] = yield* outbox.hold("relay-2", Duration.toMillis(HOLD) + 1000, 1000, {
+        backfills: 1,
+        eventsPerBackfill: 1
+      })
+      expect(held?.events.map(({ event, failedAttempts }) => [event.sequence, failedAttempts])).toEqual([[4, 1]])
+    }).pipe(Effect.provide(store()))
+  )
+
   it.effect(
     "loses nothing and skips nothing when the relay is killed at random points",
     () =>
