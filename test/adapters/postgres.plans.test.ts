@@ -17,14 +17,15 @@ import { IdempotencyKey } from "../../src/domain/idempotency.js"
 import { BackfillId, TeamId, TransferId, UserId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import { EpochSeconds } from "../../src/domain/time.js"
+import { BackfillOutbox } from "../../src/ports/backfillOutbox.js"
 import { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { freshSchema, openTestDatabase, type TestDatabase } from "../support/database.js"
-import { seedBusyDatabase } from "../support/seedBusy.js"
+import { seedBusyDatabase, seedBusyOutbox } from "../support/seedBusy.js"
 
 const SIZE = { backfills: 20_000, teams: 50, transfers: 500 } as const
 const { backfills: BACKFILLS, teams: TEAMS } = SIZE
 /** Tables whose size grows with use: a statement that scans one costs more every day. */
-const GROWING_TABLES = ["backfills", "backfill_runs", "backfill_idempotency_keys"]
+const GROWING_TABLES = ["backfills", "backfill_runs", "backfill_idempotency_keys", "backfill_events"]
 const SEEDING_TIMEOUT_MS = 180_000
 
 interface Recorded {
@@ -63,7 +64,10 @@ const day = (text: string) => text as CalendarDate
 
 let database: TestDatabase
 let schema: string
-let runtime: ManagedRuntime.ManagedRuntime<BackfillRepository | WorkerRepository | SqlClient.SqlClient, unknown>
+let runtime: ManagedRuntime.ManagedRuntime<
+  BackfillRepository | WorkerRepository | BackfillOutbox | SqlClient.SqlClient,
+  unknown
+>
 const recorded: Array<Recorded> = []
 
 /** Runs `effect`, recording every statement it sends as `operation`'s. */
@@ -83,7 +87,7 @@ beforeAll(async () => {
     Effect.map(
       Effect.tap(freshSchema, (fresh) => {
         schema = fresh
-        return seedBusyDatabase(fresh, SIZE)
+        return Effect.zipRight(seedBusyDatabase(fresh, SIZE), seedBusyOutbox(fresh))
       }),
       (fresh) => layerPostgresBackfillRepository({ schema: fresh })
     )
@@ -147,6 +151,24 @@ beforeAll(async () => {
       const renewed = yield* recording("renew", worker.renewLease(lease.value, 1_800_000_003_000, 60_000))
       yield* recording("release", worker.releaseLease(renewed))
       yield* recording("retry failed days", worker.retryFailedDays(created.id).pipe(Effect.ignore))
+      const outbox = yield* BackfillOutbox
+      yield* recording("a backfill's events", outbox.eventsOf(access, seededFinal, 2, 100))
+      const now = 1_800_000_004_000
+      const held = yield* recording(
+        "relay: hold",
+        outbox.hold("plans", now, 30_000, { backfills: 4, eventsPerBackfill: 10 })
+      )
+      const [first, second] = held
+      expect(second).toBeDefined()
+      if (first === undefined || second === undefined) return
+      const through = first.events.at(-1)?.event.sequence ?? 0
+      yield* recording("relay: delivered", outbox.markDelivered("plans", first.backfillId, through, now))
+      const failed = { relayId: "plans", id: second.backfillId, error: "refused", nowMillis: now }
+      const sequence = second.events[0]?.event.sequence ?? 0
+      yield* recording(
+        "relay: failed",
+        outbox.markFailed({ ...failed, sequence, retryAtMillis: Option.some(now + 1000) })
+      )
     })
   )
 }, SEEDING_TIMEOUT_MS)
@@ -159,7 +181,19 @@ afterAll(async () => {
 describe("the PostgreSQL adapter's statements, on a seeded database", () => {
   it("cover every hot operation", () => {
     const operations = new Set(recorded.map(({ operation }) => operation))
-    for (const operation of ["schedule", "get", "list, deep cursor", "ledger, deep cursor", "cancel", "retry", "claim"])
+    for (const operation of [
+      "schedule",
+      "get",
+      "list, deep cursor",
+      "ledger, deep cursor",
+      "cancel",
+      "retry",
+      "claim",
+      "a backfill's events",
+      "relay: hold",
+      "relay: delivered",
+      "relay: failed"
+    ])
       expect(operations).toContain(operation)
   })
 

@@ -64,3 +64,31 @@ export const seedBusyDatabase = (
       { discard: true }
     )
   })
+
+/**
+ * Five events for every backfill `seedBusyDatabase` stored, as a busy outbox holds them:
+ * delivered, but for the last event of one backfill in fifty, still pending.
+ */
+export const seedBusyOutbox = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const table = (name: string) => `"${schema}".${name}`
+    const details = JSON.stringify({
+      type: "backfill.created",
+      status: "CREATED",
+      runs: { total: 10, created: 0, completed: 0, failed: 0 }
+    })
+    return Effect.all(
+      [
+        sql.unsafe(`
+        INSERT INTO ${table("backfill_events")}
+          (backfill_id, sequence, team_id, transfer_id, type, occurred_time, details, state, delivered_at_ms)
+        SELECT b.id, s, b.team_id, b.transfer_id, 'backfill.created', 1700000000, '${details}'::jsonb,
+               CASE WHEN b.id % 50 = 0 AND s = 5 THEN 'pending' ELSE 'delivered' END,
+               CASE WHEN b.id % 50 = 0 AND s = 5 THEN NULL ELSE 1700000000000 END
+        FROM ${table("backfills")} AS b, generate_series(1, 5) AS s`),
+        sql.unsafe(`UPDATE ${table("backfills")} SET event_sequence = 5`),
+        sql.unsafe(`ANALYZE ${table("backfills")}, ${table("backfill_events")}`)
+      ],
+      { discard: true }
+    )
+  })
