@@ -57,9 +57,9 @@ export const answerEventStream = (
         const principal = yield* authenticate(request.header("authorization"))
         const teamId = yield* teamIdOf(path)
         const backfillId = yield* backfillIdOf(path)
-        const after = yield* lastEventId(request.header("last-event-id"))
         yield* getBackfill({ principal, teamId, backfillId })
         const access = yield* requireAccess(principal, teamId, "read")
+        const after = yield* lastEventId(request.header("last-event-id"))
         return { access, backfillId, after }
       })
     )

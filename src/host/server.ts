@@ -80,8 +80,11 @@ export const layerHostServer = <R>(
       const server = makeServer()
       const streaming = new Set<Fiber.RuntimeFiber<void>>()
       /** Writes a stream's head, then each chunk as it comes; ends when it does, or when the client leaves. */
+      let closing = false
       const writeStream = (outgoing: ServerResponse, response: HostAnswer, stream: Stream.Stream<string, unknown>) => {
         if (outgoing.headersSent || outgoing.destroyed) return
+        // Once the host is closing, a stream answered late ends at once rather than hold the close up.
+        if (closing) return void outgoing.writeHead(503, { "retry-after": "1" }).end()
         outgoing.writeHead(response.status, response.headers)
         outgoing.flushHeaders()
         const fiber = run(
@@ -113,7 +116,12 @@ export const layerHostServer = <R>(
       })
       const url = yield* listen(server, port)
       // Open streams would hold the close up for as long as they last: they end first.
-      yield* Effect.addFinalizer(() => Effect.zipRight(Fiber.interruptAll([...streaming]), close(server)))
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => {
+          closing = true
+          return Effect.zipRight(Fiber.interruptAll([...streaming]), close(server))
+        })
+      )
       return { url }
     })
   )

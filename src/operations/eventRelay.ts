@@ -142,8 +142,8 @@ export const relayEventsOnce = (options: EventRelayOptions) =>
 
 /**
  * Relays events until interrupted: round after round while there is work, waiting
- * `pollInterval` when a round held nothing. An unavailable outbox is logged and tried
- * again after `pollInterval`. Run one per process, as many processes as you like: holds
+ * `pollInterval` when a round held nothing. A round that fails or dies is logged and
+ * tried again after `pollInterval`. Run one per process, as many processes as you like: holds
  * keep each backfill's events with one relay at a time. Interrupting it mid-delivery
  * loses nothing: the hold lapses and the events go out again.
  *
@@ -168,8 +168,11 @@ export const relayEventsOnce = (options: EventRelayOptions) =>
 export const runEventRelay = (options: EventRelayOptions & { readonly pollInterval: Duration.DurationInput }) =>
   relayEventsOnce(options).pipe(
     Effect.flatMap(({ held }) => (held === 0 ? Effect.sleep(options.pollInterval) : Effect.void)),
-    Effect.catchAll((error) =>
-      Effect.zipRight(Effect.logWarning("Event relay round failed", error), Effect.sleep(options.pollInterval))
+    // Whatever a round fails or dies with (an unavailable outbox, an unreadable row, a sink
+    // that interrupts itself) is logged and the next round comes after the poll interval;
+    // interrupting the relay itself still stops it, at that pause.
+    Effect.catchAllCause((cause) =>
+      Effect.zipRight(Effect.logWarning("Event relay round failed", cause), Effect.sleep(options.pollInterval))
     ),
     Effect.forever,
     Effect.annotateLogs("relay_id", options.relayId)

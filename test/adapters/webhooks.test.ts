@@ -39,7 +39,8 @@ beforeAll(async () => {
       const delivery = { headers: request.headers, body: Buffer.concat(chunks).toString("utf8") }
       deliveries.push(delivery)
       const status = answer(delivery)
-      if (status !== "hang") response.writeHead(status).end()
+      if (status === 302) response.writeHead(302, { location: "/elsewhere" }).end()
+      else if (status !== "hang") response.writeHead(status).end()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -118,7 +119,7 @@ describe("the webhook sink", () => {
     expect(signWebhook("plain", "a", 1, "{}")).toBe(`v1,${expected}`)
   })
 
-  it.live("fails, to be tried again, on an error status, no answer in time, or no server", () =>
+  it.live("fails, to be tried again, on an error status, a redirect, no answer in time, or no server", () =>
     Effect.gen(function* () {
       fresh(() => 503)
       const refused = yield* Effect.flip(sinkTo().deliver(EVENT))
@@ -126,6 +127,10 @@ describe("the webhook sink", () => {
       fresh(() => "hang")
       const late = yield* Effect.flip(sinkTo(Duration.millis(200)).deliver(EVENT))
       expect(late).toMatchObject({ reason: expect.stringMatching(/^no answer within 200/), retryable: true })
+      // A redirect is not followed: it would turn the POST into a GET whose 2xx proves nothing.
+      fresh(() => 302)
+      expect(yield* Effect.flip(sinkTo().deliver(EVENT))).toMatchObject({ reason: "answered 302", retryable: true })
+      expect(deliveries.length).toBe(1)
       const nobody = makeWebhookSink({
         endpointOf: () => Option.some({ url: "http://127.0.0.1:9/hooks", secret: SECRET })
       })

@@ -163,6 +163,11 @@ describe("the host's event stream", () => {
         ((await got.json()) as { error: unknown }).error
       )
     }
+    // Access is checked before Last-Event-ID is read, as a GET of the backfill checks it.
+    const otherTeam = await fetch(`${host.url}/teams/2/backfills/${id}/events`, {
+      headers: { ...AUTH, "last-event-id": "seven" }
+    })
+    expect(otherTeam.status).toBe(403)
     const malformed = await open(host, id, { ...AUTH, "last-event-id": "seven" })
     expect(malformed.status).toBe(400)
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST")

@@ -4,7 +4,20 @@
  * killed at random points, on the in-memory store and on PostgreSQL.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Deferred, Duration, Effect, Exit, Layer, Metric, Option, Ref, TestClock, TestContext } from "effect"
+import {
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Ref,
+  TestClock,
+  TestContext
+} from "effect"
 import * as fc from "fast-check"
 import { afterAll } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
@@ -12,7 +25,7 @@ import type { BackfillEvent } from "../../src/domain/events.js"
 import type { BackfillId } from "../../src/domain/ids.js"
 import { failed } from "../../src/domain/runs.js"
 import * as Metrics from "../../src/metrics/index.js"
-import { nextAttemptAt, relayEventsOnce } from "../../src/operations/eventRelay.js"
+import { nextAttemptAt, relayEventsOnce, runEventRelay } from "../../src/operations/eventRelay.js"
 import { BackfillOutbox } from "../../src/ports/backfillOutbox.js"
 import { EventDeliveryFailed, EventSink } from "../../src/ports/eventSink.js"
 import { eventsOf } from "../../src/testing/conformance/outbox/events.js"
@@ -229,6 +242,38 @@ const killedAndRestarted = (
       yield* outbox.hold("check", now + Duration.toMillis(HOLD), 1, { backfills: 10, eventsPerBackfill: 10 })
     ).toEqual([])
   })
+
+describe("runEventRelay", () => {
+  it.effect("goes on after a round that dies, and stops when interrupted", () =>
+    Effect.gen(function* () {
+      const holds = yield* Ref.make(0)
+      const dyingOnce = Layer.succeed(BackfillOutbox, {
+        eventsOf: () => Effect.succeed([]),
+        hold: () =>
+          Effect.flatMap(
+            Ref.updateAndGet(holds, (count) => count + 1),
+            (count) => (count === 1 ? Effect.dieMessage("an unreadable row") : Effect.succeed([]))
+          ),
+        markDelivered: () => Effect.void,
+        markFailed: () => Effect.void
+      })
+      const sink = Layer.succeed(EventSink, { deliver: () => Effect.void })
+      const relay = yield* Effect.fork(
+        Effect.provide(
+          runEventRelay({ relayId: "relay", pollInterval: Duration.seconds(1) }),
+          Layer.merge(dyingOnce, sink)
+        )
+      )
+      for (let second = 0; second < 3; second++) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+        yield* TestClock.adjust(Duration.seconds(1))
+      }
+      expect(yield* Ref.get(holds)).toBeGreaterThanOrEqual(3)
+      yield* Fiber.interrupt(relay)
+      expect(Exit.isInterrupted(yield* relay.await)).toBe(true)
+    })
+  )
+})
 
 describe("nextAttemptAt", () => {
   it("doubles from the first pause up to the longest, and gives up after maxAttempts", () => {

@@ -63,6 +63,8 @@ export const makeWebhookSink = (options: WebhookSinkOptions): EventSink["Type"] 
         try: async (signal) => {
           const response = await send(endpoint.url, {
             method: "POST",
+            // A redirect would turn the POST into a GET whose 2xx says nothing of the event.
+            redirect: "manual",
             signal,
             headers: {
               "content-type": "application/json",
