@@ -6,9 +6,9 @@
  * new ones as they are appended, a comment line now and then to keep proxies from closing
  * an idle stream, until the client leaves or the stream's longest life is reached.
  */
-import { Chunk, type Duration, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import { BadRequest } from "../domain/errors.js"
-import { encodeEvent } from "../domain/events.js"
+import { type BackfillEvent, encodeEvent } from "../domain/events.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { authenticate, backfillIdOf, teamIdOf } from "../http/caller.js"
 import { stringifyJson } from "../http/json.js"
@@ -88,12 +88,12 @@ export const answerEventStream = (
       },
       body: "",
       stream: Stream.merge(frames, Stream.drop(heartbeats, 1), { haltStrategy: "left" }).pipe(
-        Stream.interruptAfter(config.maxStream as Duration.DurationInput)
+        Stream.interruptAfter(config.maxStream)
       )
     }
     return answer
   })
 
 /** One event as an SSE frame: its sequence as id, its type as event name, its JSON as data. */
-const frameOf = (event: Parameters<typeof encodeEvent>[0]) =>
+const frameOf = (event: BackfillEvent) =>
   `id: ${event.sequence}\nevent: ${event.type}\ndata: ${stringifyJson(encodeEvent(event))}\n\n`
