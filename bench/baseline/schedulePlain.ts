@@ -2,7 +2,8 @@
  * The floor for the domain-overhead benchmark: SPEC §3's schedule in plain TypeScript, no
  * Effect. Same parsing (bearer token, canonical ids, JSON body, Temporal dates), same
  * checks in the same order, the same result object, an in-memory store with the same
- * overlap index idea (ranges ordered by start). Only the answers of success and of
+ * overlap index idea (ranges ordered by start), keeping what the library's memory store
+ * keeps of a create: the backfill by id and by team, and its `backfill.created` event. Only the answers of success and of
  * failure are kept simple; the benchmark exercises the success path.
  */
 import { Temporal } from "temporal-polyfill"
@@ -45,12 +46,28 @@ const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 const CANONICAL = /^[1-9][0-9]{0,18}$/
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
+/** What the store keeps of the event a create makes, as the library's outbox does. */
+export interface PlainEvent {
+  readonly type: "backfill.created"
+  readonly backfillId: bigint
+  readonly teamId: bigint
+  readonly sequence: 1
+  readonly time: number
+}
+
 export class PlainStore {
   private lastId = 0n
   /** Per transfer, active ranges ordered by start. */
   private readonly active = new Map<bigint, Array<PlainBackfill>>()
+  /** What reads need, as the library's store keeps it: each backfill by id, each team's ids. */
+  private readonly byId = new Map<bigint, PlainBackfill>()
+  private readonly idsByTeam = new Map<bigint, Array<bigint>>()
+  private readonly events: Array<PlainEvent> = []
 
-  insertUnlessOverlapping(backfill: Omit<PlainBackfill, "id">): PlainBackfill | { conflicting: PlainBackfill } {
+  insertUnlessOverlapping(
+    teamId: bigint,
+    backfill: Omit<PlainBackfill, "id">
+  ): PlainBackfill | { conflicting: PlainBackfill } {
     const ranges = this.active.get(backfill.transferId) ?? []
     let low = 0
     let high = ranges.length
@@ -65,6 +82,17 @@ export class PlainStore {
     const stored: PlainBackfill = { id: this.lastId, ...backfill }
     ranges.splice(low, 0, stored)
     this.active.set(backfill.transferId, ranges)
+    this.byId.set(stored.id, stored)
+    const teamIds = this.idsByTeam.get(teamId) ?? []
+    teamIds.push(stored.id)
+    this.idsByTeam.set(teamId, teamIds)
+    this.events.push({
+      type: "backfill.created",
+      backfillId: stored.id,
+      teamId,
+      sequence: 1,
+      time: backfill.createdTime
+    })
     return stored
   }
 }
@@ -142,7 +170,7 @@ export const schedulePlain = (
   if (end > today) return fail(422, "UNPROCESSABLE_ENTITY", "future")
   const total = Temporal.PlainDate.from(start).until(Temporal.PlainDate.from(end)).days + 1
   if (total > 366) return fail(422, "UNPROCESSABLE_ENTITY", "too long")
-  const outcome = world.store.insertUnlessOverlapping({
+  const outcome = world.store.insertUnlessOverlapping(teamId, {
     transferId,
     range: { start, end },
     createdTime: Math.floor(nowMillis / 1000),
