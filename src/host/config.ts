@@ -13,6 +13,7 @@ import { DEFAULT_PREPARED_STATEMENTS } from "../adapters/postgres/namedStatement
 import { MIGRATIONS } from "../adapters/postgres/schemaVersions.js"
 import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { MAX_REQUEST_HEADERS } from "../http/headerLimit.js"
+import { atLeast, millis } from "./configValues.js"
 import { DEMO_TOKENS, DEMO_TRANSFERS } from "./demo.js"
 import { type EventsConfig, eventsFromEnv } from "./eventsConfig.js"
 import { LOG_LEVEL_NAMES, logLevelNamed } from "./logging.js"
@@ -96,16 +97,6 @@ const defaultSnapshotPath = (schema: string) => {
   const key = createHash("sha256").update(contents).digest("hex").slice(0, 16)
   return `node_modules/.cache/transfer-backfills/embedded-${key}.tar.gz`
 }
-
-/** A whole number from `min` up. */
-const atLeast = (name: string, min: number, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.validate({ message: `must be a whole number, ${min} or more`, validation: (value) => value >= min }),
-    Config.withDefault(fallback)
-  )
-
-const millis = (name: string, fallback: Duration.Duration) =>
-  atLeast(name, 1, Duration.toMillis(fallback)).pipe(Config.map(Duration.millis))
 
 const connectionsFromEnv: Config.Config<ConnectionLimits> = Config.all({
   headersTimeout: millis("HEADERS_TIMEOUT_MS", DEFAULT_CONNECTION_LIMITS.headersTimeout),

@@ -4,7 +4,8 @@
  * (SPEC §3: authentication, ids, access, a backfill of the team) and the same error
  * envelopes; then every event after `Last-Event-ID` (each frame's id is its sequence),
  * new ones as they are appended, a comment line now and then to keep proxies from closing
- * an idle stream, until the client leaves or the stream's longest life is reached.
+ * an idle stream, until the client leaves or the stream's longest life is reached. A team
+ * past its number of open streams is answered 429, any stream past the host's 503.
  */
 import { Chunk, Effect, Option, Stream } from "effect"
 import { BadRequest } from "../domain/errors.js"
@@ -18,6 +19,7 @@ import { getBackfill } from "../operations/getBackfill.js"
 import { BackfillOutbox } from "../ports/backfillOutbox.js"
 import type { EventsConfig } from "./eventsConfig.js"
 import type { HostAnswer, HostIncoming } from "./server.js"
+import type { StreamSlots } from "./streamSlots.js"
 
 /** The path of a backfill's event stream, with its two raw ids. */
 const EVENTS_PATH = /^\/teams\/([^/]+)\/backfills\/([^/]+)\/events$/
@@ -49,9 +51,12 @@ const lastEventId = (header: string | undefined) =>
 export const answerEventStream = (
   request: HostIncoming,
   path: { readonly team_id: string; readonly backfill_id: string },
-  config: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">
+  config: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">,
+  slots: StreamSlots
 ) =>
   Effect.gen(function* () {
+    const outbox = yield* BackfillOutbox
+    const requestId = yield* resolveRequestId(request.header("x-request-id"))
     const opened = yield* Effect.either(
       Effect.gen(function* () {
         const principal = yield* authenticate(request.header("authorization"))
@@ -60,15 +65,19 @@ export const answerEventStream = (
         yield* getBackfill({ principal, teamId, backfillId })
         const access = yield* requireAccess(principal, teamId, "read")
         const after = yield* lastEventId(request.header("last-event-id"))
+        // Taken and handed to the request in one step: the server gives it back when the stream ends, or
+        // at once if anything becomes of the answer other than the stream being written.
+        yield* Effect.map(
+          Effect.suspend(() => slots.take(access.teamId)),
+          request.holding
+        )
         return { access, backfillId, after }
       })
     )
     if (opened._tag === "Left") {
-      return yield* respond(Effect.fail(opened.left), () => ({ data: null }), request.header("x-request-id"))
+      return yield* respond(Effect.fail(opened.left), () => ({ data: null }), requestId)
     }
     const { access, backfillId, after } = opened.right
-    const outbox = yield* BackfillOutbox
-    const requestId = yield* resolveRequestId(request.header("x-request-id"))
     const frames = Stream.paginateChunkEffect(after, (last) =>
       Effect.flatMap(outbox.eventsOf(access, backfillId, last, PAGE_SIZE), (events) => {
         const next = events.at(-1)?.sequence ?? last

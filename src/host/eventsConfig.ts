@@ -4,6 +4,7 @@
  */
 import { Config, Duration, Option, Schema } from "effect"
 import type { WebhookEndpoint } from "../adapters/webhooks/sink.js"
+import { atLeast, millis } from "./configValues.js"
 
 /** How the host streams events and where it relays them. */
 export interface EventsConfig {
@@ -13,6 +14,10 @@ export interface EventsConfig {
   readonly heartbeat: Duration.Duration
   /** A stream ends after this long; the client reconnects with `Last-Event-ID` (`EVENTS_STREAM_MAX_MS`, default 1 h). */
   readonly maxStream: Duration.Duration
+  /** Streams the host serves at once; one more is answered 503 (`EVENTS_MAX_STREAMS`, default 1,000). */
+  readonly maxStreams: number
+  /** Streams one team may hold open at once; one more is answered 429 (`EVENTS_MAX_STREAMS_PER_TEAM`, default 100). */
+  readonly maxStreamsPerTeam: number
   /** Each team's webhook (`WEBHOOK_ENDPOINTS`: JSON, `{"<team_id>": {"url": …, "secret": …}}`). */
   readonly webhooks: ReadonlyMap<string, WebhookEndpoint>
   /** Publish events to NATS JetStream at this server (`EVENTS_NATS_URL`). */
@@ -22,16 +27,8 @@ export interface EventsConfig {
 const DEFAULT_POLL = Duration.millis(500)
 const DEFAULT_HEARTBEAT = Duration.seconds(15)
 const DEFAULT_MAX_STREAM = Duration.hours(1)
-
-const millis = (name: string, fallback: Duration.Duration) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message: "must be a whole number of milliseconds, 1 or more",
-      validation: (value) => value >= 1
-    }),
-    Config.withDefault(Duration.toMillis(fallback)),
-    Config.map(Duration.millis)
-  )
+const DEFAULT_MAX_STREAMS = 1000
+const DEFAULT_MAX_STREAMS_PER_TEAM = 100
 
 const Endpoints = Schema.parseJson(
   Schema.Record({
@@ -45,6 +42,8 @@ export const eventsFromEnv: Config.Config<EventsConfig> = Config.all({
   pollInterval: millis("EVENTS_POLL_MS", DEFAULT_POLL),
   heartbeat: millis("EVENTS_HEARTBEAT_MS", DEFAULT_HEARTBEAT),
   maxStream: millis("EVENTS_STREAM_MAX_MS", DEFAULT_MAX_STREAM),
+  maxStreams: atLeast("EVENTS_MAX_STREAMS", 1, DEFAULT_MAX_STREAMS),
+  maxStreamsPerTeam: atLeast("EVENTS_MAX_STREAMS_PER_TEAM", 1, DEFAULT_MAX_STREAMS_PER_TEAM),
   webhooks: Schema.Config("WEBHOOK_ENDPOINTS", Endpoints).pipe(
     Config.withDefault({}),
     Config.map((endpoints) => new Map(Object.entries(endpoints)))
@@ -52,11 +51,16 @@ export const eventsFromEnv: Config.Config<EventsConfig> = Config.all({
   natsUrl: Config.option(Config.nonEmptyString("EVENTS_NATS_URL"))
 })
 
-/** The defaults: polled twice a second, a heartbeat every 15 s, streams of an hour, no relay. */
+/**
+ * The defaults: polled twice a second, a heartbeat every 15 s, streams of an hour, 1,000
+ * of them at once and 100 per team, no relay.
+ */
 export const DEFAULT_EVENTS: EventsConfig = {
   pollInterval: DEFAULT_POLL,
   heartbeat: DEFAULT_HEARTBEAT,
   maxStream: DEFAULT_MAX_STREAM,
+  maxStreams: DEFAULT_MAX_STREAMS,
+  maxStreamsPerTeam: DEFAULT_MAX_STREAMS_PER_TEAM,
   webhooks: new Map(),
   natsUrl: Option.none()
 }

@@ -24,6 +24,7 @@ import type { EventsConfig } from "./eventsConfig.js"
 import { RequestLimiter } from "./rateLimiter.js"
 import { type HostServices, jsonAnswer, refuse, route } from "./routes.js"
 import type { HostAnswer, HostIncoming } from "./server.js"
+import { makeStreamSlots } from "./streamSlots.js"
 
 /** Failed steps in a row from which `/health` calls the worker unhealthy. */
 const UNHEALTHY_AFTER_FAILURES = 5
@@ -55,7 +56,7 @@ interface FrontDoorOptions {
   /** The most headers a request may carry; one with more gets a 400. */
   readonly maxRequestHeaders: number
   /** How the backfills' event streams poll, keep alive and end. */
-  readonly events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">
+  readonly events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream" | "maxStreams" | "maxStreamsPerTeam">
 }
 
 /** The host's own paths, beside the API's: each takes GET only. */
@@ -114,6 +115,7 @@ const withHeaders = <Response extends HttpResponse>(
  */
 export const frontDoor = (options: FrontDoorOptions) => {
   const identify = makeIdentify()
+  const slots = makeStreamSlots(options.events)
   const cors = corsHeaders(options.corsAllowOrigin)
   return (request: HostIncoming): Effect.Effect<HostAnswer, never, HostServices | RequestLimiter> => {
     const { path, search } = splitTarget(request.target)
@@ -150,7 +152,7 @@ export const frontDoor = (options: FrontDoorOptions) => {
           ? yield* refuse(request, tooManyHeaders(options.maxRequestHeaders))
           : Option.isSome(who.unavailable)
             ? yield* refuse(request, who.unavailable.value)
-            : yield* route(request, match, search, path, options.events)
+            : yield* route(request, match, search, path, options.events, slots)
       return withHeaders(answer, { ...rateHeaders(quota.right), ...cors })
     }).pipe(
       Effect.onInterrupt(() => CLIENT_GONE),

@@ -3,6 +3,7 @@
  * and still be ready, and where telemetry goes (the OpenTelemetry SDK's own variable names).
  */
 import { Config, Duration, Option } from "effect"
+import { atLeast, millis } from "./configValues.js"
 import type { OtlpExport } from "./telemetry.js"
 
 /** Where the admin port listens, when the host counts as ready, and where telemetry goes. */
@@ -25,28 +26,16 @@ const DEFAULT_METRIC_EXPORT_INTERVAL = Duration.seconds(60)
 
 const DEFAULT_READY_WORKER_MAX_AGE = Duration.seconds(60)
 
-const wholeNumber = (name: string, min: number, fallback: number) =>
-  Config.integer(name).pipe(
-    Config.validate({ message: `must be a whole number, ${min} or more`, validation: (value) => value >= min }),
-    Config.withDefault(fallback)
-  )
-
 /** The settings as the environment gives them. */
 export const operabilityFromEnv: Config.Config<OperabilityConfig> = Config.all({
-  adminPort: wholeNumber("ADMIN_PORT", 0, DEFAULT_ADMIN_PORT).pipe(
+  adminPort: atLeast("ADMIN_PORT", 0, DEFAULT_ADMIN_PORT).pipe(
     Config.validate({ message: "must be a port number, at most 65535", validation: (port) => port <= 65_535 })
   ),
-  readyWorkerMaxAge: wholeNumber("READY_WORKER_MAX_AGE_MS", 1, Duration.toMillis(DEFAULT_READY_WORKER_MAX_AGE)).pipe(
-    Config.map(Duration.millis)
-  ),
+  readyWorkerMaxAge: millis("READY_WORKER_MAX_AGE_MS", DEFAULT_READY_WORKER_MAX_AGE),
   serviceName: Config.nonEmptyString("OTEL_SERVICE_NAME").pipe(Config.withDefault("transfer-backfills")),
   otlp: Config.all({
     endpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
-    metricInterval: wholeNumber(
-      "OTEL_METRIC_EXPORT_INTERVAL",
-      1,
-      Duration.toMillis(DEFAULT_METRIC_EXPORT_INTERVAL)
-    ).pipe(Config.map(Duration.millis))
+    metricInterval: millis("OTEL_METRIC_EXPORT_INTERVAL", DEFAULT_METRIC_EXPORT_INTERVAL)
   }).pipe(
     Config.map(({ endpoint, metricInterval }) => Option.map(endpoint, (url) => ({ endpoint: url, metricInterval })))
   )

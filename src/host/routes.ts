@@ -17,6 +17,7 @@ import type { TransferLookup } from "../ports/transferLookup.js"
 import { answerEventStream, eventStreamPath } from "./eventStream.js"
 import type { EventsConfig } from "./eventsConfig.js"
 import type { HostAnswer, HostIncoming } from "./server.js"
+import type { StreamSlots } from "./streamSlots.js"
 
 /**
  * What the reference host's handlers need: the API's ports, the page cursors' key and,
@@ -56,12 +57,13 @@ export const route = (
   match: PathMatch,
   search: string,
   path: string,
-  events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">
+  events: Pick<EventsConfig, "pollInterval" | "heartbeat" | "maxStream">,
+  slots: StreamSlots
 ): Effect.Effect<HostAnswer, never, HostServices> => {
   if (path === "/openapi.json" && request.method === "GET") return Effect.succeed(servedDocument())
   const stream = eventStreamPath(path)
   if (Option.isNone(stream)) return answerMatched(request, match, search)
   return request.method === "GET"
-    ? answerEventStream(request, stream.value, events)
+    ? answerEventStream(request, stream.value, events, slots)
     : refuse(request, new MethodNotAllowed({ allowed: ["GET"] }))
 }

@@ -18,6 +18,11 @@ import type { HttpResponse } from "../http/response.js"
  */
 export interface HostIncoming extends IncomingApiRequest {
   readonly remoteAddress: string | undefined
+  /**
+   * Hands the server what to give back once this request's answer is written, or its
+   * stream has ended (a stream's slot, say), whatever becomes of the answer: called once.
+   */
+  readonly holding: (giveBack: () => void) => void
 }
 
 /**
@@ -33,6 +38,18 @@ export class HostServer extends Context.Tag("transfer-backfills/host/HostServer"
   HostServer,
   { readonly url: string }
 >() {}
+
+/**
+ * Writes one chunk of a stream; when the socket's buffer is full, waits for it to drain,
+ * so a client that reads slowly slows its stream down instead of filling the host's memory.
+ */
+const writeChunk = (outgoing: ServerResponse, chunk: string) =>
+  Effect.async<void>((resume) => {
+    if (outgoing.write(chunk)) return resume(Effect.void)
+    const drained = () => resume(Effect.void)
+    outgoing.once("drain", drained)
+    return Effect.sync(() => outgoing.off("drain", drained))
+  })
 
 /** Writes `response` in one `writeHead` + `end`, unless the client is gone or an answer was already written. */
 export const write = (outgoing: ServerResponse, response: HttpResponse) => {
@@ -81,16 +98,25 @@ export const layerHostServer = <R>(
       const streaming = new Set<Fiber.RuntimeFiber<void>>()
       /** Writes a stream's head, then each chunk as it comes; ends when it does, or when the client leaves. */
       let closing = false
-      const writeStream = (outgoing: ServerResponse, response: HostAnswer, stream: Stream.Stream<string, unknown>) => {
-        if (outgoing.headersSent || outgoing.destroyed) return
+      const writeStream = (
+        outgoing: ServerResponse,
+        response: HostAnswer,
+        stream: Stream.Stream<string, unknown>,
+        ended: () => void
+      ) => {
+        if (outgoing.headersSent || outgoing.destroyed) return ended()
         // Once the host is closing, a stream answered late ends at once rather than hold the close up.
-        if (closing) return void outgoing.writeHead(503, { "retry-after": "1" }).end()
+        if (closing) {
+          outgoing.writeHead(503, { "retry-after": "1" }).end()
+          return ended()
+        }
         outgoing.writeHead(response.status, response.headers)
         outgoing.flushHeaders()
         const fiber = run(
-          Stream.runForEach(stream, (chunk) => Effect.sync(() => outgoing.write(chunk))).pipe(
+          Stream.runForEach(stream, (chunk) => writeChunk(outgoing, chunk)).pipe(
             Effect.catchAllCause((cause) => Effect.logWarning("An event stream ended early", cause)),
-            Effect.ensuring(Effect.sync(() => outgoing.end()))
+            Effect.ensuring(Effect.sync(() => outgoing.end())),
+            Effect.ensuring(Effect.sync(ended))
           )
         )
         streaming.add(fiber)
@@ -102,16 +128,30 @@ export const layerHostServer = <R>(
         })
       }
       server.on("request", (incoming: IncomingMessage, outgoing: ServerResponse) => {
-        const fiber = run(answer({ ...incomingFromNode(incoming), remoteAddress: incoming.socket.remoteAddress }))
+        let held: Array<() => void> | undefined
+        const holding = (giveBack: () => void) => {
+          held ??= []
+          held.push(giveBack)
+        }
+        const giveBack = () => {
+          for (const given of held ?? []) given()
+          held = undefined
+        }
+        const fiber = run(
+          answer({ ...incomingFromNode(incoming), remoteAddress: incoming.socket.remoteAddress, holding })
+        )
         const gone = () => {
           if (!outgoing.writableFinished) fiber.unsafeInterruptAsFork(fiber.id())
         }
         outgoing.once("close", gone)
         fiber.addObserver((exit) => {
           outgoing.off("close", gone)
-          if (!Exit.isSuccess(exit)) return
-          if (exit.value.stream === undefined) write(outgoing, exit.value)
-          else writeStream(outgoing, exit.value, exit.value.stream)
+          if (!Exit.isSuccess(exit)) return giveBack()
+          if (exit.value.stream === undefined) {
+            write(outgoing, exit.value)
+            return giveBack()
+          }
+          writeStream(outgoing, exit.value, exit.value.stream, giveBack)
         })
       })
       const url = yield* listen(server, port)

@@ -25,6 +25,9 @@ describe("the host's settings", () => {
     })
     expect(exit._tag === "Success" && exit.value.rateLimitPerHour).toBe(5000)
     expect(exit._tag === "Success" && exit.value.databasePreparedStatements).toBe(256)
+    expect(exit._tag === "Success" && [exit.value.events.maxStreams, exit.value.events.maxStreamsPerTeam]).toEqual([
+      1000, 100
+    ])
   })
 
   it("take every whole rate limit and the connection limits as given", async () => {
@@ -37,12 +40,15 @@ describe("the host's settings", () => {
       MAX_REQUEST_HEADERS: "40",
       REDIS_URL: "redis://127.0.0.1:6379",
       RATE_LIMIT_REDIS_TIMEOUT_MS: "250",
-      DATABASE_PREPARED_STATEMENTS: "0"
+      DATABASE_PREPARED_STATEMENTS: "0",
+      EVENTS_MAX_STREAMS: "30",
+      EVENTS_MAX_STREAMS_PER_TEAM: "3"
     })
     expect(exit._tag).toBe("Success")
     if (exit._tag !== "Success") return
     expect(exit.value.rateLimitPerHour).toBe(7)
     expect(exit.value.databasePreparedStatements).toBe(0)
+    expect([exit.value.events.maxStreams, exit.value.events.maxStreamsPerTeam]).toEqual([30, 3])
     expect(exit.value.connections).toEqual({
       headersTimeout: Duration.millis(2000),
       requestTimeout: Duration.millis(3000),
@@ -63,6 +69,8 @@ describe("the host's settings", () => {
     ["MAX_REQUEST_HEADERS", { MAX_REQUEST_HEADERS: "-3" }],
     ["DATABASE_PREPARED_STATEMENTS", { DATABASE_PREPARED_STATEMENTS: "-1" }],
     ["KEEP_ALIVE_TIMEOUT_MS", { KEEP_ALIVE_TIMEOUT_MS: "0" }],
+    ["EVENTS_MAX_STREAMS", { EVENTS_MAX_STREAMS: "0" }],
+    ["EVENTS_MAX_STREAMS_PER_TEAM", { EVENTS_MAX_STREAMS_PER_TEAM: "2.5" }],
     ["HEADERS_TIMEOUT_MS", { HEADERS_TIMEOUT_MS: "40000", REQUEST_TIMEOUT_MS: "30000" }]
   ])("refuse to start with %s the host cannot honour", async (name, env) => {
     const exit = await read(env)
