@@ -109,10 +109,10 @@ describe(`PostgreSQL (${database.kind})`, () => {
             Array.from({ length: 4 }, () => migrate({ schema })),
             { concurrency: "unbounded" }
           )
-          expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6, 7])
+          expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
           expect(yield* migrate({ schema })).toEqual([])
           expect(yield* schemaVersion({ schema })).toEqual(Option.some(LATEST_SCHEMA_VERSION))
-          expect(LATEST_SCHEMA_VERSION).toBe(7)
+          expect(LATEST_SCHEMA_VERSION).toBe(8)
           const tables = yield* sql<{ readonly table_name: string }>`
             SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
           expect(tables.map((row) => row.table_name)).toEqual([
@@ -130,7 +130,7 @@ describe(`PostgreSQL (${database.kind})`, () => {
           const versions = yield* sql.unsafe<{ readonly version: number }>(
             `SELECT version FROM "${schema}".backfill_migrations`
           )
-          expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7])
+          expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
           yield* sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`)
         }).pipe(Effect.provide(shared)),
       60_000

@@ -206,5 +206,15 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         held_until_ms bigint NOT NULL
       )`
     ]
+  },
+  {
+    version: 8,
+    name: "events without a foreign key to their backfill",
+    statements: [
+      // Each event is inserted from the backfill row its own statement saved, and backfills are
+      // never deleted, so the key guarded nothing; its check locked that row again, in a
+      // second mode, making a multixact on every change.
+      "ALTER TABLE {schema}.backfill_events DROP CONSTRAINT IF EXISTS backfill_events_backfill_id_fkey"
+    ]
   }
 ]
