@@ -110,7 +110,10 @@ export class BackfillOutbox extends Context.Tag("transfer-backfills/BackfillOutb
      * A delivery failed (`FailedDelivery`): the backfill's pending events before it were
      * delivered at `nowMillis` (marked so, as `markDelivered`), and the failed event is
      * due again at `retryAtMillis`, or dead-lettered (no longer pending, never delivered)
-     * when that is `None`. The relay's hold on the backfill ends.
+     * when that is `None`. The relay's hold on the backfill ends. The failure counts only
+     * while the hold is still the relay's (lapsed or not): once another relay holds the
+     * backfill, that relay is delivering the event, and a late failure of the first must
+     * not delay it or dead-letter it.
      */
     readonly markFailed: (failure: FailedDelivery) => Effect.Effect<void, ServiceUnavailable>
   }

@@ -112,7 +112,7 @@ export class MemoryOutbox {
   markFailed({ relayId, id, sequence, error, retryAtMillis, nowMillis }: FailedDelivery): void {
     this.delivered(id, sequence - 1, nowMillis)
     const entry = this.byBackfill.get(id)?.[sequence - 1]
-    if (entry !== undefined && entry.state === "pending") {
+    if (entry !== undefined && entry.state === "pending" && this.holds.get(id)?.relayId === relayId) {
       entry.failedAttempts += 1
       entry.lastError = error
       Option.match(retryAtMillis, {

@@ -150,6 +150,7 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
             state = CASE WHEN ${retryAtMillis._tag === "None"} THEN 'dead_letter' ELSE state END,
             due_at_ms = ${retryAtMillis._tag === "None" ? 0 : retryAtMillis.value}
           WHERE backfill_id = ${String(id)}::bigint AND sequence = ${sequence} AND state = 'pending'
+            AND EXISTS (SELECT 1 FROM ${holds} WHERE backfill_id = ${String(id)}::bigint AND relay_id = ${relayId})
         )
         ${releaseHold(relayId, id)}`)
   }

@@ -65,6 +65,24 @@ export const deliveryTests = (test: Tester<OutboxRepositories>) =>
         ])
       }))
 
+    test("a relay whose hold passed to another cannot fail the events the other now delivers", () =>
+      Effect.gen(function* () {
+        const backfill = yield* steps.insert("2024-01-01", "2024-01-02")
+        yield* steps.materialiseAll(backfill.id)
+        yield* hold("relay-1")
+        expect((yield* hold("relay-2", T0 + HOLD_MS)).map((held) => held.sequences)).toEqual([[1, 2]])
+        // relay-1 learns late that its delivery failed, and gives the event up: relay-2 holds it now.
+        yield* failedAt("relay-1", backfill.id, 1, null, T0 + HOLD_MS)
+        expect(yield* hold("relay-3", T0 + 2 * HOLD_MS)).toEqual([
+          { backfillId: backfill.id, sequences: [1, 2], failedAttempts: [0, 0] }
+        ])
+        // A relay whose hold lapsed with nobody taking it over still reports its failure.
+        yield* failedAt("relay-3", backfill.id, 1, T0 + 5 * HOLD_MS, T0 + 4 * HOLD_MS)
+        expect(yield* hold("relay-4", T0 + 5 * HOLD_MS)).toEqual([
+          { backfillId: backfill.id, sequences: [1, 2], failedAttempts: [1, 0] }
+        ])
+      }))
+
     test("concurrent relays never hold one backfill together, and leave none behind", () =>
       Effect.gen(function* () {
         const backfills = yield* Effect.forEach(
