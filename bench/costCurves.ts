@@ -2,9 +2,9 @@
  * Benchmark 8: how each hot operation's cost grows with what is stored. A database seeded
  * set-based (test/support/seedBusy.ts) with 10 k, 100 k and 1 M backfills over 200 teams
  * and a transfer per 20 backfills, the days of nine backfills in ten (about 9 M runs at
- * 1 M), then each operation's port calls timed one after the other: the part of an
- * operation whose cost could grow with the data. Goal: every p50 at 1 M within 1.5 × its
- * p50 at 10 k.
+ * 1 M), vacuumed, then each operation's port calls timed one after the other, the three
+ * sizes alternating: the part of an operation whose cost could grow with the data. Goal:
+ * every p50 at 1 M within 1.5 × its p50 at 10 k.
  */
 import { SqlClient } from "@effect/sql"
 import { Effect, Either, Option } from "effect"
@@ -18,12 +18,13 @@ import { completed, WorkerId } from "../src/domain/runs.js"
 import { EpochSeconds } from "../src/domain/time.js"
 import { BackfillRepository, WorkerRepository } from "../src/ports/backfillRepository.js"
 import { seedBusyDatabase } from "../test/support/seedBusy.js"
-import { type Result, type Timing, timeSequential } from "./measure.js"
+import { type Result, summarise, type Timing, timeSequential } from "./measure.js"
 import { runtimeFor, withSchema } from "./postgres.js"
 
 const SIZES = [10_000, 100_000, 1_000_000] as const
 const TEAMS = 200
 const SAMPLES = 300
+const ROUNDS = 3
 const GOAL = 1.5
 const PAGE = 20
 
@@ -52,108 +53,145 @@ const earlyDay = (offset: number) => formatCivilDay(civilFromDays(-62_000 + offs
 
 type Timed = ReadonlyMap<string, Timing>
 
-const measureSize = (size: number, log: (line: string) => void): Promise<Timed> =>
-  withSchema(async (schema) => {
-    const transfers = size / 20
-    const runtime = runtimeFor(schema, 4)
-    const seededIn = performance.now()
-    await runtime.runPromise(seedBusyDatabase(schema, { backfills: size, teams: TEAMS, transfers }))
-    log(`  ${size.toLocaleString("en")} backfills seeded in ${((performance.now() - seededIn) / 1000).toFixed(1)} s`)
-    const ids = await runtime.runPromise(
-      Effect.flatMap(
-        SqlClient.SqlClient,
-        (sql) =>
-          sql<{ status: string; id: string; team_id: string; transfer_id: string }>`
+type Operation = readonly [name: string, op: (index: number) => Promise<unknown>]
+
+/** A database of `size` backfills in `schema`, seeded and vacuumed, and the operations to time on it. */
+const prepareSize = async (size: number, schema: string, log: (line: string) => void) => {
+  const transfers = size / 20
+  const runtime = runtimeFor(schema, 4)
+  const seededIn = performance.now()
+  await runtime.runPromise(seedBusyDatabase(schema, { backfills: size, teams: TEAMS, transfers }))
+  log(`  ${size.toLocaleString("en")} backfills seeded in ${((performance.now() - seededIn) / 1000).toFixed(1)} s`)
+  // Vacuumed as a service's tables are in their steady state: otherwise the autovacuum the
+  // bulk insert sets off runs during the timings, on the same two cores, at the large sizes only.
+  await runtime.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql.unsafe(`VACUUM (ANALYZE) "${schema}".backfills, "${schema}".backfill_runs`)
+    )
+  )
+  const ids = await runtime.runPromise(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) =>
+        sql<{ status: string; id: string; team_id: string; transfer_id: string }>`
           SELECT status, id::text, team_id::text, transfer_id::text FROM ${sql.literal(`"${schema}".backfills`)}
           WHERE id % ${Math.max(1, Math.floor(size / 20_000))} = 0 ORDER BY random()`
-      )
     )
-    const of = (status: string) => ids.filter((row) => row.status === status)
-    const [active, failed, final] = [of("CREATED"), of("FAILED"), of("COMPLETED")]
-    const pick = <A>(rows: ReadonlyArray<A>, index: number): A => rows[index % rows.length] as A
-    const accessOf = (row: { team_id: string }) =>
-      Either.getOrThrow(
-        authorize(principalOf(TeamId.make(BigInt(row.team_id))), TeamId.make(BigInt(row.team_id)), "write")
-      )
-    const run = <A, E>(effect: Effect.Effect<A, E, BackfillRepository | WorkerRepository>) => runtime.runPromise(effect)
-    const repository = <A, E>(use: (ports: BackfillRepository["Type"]) => Effect.Effect<A, E>) =>
-      run(Effect.flatMap(BackfillRepository, use))
-    const idOf = (row: { id: string }) => BackfillId.make(BigInt(row.id))
-    const transferOf = (row: { transfer_id: string }) => TransferId.make(BigInt(row.transfer_id))
-    const earlyRange = (index: number) => Either.getOrThrow(makeDateRange(earlyDay(index), earlyDay(index)))
-    /** Pages as full at every size: each team holds 45 completed backfills at 10 k, half of them below `size / 2`. */
-    const page = (before: Option.Option<BackfillId>) => ({ statuses: ["COMPLETED"] as const, before, limit: PAGE })
-    const ops: ReadonlyArray<readonly [string, (index: number) => Promise<unknown>]> = [
-      ["get", (i) => repository((r) => r.findForTeam(accessOf(pick(final, i)), idOf(pick(final, i))))],
-      ["latest", (i) => repository((r) => r.latestForTransfer(accessOf(pick(final, i)), transferOf(pick(final, i))))],
-      ["list, first page", (i) => repository((r) => r.listForTeam(accessOf(pick(final, i)), page(Option.none())))],
-      [
-        "list, deep cursor",
-        (i) =>
-          repository((r) =>
-            r.listForTeam(accessOf(pick(final, i)), page(Option.some(BackfillId.make(BigInt(size / 2)))))
-          )
-      ],
-      [
-        "ledger",
-        (i) =>
-          repository((r) =>
-            r.runsOf(accessOf(pick(final, i)), idOf(pick(final, i)), {
-              states: ["completed", "failed"],
-              before: Option.none(),
-              limit: PAGE
-            })
-          )
-      ],
-      [
-        "preview",
-        (i) =>
-          repository((r) => r.activeOverlapping(accessOf(pick(final, i)), transferOf(pick(final, i)), earlyRange(i)))
-      ],
-      [
-        "schedule",
-        (i) => {
-          const row = pick(final, i)
-          const unsaved = newBackfill({
-            transferId: transferOf(row),
-            range: earlyRange(i),
-            createdTime: EpochSeconds.make(1_800_000_000),
-            createdUserId: UserId.make(789n)
+  )
+  const of = (status: string) => ids.filter((row) => row.status === status)
+  const [active, failed, final] = [of("CREATED"), of("FAILED"), of("COMPLETED")]
+  const pick = <A>(rows: ReadonlyArray<A>, index: number): A => rows[index % rows.length] as A
+  const accessOf = (row: { team_id: string }) =>
+    Either.getOrThrow(
+      authorize(principalOf(TeamId.make(BigInt(row.team_id))), TeamId.make(BigInt(row.team_id)), "write")
+    )
+  const run = <A, E>(effect: Effect.Effect<A, E, BackfillRepository | WorkerRepository>) => runtime.runPromise(effect)
+  const repository = <A, E>(use: (ports: BackfillRepository["Type"]) => Effect.Effect<A, E>) =>
+    run(Effect.flatMap(BackfillRepository, use))
+  const idOf = (row: { id: string }) => BackfillId.make(BigInt(row.id))
+  const transferOf = (row: { transfer_id: string }) => TransferId.make(BigInt(row.transfer_id))
+  const earlyRange = (index: number) => Either.getOrThrow(makeDateRange(earlyDay(index), earlyDay(index)))
+  /** Pages as full at every size: each team holds 45 completed backfills at 10 k, half of them below `size / 2`. */
+  const page = (before: Option.Option<BackfillId>) => ({ statuses: ["COMPLETED"] as const, before, limit: PAGE })
+  const ops: ReadonlyArray<readonly [string, (index: number) => Promise<unknown>]> = [
+    ["get", (i) => repository((r) => r.findForTeam(accessOf(pick(final, i)), idOf(pick(final, i))))],
+    ["latest", (i) => repository((r) => r.latestForTransfer(accessOf(pick(final, i)), transferOf(pick(final, i))))],
+    ["list, first page", (i) => repository((r) => r.listForTeam(accessOf(pick(final, i)), page(Option.none())))],
+    [
+      "list, deep cursor",
+      (i) =>
+        repository((r) => r.listForTeam(accessOf(pick(final, i)), page(Option.some(BackfillId.make(BigInt(size / 2))))))
+    ],
+    [
+      "ledger",
+      (i) =>
+        repository((r) =>
+          r.runsOf(accessOf(pick(final, i)), idOf(pick(final, i)), {
+            states: ["completed", "failed"],
+            before: Option.none(),
+            limit: PAGE
           })
-          return repository((r) => Effect.either(r.insertUnlessOverlapping(accessOf(row), unsaved)))
+        )
+    ],
+    [
+      "preview",
+      (i) => repository((r) => r.activeOverlapping(accessOf(pick(final, i)), transferOf(pick(final, i)), earlyRange(i)))
+    ],
+    [
+      "schedule",
+      (i) => {
+        const row = pick(final, i)
+        const unsaved = newBackfill({
+          transferId: transferOf(row),
+          range: earlyRange(i),
+          createdTime: EpochSeconds.make(1_800_000_000),
+          createdUserId: UserId.make(789n)
+        })
+        return repository((r) => Effect.either(r.insertUnlessOverlapping(accessOf(row), unsaved)))
+      }
+    ],
+    [
+      "cancel",
+      (i) =>
+        repository((r) =>
+          Effect.either(r.cancel(accessOf(pick(active, i)), idOf(pick(active, i)), EpochSeconds.make(1_800_000_000)))
+        )
+    ],
+    [
+      "retry",
+      (i) => repository((r) => Effect.either(r.retry(accessOf(pick(failed, i)), idOf(pick(failed, i)), Option.none())))
+    ],
+    ["claim, start, record, release", (i) => run(workerCycle(i))]
+  ]
+  for (const [, op] of ops) await timeSequential(30, (index) => op(SAMPLES + index))
+  return { ops, dispose: () => runtime.dispose() }
+}
+
+/**
+ * Every operation timed on every size in alternating rounds (`ROUNDS` of `SAMPLES /
+ * ROUNDS` calls), so that a busy moment of the machine falls on every size alike.
+ */
+const timeAlternating = async (sizes: ReadonlyArray<ReadonlyArray<Operation>>): Promise<ReadonlyArray<Timed>> => {
+  const latencies = sizes.map(() => new Map<string, Array<number>>())
+  const names = (sizes[0] ?? []).map(([name]) => name)
+  for (const [at, name] of names.entries())
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [size, ops] of sizes.entries()) {
+        const op = ops[at]?.[1]
+        const kept = latencies[size]?.get(name) ?? []
+        latencies[size]?.set(name, kept)
+        for (let call = 0; call < SAMPLES / ROUNDS; call++) {
+          const before = performance.now()
+          await op?.(round * (SAMPLES / ROUNDS) + call)
+          kept.push(performance.now() - before)
         }
-      ],
-      [
-        "cancel",
-        (i) =>
-          repository((r) =>
-            Effect.either(r.cancel(accessOf(pick(active, i)), idOf(pick(active, i)), EpochSeconds.make(1_800_000_000)))
-          )
-      ],
-      [
-        "retry",
-        (i) =>
-          repository((r) => Effect.either(r.retry(accessOf(pick(failed, i)), idOf(pick(failed, i)), Option.none())))
-      ],
-      ["claim, start, record, release", (i) => run(workerCycle(i))]
-    ]
-    const timed = new Map<string, Timing>()
-    for (const [name, op] of ops) {
-      await timeSequential(30, (index) => op(SAMPLES + index))
-      timed.set(name, await timeSequential(SAMPLES, op))
-    }
-    await runtime.dispose()
-    return timed
-  })
+      }
+  return latencies.map(
+    (byName) => new Map([...byName].map(([name, taken]) => [name, summarise(taken, Number.NaN)] as const))
+  )
+}
 
 const ms = (micros: number) => (micros / 1000).toFixed(2)
 
 export const costCurves = async (log: (line: string) => void): Promise<ReadonlyArray<Result>> => {
-  const curves = new Map<number, Timed>()
-  for (const size of SIZES) curves.set(size, await measureSize(size, log))
+  const curves = await withSchema((small) =>
+    withSchema((middle) =>
+      withSchema(async (large) => {
+        const prepared = []
+        for (const [at, schema] of [small, middle, large].entries())
+          prepared.push(await prepareSize(SIZES[at] ?? 0, schema, log))
+        try {
+          const timed = await timeAlternating(prepared.map(({ ops }) => ops))
+          return new Map(SIZES.map((size, at) => [size, timed[at] ?? new Map<string, Timing>()] as const))
+        } finally {
+          for (const { dispose } of prepared) await dispose()
+        }
+      })
+    )
+  )
   const smallest = curves.get(SIZES[0]) ?? new Map<string, Timing>()
   const largest = curves.get(1_000_000) ?? new Map<string, Timing>()
-  log(`  p50 / p99 in ms, ${SAMPLES} calls each, one after the other`)
+  log(`  p50 / p99 in ms, ${SAMPLES} calls each, one after the other, the sizes alternating in ${ROUNDS} rounds`)
   log(
     `  ${"operation".padEnd(32)}${SIZES.map((size) => `${size.toLocaleString("en")} backfills`.padStart(24)).join("")}`
   )

@@ -209,12 +209,16 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   },
   {
     version: 8,
-    name: "events without a foreign key to their backfill",
+    name: "events without a foreign key to their backfill; a transfer's active backfills indexed",
     statements: [
       // Each event is inserted from the backfill row its own statement saved, and backfills are
       // never deleted, so the key guarded nothing; its check locked that row again, in a
       // second mode, making a multixact on every change.
-      "ALTER TABLE {schema}.backfill_events DROP CONSTRAINT IF EXISTS backfill_events_backfill_id_fkey"
+      "ALTER TABLE {schema}.backfill_events DROP CONSTRAINT IF EXISTS backfill_events_backfill_id_fkey",
+      // A preview, and an insert naming its conflict, read a transfer's active backfills only:
+      // without this they read every backfill the transfer ever had, page by page.
+      `CREATE INDEX IF NOT EXISTS backfills_active_by_transfer ON {schema}.backfills (transfer_id, range_start)
+        WHERE status IN ${ACTIVE}`
     ]
   }
 ]
