@@ -19,10 +19,13 @@ import type { EventsConfig } from "./eventsConfig.js"
 /** How often the relay asks again for a NATS server that did not answer: from 1 s, doubling, at most 30 s apart. */
 const RECONNECT = Schedule.exponential(Duration.seconds(1)).pipe(Schedule.union(Schedule.spaced(Duration.seconds(30))))
 
+/** How long one attempt to reach NATS may take: a shutdown waits for the attempt in flight. */
+const CONNECT_TIMEOUT_MS = 5000
+
 /** A connection to `url` with the events' stream in place, or the reason there is none; nothing left open on failure. */
 const openJetStream = (url: string) =>
   Effect.tryPromise(async () => {
-    const nats = await connect({ servers: url })
+    const nats = await connect({ servers: url, timeout: CONNECT_TIMEOUT_MS })
     try {
       await ensureEventStream(await jetstreamManager(nats))
       return nats

@@ -7,7 +7,7 @@
  * an idle stream, until the client leaves or the stream's longest life is reached. A team
  * past its number of open streams is answered 429, any stream past the host's 503.
  */
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Either, Option, Stream } from "effect"
 import { BadRequest } from "../domain/errors.js"
 import { type BackfillEvent, encodeEvent } from "../domain/events.js"
 import { resolveRequestId } from "../domain/requestId.js"
@@ -67,10 +67,7 @@ export const answerEventStream = (
         const after = yield* lastEventId(request.header("last-event-id"))
         // Taken and handed to the request in one step: the server gives it back when the stream ends, or
         // at once if anything becomes of the answer other than the stream being written.
-        yield* Effect.map(
-          Effect.suspend(() => slots.take(access.teamId)),
-          request.holding
-        )
+        yield* Effect.suspend(() => Either.map(slots.take(access.teamId), request.holding))
         return { access, backfillId, after }
       })
     )
@@ -96,9 +93,8 @@ export const answerEventStream = (
         "x-request-id": requestId
       },
       body: "",
-      stream: Stream.merge(frames, Stream.drop(heartbeats, 1), { haltStrategy: "left" }).pipe(
-        Stream.interruptAfter(config.maxStream)
-      )
+      stream: Stream.merge(frames, Stream.drop(heartbeats, 1), { haltStrategy: "left" }),
+      streamLife: config.maxStream
     }
     return answer
   })

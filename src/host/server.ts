@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Context, Data, Effect, Exit, Fiber, Layer, Runtime, Stream } from "effect"
+import { Context, Data, type Duration, Effect, Exit, Fiber, Layer, Runtime, Stream } from "effect"
 import { incomingFromNode } from "../handlers/node.js"
 import type { IncomingApiRequest } from "../http/dispatch.js"
 import type { HttpResponse } from "../http/response.js"
@@ -31,6 +31,8 @@ export interface HostIncoming extends IncomingApiRequest {
  */
 export interface HostAnswer extends HttpResponse {
   readonly stream?: Stream.Stream<string, unknown>
+  /** The stream's longest life, its writing included: a client that stops reading is cut off then. */
+  readonly streamLife?: Duration.Duration
 }
 
 /** The running server: where it listens. */
@@ -110,12 +112,21 @@ export const layerHostServer = <R>(
           outgoing.writeHead(503, { "retry-after": "1" }).end()
           return ended()
         }
-        outgoing.writeHead(response.status, response.headers)
-        outgoing.flushHeaders()
+        try {
+          outgoing.writeHead(response.status, response.headers)
+          outgoing.flushHeaders()
+        } catch (error) {
+          outgoing.destroy()
+          ended()
+          return void run(Effect.logError("An event stream's head could not be written", error))
+        }
+        const writing = Stream.runForEach(stream, (chunk) => writeChunk(outgoing, chunk))
+        // A client that stopped reading cannot take an orderly end behind what it left unread: it is cut off.
+        const finish = Effect.sync(() => (outgoing.writableNeedDrain ? outgoing.destroy() : outgoing.end()))
         const fiber = run(
-          Stream.runForEach(stream, (chunk) => writeChunk(outgoing, chunk)).pipe(
+          (response.streamLife === undefined ? writing : Effect.timeoutOption(writing, response.streamLife)).pipe(
             Effect.catchAllCause((cause) => Effect.logWarning("An event stream ended early", cause)),
-            Effect.ensuring(Effect.sync(() => outgoing.end())),
+            Effect.ensuring(finish),
             Effect.ensuring(Effect.sync(ended))
           )
         )

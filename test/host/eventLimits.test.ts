@@ -160,4 +160,32 @@ describe("a stream whose client stops reading", () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))
     }
   }, 60_000)
+  it("is cut off at its longest life, its slot given back, though its client never reads again", async () => {
+    const chunk = "y".repeat(64 * 1024 - 1)
+    let given = 0
+    const endless = Stream.repeatEffect(Effect.succeed(`${chunk}\n`))
+    const scope = Effect.runSync(Scope.make())
+    const served = layerHostServer(createServer, 0, (request) =>
+      Effect.sync(() => {
+        request.holding(() => {
+          given += 1
+        })
+        return { status: 200, headers: {}, body: "", stream: endless, streamLife: Duration.millis(500) }
+      })
+    )
+    const { url } = Context.get(await Effect.runPromise(Layer.buildWithScope(served, scope)), HostServer)
+    try {
+      const startedAt = Date.now()
+      // Never read: the socket fills, and the host's writer waits on it.
+      const call = httpRequest(url, (response) => response.pause())
+      call.on("error", () => undefined)
+      call.end()
+      while (given === 0 && Date.now() - startedAt < 15_000) await new Promise((resolve) => setTimeout(resolve, 50))
+      call.destroy()
+      expect(given).toBe(1)
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(450)
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 60_000)
 })

@@ -140,9 +140,12 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
         WITH delivered AS (${deliveredThrough(id, throughSequence, nowMillis)})
         ${releaseHold(relayId, id)}`),
 
+    // The failure counts only if the hold was still this relay's: the DELETE, unlike a read of the
+    // statement's snapshot, waits for a relay taking the hold over and sees its row afterwards.
     markFailed: ({ relayId, id, sequence, error, retryAtMillis, nowMillis }: FailedDelivery) =>
       Effect.asVoid(sql`
         WITH delivered AS (${deliveredThrough(id, sequence - 1, nowMillis)}),
+        released AS (${releaseHold(relayId, id)} RETURNING 1),
         failed AS (
           UPDATE ${events} SET
             failed_attempts = failed_attempts + 1,
@@ -150,8 +153,8 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
             state = CASE WHEN ${retryAtMillis._tag === "None"} THEN 'dead_letter' ELSE state END,
             due_at_ms = ${retryAtMillis._tag === "None" ? 0 : retryAtMillis.value}
           WHERE backfill_id = ${String(id)}::bigint AND sequence = ${sequence} AND state = 'pending'
-            AND EXISTS (SELECT 1 FROM ${holds} WHERE backfill_id = ${String(id)}::bigint AND relay_id = ${relayId})
+            AND EXISTS (SELECT 1 FROM released)
         )
-        ${releaseHold(relayId, id)}`)
+        SELECT 1`)
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * A relay's late failure on the PostgreSQL server, racing the relay that takes its hold
+ * over: the failure waits for the takeover and, once that commits, does not count. Only a
+ * server can hold the takeover's transaction open beside the failure (an embedded
+ * database has one session).
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
+import { migrate } from "../../src/adapters/postgres/migrations.js"
+import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
+import { BackfillOutbox } from "../../src/ports/backfillOutbox.js"
+import type { OutboxRepositories } from "../../src/testing/conformance/outbox/steps.js"
+import * as steps from "../../src/testing/conformance/steps.js"
+import { openTestServer, uniqueSchemaName } from "../support/database.js"
+
+const databaseUrl = process.env.DATABASE_URL ?? ""
+const T0 = 1_800_000_000_000
+
+describe.runIf(databaseUrl !== "")("a relay's late failure on PostgreSQL (needs DATABASE_URL)", () => {
+  const schema = uniqueSchemaName()
+  let runtime: ManagedRuntime.ManagedRuntime<OutboxRepositories | SqlClient.SqlClient, unknown>
+
+  beforeAll(async () => {
+    await openTestServer()
+    const client = layerPostgresClient({ url: databaseUrl, maxConnections: 4 })
+    runtime = ManagedRuntime.make(Layer.provideMerge(layerPostgresBackfillRepository({ schema }), client))
+    await runtime.runPromise(migrate({ schema }))
+  }, 60_000)
+
+  afterAll(async () => {
+    await runtime.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`))
+    )
+    await runtime.dispose()
+  })
+
+  it("waits for a takeover of its hold in flight, and does not count once the takeover commits", async () => {
+    const backfill = await runtime.runPromise(steps.insert("2024-01-01", "2024-01-01"))
+    const outbox = await runtime.runPromise(BackfillOutbox)
+    await runtime.runPromise(outbox.hold("relay-1", T0, 10_000, { backfills: 10, eventsPerBackfill: 10 }))
+
+    // relay-2 takes the lapsed hold over, in a transaction still open.
+    const takeover = new pg.Client({ connectionString: databaseUrl })
+    await takeover.connect()
+    try {
+      await takeover.query("BEGIN")
+      await takeover.query(
+        `UPDATE "${schema}".backfill_event_holds SET relay_id = 'relay-2', held_until_ms = $1 WHERE backfill_id = $2`,
+        [T0 + 30_000, String(backfill.id)]
+      )
+      let settled = false
+      const lateFailure = runtime
+        .runPromise(
+          outbox.markFailed({
+            relayId: "relay-1",
+            id: backfill.id,
+            sequence: 1,
+            error: "timed out",
+            retryAtMillis: Option.none(),
+            nowMillis: T0 + 20_000
+          })
+        )
+        .finally(() => {
+          settled = true
+        })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(settled).toBe(false)
+      await takeover.query("COMMIT")
+      await lateFailure
+    } finally {
+      await takeover.end()
+    }
+
+    const [event] = await runtime.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe<{ state: string; failed_attempts: number }>(
+          `SELECT state, failed_attempts FROM "${schema}".backfill_events WHERE backfill_id = $1 AND sequence = 1`,
+          [String(backfill.id)]
+        )
+      )
+    )
+    expect(event).toEqual({ state: "pending", failed_attempts: 0 })
+    const [hold] = await runtime.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe<{ relay_id: string }>(
+          `SELECT relay_id FROM "${schema}".backfill_event_holds WHERE backfill_id = $1`,
+          [String(backfill.id)]
+        )
+      )
+    )
+    expect(hold).toEqual({ relay_id: "relay-2" })
+  }, 60_000)
+})
