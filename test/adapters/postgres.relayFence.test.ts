@@ -1,8 +1,9 @@
 /**
- * A relay's late failure on the PostgreSQL server, racing the relay that takes its hold
- * over: the failure waits for the takeover and, once that commits, does not count. Only a
- * server can hold the takeover's transaction open beside the failure (an embedded
- * database has one session).
+ * Relays on the PostgreSQL server, at the edges: a late failure racing the relay that
+ * takes its hold over waits for the takeover and, once that commits, does not count (only
+ * a server can hold the takeover's transaction open beside the failure: an embedded
+ * database has one session); and an event this version cannot read holds up its own
+ * backfill only.
  */
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
@@ -19,7 +20,7 @@ import { openTestServer, uniqueSchemaName } from "../support/database.js"
 const databaseUrl = process.env.DATABASE_URL ?? ""
 const T0 = 1_800_000_000_000
 
-describe.runIf(databaseUrl !== "")("a relay's late failure on PostgreSQL (needs DATABASE_URL)", () => {
+describe.runIf(databaseUrl !== "")("relays on PostgreSQL (needs DATABASE_URL)", () => {
   const schema = uniqueSchemaName()
   let runtime: ManagedRuntime.ManagedRuntime<OutboxRepositories | SqlClient.SqlClient, unknown>
 
@@ -92,5 +93,34 @@ describe.runIf(databaseUrl !== "")("a relay's late failure on PostgreSQL (needs 
       )
     )
     expect(hold).toEqual({ relay_id: "relay-2" })
+  }, 60_000)
+
+  it("leave a backfill whose event they cannot read to another relay, and deliver the others", async () => {
+    const stuck = await runtime.runPromise(steps.insert("2024-02-01", "2024-02-01"))
+    const readable = await runtime.runPromise(steps.insert("2024-03-01", "2024-03-01"))
+    const sql = await runtime.runPromise(SqlClient.SqlClient)
+    // An event type of a later version, say, which this one cannot read.
+    await runtime.runPromise(
+      sql.unsafe(
+        `UPDATE "${schema}".backfill_events SET details = jsonb_set(details, '{type}', '"backfill.renamed"')
+         WHERE backfill_id = $1`,
+        [String(stuck.id)]
+      )
+    )
+    const outbox = await runtime.runPromise(BackfillOutbox)
+    const later = T0 + 1_000_000
+    const held = await runtime.runPromise(
+      outbox.hold("relay-9", later, 10_000, { backfills: 10, eventsPerBackfill: 10 })
+    )
+    expect(held.map(({ backfillId }) => backfillId)).toContain(readable.id)
+    expect(held.map(({ backfillId }) => backfillId)).not.toContain(stuck.id)
+    const left = await runtime.runPromise(
+      sql.unsafe<{ state: string; holds: string }>(
+        `SELECT e.state, (SELECT count(*) FROM "${schema}".backfill_event_holds h WHERE h.backfill_id = e.backfill_id)::text AS holds
+         FROM "${schema}".backfill_events e WHERE e.backfill_id = $1`,
+        [String(stuck.id)]
+      )
+    )
+    expect(left).toEqual([{ state: "pending", holds: "0" }])
   }, 60_000)
 })

@@ -6,7 +6,7 @@
  * backfill in `backfill_event_holds`, one relay per backfill at a time, with a deadline.
  */
 import type { Statement } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import type { ReadAccess } from "../../domain/access.js"
 import { type BackfillEvent, EventDetails } from "../../domain/events.js"
 import { BackfillId, TeamId, TransferId } from "../../domain/ids.js"
@@ -61,6 +61,13 @@ const eventFromRow = (row: EventRow): BackfillEvent => ({
   sequence: row.sequence,
   time: Number(row.occurred_time) as EpochSeconds
 })
+
+/** A held row as the relay takes it, or why this version cannot read it. */
+const readEvent = (row: EventRow) =>
+  Either.try({
+    try: () => ({ event: eventFromRow(row), failedAttempts: row.failed_attempts }),
+    catch: (error) => error
+  })
 
 /**
  * The outbox port's statements on `tables`' schema (the caller adds the deadline).
@@ -127,12 +134,23 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
           ORDER BY backfill_id::bigint, sequence`
         const byBackfill = new Map<string, Array<EventRow>>()
         for (const row of rows) byBackfill.set(row.backfill_id, [...(byBackfill.get(row.backfill_id) ?? []), row])
-        return [...byBackfill].map(
-          ([id, pending]): HeldEvents => ({
-            backfillId: BackfillId.make(BigInt(id)),
-            events: pending.map((row) => ({ event: eventFromRow(row), failedAttempts: row.failed_attempts }))
-          })
-        )
+        const readable: Array<HeldEvents> = []
+        for (const [id, pending] of byBackfill) {
+          const backfillId = BackfillId.make(BigInt(id))
+          const events = Either.all(pending.map((row) => readEvent(row)))
+          if (Either.isRight(events)) {
+            readable.push({ backfillId, events: events.right })
+            continue
+          }
+          // A row this version cannot read (written by a newer one, say) waits, in order, for a relay
+          // that can; the hold is let go at once, and the other backfills go out meanwhile.
+          yield* Effect.logWarning(
+            `Backfill ${id} has an event this relay cannot read; it is left for another`,
+            events.left
+          )
+          yield* releaseHold(relayId, backfillId)
+        }
+        return readable
       }),
 
     markDelivered: (relayId: string, id: BackfillId, throughSequence: number, nowMillis: number) =>
