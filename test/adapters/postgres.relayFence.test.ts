@@ -6,16 +6,13 @@
  * backfill only.
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Effect, type ManagedRuntime, Option } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
-import { migrate } from "../../src/adapters/postgres/migrations.js"
-import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import { BackfillOutbox } from "../../src/ports/backfillOutbox.js"
 import type { OutboxRepositories } from "../../src/testing/conformance/outbox/steps.js"
 import * as steps from "../../src/testing/conformance/steps.js"
-import { openTestServer, uniqueSchemaName } from "../support/database.js"
+import { openServerRepository, openTestServer, uniqueSchemaName } from "../support/database.js"
 
 const databaseUrl = process.env.DATABASE_URL ?? ""
 const T0 = 1_800_000_000_000
@@ -23,19 +20,16 @@ const T0 = 1_800_000_000_000
 describe.runIf(databaseUrl !== "")("relays on PostgreSQL (needs DATABASE_URL)", () => {
   const schema = uniqueSchemaName()
   let runtime: ManagedRuntime.ManagedRuntime<OutboxRepositories | SqlClient.SqlClient, unknown>
+  let opened: Awaited<ReturnType<typeof openServerRepository>>
 
   beforeAll(async () => {
     await openTestServer()
-    const client = layerPostgresClient({ url: databaseUrl, maxConnections: 4 })
-    runtime = ManagedRuntime.make(Layer.provideMerge(layerPostgresBackfillRepository({ schema }), client))
-    await runtime.runPromise(migrate({ schema }))
+    opened = await openServerRepository(databaseUrl, schema)
+    runtime = opened.runtime
   }, 60_000)
 
   afterAll(async () => {
-    await runtime.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`))
-    )
-    await runtime.dispose()
+    await opened.close()
   })
 
   it("waits for a takeover of its hold in flight, and does not count once the takeover commits", async () => {

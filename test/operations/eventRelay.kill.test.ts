@@ -10,15 +10,12 @@ import { createServer, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { SqlClient } from "@effect/sql"
-import { Effect, FastCheck as fc, Layer, ManagedRuntime } from "effect"
+import { Effect, FastCheck as fc, type ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
-import { migrate } from "../../src/adapters/postgres/migrations.js"
-import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import { completed, failed } from "../../src/domain/runs.js"
 import type { OutboxRepositories } from "../../src/testing/conformance/outbox/steps.js"
 import * as steps from "../../src/testing/conformance/steps.js"
-import { openTestServer, uniqueSchemaName } from "../support/database.js"
+import { openServerRepository, openTestServer, uniqueSchemaName } from "../support/database.js"
 
 const databaseUrl = process.env.DATABASE_URL ?? ""
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -33,6 +30,7 @@ describe.runIf(databaseUrl !== "")(
     let receiver: Server
     let url = ""
     let runtime: ManagedRuntime.ManagedRuntime<OutboxRepositories | SqlClient.SqlClient, unknown>
+    let opened: Awaited<ReturnType<typeof openServerRepository>>
 
     beforeAll(async () => {
       await openTestServer()
@@ -50,16 +48,12 @@ describe.runIf(databaseUrl !== "")(
       })
       await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve))
       url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`
-      const client = layerPostgresClient({ url: databaseUrl, maxConnections: 4 })
-      runtime = ManagedRuntime.make(Layer.provideMerge(layerPostgresBackfillRepository({ schema }), client))
-      await runtime.runPromise(migrate({ schema }))
+      opened = await openServerRepository(databaseUrl, schema)
+      runtime = opened.runtime
     }, 60_000)
 
     afterAll(async () => {
-      await runtime.runPromise(
-        Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`))
-      )
-      await runtime.dispose()
+      await opened.close()
       receiver.closeAllConnections()
       await new Promise((resolve) => receiver.close(resolve))
     })

@@ -9,7 +9,7 @@ import { SqlClient } from "@effect/sql"
 import { PGlite } from "@electric-sql/pglite"
 import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { type Context, Duration, Effect, Exit, Layer, Scope } from "effect"
+import { type Context, Duration, Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import { layerPostgresClient } from "../../src/adapters/postgres/client.js"
 import { migrate } from "../../src/adapters/postgres/migrations.js"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
@@ -134,6 +134,25 @@ export const freshSchema = Effect.acquireRelease(
   (schema) =>
     Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.orDie(sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)))
 )
+
+/**
+ * The repository's ports and its SQL client on the server at `url`, in `schema`, migrated,
+ * for tests that share the schema with another connection or process; `close` drops it.
+ */
+export const openServerRepository = async (url: string, schema: string) => {
+  const client = layerPostgresClient({ url, maxConnections: 4 })
+  const runtime = ManagedRuntime.make(Layer.provideMerge(layerPostgresBackfillRepository({ schema }), client))
+  await runtime.runPromise(migrate({ schema }))
+  return {
+    runtime,
+    close: async () => {
+      await runtime.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${schema}" CASCADE`))
+      )
+      await runtime.dispose()
+    }
+  }
+}
 
 /** A fresh, empty PostgreSQL repository per build, on the shared client. */
 export const freshRepository = (
