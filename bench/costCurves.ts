@@ -18,7 +18,7 @@ import { completed, WorkerId } from "../src/domain/runs.js"
 import { EpochSeconds } from "../src/domain/time.js"
 import { BackfillRepository, WorkerRepository } from "../src/ports/backfillRepository.js"
 import { seedBusyDatabase } from "../test/support/seedBusy.js"
-import { type Result, summarise, type Timing, timeSequential } from "./measure.js"
+import { latenciesOf, type Result, summarise, type Timing, timeSequential } from "./measure.js"
 import { runtimeFor, withSchema } from "./postgres.js"
 
 const SIZES = [10_000, 100_000, 1_000_000] as const
@@ -157,14 +157,9 @@ const timeAlternating = async (sizes: ReadonlyArray<ReadonlyArray<Operation>>): 
   for (const [at, name] of names.entries())
     for (let round = 0; round < ROUNDS; round++)
       for (const [size, ops] of sizes.entries()) {
-        const op = ops[at]?.[1]
-        const kept = latencies[size]?.get(name) ?? []
-        latencies[size]?.set(name, kept)
-        for (let call = 0; call < SAMPLES / ROUNDS; call++) {
-          const before = performance.now()
-          await op?.(round * (SAMPLES / ROUNDS) + call)
-          kept.push(performance.now() - before)
-        }
+        const op = ops[at]?.[1] ?? (() => undefined)
+        const taken = await latenciesOf(SAMPLES / ROUNDS, op, round * (SAMPLES / ROUNDS))
+        latencies[size]?.set(name, [...(latencies[size]?.get(name) ?? []), ...taken])
       }
   return latencies.map(
     (byName) => new Map([...byName].map(([name, taken]) => [name, summarise(taken, Number.NaN)] as const))

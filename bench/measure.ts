@@ -24,15 +24,21 @@ export const summarise = (latenciesMs: ReadonlyArray<number>, wallMs: number): T
   }
 }
 
-/** Runs `op` `count` times one after the other, timing each. */
-export const timeSequential = async (count: number, op: (index: number) => unknown): Promise<Timing> => {
+/** Runs `op` `count` times one after the other, from index `first`: each call's latency, in ms. */
+export const latenciesOf = async (count: number, op: (index: number) => unknown, first = 0) => {
   const latencies: Array<number> = []
-  const start = performance.now()
-  for (let index = 0; index < count; index++) {
+  for (let index = first; index < first + count; index++) {
     const before = performance.now()
     await op(index)
     latencies.push(performance.now() - before)
   }
+  return latencies
+}
+
+/** Runs `op` `count` times one after the other, timing each. */
+export const timeSequential = async (count: number, op: (index: number) => unknown): Promise<Timing> => {
+  const start = performance.now()
+  const latencies = await latenciesOf(count, op)
   return summarise(latencies, performance.now() - start)
 }
 

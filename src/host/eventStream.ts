@@ -55,8 +55,6 @@ export const answerEventStream = (
   slots: StreamSlots
 ) =>
   Effect.gen(function* () {
-    const outbox = yield* BackfillOutbox
-    const requestId = yield* resolveRequestId(request.header("x-request-id"))
     const opened = yield* Effect.either(
       Effect.gen(function* () {
         const principal = yield* authenticate(request.header("authorization"))
@@ -72,9 +70,11 @@ export const answerEventStream = (
       })
     )
     if (opened._tag === "Left") {
-      return yield* respond(Effect.fail(opened.left), () => ({ data: null }), requestId)
+      return yield* respond(Effect.fail(opened.left), () => ({ data: null }), request.header("x-request-id"))
     }
     const { access, backfillId, after } = opened.right
+    const outbox = yield* BackfillOutbox
+    const requestId = yield* resolveRequestId(request.header("x-request-id"))
     const frames = Stream.paginateChunkEffect(after, (last) =>
       Effect.flatMap(outbox.eventsOf(access, backfillId, last, PAGE_SIZE), (events) => {
         const next = events.at(-1)?.sequence ?? last

@@ -98,8 +98,8 @@ export const layerHostServer = <R>(
       const run = Runtime.runFork(yield* Effect.runtime<R>())
       const server = makeServer()
       const streaming = new Set<Fiber.RuntimeFiber<void>>()
-      /** Writes a stream's head, then each chunk as it comes; ends when it does, or when the client leaves. */
       let closing = false
+      /** Writes a stream's head, then each chunk as it comes; ends when it does, or when the client leaves. */
       const writeStream = (
         outgoing: ServerResponse,
         response: HostAnswer,

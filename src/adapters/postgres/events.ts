@@ -137,7 +137,7 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
         const readable: Array<HeldEvents> = []
         for (const [id, pending] of byBackfill) {
           const backfillId = BackfillId.make(BigInt(id))
-          const events = Either.all(pending.map((row) => readEvent(row)))
+          const events = Either.all(pending.map(readEvent))
           if (Either.isRight(events)) {
             readable.push({ backfillId, events: events.right })
             continue
