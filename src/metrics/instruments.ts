@@ -43,11 +43,7 @@ const REQUEST_SECONDS = MetricBoundaries.fromIterable([
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsScheduled: Metric.Metric.Counter<number> = counter(
-  "backfill.scheduled",
-  "Backfills scheduled",
-  "{backfill}"
-)
+export const backfillsScheduled = counter("backfill.scheduled", "Backfills scheduled", "{backfill}")
 
 /**
  * Backfills cancelled by a caller (each also counts as finished, `CANCELLED`).
@@ -55,11 +51,7 @@ export const backfillsScheduled: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsCancelled: Metric.Metric.Counter<number> = counter(
-  "backfill.cancelled",
-  "Backfills cancelled",
-  "{backfill}"
-)
+export const backfillsCancelled = counter("backfill.cancelled", "Backfills cancelled", "{backfill}")
 
 /**
  * Failed backfills whose failed days were queued again, by the API's retry or a worker-side call.
@@ -67,11 +59,7 @@ export const backfillsCancelled: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsRetried: Metric.Metric.Counter<number> = counter(
-  "backfill.retried",
-  "Failed backfills retried",
-  "{backfill}"
-)
+export const backfillsRetried = counter("backfill.retried", "Failed backfills retried", "{backfill}")
 
 /**
  * Backfills that reached a final status, by that status (`backfill.status`: `COMPLETED`,
@@ -80,11 +68,7 @@ export const backfillsRetried: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsFinished: Metric.Metric.Counter<number> = counter(
-  "backfill.finished",
-  "Backfills that reached an end status",
-  "{backfill}"
-)
+export const backfillsFinished = counter("backfill.finished", "Backfills that reached an end status", "{backfill}")
 
 /**
  * Days whose outcome was recorded, by outcome (`backfill.day.outcome`: `completed` or
@@ -93,11 +77,7 @@ export const backfillsFinished: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const daysFinished: Metric.Metric.Counter<number> = counter(
-  "backfill.day.finished",
-  "Days whose outcome was recorded",
-  "{day}"
-)
+export const daysFinished = counter("backfill.day.finished", "Days whose outcome was recorded", "{day}")
 
 /**
  * Leases a worker lost to another worker before its turn ended.
@@ -105,11 +85,7 @@ export const daysFinished: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const leasesLost: Metric.Metric.Counter<number> = counter(
-  "backfill.lease.lost",
-  "Leases lost to another worker",
-  "{lease}"
-)
+export const leasesLost = counter("backfill.lease.lost", "Leases lost to another worker", "{lease}")
 
 /**
  * Worker steps that failed or died and were tried again, by `error.type` (the error's tag,
@@ -118,7 +94,7 @@ export const leasesLost: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const workerStepFailures: Metric.Metric.Counter<number> = counter(
+export const workerStepFailures = counter(
   "backfill.worker.step.failures",
   "Worker steps that failed and were tried again",
   "{failure}"
@@ -130,7 +106,7 @@ export const workerStepFailures: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const requestsRateLimited: Metric.Metric.Counter<number> = counter(
+export const requestsRateLimited = counter(
   "backfill.request.rate_limited",
   "Requests refused for their rate limit",
   "{request}"
@@ -142,7 +118,7 @@ export const requestsRateLimited: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const dayDuration: Metric.Metric.Histogram<number> = seconds(
+export const dayDuration = seconds(
   "backfill.day.duration",
   DAY_SCALE_SECONDS,
   "Time from a day's start to its recorded outcome"
@@ -154,7 +130,7 @@ export const dayDuration: Metric.Metric.Histogram<number> = seconds(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillWait: Metric.Metric.Histogram<number> = seconds(
+export const backfillWait = seconds(
   "backfill.wait.duration",
   DAY_SCALE_SECONDS,
   "Time from a backfill's creation to its first running day"
@@ -168,7 +144,7 @@ export const backfillWait: Metric.Metric.Histogram<number> = seconds(
  * @since 0.3.0
  * @category metrics
  */
-export const requestDuration: Metric.Metric.Histogram<number> = seconds(
+export const requestDuration = seconds(
   "http.server.request.duration",
   REQUEST_SECONDS,
   "Duration of HTTP server requests"
@@ -181,11 +157,7 @@ export const requestDuration: Metric.Metric.Histogram<number> = seconds(
  * @since 0.3.0
  * @category metrics
  */
-export const backfillsWithWork: Metric.Metric.Gauge<number> = gauge(
-  "backfill.count",
-  "Backfills with work, by status",
-  "{backfill}"
-)
+export const backfillsWithWork = gauge("backfill.count", "Backfills with work, by status", "{backfill}")
 
 /**
  * Days of backfills with work not yet started, as the repository last reported them.
@@ -193,7 +165,7 @@ export const backfillsWithWork: Metric.Metric.Gauge<number> = gauge(
  * @since 0.3.0
  * @category metrics
  */
-export const pendingDays: Metric.Metric.Gauge<number> = gauge("backfill.day.pending", "Days waiting to run", "{day}")
+export const pendingDays = gauge("backfill.day.pending", "Days waiting to run", "{day}")
 
 /**
  * Days running now (a worker holds them), as the repository last reported them.
@@ -201,7 +173,7 @@ export const pendingDays: Metric.Metric.Gauge<number> = gauge("backfill.day.pend
  * @since 0.3.0
  * @category metrics
  */
-export const runningDays: Metric.Metric.Gauge<number> = gauge("backfill.day.running", "Days running now", "{day}")
+export const runningDays = gauge("backfill.day.running", "Days running now", "{day}")
 
 /**
  * Events a relay delivered to its sink (a redelivery after a crash counts again).
@@ -209,11 +181,7 @@ export const runningDays: Metric.Metric.Gauge<number> = gauge("backfill.day.runn
  * @since 0.3.0
  * @category metrics
  */
-export const eventsDelivered: Metric.Metric.Counter<number> = counter(
-  "backfill.events.delivered",
-  "Events delivered to the sink",
-  "{event}"
-)
+export const eventsDelivered = counter("backfill.events.delivered", "Events delivered to the sink", "{event}")
 
 /**
  * Deliveries a sink refused or did not answer in time, by `backfill.event.outcome`:
@@ -222,8 +190,4 @@ export const eventsDelivered: Metric.Metric.Counter<number> = counter(
  * @since 0.3.0
  * @category metrics
  */
-export const eventDeliveryFailures: Metric.Metric.Counter<number> = counter(
-  "backfill.events.failed",
-  "Event deliveries that failed",
-  "{event}"
-)
+export const eventDeliveryFailures = counter("backfill.events.failed", "Event deliveries that failed", "{event}")
