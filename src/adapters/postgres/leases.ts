@@ -1,7 +1,8 @@
 /**
  * Leases and runs on PostgreSQL: renewals checked by the fence, and the start of a day
  * under a live lease, in the backfill's processing order, decided on one snapshot
- * (`optimistic.ts`). Claims and releases, which move the running days' counts, are
+ * (`optimistic.ts`). A day started on a snapshot is remembered for its outcome
+ * (`startedDays.ts`). Claims and releases, which move the running days' counts, are
  * `claims.ts`.
  */
 import { Effect, Option } from "effect"
@@ -15,6 +16,7 @@ import type { StartedRun } from "../../ports/backfillRepository.js"
 import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { backfillFromRow, isoDay } from "./rows.js"
+import type { StartedDays } from "./startedDays.js"
 import { type BackfillTables, orNull } from "./tables.js"
 
 /** Runs `r` of backfill `b` in its processing order, for `ORDER BY`. */
@@ -28,7 +30,7 @@ export const IN_PROCESSING_ORDER =
  * @since 0.1.0
  * @category constructors
  */
-export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
+export const makeLeaseSteps = (tables: BackfillTables, attempts: number, startedDays: StartedDays) => {
   const { sql, backfills, runs, columns } = tables
   const inProcessingOrder = sql.literal(IN_PROCESSING_ORDER)
   const isoRunDay = sql.literal(isoDay("r.day"))
@@ -50,12 +52,16 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
         readonly fence: number
         readonly expires: string | null
         readonly next_day: CalendarDate | null
+        readonly next_attempts: number | null
       }>`
         SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
-          b.lease_expires_at_ms::text AS expires,
-          (SELECT ${isoRunDay} FROM ${runs} r WHERE r.backfill_id = b.id AND r.state = 'pending'
-           ORDER BY ${inProcessingOrder} LIMIT 1) AS next_day
-        FROM ${backfills} b WHERE b.id = ${id}::bigint`
+          b.lease_expires_at_ms::text AS expires, next.day AS next_day, next.attempts AS next_attempts
+        FROM ${backfills} b
+        LEFT JOIN LATERAL (
+          SELECT ${isoRunDay} AS day, r.attempts FROM ${runs} r WHERE r.backfill_id = b.id AND r.state = 'pending'
+          ORDER BY ${inProcessingOrder} LIMIT 1
+        ) next ON true
+        WHERE b.id = ${id}::bigint`
       if (row === undefined || row.fence !== lease.fence || row.expires === null || Number(row.expires) <= nowMillis) {
         return yield* new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
       }
@@ -88,9 +94,15 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number) => {
         ),
         announced AS (${insertEvents(tables, "saved", started, now)})
         SELECT EXISTS (SELECT 1 FROM saved) AS applied`
-      return written?.applied === true
-        ? Option.some(Option.some<StartedRun>({ backfill: running, day: row.next_day }))
-        : Option.none()
+      if (written?.applied !== true) return Option.none()
+      startedDays.remember(row.next_day, {
+        backfill: running,
+        version: String(BigInt(row.version) + 1n),
+        fence: row.fence,
+        runState: "running",
+        runAttempts: row.next_attempts ?? undefined
+      })
+      return Option.some(Option.some<StartedRun>({ backfill: running, day: row.next_day }))
     })
 
   /** The same start in a transaction: the backfill's row stays locked from its read to its write. */

@@ -3,6 +3,8 @@
  * (`optimistic.ts`): one statement reads the backfill, its version, the fence of its
  * latest claim and the day's run; the domain decides; one statement writes the run and
  * the backfill, only if the version is still the one read (locking the row to check it).
+ * A day this adapter started is first decided on what its start wrote (`startedDays.ts`),
+ * without the read.
  */
 import type { SqlError } from "@effect/sql"
 import { Effect, Option } from "effect"
@@ -18,6 +20,7 @@ import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { backfillFromRow } from "./rows.js"
+import type { OutcomeSnapshot, StartedDays } from "./startedDays.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
 /**
@@ -28,21 +31,71 @@ import { type BackfillTables, fencedBy, orNull } from "./tables.js"
  * @since 0.1.0
  * @category constructors
  */
-export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
+export const makeRecordOutcome = (tables: BackfillTables, attempts: number, startedDays: StartedDays) => {
   const { sql, backfills, runs, columns } = tables
 
   /** `DayRuns.reported`'s times: started when handed out, or now for a day reported while pending. */
   const reportedAt = (now: EpochSeconds) =>
     sql`started_time = COALESCE(started_time, to_timestamp(${now}::bigint)), ended_time = to_timestamp(${now}::bigint)`
 
-  /** `Option.none()` when the write found the backfill changed since the read. */
+  /**
+   * The outcome decided on `snapshot` and written only if the backfill's version is still
+   * the snapshot's: `Option.none()` when it was not.
+   */
   const onSnapshot = (
-    id: BackfillId,
+    snapshot: OutcomeSnapshot,
     day: CalendarDate,
     outcome: RunOutcome,
     nowMillis: number,
     lease: Lease | undefined
   ): Effect.Effect<Option.Option<RecordedOutcome>, OutcomeRefused | SqlError.SqlError> =>
+    Effect.gen(function* () {
+      yield* fencedBy(snapshot.fence, lease)
+      const now = epochSecondsFromMillis(nowMillis)
+      const current = snapshot.backfill
+      const id = String(current.id)
+      const recorded = yield* Lifecycle.recordOutcome(
+        current,
+        day,
+        snapshot.runState,
+        outcome,
+        now,
+        snapshot.runAttempts
+      )
+      if (!recorded.counted) return Option.some(recorded)
+      const next = recorded.backfill
+      const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
+      const reported = changeEvents(current, next, { day: reportedDay(day, outcome) })
+      const [written] = yield* sql<{ readonly applied: boolean }>`
+        WITH unchanged AS (
+          SELECT id FROM ${backfills}
+          WHERE id = ${id}::bigint AND version = ${snapshot.version}::bigint
+          FOR UPDATE
+        ),
+        run AS (
+          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
+          WHERE backfill_id = ${id}::bigint AND day = ${day}::date AND EXISTS (SELECT 1 FROM unchanged)
+          RETURNING 1
+        ),
+        saved AS (
+          UPDATE ${backfills} SET
+            status = ${next.status},
+            start_time = to_timestamp(${orNull(next.startTime)}::bigint),
+            end_time = to_timestamp(${orNull(next.endTime)}::bigint),
+            runs_completed = ${next.runs.completed},
+            runs_failed = ${next.runs.failed},
+            version = version + 1,
+            event_sequence = event_sequence + ${reported.length}
+          WHERE id = ${id}::bigint AND EXISTS (SELECT 1 FROM unchanged)
+          RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
+        ),
+        announced AS (${insertEvents(tables, "saved", reported, now)})
+        SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
+      return written?.applied === true ? Option.some(recorded) : Option.none()
+    })
+
+  /** The backfill, its version, the fence of its latest claim and the day's run, from one snapshot. */
+  const readSnapshot = (id: BackfillId, day: CalendarDate) =>
     Effect.gen(function* () {
       const [row] = yield* sql<{
         readonly version: string
@@ -56,47 +109,13 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
         LEFT JOIN ${runs} run ON run.backfill_id = b.id AND run.day = ${day}::date
         WHERE b.id = ${String(id)}::bigint`
       if (row === undefined) return yield* new UnknownBackfill({ backfillId: id })
-      yield* fencedBy(row.fence, lease)
-      const now = epochSecondsFromMillis(nowMillis)
-      const current = backfillFromRow(row)
-      const recorded = yield* Lifecycle.recordOutcome(
-        current,
-        day,
-        row.run_state ?? undefined,
-        outcome,
-        now,
-        row.run_attempts ?? undefined
-      )
-      if (!recorded.counted) return Option.some(recorded)
-      const next = recorded.backfill
-      const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
-      const reported = changeEvents(current, next, { day: reportedDay(day, outcome) })
-      const [written] = yield* sql<{ readonly applied: boolean }>`
-        WITH unchanged AS (
-          SELECT id FROM ${backfills}
-          WHERE id = ${String(id)}::bigint AND version = ${row.version}::bigint
-          FOR UPDATE
-        ),
-        run AS (
-          UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
-          WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date AND EXISTS (SELECT 1 FROM unchanged)
-          RETURNING 1
-        ),
-        saved AS (
-          UPDATE ${backfills} SET
-            status = ${next.status},
-            start_time = to_timestamp(${orNull(next.startTime)}::bigint),
-            end_time = to_timestamp(${orNull(next.endTime)}::bigint),
-            runs_completed = ${next.runs.completed},
-            runs_failed = ${next.runs.failed},
-            version = version + 1,
-            event_sequence = event_sequence + ${reported.length}
-          WHERE id = ${String(id)}::bigint AND EXISTS (SELECT 1 FROM unchanged)
-          RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
-        ),
-        announced AS (${insertEvents(tables, "saved", reported, now)})
-        SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
-      return written?.applied === true ? Option.some(recorded) : Option.none()
+      return {
+        backfill: backfillFromRow(row),
+        version: row.version,
+        fence: row.fence,
+        runState: row.run_state ?? undefined,
+        runAttempts: row.run_attempts ?? undefined
+      } satisfies OutcomeSnapshot
     })
 
   /** The same step under the backfill's row lock: always settles, one transaction. */
@@ -127,11 +146,24 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number) => {
       return recorded
     })
 
-  return (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number, lease: Lease | undefined) =>
-    decidedOnSnapshot(
+  return (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number, lease: Lease | undefined) => {
+    const read = decidedOnSnapshot(
       sql,
       attempts,
-      onSnapshot(id, day, outcome, nowMillis, lease),
+      Effect.flatMap(readSnapshot(id, day), (snapshot) => onSnapshot(snapshot, day, outcome, nowMillis, lease)),
       underLock(id, day, outcome, nowMillis, lease)
     )
+    // Taken when the outcome runs, not when it is described: a retried effect reads.
+    return Effect.suspend(() => {
+      const started = startedDays.take(id, day)
+      // Whatever the remembered start does not settle (a moved version, another lease's
+      // fence, a refusal) is decided again on what is stored now.
+      return started === undefined || (lease !== undefined && lease.fence !== started.fence)
+        ? read
+        : onSnapshot(started, day, outcome, nowMillis, lease).pipe(
+            Effect.orElseSucceed(() => Option.none<RecordedOutcome>()),
+            Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => read }))
+          )
+    })
+  }
 }

@@ -28,6 +28,7 @@ import { makeKeyedChange } from "./keys.js"
 import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
+import { makeStartedDays } from "./startedDays.js"
 import { makeCounts } from "./statistics.js"
 import { makeBackfillTables } from "./tables.js"
 
@@ -83,11 +84,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const tables = makeBackfillTables(sql, options.schema ?? "public")
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const attempts = options.optimisticAttempts ?? 8
-    const leases = makeLeaseSteps(tables, attempts)
+    const startedDays = makeStartedDays()
+    const leases = makeLeaseSteps(tables, attempts, startedDays)
     const claims = makeClaimSteps(tables)
     const insertOrName = makeInsert(tables)
     const keyed = makeKeyedChange(tables)
-    const recordOutcome = makeRecordOutcome(tables, attempts)
+    const recordOutcome = makeRecordOutcome(tables, attempts, startedDays)
     /** When a change the port gives no time for was made: its events' time. */
     const clockSeconds = Effect.map(Clock.currentTimeMillis, epochSecondsFromMillis)
 
