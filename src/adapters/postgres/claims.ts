@@ -8,10 +8,14 @@
  */
 import type { SqlError } from "@effect/sql"
 import { Effect, Option } from "effect"
+import type { CalendarDate } from "../../domain/calendarDate.js"
 import { BackfillId } from "../../domain/ids.js"
 import type { Lease, WorkerId } from "../../domain/runs.js"
 import { WITH_WORK_STATUSES } from "../../domain/status.js"
 import type { ClaimCaps } from "../../domain/turns.js"
+import { nextPendingDaySql } from "./leases.js"
+import { type Remembered, startKey } from "./remembered.js"
+import { backfillFromRow } from "./rows.js"
 import { sqlStatusList } from "./statusSql.js"
 import type { BackfillTables } from "./tables.js"
 
@@ -25,6 +29,10 @@ interface ClaimRow {
   readonly id: string | null
   readonly fence: number | null
   readonly expires: string | null
+  readonly version: string | null
+  readonly settled: boolean
+  readonly next_day: CalendarDate | null
+  readonly next_attempts: number | null
 }
 
 /**
@@ -33,8 +41,9 @@ interface ClaimRow {
  * @since 0.3.0
  * @category constructors
  */
-export const makeClaimSteps = (tables: BackfillTables) => {
-  const { sql, backfills, runs } = tables
+export const makeClaimSteps = (tables: BackfillTables, remembered: Remembered) => {
+  const { sql, backfills, runs, columns } = tables
+  const nextPendingDay = sql.literal(nextPendingDaySql(tables.schema))
   const withWork = sql.literal(WITH_WORK_SQL)
   const teamLoad = sql.literal(`${tables.schema}.backfill_team_load`)
   const transferLoad = sql.literal(`${tables.schema}.backfill_transfer_load`)
@@ -127,16 +136,23 @@ export const makeClaimSteps = (tables: BackfillTables) => {
             served_at_ms = ${nowMillis}
         FROM candidate c
         WHERE b.id = c.id AND (c.holds_slot OR EXISTS (SELECT 1 FROM team_slot))
-        RETURNING b.id, b.lease_fence, b.lease_expires_at_ms
+        RETURNING b.id, b.lease_fence, b.lease_expires_at_ms, b.version
       ),
       orphans AS (
         UPDATE ${runs} r SET state = 'pending', started_time = NULL
         FROM claimed
         WHERE r.backfill_id = claimed.id AND r.state = 'running'
+        RETURNING 1
       )
-      SELECT c.id::text AS candidate, cl.id::text AS id, cl.lease_fence AS fence,
-             cl.lease_expires_at_ms::text AS expires
-      FROM candidate c LEFT JOIN claimed cl ON cl.id = c.id`
+      -- The backfill as the statement found it, which the claim changed only in its lease;
+      -- its next pending day is the one the start will take unless orphans went pending.
+      SELECT ${columns}, c.id::text AS candidate, cl.id::text AS id, cl.lease_fence AS fence,
+             cl.lease_expires_at_ms::text AS expires, cl.version::text AS version,
+             NOT EXISTS (SELECT 1 FROM orphans) AS settled, next.day AS next_day, next.attempts AS next_attempts
+      FROM candidate c
+      LEFT JOIN claimed cl ON cl.id = c.id
+      LEFT JOIN ${backfills} b ON b.id = cl.id
+      LEFT JOIN LATERAL (${nextPendingDay}) next ON true`
 
   /** When this repository last swept: a leaked running day waits at most one lease duration. */
   let sweptAtMillis = Number.NEGATIVE_INFINITY
@@ -156,13 +172,18 @@ export const makeClaimSteps = (tables: BackfillTables) => {
           ? claimFairly(workerId, nowMillis, leaseMillis, teamCap, attemptsLeft - 1)
           : Effect.succeed(Option.none<Lease>())
       }
-      return Effect.succeed(
-        Option.some<Lease>({
-          backfillId: BackfillId.make(BigInt(row.id)),
-          workerId,
+      const backfillId = BackfillId.make(BigInt(row.id))
+      if (row.settled && row.version !== null && row.next_day !== null && row.next_attempts !== null) {
+        remembered.starts.remember(startKey(backfillId), {
+          backfill: backfillFromRow(row),
+          version: row.version,
           fence: row.fence,
-          expiresAtMillis: Number(row.expires)
+          nextDay: row.next_day,
+          nextAttempts: row.next_attempts
         })
+      }
+      return Effect.succeed(
+        Option.some<Lease>({ backfillId, workerId, fence: row.fence, expiresAtMillis: Number(row.expires) })
       )
     })
 

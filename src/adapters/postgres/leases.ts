@@ -15,13 +15,22 @@ import { LeaseLost } from "../../domain/workerErrors.js"
 import type { StartedRun } from "../../ports/backfillRepository.js"
 import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
+import { outcomeKey, type Remembered, type StartSnapshot, startKey } from "./remembered.js"
 import { backfillFromRow, isoDay } from "./rows.js"
-import type { StartedDays } from "./startedDays.js"
 import { type BackfillTables, orNull } from "./tables.js"
 
 /** Runs `r` of backfill `b` in its processing order, for `ORDER BY`. */
 export const IN_PROCESSING_ORDER =
   "CASE WHEN b.processing_order = 'oldest_first' THEN r.day - DATE '1970-01-01' ELSE DATE '1970-01-01' - r.day END"
+
+/**
+ * The next pending day of backfill `b` in its processing order (`day`, `attempts`), for a
+ * `LATERAL` join, in the (quoted) `schema`.
+ */
+export const nextPendingDaySql = (schema: string) => `
+  SELECT ${isoDay("r.day")} AS day, r.attempts FROM ${schema}.backfill_runs r
+  WHERE r.backfill_id = b.id AND r.state = 'pending'
+  ORDER BY ${IN_PROCESSING_ORDER} LIMIT 1`
 
 /**
  * The lease and run statements of the worker port: renewals checked by the fence, and the
@@ -30,56 +39,37 @@ export const IN_PROCESSING_ORDER =
  * @since 0.1.0
  * @category constructors
  */
-export const makeLeaseSteps = (tables: BackfillTables, attempts: number, startedDays: StartedDays) => {
+export const makeLeaseSteps = (tables: BackfillTables, attempts: number, remembered: Remembered) => {
   const { sql, backfills, runs, columns } = tables
   const inProcessingOrder = sql.literal(IN_PROCESSING_ORDER)
   const isoRunDay = sql.literal(isoDay("r.day"))
+  const nextPendingDay = sql.literal(nextPendingDaySql(tables.schema))
   /** A run handed to a worker at `now`: `DayRuns.started`'s columns. */
   const markedRunning = (now: EpochSeconds) =>
     sql`state = 'running', started_time = to_timestamp(${now}::bigint), ended_time = NULL`
 
   /**
-   * The backfill, its version, its lease and its next pending day from one snapshot; the
-   * day marked running and the backfill saved in one statement, only while the version
-   * and the lease are the ones read and the lease is live. `Option.none()` when they
-   * were not.
+   * `snapshot`'s next day marked running and the backfill saved in one statement, only
+   * while the version and the lease are the snapshot's and the lease is live:
+   * `Option.none()` when they were not.
    */
-  const startOnSnapshot = (lease: Lease, nowMillis: number) =>
+  const startOn = (snapshot: StartSnapshot, lease: Lease, nowMillis: number) =>
     Effect.gen(function* () {
       const id = String(lease.backfillId)
-      const [row] = yield* sql<{
-        readonly version: string
-        readonly fence: number
-        readonly expires: string | null
-        readonly next_day: CalendarDate | null
-        readonly next_attempts: number | null
-      }>`
-        SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
-          b.lease_expires_at_ms::text AS expires, next.day AS next_day, next.attempts AS next_attempts
-        FROM ${backfills} b
-        LEFT JOIN LATERAL (
-          SELECT ${isoRunDay} AS day, r.attempts FROM ${runs} r WHERE r.backfill_id = b.id AND r.state = 'pending'
-          ORDER BY ${inProcessingOrder} LIMIT 1
-        ) next ON true
-        WHERE b.id = ${id}::bigint`
-      if (row === undefined || row.fence !== lease.fence || row.expires === null || Number(row.expires) <= nowMillis) {
-        return yield* new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
-      }
-      if (row.next_day === null) return Option.some(Option.none<StartedRun>())
       const now = epochSecondsFromMillis(nowMillis)
-      const current = backfillFromRow(row)
+      const current = snapshot.backfill
       const running = yield* Lifecycle.startRun(current, now)
-      const started = changeEvents(current, running, { day: { _tag: "Started", day: row.next_day } })
+      const started = changeEvents(current, running, { day: { _tag: "Started", day: snapshot.nextDay } })
       const [written] = yield* sql<{ readonly applied: boolean }>`
         WITH unchanged AS (
           SELECT id FROM ${backfills}
-          WHERE id = ${id}::bigint AND version = ${row.version}::bigint
+          WHERE id = ${id}::bigint AND version = ${snapshot.version}::bigint
             AND lease_fence = ${lease.fence} AND lease_expires_at_ms > ${nowMillis}
           FOR UPDATE
         ),
         run AS (
           UPDATE ${runs} SET ${markedRunning(now)}
-          WHERE backfill_id = ${id}::bigint AND day = ${row.next_day}::date AND state = 'pending'
+          WHERE backfill_id = ${id}::bigint AND day = ${snapshot.nextDay}::date AND state = 'pending'
             AND EXISTS (SELECT 1 FROM unchanged)
           RETURNING 1
         ),
@@ -95,14 +85,43 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number, started
         announced AS (${insertEvents(tables, "saved", started, now)})
         SELECT EXISTS (SELECT 1 FROM saved) AS applied`
       if (written?.applied !== true) return Option.none()
-      startedDays.remember(row.next_day, {
+      remembered.outcomes.remember(outcomeKey(lease.backfillId, snapshot.nextDay), {
         backfill: running,
-        version: String(BigInt(row.version) + 1n),
-        fence: row.fence,
+        version: String(BigInt(snapshot.version) + 1n),
+        fence: lease.fence,
         runState: "running",
-        runAttempts: row.next_attempts ?? undefined
+        runAttempts: snapshot.nextAttempts
       })
-      return Option.some(Option.some<StartedRun>({ backfill: running, day: row.next_day }))
+      return Option.some(Option.some<StartedRun>({ backfill: running, day: snapshot.nextDay }))
+    })
+
+  /** The backfill, its version, its lease and its next pending day from one snapshot, then `startOn` it. */
+  const startOnRead = (lease: Lease, nowMillis: number) =>
+    Effect.gen(function* () {
+      const [row] = yield* sql<{
+        readonly version: string
+        readonly fence: number
+        readonly expires: string | null
+        readonly next_day: CalendarDate | null
+        readonly next_attempts: number | null
+      }>`
+        SELECT ${columns}, b.version::text AS version, b.lease_fence AS fence,
+          b.lease_expires_at_ms::text AS expires, next.day AS next_day, next.attempts AS next_attempts
+        FROM ${backfills} b
+        LEFT JOIN LATERAL (${nextPendingDay}) next ON true
+        WHERE b.id = ${String(lease.backfillId)}::bigint`
+      if (row === undefined || row.fence !== lease.fence || row.expires === null || Number(row.expires) <= nowMillis) {
+        return yield* new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
+      }
+      if (row.next_day === null || row.next_attempts === null) return Option.some(Option.none<StartedRun>())
+      const snapshot = {
+        backfill: backfillFromRow(row),
+        version: row.version,
+        fence: row.fence,
+        nextDay: row.next_day,
+        nextAttempts: row.next_attempts
+      }
+      return yield* startOn(snapshot, lease, nowMillis)
     })
 
   /** The same start in a transaction: the backfill's row stays locked from its read to its write. */
@@ -142,7 +161,18 @@ export const makeLeaseSteps = (tables: BackfillTables, attempts: number, started
             : Effect.succeed({ ...lease, expiresAtMillis: nowMillis + leaseMillis })
       ),
 
-    startNextRun: (lease: Lease, nowMillis: number) =>
-      decidedOnSnapshot(sql, attempts, startOnSnapshot(lease, nowMillis), startUnderLock(lease, nowMillis))
+    startNextRun: (lease: Lease, nowMillis: number) => {
+      const read = decidedOnSnapshot(sql, attempts, startOnRead(lease, nowMillis), startUnderLock(lease, nowMillis))
+      // Taken when the start runs, not when it is described: a retried effect reads.
+      return Effect.suspend(() => {
+        const claimed = remembered.starts.take(startKey(lease.backfillId))
+        return claimed === undefined || claimed.fence !== lease.fence
+          ? read
+          : startOn(claimed, lease, nowMillis).pipe(
+              Effect.orElseSucceed(() => Option.none<Option.Option<StartedRun>>()),
+              Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => read }))
+            )
+      })
+    }
   }
 }

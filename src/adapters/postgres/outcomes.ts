@@ -3,7 +3,7 @@
  * (`optimistic.ts`): one statement reads the backfill, its version, the fence of its
  * latest claim and the day's run; the domain decides; one statement writes the run and
  * the backfill, only if the version is still the one read (locking the row to check it).
- * A day this adapter started is first decided on what its start wrote (`startedDays.ts`),
+ * A day this adapter started is first decided on what its start wrote (`remembered.ts`),
  * without the read.
  */
 import type { SqlError } from "@effect/sql"
@@ -19,8 +19,8 @@ import { UnknownBackfill } from "../../domain/workerErrors.js"
 import type { OutcomeRefused } from "../../ports/backfillRepository.js"
 import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
+import { type OutcomeSnapshot, outcomeKey, type Remembered } from "./remembered.js"
 import { backfillFromRow } from "./rows.js"
-import type { OutcomeSnapshot, StartedDays } from "./startedDays.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
 /**
@@ -31,7 +31,7 @@ import { type BackfillTables, fencedBy, orNull } from "./tables.js"
  * @since 0.1.0
  * @category constructors
  */
-export const makeRecordOutcome = (tables: BackfillTables, attempts: number, startedDays: StartedDays) => {
+export const makeRecordOutcome = (tables: BackfillTables, attempts: number, remembered: Remembered) => {
   const { sql, backfills, runs, columns } = tables
 
   /** `DayRuns.reported`'s times: started when handed out, or now for a day reported while pending. */
@@ -155,7 +155,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, star
     )
     // Taken when the outcome runs, not when it is described: a retried effect reads.
     return Effect.suspend(() => {
-      const started = startedDays.take(id, day)
+      const started = remembered.outcomes.take(outcomeKey(id, day))
       // Whatever the remembered start does not settle (a moved version, another lease's
       // fence, a refusal) is decided again on what is stored now.
       return started === undefined || (lease !== undefined && lease.fence !== started.fence)

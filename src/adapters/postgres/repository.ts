@@ -27,8 +27,8 @@ import { makeInsert } from "./inserts.js"
 import { makeKeyedChange } from "./keys.js"
 import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
+import { makeRemembered } from "./remembered.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
-import { makeStartedDays } from "./startedDays.js"
 import { makeCounts } from "./statistics.js"
 import { makeBackfillTables } from "./tables.js"
 
@@ -84,12 +84,12 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const tables = makeBackfillTables(sql, options.schema ?? "public")
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const attempts = options.optimisticAttempts ?? 8
-    const startedDays = makeStartedDays()
-    const leases = makeLeaseSteps(tables, attempts, startedDays)
-    const claims = makeClaimSteps(tables)
+    const remembered = makeRemembered()
+    const leases = makeLeaseSteps(tables, attempts, remembered)
+    const claims = makeClaimSteps(tables, remembered)
     const insertOrName = makeInsert(tables)
     const keyed = makeKeyedChange(tables)
-    const recordOutcome = makeRecordOutcome(tables, attempts, startedDays)
+    const recordOutcome = makeRecordOutcome(tables, attempts, remembered)
     /** When a change the port gives no time for was made: its events' time. */
     const clockSeconds = Effect.map(Clock.currentTimeMillis, epochSecondsFromMillis)
 
