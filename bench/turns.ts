@@ -103,7 +103,7 @@ export const fairTurns = async (log: (line: string) => void): Promise<Result> =>
   log(`  8 workers, ${TEAMS * BACKFILLS_PER_TEAM} backfills of ${DAYS} days over ${TEAMS} teams`)
   log(`  turns of one day        ${Math.round(turns).toLocaleString("en")} days/s`)
   log(`  whole-backfill leases   ${Math.round(whole).toLocaleString("en")} days/s`)
-  log("  statements per day: claim 1, start 2, outcome 2, release 1; whole leases claim once")
+  log("  statements per day: claim 1, start 1, outcome 1, release 1; whole leases claim once (then start 2)")
   return daysPerSecondRow(
     "4c. fair turns: days/s by 8 workers with turns of one day vs whole-backfill leases",
     turns,
