@@ -1,8 +1,8 @@
 /**
  * The webhook sink against a real HTTP receiver: the event's JSON signed as Standard
  * Webhooks define it (checked by `verifyWebhook` and by an HMAC computed here), each
- * failure a retryable `EventDeliveryFailed` (an error status, no answer in time, no
- * server), and the relay delivering through it until the receiver takes every event.
+ * failure an `EventDeliveryFailed`, retryable unless a 4xx refused the event itself,
+ * and the relay delivering through it until the receiver takes every event.
  */
 import { createHmac } from "node:crypto"
 import { createServer, type IncomingMessage, type Server } from "node:http"
@@ -136,6 +136,51 @@ describe("the webhook sink", () => {
       })
       expect(yield* Effect.flip(nobody.deliver(EVENT))).toMatchObject({ retryable: true })
     })
+  )
+
+  it.live("fails for good on a 4xx that refuses the event, and for now on one that asks again later", () =>
+    Effect.gen(function* () {
+      for (const [status, retryable] of [
+        [400, false],
+        [401, false],
+        [404, false],
+        [410, false],
+        [422, false],
+        [408, true],
+        [425, true],
+        [429, true],
+        [500, true],
+        [502, true]
+      ] as const) {
+        fresh(() => status)
+        expect(yield* Effect.flip(sinkTo().deliver(EVENT))).toMatchObject({
+          reason: `answered ${status}`,
+          retryable
+        })
+      }
+    })
+  )
+
+  it.live("has the relay dead-letter at once an event the receiver refuses, and deliver the next one", () =>
+    Effect.gen(function* () {
+      const backfill = yield* steps.insert("2024-01-01", "2024-01-01")
+      const repository = yield* steps.repository
+      yield* repository.cancel(backfill.id, { time: backfill.createdTime, userId: backfill.createdUserId })
+      fresh((delivery) => (JSON.parse(delivery.body).type === "backfill.created" ? 400 : 204))
+      // A backoff no test waits out: only an event dead at once lets the next one go.
+      const relay = Effect.provideService(
+        relayEventsOnce({ relayId: "relay-1", backoff: Duration.hours(1) }),
+        EventSink,
+        sinkTo()
+      )
+      expect(yield* relay).toEqual({ held: 1, delivered: 0 })
+      expect(yield* relay).toEqual({ held: 1, delivered: 1 })
+      expect(yield* relay).toEqual({ held: 0, delivered: 0 })
+      expect(deliveries.map((delivery) => JSON.parse(delivery.body).type)).toEqual([
+        "backfill.created",
+        "backfill.cancelled"
+      ])
+    }).pipe(Effect.provide(layerMemoryBackfillRepository()))
   )
 
   it.live("delivers a team's events to nobody when it has no endpoint", () =>

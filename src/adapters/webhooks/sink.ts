@@ -1,8 +1,9 @@
 /**
  * Events as signed webhooks: one `POST` per event to its team's endpoint, with the event's
- * JSON as body and Standard Webhooks headers. A 2xx answer delivers it; anything else, a
- * network error or no answer within the timeout fails it, and the relay tries again after
- * its backoff and dead-letters it after its last attempt.
+ * JSON as body and Standard Webhooks headers. A 2xx answer delivers it. A 4xx that refuses
+ * the event itself fails it for good: the relay dead-letters it at once. Any other answer,
+ * a network error or no answer within the timeout fails it for now: the relay tries again
+ * after its backoff and dead-letters it after its last attempt.
  */
 import { Clock, Duration, Effect, Layer, Option } from "effect"
 import { type BackfillEvent, encodeEvent, eventId } from "../../domain/events.js"
@@ -44,6 +45,19 @@ export interface WebhookSinkOptions {
  * @category constants
  */
 export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+/**
+ * Whether a receiver's non-2xx `status` may pass if the event is sent again. A 4xx refuses
+ * the event itself (400 a body it cannot take, 401 or 403 a signature it does not accept,
+ * 404 or 410 an endpoint that is gone), except 408, 425 and 429, which ask to be asked
+ * again later. Everything else may pass later: a 5xx, or a redirect an operator can fix
+ * before the last attempt.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const isRetryableStatus = (status: number): boolean =>
+  status < 400 || status >= 500 || status === 408 || status === 425 || status === 429
 
 /**
  * An `EventSink` that posts each event to its team's endpoint, signed.
@@ -91,7 +105,7 @@ export const makeWebhookSink = (options: WebhookSinkOptions): EventSink["Type"] 
         })
       )
       if (status < 200 || status > 299)
-        return yield* new EventDeliveryFailed({ reason: `answered ${status}`, retryable: true })
+        return yield* new EventDeliveryFailed({ reason: `answered ${status}`, retryable: isRetryableStatus(status) })
     })
   return {
     deliver: (event) =>
