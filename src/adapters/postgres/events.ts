@@ -121,9 +121,11 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
             WHERE ${holds}.held_until_ms <= ${nowMillis}
           RETURNING backfill_id::text AS backfill_id`
         if (held.length === 0) return [] as ReadonlyArray<HeldEvents>
+        // Oldest pending event first, as the candidates were chosen: the order relays deliver in.
         const rows = yield* sql<EventRow>`
           SELECT * FROM (
-            SELECT ${columns}, row_number() OVER (PARTITION BY e.backfill_id ORDER BY e.sequence) AS rank
+            SELECT ${columns}, row_number() OVER (PARTITION BY e.backfill_id ORDER BY e.sequence) AS rank,
+              min(e.position) OVER (PARTITION BY e.backfill_id) AS oldest
             FROM ${events} e
             WHERE e.state = 'pending' AND ${sql.in(
               "e.backfill_id",
@@ -131,7 +133,7 @@ export const makeOutboxSteps = (tables: BackfillTables) => {
             )}
           ) ranked
           WHERE rank <= ${Math.max(limits.eventsPerBackfill, 1)}
-          ORDER BY backfill_id::bigint, sequence`
+          ORDER BY oldest, sequence`
         const byBackfill = new Map<string, Array<EventRow>>()
         for (const row of rows) byBackfill.set(row.backfill_id, [...(byBackfill.get(row.backfill_id) ?? []), row])
         const readable: Array<HeldEvents> = []

@@ -25,6 +25,17 @@ export const deliveryTests = (test: Tester<OutboxRepositories>) =>
         expect(yield* hold("relay-2")).toEqual([{ backfillId: second.id, sequences: [1, 2], failedAttempts: [0, 0] }])
       }))
 
+    test("hands held backfills out by their oldest pending event, whatever their ids", () =>
+      Effect.gen(function* () {
+        const first = yield* steps.insert("2024-01-01", "2024-01-02")
+        const second = yield* steps.insert("2024-02-01", "2024-02-02")
+        yield* hold("relay-1", T0, { backfills: 1, eventsPerBackfill: 10 })
+        yield* delivered("relay-1", first.id, 1)
+        // The first backfill's next event comes after the second backfill's waiting one.
+        yield* steps.materialiseAll(first.id)
+        expect((yield* hold("relay-2")).map((held) => held.backfillId)).toEqual([second.id, first.id])
+      }))
+
     test("holds a backfill for one relay until it is done or its hold lapses", () =>
       Effect.gen(function* () {
         const backfill = yield* steps.insert("2024-01-01", "2024-01-02")
