@@ -30,6 +30,7 @@ import { makeRecordOutcome } from "./outcomes.js"
 import { makeRemembered } from "./remembered.js"
 import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
 import { makeCounts } from "./statistics.js"
+import { sqlStatusList } from "./statusSql.js"
 import { makeBackfillTables } from "./tables.js"
 
 /**
@@ -85,6 +86,9 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const { backfills, runs, selectOne, lockBackfill, saveState } = tables
     const attempts = options.optimisticAttempts ?? 8
     const remembered = makeRemembered()
+    // Written into the statement, not sent as parameters: a cached generic plan can then
+    // use the indexes of active backfills, whose predicate names these very statuses.
+    const activeStatuses = sql.literal(sqlStatusList(ACTIVE_STATUSES))
     const leases = makeLeaseSteps(tables, attempts, remembered)
     const claims = makeClaimSteps(tables, remembered)
     const insertOrName = makeInsert(tables)
@@ -126,7 +130,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
         unavailable(
           tables.selectMany(sql`
             b.transfer_id = ${String(transferId)}::bigint AND b.team_id = ${String(teamId)}::bigint
-            AND b.status IN ${sql.in(ACTIVE_STATUSES)}
+            AND b.status IN ${activeStatuses}
             AND daterange(b.range_start, b.range_end, '[]') && daterange(${range.start}::date, ${range.end}::date, '[]')
             ORDER BY b.range_start`)
         ),
