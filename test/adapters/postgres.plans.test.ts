@@ -239,15 +239,21 @@ describe("the PostgreSQL adapter's statements, on a seeded database", () => {
     SEEDING_TIMEOUT_MS
   )
 
+  /** The statement a preview sent, and its parameters. */
+  const recordedPreview = () => {
+    const preview = recorded.find(({ operation }) => operation === "preview")
+    if (preview === undefined) throw new Error("no preview was recorded")
+    return preview
+  }
+
   it(
     "read only a transfer's active backfills for a preview, not every backfill it ever had",
     async () => {
-      const preview = recorded.find(({ operation }) => operation === "preview")
-      expect(preview).toBeDefined()
+      const preview = recordedPreview()
       const [row] = await runtime.runPromise(
         Effect.flatMap(SqlClient.SqlClient, (sql) =>
-          sql.unsafe<{ "QUERY PLAN": ReadonlyArray<{ Plan: unknown }> }>(`EXPLAIN (FORMAT JSON) ${preview?.text}`, [
-            ...(preview?.params ?? [])
+          sql.unsafe<{ "QUERY PLAN": ReadonlyArray<{ Plan: unknown }> }>(`EXPLAIN (FORMAT JSON) ${preview.text}`, [
+            ...preview.params
           ])
         )
       )
@@ -259,16 +265,15 @@ describe("the PostgreSQL adapter's statements, on a seeded database", () => {
   it(
     "and so in the generic plan a connection caches for the preview's prepared statement",
     async () => {
-      const preview = recorded.find(({ operation }) => operation === "preview")
-      expect(preview).toBeDefined()
-      const params = [...(preview?.params ?? [])]
+      const preview = recordedPreview()
+      const params = [...preview.params]
       const [row] = await runtime.runPromise(
         Effect.flatMap(SqlClient.SqlClient, (sql) =>
           sql.withTransaction(
             Effect.gen(function* () {
               // What the server plans once and reuses for every later preview on the connection.
               yield* sql.unsafe("SET LOCAL plan_cache_mode = force_generic_plan")
-              yield* sql.unsafe(`PREPARE cached_preview AS ${preview?.text}`)
+              yield* sql.unsafe(`PREPARE cached_preview AS ${preview.text}`)
               // EXECUTE takes its arguments as expressions: the recorded values, quoted.
               const quoted = params.map((value) => `'${String(value).replaceAll("'", "''")}'`).join(", ")
               const plan = yield* sql.unsafe<{ "QUERY PLAN": ReadonlyArray<{ Plan: unknown }> }>(
