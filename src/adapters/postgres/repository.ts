@@ -5,16 +5,15 @@
  * and `FOR UPDATE SKIP LOCKED` lets many workers claim at once. What a change *is* stays
  * the domain's (`domain/lifecycle.ts`): each mutation locks the backfill's row, asks the
  * domain for the next state and writes it back, all in one transaction. Rows are read by
- * `rows.ts`, shared statements live in `tables.ts`, inserts in `inserts.ts`, leases in
- * `leases.ts`, fair claims in `claims.ts`, outcomes in `outcomes.ts`; every port call goes
- * through the one failure policy (`failures.ts`).
+ * `rows.ts`, shared statements live in `tables.ts`, the API's reads in `reads.ts`, inserts
+ * in `inserts.ts`, leases in `leases.ts`, fair claims in `claims.ts`, outcomes in
+ * `outcomes.ts`; every port call goes through the one failure policy (`failures.ts`).
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Clock, Context, type Duration, Effect, Layer, Option } from "effect"
 import type { Backfill } from "../../domain/backfill.js"
 import type { BackfillId } from "../../domain/ids.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
-import { ACTIVE_STATUSES } from "../../domain/status.js"
 import { epochSecondsFromMillis } from "../../domain/time.js"
 import { DEFAULT_PROCESSING } from "../../domain/turns.js"
 import { BackfillOutbox } from "../../ports/backfillOutbox.js"
@@ -25,12 +24,11 @@ import { makeOutboxSteps } from "./events.js"
 import { DEFAULT_DEADLINE, databaseCall } from "./failures.js"
 import { makeInsert } from "./inserts.js"
 import { makeKeyedChange } from "./keys.js"
-import { IN_PROCESSING_ORDER, makeLeaseSteps } from "./leases.js"
+import { makeLeaseSteps } from "./leases.js"
 import { makeRecordOutcome } from "./outcomes.js"
+import { makeReads } from "./reads.js"
 import { makeRemembered } from "./remembered.js"
-import { dayRunFromRow, RUN_COLUMNS, type RunRow } from "./rows.js"
 import { makeCounts } from "./statistics.js"
-import { sqlStatusList } from "./statusSql.js"
 import { makeBackfillTables } from "./tables.js"
 
 /**
@@ -83,12 +81,10 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
     const transaction = <A, E>(effect: Effect.Effect<A, E | SqlError.SqlError>) =>
       unavailable(sql.withTransaction(effect))
     const tables = makeBackfillTables(sql, options.schema ?? "public")
-    const { backfills, runs, selectOne, lockBackfill, saveState } = tables
+    const { runs, selectOne, lockBackfill, saveState } = tables
     const attempts = options.optimisticAttempts ?? 8
     const remembered = makeRemembered()
-    // Written into the statement, not sent as parameters: a cached generic plan can then
-    // use the indexes of active backfills, whose predicate names these very statuses.
-    const activeStatuses = sql.literal(sqlStatusList(ACTIVE_STATUSES))
+    const reads = makeReads(tables)
     const leases = makeLeaseSteps(tables, attempts, remembered)
     const claims = makeClaimSteps(tables, remembered)
     const insertOrName = makeInsert(tables)
@@ -116,37 +112,10 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           ? unavailable(insertOrName(access.teamId, backfill, processing, 5, false))
           : transaction(keyed(access, idempotency, insertOrName(access.teamId, backfill, processing, 5, true))),
 
-      findForTeam: ({ teamId }, id) =>
-        unavailable(selectOne(sql`b.id = ${String(id)}::bigint AND b.team_id = ${String(teamId)}::bigint`)),
-
-      latestForTransfer: ({ teamId }, transferId) =>
-        unavailable(
-          selectOne(sql`
-            b.transfer_id = ${String(transferId)}::bigint AND b.team_id = ${String(teamId)}::bigint
-            ORDER BY b.id DESC LIMIT 1`)
-        ),
-
-      activeOverlapping: ({ teamId }, transferId, range) =>
-        unavailable(
-          tables.selectMany(sql`
-            b.transfer_id = ${String(transferId)}::bigint AND b.team_id = ${String(teamId)}::bigint
-            AND b.status IN ${activeStatuses}
-            AND daterange(b.range_start, b.range_end, '[]') && daterange(${range.start}::date, ${range.end}::date, '[]')
-            ORDER BY b.range_start`)
-        ),
-
-      listForTeam: ({ teamId }, query) =>
-        unavailable(
-          tables.selectMany(sql`
-            b.team_id = ${String(teamId)}::bigint
-            AND b.status IN ${sql.in(query.statuses)}
-            AND (${Option.isNone(query.before)} OR b.id < ${Option.match(query.before, {
-              onNone: () => "0",
-              onSome: String
-            })}::bigint)
-            ORDER BY b.id DESC
-            LIMIT ${query.limit}`)
-        ),
+      findForTeam: (access, id) => unavailable(reads.findForTeam(access, id)),
+      latestForTransfer: (access, transferId) => unavailable(reads.latestForTransfer(access, transferId)),
+      activeOverlapping: (access, transferId, range) => unavailable(reads.activeOverlapping(access, transferId, range)),
+      listForTeam: (access, query) => unavailable(reads.listForTeam(access, query)),
 
       cancel: (access, id, time, idempotency) =>
         transaction(
@@ -176,22 +145,7 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
           )
         ),
 
-      runsOf: ({ teamId }, id, query) =>
-        unavailable(
-          Effect.map(
-            sql<RunRow>`
-              SELECT ${sql.literal(RUN_COLUMNS)} FROM ${runs} r
-              JOIN ${backfills} b ON b.id = r.backfill_id AND b.team_id = ${String(teamId)}::bigint
-              WHERE r.backfill_id = ${String(id)}::bigint
-                AND r.state IN ${sql.in(query.states)}
-                AND (${Option.isNone(query.before)} OR CASE WHEN b.processing_order = 'oldest_first'
-                  THEN r.day > ${Option.getOrElse(query.before, () => "0001-01-01")}::date
-                  ELSE r.day < ${Option.getOrElse(query.before, () => "0001-01-01")}::date END)
-              ORDER BY ${sql.literal(IN_PROCESSING_ORDER)}
-              LIMIT ${query.limit}`,
-            (rows) => rows.map(dayRunFromRow)
-          )
-        )
+      runsOf: (access, id, query) => unavailable(reads.runsOf(access, id, query))
     }
 
     const materialiseLocked = (id: BackfillId, maxDays: number) =>
