@@ -2,7 +2,7 @@
  * A worker's hold on its lease while it works: renewals in the background, the day in
  * progress interrupted when the lease is lost, and a day a shutdown lets finish.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Fiber, Option, Ref } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Ref } from "effect"
 import { ServiceUnavailable } from "../domain/errors.js"
 import type { Lease } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
@@ -28,8 +28,16 @@ export const renewalInterval = (leaseDuration: Duration.DurationInput): Duration
 export interface HeldLease {
   /** The lease as last renewed. */
   readonly current: Effect.Effect<Lease>
-  /** Runs `effect` unless the lease is lost first: then `effect` is interrupted and the result is `LeaseLost`. */
-  readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LeaseLost, R>
+  /**
+   * Runs `day` in a fiber of its own unless the lease is lost first. Losing the lease
+   * interrupts that fiber, and the result is then `LeaseLost`. An interruption of the
+   * caller (a shutdown) does not reach the fiber: the caller waits for it up to `grace`,
+   * and only past that interrupts it.
+   */
+  readonly runDay: <A, E, R>(
+    day: Effect.Effect<A, E, R>,
+    grace: Duration.DurationInput
+  ) => Effect.Effect<A, E | LeaseLost, R>
 }
 
 /**
@@ -50,13 +58,18 @@ export const holdLease = (
 ) =>
   Effect.gen(function* () {
     const current = yield* Ref.make(lease)
-    const lost = yield* Deferred.make<never, LeaseLost>()
+    // One day runs at a time: the fiber a lost lease interrupts, and the loss once known.
+    let dayFiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
+    let lost: LeaseLost | undefined
     const interval = renewalInterval(leaseDuration)
     const attempt = Duration.unsafeDivide(interval, 2)
     const lose = (cause: Cause.Cause<unknown>) =>
       Effect.zipRight(
         Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
-        Deferred.fail(lost, new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId }))
+        Effect.suspend(() => {
+          lost = new LeaseLost({ backfillId: lease.backfillId, workerId: lease.workerId })
+          return dayFiber === undefined ? Effect.void : Fiber.interruptFork(dayFiber)
+        })
       )
     const renewOnce = Effect.gen(function* () {
       const held = yield* Ref.get(current)
@@ -80,32 +93,36 @@ export const holdLease = (
     yield* Effect.forkScoped(
       Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
     )
-    return {
-      current: Ref.get(current),
-      guard: (effect) => Effect.raceFirst(effect, Deferred.await(lost))
-    } satisfies HeldLease
-  })
-
-/**
- * Runs `day` so that an interruption of the caller (a shutdown) lets it finish: in a
- * fiber of its own, which that interruption does not reach; the caller then waits for it
- * up to `grace`, and only past that interrupts it.
- *
- * @since 0.1.0
- * @category worker
- */
-export const lettingFinishWithin =
-  (grace: Duration.DurationInput) =>
-  <A, E, R>(day: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.forkDaemon(Effect.interruptible(day)), (fiber) =>
-        restore(Fiber.join(fiber)).pipe(
-          Effect.onInterrupt(() =>
-            Effect.zipRight(
-              Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
-              Fiber.interrupt(fiber)
+    const runDay = <A, E, R>(
+      work: Effect.Effect<A, E, R>,
+      grace: Duration.DurationInput
+    ): Effect.Effect<A, E | LeaseLost, R> =>
+      Effect.suspend(() =>
+        lost !== undefined
+          ? Effect.fail(lost)
+          : Effect.uninterruptibleMask((restore) =>
+              Effect.flatMap(Effect.forkDaemon(Effect.interruptible(work)), (fiber) => {
+                dayFiber = fiber
+                // The fiber may yield between the fork and here, and the lease be lost meanwhile.
+                const awaited =
+                  lost === undefined ? Fiber.await(fiber) : Effect.zipRight(Fiber.interrupt(fiber), fiber.await)
+                return restore(awaited).pipe(
+                  Effect.onInterrupt(() =>
+                    Effect.zipRight(
+                      Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
+                      Fiber.interrupt(fiber)
+                    )
+                  ),
+                  Effect.ensuring(Effect.sync(() => (dayFiber = undefined))),
+                  Effect.flatMap(
+                    (exit): Effect.Effect<A, E | LeaseLost> =>
+                      Exit.isFailure(exit) && lost !== undefined && Cause.isInterruptedOnly(exit.cause)
+                        ? Effect.fail(lost)
+                        : Effect.zipRight(fiber.inheritAll, exit)
+                  )
+                )
+              })
             )
-          )
-        )
       )
-    )
+    return { current: Ref.get(current), runDay } satisfies HeldLease
+  })

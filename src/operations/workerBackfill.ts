@@ -13,7 +13,7 @@ import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { leasesLost } from "../metrics/instruments.js"
 import { timeDay } from "../metrics/record.js"
 import type { StartedRun } from "../ports/backfillRepository.js"
-import { type HeldLease, holdLease, lettingFinishWithin, renewalInterval } from "./leaseKeeper.js"
+import { type HeldLease, holdLease, renewalInterval } from "./leaseKeeper.js"
 import { checkTurnOptions } from "./turnOptions.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
 import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNextRun } from "./workerSteps.js"
@@ -91,30 +91,29 @@ const WHILE_UNAVAILABLE = Schedule.exponential(Duration.millis(50)).pipe(
 )
 
 /**
- * One day of a held backfill: start it, execute it, record its outcome under the lease;
- * `true` when no day was pending. An outcome the repository could not take is retried
- * for as long as the lease holds, so a brief outage does not run the day again.
+ * One day of a held backfill: start it, execute it, record its outcome; `true` when no day
+ * was pending. It runs under the lease (`HeldLease.runDay`). An outcome the repository
+ * could not take is retried for as long as the lease holds, so a brief outage does not
+ * run the day again.
  */
 const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerOptions<R>) =>
   Effect.gen(function* () {
-    const start = held.guard(Effect.flatMap(held.current, startNextRun))
+    const start = Effect.flatMap(held.current, startNextRun)
     const first = yield* start
     // No day pending: a CREATED backfill's runs are made now (once per backfill, not per
     // turn), and only a backfill that just got them is asked again for its first day.
     const next = Option.isSome(first)
       ? first
-      : yield* Effect.flatMap(held.guard(materialiseAll(backfillId)), (latest) =>
+      : yield* Effect.flatMap(materialiseAll(backfillId), (latest) =>
           Option.exists(latest, justMaterialised) ? start : Effect.succeed(first)
         )
     if (Option.isNone(next)) return true
     const run = next.value
     const started = yield* Clock.currentTimeMillis
-    const outcome = yield* held.guard(options.execute(run))
-    yield* held.guard(
-      Effect.retry(
-        Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)),
-        { schedule: WHILE_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" }
-      )
+    const outcome = yield* options.execute(run)
+    yield* Effect.retry(
+      Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)),
+      { schedule: WHILE_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" }
     )
     yield* timeDay(started, yield* Clock.currentTimeMillis)
     yield* markSuccess(options.health)
@@ -173,9 +172,9 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
   Effect.scoped(
     Effect.gen(function* () {
       const held = yield* holdLease(lease, options.leaseDuration, options.health)
-      const letFinish = lettingFinishWithin(options.shutdownGrace ?? options.leaseDuration)
+      const grace = options.shutdownGrace ?? options.leaseDuration
       for (let day = 0; day < (options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN); day++) {
-        const finished = yield* letFinish(runNextDay(held, lease.backfillId, options))
+        const finished = yield* held.runDay(runNextDay(held, lease.backfillId, options), grace)
         if (finished) return
       }
     })
