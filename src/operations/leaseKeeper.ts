@@ -93,6 +93,11 @@ export const holdLease = (
     yield* Effect.forkScoped(
       Effect.iterate(true, { while: (keep) => keep, body: () => Effect.zipRight(Effect.sleep(interval), renewOnce) })
     )
+    /** The day's exit as its caller sees it: `LeaseLost` when the lost lease interrupted it. */
+    const settled = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, exit: Exit.Exit<A, E>): Effect.Effect<A, E | LeaseLost> =>
+      Exit.isFailure(exit) && lost !== undefined && Cause.isInterruptedOnly(exit.cause)
+        ? Effect.fail(lost)
+        : Effect.zipRight(fiber.inheritAll, exit)
     const runDay = <A, E, R>(
       work: Effect.Effect<A, E, R>,
       grace: Duration.DurationInput
@@ -104,9 +109,7 @@ export const holdLease = (
               Effect.flatMap(Effect.forkDaemon(Effect.interruptible(work)), (fiber) => {
                 dayFiber = fiber
                 // The fiber may yield between the fork and here, and the lease be lost meanwhile.
-                const awaited =
-                  lost === undefined ? Fiber.await(fiber) : Effect.zipRight(Fiber.interrupt(fiber), fiber.await)
-                return restore(awaited).pipe(
+                return restore(lost === undefined ? Fiber.await(fiber) : Fiber.interrupt(fiber)).pipe(
                   Effect.onInterrupt(() =>
                     Effect.zipRight(
                       Effect.timeoutOption(Effect.interruptible(Fiber.await(fiber)), grace),
@@ -114,12 +117,7 @@ export const holdLease = (
                     )
                   ),
                   Effect.ensuring(Effect.sync(() => (dayFiber = undefined))),
-                  Effect.flatMap(
-                    (exit): Effect.Effect<A, E | LeaseLost> =>
-                      Exit.isFailure(exit) && lost !== undefined && Cause.isInterruptedOnly(exit.cause)
-                        ? Effect.fail(lost)
-                        : Effect.zipRight(fiber.inheritAll, exit)
-                  )
+                  Effect.flatMap((exit) => settled(fiber, exit))
                 )
               })
             )
