@@ -103,7 +103,9 @@ export const fairTurns = async (log: (line: string) => void): Promise<Result> =>
   log(`  8 workers, ${TEAMS * BACKFILLS_PER_TEAM} backfills of ${DAYS} days over ${TEAMS} teams`)
   log(`  turns of one day        ${Math.round(turns).toLocaleString("en")} days/s`)
   log(`  whole-backfill leases   ${Math.round(whole).toLocaleString("en")} days/s`)
-  log("  statements per day: claim 1, start 1, outcome 1, release 1; whole leases claim once (then start 2)")
+  log(
+    "  statements per day: claim 1, start 1, outcome and release 1; whole leases claim once (then start 2, outcome 1)"
+  )
   return daysPerSecondRow(
     "4c. fair turns: days/s by 8 workers with turns of one day vs whole-backfill leases",
     turns,
@@ -154,8 +156,10 @@ export const workerDayCycle = async (log: (line: string) => void): Promise<Resul
     Effect.runPromise(Effect.all([drive(schema, 1), bareQueue(schema, days)]))
   )
   log(`  8 workers, ${days} days`)
-  log(`  library day cycle (claim, start, no-op, record, release)  ${Math.round(library).toLocaleString("en")} days/s`)
-  log(`  bare SKIP LOCKED queue (claim, running, done)             ${Math.round(floor).toLocaleString("en")} days/s`)
+  log(
+    `  library day cycle (claim, start, no-op, record and release)  ${Math.round(library).toLocaleString("en")} days/s`
+  )
+  log(`  bare SKIP LOCKED queue (claim, running, done)                ${Math.round(floor).toLocaleString("en")} days/s`)
   return daysPerSecondRow(
     "4d. worker day cycle: days/s by 8 workers vs a bare SKIP LOCKED queue (claim, running, done)",
     library,

@@ -1,13 +1,14 @@
 /**
  * A worker's hold on its lease while it works: renewals in the background, the day in
- * progress interrupted when the lease is lost, and a day a shutdown lets finish.
+ * progress interrupted when the lease is lost, a day a shutdown lets finish, and the
+ * release at the end.
  */
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Ref } from "effect"
 import { ServiceUnavailable } from "../domain/errors.js"
 import type { Lease } from "../domain/runs.js"
 import { LeaseLost } from "../domain/workerErrors.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
-import { renewLease } from "./workerSteps.js"
+import { releaseLease, renewLease } from "./workerSteps.js"
 
 /**
  * How often a held lease is renewed: four times per lease, so one failed renewal is not
@@ -38,11 +39,18 @@ export interface HeldLease {
     day: Effect.Effect<A, E, R>,
     grace: Duration.DurationInput
   ) => Effect.Effect<A, E | LeaseLost, R>
+  /**
+   * Says that the lease was given up with a day's outcome (`recordLastOutcome`): no
+   * renewal from now on, and nothing left to release.
+   */
+  readonly released: Effect.Effect<void>
 }
 
 /**
  * Renews `lease` every quarter of its duration until the scope closes, each attempt
- * given half that long. The lease counts as lost when another worker took it over, or
+ * given half that long, then releases it (unless it was `released` with an outcome). A
+ * release that fails or hangs (an outage, say) is left to the lease's expiry: it is given
+ * as long as a renewal. The lease counts as lost when another worker took it over, or
  * when a renewal failed and the next might not succeed before the lease expires (and
  * another worker may claim it): so one failed renewal is survived, and a lost lease is
  * given up a quarter of the lease before anyone else can claim the backfill. Each renewal
@@ -58,11 +66,17 @@ export const holdLease = (
 ) =>
   Effect.gen(function* () {
     const current = yield* Ref.make(lease)
+    let released = false
     // One day runs at a time: the fiber a lost lease interrupts, and the loss once known.
     let dayFiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
     let lost: LeaseLost | undefined
     const interval = renewalInterval(leaseDuration)
     const attempt = Duration.unsafeDivide(interval, 2)
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() =>
+        released ? Effect.void : Effect.exit(Effect.timeout(Effect.interruptible(releaseLease(lease)), interval))
+      )
+    )
     const lose = (cause: Cause.Cause<unknown>) =>
       Effect.zipRight(
         Effect.logWarning("Lease lost; the day in progress is abandoned", cause),
@@ -81,6 +95,8 @@ export const holdLease = (
           })
         )
       )
+      // A renewal that crossed the release with the last outcome: the lease is not lost, but done.
+      if (released) return false
       if (renewal._tag === "Success")
         return yield* Effect.as(Effect.zipRight(Ref.set(current, renewal.value), markSuccess(health)), true)
       const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
@@ -122,5 +138,8 @@ export const holdLease = (
               })
             )
       )
-    return { current: Ref.get(current), runDay } satisfies HeldLease
+    const markReleased = Effect.sync(() => {
+      released = true
+    })
+    return { current: Ref.get(current), runDay, released: markReleased } satisfies HeldLease
   })

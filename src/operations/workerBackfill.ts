@@ -13,10 +13,10 @@ import { DEFAULT_DAYS_PER_TURN } from "../domain/turns.js"
 import { leasesLost } from "../metrics/instruments.js"
 import { timeDay } from "../metrics/record.js"
 import type { StartedRun } from "../ports/backfillRepository.js"
-import { type HeldLease, holdLease, renewalInterval } from "./leaseKeeper.js"
+import { type HeldLease, holdLease } from "./leaseKeeper.js"
 import { checkTurnOptions } from "./turnOptions.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
-import { claimBackfill, materialiseRuns, recordRunOutcome, releaseLease, startNextRun } from "./workerSteps.js"
+import { claimBackfill, materialiseRuns, recordLastOutcome, recordRunOutcome, startNextRun } from "./workerSteps.js"
 
 /**
  * The host's transfer run: process one day of one backfill and say how it went. It cannot
@@ -94,9 +94,10 @@ const WHILE_UNAVAILABLE = Schedule.exponential(Duration.millis(50)).pipe(
  * One day of a held backfill: start it, execute it, record its outcome; `true` when no day
  * was pending. It runs under the lease (`HeldLease.runDay`). An outcome the repository
  * could not take is retried for as long as the lease holds, so a brief outage does not
- * run the day again.
+ * run the day again. The `last` day of a turn gives the lease up with its outcome where
+ * the repository can.
  */
-const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerOptions<R>) =>
+const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerOptions<R>, last: boolean) =>
   Effect.gen(function* () {
     const start = Effect.flatMap(held.current, startNextRun)
     const first = yield* start
@@ -111,10 +112,16 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
     const run = next.value
     const started = yield* Clock.currentTimeMillis
     const outcome = yield* options.execute(run)
-    yield* Effect.retry(
-      Effect.flatMap(held.current, (lease) => recordRunOutcome(run.backfill.id, run.day, outcome, lease)),
-      { schedule: WHILE_UNAVAILABLE, while: (error) => error._tag === "ServiceUnavailable" }
-    )
+    const record = (lease: Lease) =>
+      last
+        ? Effect.flatMap(recordLastOutcome(run.backfill.id, run.day, outcome, lease), ({ released }) =>
+            released ? held.released : Effect.void
+          )
+        : recordRunOutcome(run.backfill.id, run.day, outcome, lease)
+    yield* Effect.retry(Effect.flatMap(held.current, record), {
+      schedule: WHILE_UNAVAILABLE,
+      while: (error) => error._tag === "ServiceUnavailable"
+    })
     yield* timeDay(started, yield* Clock.currentTimeMillis)
     yield* markSuccess(options.health)
     return false
@@ -173,18 +180,15 @@ export const processClaimedBackfill = <R>(lease: Lease, options: WorkerOptions<R
     Effect.gen(function* () {
       const held = yield* holdLease(lease, options.leaseDuration, options.health)
       const grace = options.shutdownGrace ?? options.leaseDuration
-      for (let day = 0; day < (options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN); day++) {
-        const finished = yield* held.runDay(runNextDay(held, lease.backfillId, options), grace)
+      const days = options.daysPerTurn ?? DEFAULT_DAYS_PER_TURN
+      for (let day = 0; day < days; day++) {
+        const finished = yield* held.runDay(runNextDay(held, lease.backfillId, options, day === days - 1), grace)
         if (finished) return
       }
     })
   ).pipe(
     Effect.annotateLogs("backfill_id", String(lease.backfillId)),
-    Effect.tapErrorTag("LeaseLost", () => Metric.increment(leasesLost)),
-    // A release that fails or hangs (an outage, say) is left to the lease's expiry.
-    Effect.ensuring(
-      Effect.exit(Effect.timeout(Effect.interruptible(releaseLease(lease)), renewalInterval(options.leaseDuration)))
-    )
+    Effect.tapErrorTag("LeaseLost", () => Metric.increment(leasesLost))
   )
 
 /**

@@ -5,13 +5,19 @@
  */
 import { Clock, Duration, Effect, Metric, Option } from "effect"
 import type { CalendarDate } from "../domain/calendarDate.js"
+import type { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
 import type { ClaimCaps } from "../domain/turns.js"
 import { backfillsRetried, backfillWait } from "../metrics/instruments.js"
 import { countOutcome } from "../metrics/record.js"
-import { type StartedRun, WorkerRepository } from "../ports/backfillRepository.js"
+import {
+  type OutcomeRefused,
+  type ReleasingOutcome,
+  type StartedRun,
+  WorkerRepository
+} from "../ports/backfillRepository.js"
 import { traced } from "./spans.js"
 
 /**
@@ -205,6 +211,46 @@ export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outc
     (repository) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.tap(repository.recordOutcome(backfillId, day, outcome, now, lease), countOutcome)
+      ),
+    backfillId
+  )
+
+/**
+ * Records the outcome of the last day of a turn under `lease` and gives the lease up in
+ * the same step where the repository can (`WorkerRepository.recordOutcomeAndRelease`):
+ * one round trip fewer per turn. `released` false: the lease is still held, and the caller
+ * releases it (`releaseLease`) as after `recordRunOutcome`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { completed, type Lease, type StartedRun, BackfillWorker } from "transfer-backfills"
+ *
+ * declare const lease: Lease
+ * declare const run: StartedRun
+ *
+ * const endOfTurn = BackfillWorker.recordLastOutcome(run.backfill.id, run.day, completed, lease).pipe(
+ *   Effect.flatMap(({ released }) => (released ? Effect.void : BackfillWorker.releaseLease(lease)))
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category worker
+ */
+export const recordLastOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease: Lease) =>
+  withRepository(
+    "recordOutcomeAndRelease",
+    (repository): Effect.Effect<ReleasingOutcome, OutcomeRefused | ServiceUnavailable> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.tap(
+          repository.recordOutcomeAndRelease === undefined
+            ? Effect.map(repository.recordOutcome(backfillId, day, outcome, now, lease), (recorded) => ({
+                ...recorded,
+                released: false
+              }))
+            : repository.recordOutcomeAndRelease(backfillId, day, outcome, now, lease),
+          countOutcome
+        )
       ),
     backfillId
   )

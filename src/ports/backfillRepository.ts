@@ -36,6 +36,17 @@ export type OutcomeRefused =
   | LeaseLost
 
 /**
+ * An outcome recorded by `WorkerRepository.recordOutcomeAndRelease`, and whether that
+ * step also gave the lease up.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ReleasingOutcome extends RecordedOutcome {
+  readonly released: boolean
+}
+
+/**
  * The insert found an active backfill of the same transfer sharing a day with the new one;
  * `conflicting` is that backfill. `scheduleBackfill` answers with a `Conflict` naming it.
  *
@@ -274,6 +285,21 @@ export class WorkerRepository extends Context.Tag("transfer-backfills/WorkerRepo
       nowMillis: number,
       lease?: Lease
     ) => Effect.Effect<RecordedOutcome, OutcomeRefused | ServiceUnavailable>
+
+    /**
+     * `recordOutcome` of the last day of a turn under `lease`, giving the lease up in the
+     * same atomic step as `releaseLease` would (`released: true`). Where this call did not
+     * give it up (the day had already reported, say), `released` is false and the caller
+     * releases the lease itself. Optional: without it a worker records, then releases, one
+     * round trip more per turn.
+     */
+    readonly recordOutcomeAndRelease?: (
+      id: BackfillId,
+      day: CalendarDate,
+      outcome: RunOutcome,
+      nowMillis: number,
+      lease: Lease
+    ) => Effect.Effect<ReleasingOutcome, OutcomeRefused | ServiceUnavailable>
 
     /** Re-queues the failed days of a `FAILED` backfill (`domain/lifecycle.retryFailedDays`). */
     readonly retryFailedDays: (

@@ -157,10 +157,12 @@ describe("the operations called directly, as a CLI or GraphQL host would", () =>
         })
       )
       const workerNames = new Set(worker.spans.map((span) => span.name))
-      for (const step of ["claim", "materialiseRuns", "startNextRun", "recordOutcome", "releaseLease"]) {
+      for (const step of ["claim", "materialiseRuns", "startNextRun", "recordOutcomeAndRelease"]) {
         expect(workerNames).toContain(`WorkerRepository.${step}`)
       }
-      const recorded = worker.spans.find((span) => span.name === "WorkerRepository.recordOutcome")
+      // A turn of one day: the lease went with the day's outcome.
+      expect(workerNames).not.toContain("WorkerRepository.releaseLease")
+      const recorded = worker.spans.find((span) => span.name === "WorkerRepository.recordOutcomeAndRelease")
       expect(recorded?.attributes.get("backfill_id")).toBe("1")
     }).pipe(Effect.provide(world()))
   )

@@ -11,6 +11,7 @@ import { BackfillId } from "../../src/domain/ids.js"
 import { completed, WorkerId } from "../../src/domain/runs.js"
 import { handleListBackfillRuns, handlePreviewBackfill, handleScheduleBackfill } from "../../src/http/endpoints.js"
 import * as Worker from "../../src/operations/worker.js"
+import { WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { call, readBackfill, scheduleSeedBackfill, type WireBackfill } from "./http.js"
 import { bearer, DECADE_TRANSFER, LIMITED_TRANSFER, SEED_TRANSFER, world } from "./world.js"
 
@@ -147,6 +148,41 @@ describe("a worker's turn", () => {
       yield* Worker.processNextBackfill(turn)
       yield* Worker.processNextBackfill(turn)
       expect(yield* readBackfill(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 5 })
+    }).pipe(Effect.provide(world()))
+  )
+
+  it.effect("gives the lease up with its last outcome, or after it where the store cannot, its running day back", () =>
+    Effect.gen(function* () {
+      const store = yield* WorkerRepository
+      const { recordOutcomeAndRelease: _, ...recordsOnly } = store
+      const turn = {
+        workerId: WorkerId.make("w1"),
+        leaseDuration: Duration.seconds(30),
+        execute: () => Effect.succeed(completed)
+      }
+      const capOfOne = { maxRunningDaysPerTeam: 1 }
+      for (const [repository, releases] of [
+        [store, 0],
+        [recordsOnly, 1]
+      ] as const) {
+        const first = yield* scheduleSeedBackfill(`2024-01-1${releases}`, `2024-01-1${releases}`)
+        let released = 0
+        const counting: WorkerRepository["Type"] = {
+          ...repository,
+          releaseLease: (lease) =>
+            Effect.zipRight(
+              Effect.sync(() => released++),
+              repository.releaseLease(lease)
+            )
+        }
+        expect(yield* Effect.provideService(Worker.processNextBackfill(turn), WorkerRepository, counting)).toBe(true)
+        expect(yield* readBackfill(first)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 1 })
+        expect(released).toBe(releases)
+        yield* scheduleSeedBackfill(`2024-01-2${releases}`, `2024-01-2${releases}`)
+        const next = yield* Worker.claimBackfill(WorkerId.make(`w${2 + releases}`), Duration.seconds(30), capOfOne)
+        expect(Option.isSome(next)).toBe(true)
+        yield* Effect.flatMap(WorkerRepository, (worker) => worker.releaseLease(Option.getOrThrow(next)))
+      }
     }).pipe(Effect.provide(world()))
   )
 

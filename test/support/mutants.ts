@@ -38,6 +38,12 @@ const acrossTeams = <Access extends { readonly principal: Principal }, A, E>(
 
 const newestFirst = (backfills: ReadonlyArray<Backfill>) => [...backfills].sort((a, b) => (a.id < b.id ? 1 : -1))
 
+/** The store's `recordOutcome`, its answer claiming `claims` that the store did not make. */
+const recordedClaiming =
+  <Claims extends object>(worker: Worker, claims: Claims) =>
+  (...[id, day, outcome, nowMillis, lease]: Parameters<Worker["recordOutcome"]>) =>
+    Effect.map(worker.recordOutcome(id, day, outcome, nowMillis, lease), (recorded) => ({ ...recorded, ...claims }))
+
 export interface Mutant {
   readonly bug: string
   readonly api?: (api: Api) => Partial<Api>
@@ -171,13 +177,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     bug: "a double-counted day: every report says it counted",
-    worker: (worker) => ({
-      recordOutcome: (id, day, outcome, nowMillis, lease) =>
-        Effect.map(worker.recordOutcome(id, day, outcome, nowMillis, lease), (recorded) => ({
-          ...recorded,
-          counted: true
-        }))
-    })
+    worker: (worker) => ({ recordOutcome: recordedClaiming(worker, { counted: true }) })
   },
   {
     bug: "an outcome under a lost lease is recorded: the lease is not checked",
@@ -190,6 +190,23 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
     worker: (worker) => ({
       renewLease: (lease, nowMillis, leaseMillis) =>
         worker.renewLease(lease, nowMillis, leaseMillis).pipe(Effect.catchTag("LeaseLost", () => Effect.succeed(lease)))
+    })
+  },
+  {
+    bug: "the last outcome says it gave the lease up, and keeps it",
+    worker: (worker) => ({ recordOutcomeAndRelease: recordedClaiming(worker, { released: true }) })
+  },
+  {
+    bug: "the last outcome is recorded and released without checking the lease",
+    worker: (worker) => ({
+      recordOutcomeAndRelease: (id, day, outcome, nowMillis, lease) =>
+        Effect.zipLeft(
+          Effect.map(worker.recordOutcome(id, day, outcome, nowMillis), (recorded) => ({
+            ...recorded,
+            released: true
+          })),
+          worker.releaseLease(lease)
+        )
     })
   },
   {

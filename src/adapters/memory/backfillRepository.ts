@@ -108,6 +108,28 @@ const applyRetry = (
   return store.update(stored, backfill, { time, retriedDays: days })
 }
 
+/** `recordOutcome`'s one synchronous step. */
+const recordNow = (
+  store: MemoryStore,
+  ...[id, day, outcome, nowMillis, lease]: Parameters<WorkerRepository["Type"]["recordOutcome"]>
+) =>
+  Either.flatMap(
+    Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
+    (stored) => {
+      const run = stored.runs.get(day)
+      const now = epochSecondsFromMillis(nowMillis)
+      return Either.map(
+        Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now, run?.attempts),
+        (recorded) => {
+          if (!recorded.counted || run === undefined) return recorded
+          stored.runs.set(day, DayRuns.reported(run, outcome, now))
+          store.update(stored, recorded.backfill, { time: now, day: reportedDay(day, outcome) })
+          return recorded
+        }
+      )
+    }
+  )
+
 const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => ({
   materialiseRuns: (id, maxDays) =>
     atomicallyNow((time) =>
@@ -163,24 +185,17 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
       )
     ),
 
-  recordOutcome: (id, day, outcome, nowMillis, lease) =>
+  recordOutcome: (...args) => atomically(() => recordNow(store, ...args)),
+
+  recordOutcomeAndRelease: (id, day, outcome, nowMillis, lease) =>
     atomically(() =>
-      Either.flatMap(
-        Either.flatMap(store.require(id), (stored) => store.fencedBy(stored, lease)),
-        (stored) => {
-          const run = stored.runs.get(day)
-          const now = epochSecondsFromMillis(nowMillis)
-          return Either.map(
-            Lifecycle.recordOutcome(stored.backfill, day, run?.state, outcome, now, run?.attempts),
-            (recorded) => {
-              if (!recorded.counted || run === undefined) return recorded
-              stored.runs.set(day, DayRuns.reported(run, outcome, now))
-              store.update(stored, recorded.backfill, { time: now, day: reportedDay(day, outcome) })
-              return recorded
-            }
-          )
-        }
-      )
+      Either.map(recordNow(store, id, day, outcome, nowMillis, lease), (recorded) => ({
+        ...recorded,
+        released: Either.match(store.held(lease), {
+          onLeft: () => false,
+          onRight: (stored) => store.running.release(stored, lease)
+        })
+      }))
     ),
 
   retryFailedDays: (id) =>

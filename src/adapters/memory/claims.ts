@@ -69,10 +69,14 @@ export class RunningDays {
     return best === undefined ? Option.none() : this.lease(best.stored, workerId, nowMillis, leaseMillis)
   }
 
-  /** Gives a lease's running day back; a lease already released or taken over gives nothing. */
-  release(stored: Stored, lease: Lease): void {
-    if (!Option.exists(stored.lease, (current) => current.fence === lease.fence)) return
+  /**
+   * Gives a lease's running day back: `false` when the lease was already released or
+   * taken over, which gives nothing.
+   */
+  release(stored: Stored, lease: Lease): boolean {
+    if (!Option.exists(stored.lease, (current) => current.fence === lease.fence)) return false
     this.free(stored)
+    return true
   }
 
   private claimable(stored: Stored, nowMillis: number, caps: ClaimCaps): boolean {

@@ -11,12 +11,11 @@ import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../domain/calendarDate.js"
 import { changeEvents, reportedDay } from "../../domain/events.js"
 import type { BackfillId } from "../../domain/ids.js"
-import type { RecordedOutcome } from "../../domain/lifecycle.js"
 import * as Lifecycle from "../../domain/lifecycle.js"
 import type { Lease, RunOutcome, RunState } from "../../domain/runs.js"
 import { type EpochSeconds, epochSecondsFromMillis } from "../../domain/time.js"
 import { UnknownBackfill } from "../../domain/workerErrors.js"
-import type { OutcomeRefused } from "../../ports/backfillRepository.js"
+import type { OutcomeRefused, ReleasingOutcome } from "../../ports/backfillRepository.js"
 import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { type OutcomeSnapshot, outcomeKey, type Remembered } from "./remembered.js"
@@ -26,17 +25,29 @@ import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 /**
  * The worker port's `recordOutcome` on PostgreSQL, the worker's hot path: decided on one
  * snapshot and written only if the backfill has not changed since, decided again on a
- * race, and settled under the row lock after `attempts` races.
+ * race, and settled under the row lock after `attempts` races. With `release`, the write
+ * also gives the lease up when its fence is still the backfill's (`recordOutcomeAndRelease`):
+ * the same statements as `releaseLease`'s, locking the transfer's row before the team's.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeRecordOutcome = (tables: BackfillTables, attempts: number, remembered: Remembered) => {
   const { sql, backfills, runs, columns } = tables
+  const teamLoad = sql.literal(`${tables.schema}.backfill_team_load`)
+  const transferLoad = sql.literal(`${tables.schema}.backfill_transfer_load`)
 
   /** `DayRuns.reported`'s times: started when handed out, or now for a day reported while pending. */
   const reportedAt = (now: EpochSeconds) =>
     sql`started_time = COALESCE(started_time, to_timestamp(${now}::bigint)), ended_time = to_timestamp(${now}::bigint)`
+
+  /** The lease columns cleared where the backfill's latest claim is still `lease`'s. */
+  const leaseGivenUp = (lease: Lease | undefined, release: boolean) => {
+    if (lease === undefined || !release) return sql``
+    const fenced = sql`lease_fence = ${lease.fence}`
+    return sql`, lease_worker = CASE WHEN ${fenced} THEN NULL ELSE lease_worker END,
+      lease_expires_at_ms = CASE WHEN ${fenced} THEN NULL ELSE lease_expires_at_ms END`
+  }
 
   /**
    * The outcome decided on `snapshot` and written only if the backfill's version is still
@@ -47,8 +58,9 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
     day: CalendarDate,
     outcome: RunOutcome,
     nowMillis: number,
-    lease: Lease | undefined
-  ): Effect.Effect<Option.Option<RecordedOutcome>, OutcomeRefused | SqlError.SqlError> =>
+    lease: Lease | undefined,
+    release: boolean
+  ): Effect.Effect<Option.Option<ReleasingOutcome>, OutcomeRefused | SqlError.SqlError> =>
     Effect.gen(function* () {
       yield* fencedBy(snapshot.fence, lease)
       const now = epochSecondsFromMillis(nowMillis)
@@ -62,13 +74,15 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
         now,
         snapshot.runAttempts
       )
-      if (!recorded.counted) return Option.some(recorded)
+      if (!recorded.counted) return Option.some({ ...recorded, released: false })
       const next = recorded.backfill
       const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
       const reported = changeEvents(current, next, { day: reportedDay(day, outcome) })
-      const [written] = yield* sql<{ readonly applied: boolean }>`
+      const releases =
+        release && lease !== undefined ? sql`lease_worker IS NOT NULL AND lease_fence = ${lease.fence}` : sql`false`
+      const [written] = yield* sql<{ readonly applied: boolean; readonly released: boolean }>`
         WITH unchanged AS (
-          SELECT id FROM ${backfills}
+          SELECT id, team_id, transfer_id, ${releases} AS releases FROM ${backfills}
           WHERE id = ${id}::bigint AND version = ${snapshot.version}::bigint
           FOR UPDATE
         ),
@@ -85,13 +99,23 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
             runs_completed = ${next.runs.completed},
             runs_failed = ${next.runs.failed},
             version = version + 1,
-            event_sequence = event_sequence + ${reported.length}
+            event_sequence = event_sequence + ${reported.length}${leaseGivenUp(lease, release)}
           WHERE id = ${id}::bigint AND EXISTS (SELECT 1 FROM unchanged)
           RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
         ),
-        announced AS (${insertEvents(tables, "saved", reported, now)})
-        SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied`
-      return written?.applied === true ? Option.some(recorded) : Option.none()
+        announced AS (${insertEvents(tables, "saved", reported, now)}),
+        transfer_slot AS (
+          UPDATE ${transferLoad} l SET running = greatest(l.running - 1, 0)
+          FROM unchanged u WHERE u.releases AND l.transfer_id = u.transfer_id AND EXISTS (SELECT 1 FROM saved)
+          RETURNING u.team_id
+        ),
+        team_slot AS (
+          UPDATE ${teamLoad} t SET running = greatest(t.running - 1, 0)
+          FROM transfer_slot s WHERE t.team_id = s.team_id
+        )
+        SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied,
+          EXISTS (SELECT 1 FROM saved) AND COALESCE((SELECT releases FROM unchanged), false) AS released`
+      return written?.applied === true ? Option.some({ ...recorded, released: written.released }) : Option.none()
     })
 
   /** The backfill, its version, the fence of its latest claim and the day's run, from one snapshot. */
@@ -137,20 +161,30 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
         SELECT state, attempts FROM ${runs} WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
       const now = epochSecondsFromMillis(nowMillis)
       const recorded = yield* Lifecycle.recordOutcome(current, day, stored[0]?.state, outcome, now, stored[0]?.attempts)
-      if (!recorded.counted) return recorded
+      const unreleased: ReleasingOutcome = { ...recorded, released: false }
+      if (!recorded.counted) return unreleased
       const error = recorded.backfill.errorReport.find((entry) => entry.day === day)?.error ?? null
       yield* sql`
         UPDATE ${runs} SET state = ${recorded.state}, error = ${error}, ${reportedAt(now)}
         WHERE backfill_id = ${String(id)}::bigint AND day = ${day}::date`
       yield* tables.saveState(current, recorded.backfill, { time: now, day: reportedDay(day, outcome) })
-      return recorded
+      return unreleased
     })
 
-  return (id: BackfillId, day: CalendarDate, outcome: RunOutcome, nowMillis: number, lease: Lease | undefined) => {
+  return (
+    id: BackfillId,
+    day: CalendarDate,
+    outcome: RunOutcome,
+    nowMillis: number,
+    lease: Lease | undefined,
+    release = false
+  ) => {
     const read = decidedOnSnapshot(
       sql,
       attempts,
-      Effect.flatMap(readSnapshot(id, day), (snapshot) => onSnapshot(snapshot, day, outcome, nowMillis, lease)),
+      Effect.flatMap(readSnapshot(id, day), (snapshot) =>
+        onSnapshot(snapshot, day, outcome, nowMillis, lease, release)
+      ),
       underLock(id, day, outcome, nowMillis, lease)
     )
     // Taken when the outcome runs, not when it is described: a retried effect reads.
@@ -160,8 +194,8 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
       // fence, a refusal) is decided again on what is stored now.
       return started === undefined || (lease !== undefined && lease.fence !== started.fence)
         ? read
-        : onSnapshot(started, day, outcome, nowMillis, lease).pipe(
-            Effect.orElseSucceed(() => Option.none<RecordedOutcome>()),
+        : onSnapshot(started, day, outcome, nowMillis, lease, release).pipe(
+            Effect.orElseSucceed(() => Option.none<ReleasingOutcome>()),
             Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => read }))
           )
     })

@@ -186,6 +186,9 @@ export const makePostgresRepository = (options: PostgresRepositoryOptions = {}) 
       recordOutcome: (id, day, outcome, nowMillis, lease) =>
         unavailable(recordOutcome(id, day, outcome, nowMillis, lease)),
 
+      recordOutcomeAndRelease: (id, day, outcome, nowMillis, lease) =>
+        unavailable(recordOutcome(id, day, outcome, nowMillis, lease, true)),
+
       retryFailedDays: (id) =>
         transaction(
           Effect.flatMap(lockBackfill(id), (current) =>

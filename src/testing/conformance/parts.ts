@@ -17,6 +17,7 @@ import { apiViewTests } from "./worker/apiView.js"
 import { leasesTests } from "./worker/leases.js"
 import { ledgerTests } from "./worker/ledger.js"
 import { materialisingTests } from "./worker/materialising.js"
+import { releasingOutcomesTests } from "./worker/releasingOutcomes.js"
 import { runsAndOutcomesTests } from "./worker/runsAndOutcomes.js"
 import { teamsWithRunsTests } from "./worker/teams.js"
 import { turnsTests } from "./worker/turns.js"
@@ -35,6 +36,7 @@ export const WORKER_PARTS: ReadonlyArray<(test: Tester<Repositories>) => void> =
   materialisingTests,
   leasesTests,
   runsAndOutcomesTests,
+  releasingOutcomesTests,
   ledgerTests,
   teamsWithRunsTests,
   turnsTests
