@@ -19,7 +19,7 @@ import { epochSecondsFromMillis } from "../../src/domain/time.js"
 import * as Worker from "../../src/operations/worker.js"
 import type { BackfillRepository, WorkerRepository } from "../../src/ports/backfillRepository.js"
 import { repositories } from "../support/access.js"
-import { freshSchema, unfinishedOrMiscounted } from "../support/database.js"
+import { freshSchema, heldOrCounted, unfinishedOrMiscounted } from "../support/database.js"
 import { openFaultTarget } from "../support/faultTarget.js"
 import { tally } from "../support/tally.js"
 
@@ -204,6 +204,9 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
           expect(failedSteps).toBeGreaterThan(0)
           expect((yield* Ref.get(health)).running).toBe(true)
           yield* Fiber.interrupt(worker)
+          // Every turn's running day given back once, whether its release went with the
+          // last outcome or after it, and whichever statement lost its connection.
+          expect(yield* heldOrCounted(schema)).toEqual([])
           const counts = yield* sql<{ readonly status: string; readonly n: string }>`
             SELECT status, count(*)::text AS n FROM ${sql(schema)}.backfills GROUP BY status`
           expect(counts).toEqual([{ status: "COMPLETED", n: "28" }])

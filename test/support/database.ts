@@ -185,3 +185,15 @@ export const unfinishedOrMiscounted = (schema: string) =>
          OR (b.status = 'FAILED') <> (b.runs_failed > 0)
          OR b.end_time IS NULL`)
   )
+
+/**
+ * Running days still counted for a team or a transfer, and leases still held: none once
+ * every worker of `schema` has finished and stopped, however its steps were cut.
+ */
+export const heldOrCounted = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.unsafe<{ readonly what: string }>(`
+      SELECT 'team ' || team_id AS what FROM "${schema}".backfill_team_load WHERE running <> 0
+      UNION ALL SELECT 'transfer ' || transfer_id FROM "${schema}".backfill_transfer_load WHERE running <> 0
+      UNION ALL SELECT 'lease of ' || id FROM "${schema}".backfills WHERE lease_worker IS NOT NULL`)
+  )
