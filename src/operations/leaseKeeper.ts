@@ -10,14 +10,8 @@ import { LeaseLost } from "../domain/workerErrors.js"
 import { markSuccess, type WorkerHealth } from "./workerHealth.js"
 import { releaseLease, renewLease } from "./workerSteps.js"
 
-/**
- * How often a held lease is renewed: four times per lease, so one failed renewal is not
- * fatal.
- *
- * @since 0.1.0
- * @category worker
- */
-export const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
+/** How often a held lease is renewed: four times per lease, so one failed renewal is not fatal. */
+const renewalInterval = (leaseDuration: Duration.DurationInput): Duration.Duration =>
   Duration.unsafeDivide(Duration.decode(leaseDuration), 4)
 
 /**
@@ -40,10 +34,15 @@ export interface HeldLease {
     grace: Duration.DurationInput
   ) => Effect.Effect<A, E | LeaseLost, R>
   /**
-   * Says that the lease was given up with a day's outcome (`recordLastOutcome`): no
-   * renewal from now on, and nothing left to release.
+   * Runs `step`, which may give the lease up with a day's outcome (`recordLastOutcome`).
+   * While it runs, a renewal that finds the lease gone ends the renewals without counting
+   * the lease lost: the step may have released it, and the step itself fails with
+   * `LeaseLost` if another worker took it. Once the step says `released`, no renewal is
+   * sent and nothing is left to release.
    */
-  readonly released: Effect.Effect<void>
+  readonly releaseWith: <A extends { readonly released: boolean }, E, R>(
+    step: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, R>
 }
 
 /**
@@ -66,6 +65,8 @@ export const holdLease = (
 ) =>
   Effect.gen(function* () {
     const current = yield* Ref.make(lease)
+    // Whether a step that may release the lease is in flight, and whether one did.
+    let releasing = false
     let released = false
     // One day runs at a time: the fiber a lost lease interrupts, and the loss once known.
     let dayFiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
@@ -86,6 +87,7 @@ export const holdLease = (
         })
       )
     const renewOnce = Effect.gen(function* () {
+      if (released) return false
       const held = yield* Ref.get(current)
       const renewal = yield* Effect.exit(
         renewLease(held, leaseDuration).pipe(
@@ -95,11 +97,12 @@ export const holdLease = (
           })
         )
       )
-      // A renewal that crossed the release with the last outcome: the lease is not lost, but done.
       if (released) return false
       if (renewal._tag === "Success")
         return yield* Effect.as(Effect.zipRight(Ref.set(current, renewal.value), markSuccess(health)), true)
       const takenOver = Cause.failureOption(renewal.cause).pipe(Option.exists((error) => error._tag === "LeaseLost"))
+      // Crossed by a release in flight: the lease is not lost but done, or the step says so.
+      if (takenOver && releasing) return false
       const now = yield* Clock.currentTimeMillis
       if (takenOver || now + Duration.toMillis(Duration.sum(interval, attempt)) >= held.expiresAtMillis) {
         return yield* Effect.as(lose(renewal.cause), false)
@@ -138,8 +141,21 @@ export const holdLease = (
               })
             )
       )
-    const markReleased = Effect.sync(() => {
-      released = true
-    })
-    return { current: Ref.get(current), runDay, released: markReleased } satisfies HeldLease
+    const releaseWith = <A extends { readonly released: boolean }, E, R>(step: Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        releasing = true
+        return step.pipe(
+          Effect.tap((answer) =>
+            Effect.sync(() => {
+              released = answer.released
+            })
+          ),
+          Effect.ensuring(
+            Effect.sync(() => {
+              releasing = false
+            })
+          )
+        )
+      })
+    return { current: Ref.get(current), runDay, releaseWith } satisfies HeldLease
   })

@@ -114,9 +114,7 @@ const runNextDay = <R>(held: HeldLease, backfillId: BackfillId, options: WorkerO
     const outcome = yield* options.execute(run)
     const record = (lease: Lease) =>
       last
-        ? Effect.flatMap(recordLastOutcome(run.backfill.id, run.day, outcome, lease), ({ released }) =>
-            released ? held.released : Effect.void
-          )
+        ? held.releaseWith(recordLastOutcome(run.backfill.id, run.day, outcome, lease))
         : recordRunOutcome(run.backfill.id, run.day, outcome, lease)
     yield* Effect.retry(Effect.flatMap(held.current, record), {
       schedule: WHILE_UNAVAILABLE,

@@ -5,19 +5,13 @@
  */
 import { Clock, Duration, Effect, Metric, Option } from "effect"
 import type { CalendarDate } from "../domain/calendarDate.js"
-import type { ServiceUnavailable } from "../domain/errors.js"
 import type { BackfillId } from "../domain/ids.js"
 import type { Lease, RunOutcome, WorkerId } from "../domain/runs.js"
 import { epochSecondsFromMillis } from "../domain/time.js"
 import type { ClaimCaps } from "../domain/turns.js"
 import { backfillsRetried, backfillWait } from "../metrics/instruments.js"
 import { countOutcome } from "../metrics/record.js"
-import {
-  type OutcomeRefused,
-  type ReleasingOutcome,
-  type StartedRun,
-  WorkerRepository
-} from "../ports/backfillRepository.js"
+import { type StartedRun, WorkerRepository } from "../ports/backfillRepository.js"
 import { traced } from "./spans.js"
 
 /**
@@ -238,21 +232,17 @@ export const recordRunOutcome = (backfillId: BackfillId, day: CalendarDate, outc
  * @category worker
  */
 export const recordLastOutcome = (backfillId: BackfillId, day: CalendarDate, outcome: RunOutcome, lease: Lease) =>
-  withRepository(
-    "recordOutcomeAndRelease",
-    (repository): Effect.Effect<ReleasingOutcome, OutcomeRefused | ServiceUnavailable> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.tap(
-          repository.recordOutcomeAndRelease === undefined
-            ? Effect.map(repository.recordOutcome(backfillId, day, outcome, now, lease), (recorded) => ({
-                ...recorded,
-                released: false
-              }))
-            : repository.recordOutcomeAndRelease(backfillId, day, outcome, now, lease),
-          countOutcome
+  Effect.flatMap(WorkerRepository, ({ recordOutcomeAndRelease }) =>
+    recordOutcomeAndRelease === undefined
+      ? Effect.map(recordRunOutcome(backfillId, day, outcome, lease), (recorded) => ({ ...recorded, released: false }))
+      : withRepository(
+          "recordOutcomeAndRelease",
+          () =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.tap(recordOutcomeAndRelease(backfillId, day, outcome, now, lease), countOutcome)
+            ),
+          backfillId
         )
-      ),
-    backfillId
   )
 
 /**

@@ -204,8 +204,9 @@ describe(`Workers on PostgreSQL under faults (${target.kind})`, () => {
           expect(failedSteps).toBeGreaterThan(0)
           expect((yield* Ref.get(health)).running).toBe(true)
           yield* Fiber.interrupt(worker)
-          // Every turn's running day given back once, whether its release went with the
-          // last outcome or after it, and whichever statement lost its connection.
+          // No running day left counted, whether a turn's release went with its last outcome
+          // or after it, and whichever statement lost its connection (the conformance kit
+          // checks that none is given back twice).
           expect(yield* heldOrCounted(schema)).toEqual([])
           const counts = yield* sql<{ readonly status: string; readonly n: string }>`
             SELECT status, count(*)::text AS n FROM ${sql(schema)}.backfills GROUP BY status`

@@ -262,6 +262,38 @@ describe("the worker loop under faults", () => {
     }).pipe(Effect.provide(world()))
   )
 
+  it.effect("counts no lease lost when a renewal finds the lease given up by a last outcome still answering", () =>
+    Effect.gen(function* () {
+      const id = yield* schedule("2024-01-01", "2024-01-01")
+      const store = yield* WorkerRepository
+      const recordAndRelease = Option.getOrThrow(Option.fromNullable(store.recordOutcomeAndRelease))
+      let releases = 0
+      // The outcome and the release commit at once; the answer takes 20 s, past two renewals.
+      const slowToAnswer: WorkerRepository["Type"] = {
+        ...store,
+        recordOutcomeAndRelease: (...args) => Effect.tap(recordAndRelease(...args), () => Effect.sleep("20 seconds")),
+        releaseLease: (lease) =>
+          Effect.zipRight(
+            Effect.sync(() => releases++),
+            store.releaseLease(lease)
+          )
+      }
+      const logs: Array<LogEntry> = []
+      const turn = yield* Effect.fork(
+        Worker.processNextBackfill({
+          workerId: WorkerId.make("w"),
+          leaseDuration: LEASE,
+          execute: () => Effect.succeed(completed)
+        }).pipe(Effect.provideService(WorkerRepository, slowToAnswer), Effect.provide(capturingLogger(logs)))
+      )
+      yield* advanceSeconds(30)
+      expect(yield* Fiber.join(turn)).toBe(true)
+      expect(yield* read(id)).toMatchObject({ status: "COMPLETED", transfer_runs_completed: 1 })
+      expect(logs.filter((entry) => entry.level === "WARN").map((entry) => entry.message)).toEqual([])
+      expect(releases).toBe(0)
+    }).pipe(Effect.provide(world()))
+  )
+
   it.effect("goes on after an executor that dies, and runs that day again", () =>
     Effect.gen(function* () {
       const id = yield* schedule("2024-01-01", "2024-01-03")

@@ -154,15 +154,23 @@ export const openServerRepository = async (url: string, schema: string) => {
   }
 }
 
+/**
+ * How long a port call of these tests may wait: 60 concurrent inserts on one transfer
+ * queue on its exclusion constraint and the shared client's connections, which on a
+ * loaded machine outlasts the 5 s default. The deadline's own tests set theirs.
+ */
+const LOADED_MACHINE_DEADLINE = Duration.seconds(30)
+
 /** A fresh, empty PostgreSQL repository per build, on the shared client. */
 export const freshRepository = (
   database: TestDatabase,
   options: { readonly optimisticAttempts?: number } = {}
 ): Layer.Layer<BackfillRepository | WorkerRepository | BackfillStatistics | BackfillOutbox> =>
-  Layer.unwrapScoped(Effect.map(freshSchema, (schema) => layerPostgresBackfillRepository({ ...options, schema }))).pipe(
-    Layer.provide(Layer.succeedContext(database.client)),
-    Layer.orDie
-  )
+  Layer.unwrapScoped(
+    Effect.map(freshSchema, (schema) =>
+      layerPostgresBackfillRepository({ ...options, schema, deadline: LOADED_MACHINE_DEADLINE })
+    )
+  ).pipe(Layer.provide(Layer.succeedContext(database.client)), Layer.orDie)
 
 /**
  * Backfills whose counters disagree with their runs, or that are not final with every

@@ -191,10 +191,12 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
     atomically(() =>
       Either.map(recordNow(store, id, day, outcome, nowMillis, lease), (recorded) => ({
         ...recorded,
-        released: Either.match(store.held(lease), {
-          onLeft: () => false,
-          onRight: (stored) => store.running.release(stored, lease)
-        })
+        released:
+          recorded.counted &&
+          Either.match(store.held(lease), {
+            onLeft: () => false,
+            onRight: (stored) => store.running.release(stored, lease)
+          })
       }))
     ),
 
