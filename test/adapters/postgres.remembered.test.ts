@@ -70,7 +70,7 @@ const prepared = (step: Step, transferId: bigint, worker: WorkerId) =>
     expect(lease.backfillId).toBe(backfill.id)
     if (step === "start") return { id: backfill.id, lease, day: undefined } satisfies Prepared
     const run = Option.getOrThrow(yield* repository.startNextRun(lease, NOW + 1))
-    if (step === "outcome") return { id: backfill.id, lease, day: run.day } satisfies Prepared
+    if (step !== "start after a takeover") return { id: backfill.id, lease, day: run.day } satisfies Prepared
     // The worker takes its lease back, and with it the day it left running, pending again.
     const taken = Option.getOrThrow(yield* repository.claim(worker, NOW + 1, LEASE_MILLIS))
     return { id: backfill.id, lease: taken, day: undefined } satisfies Prepared
@@ -112,16 +112,17 @@ const comparable = (
         : { ...answered, backfill: withoutIds(answered.backfill) }
   })
 
-const STEPS = ["start", "start after a takeover", "outcome"] as const
+const STEPS = ["start", "start after a takeover", "outcome", "last outcome"] as const
 type Step = (typeof STEPS)[number]
 
 describe(`the worker's steps decided on what the step before wrote (PostgreSQL, ${database.kind})`, () => {
   for (const step of STEPS) {
     for (const between of BETWEEN) {
-      for (const outcome of step === "outcome" ? [completed, failed("boom")] : [completed]) {
+      for (const outcome of step.endsWith("outcome") ? [completed, failed("boom")] : [completed]) {
         for (const underLease of step === "outcome" ? [true, false] : [true]) {
-          const called =
-            step === "outcome" ? `an outcome (${outcome._tag}, ${underLease ? "under" : "without"} its lease)` : step
+          const called = step.endsWith("outcome")
+            ? `${step === "outcome" ? "an outcome" : "a turn's last outcome, releasing its lease"} (${outcome._tag}, ${underLease ? "under" : "without"} its lease)`
+            : step
           it.live(
             `${called} stores and answers what a read would, after ${between}`,
             () =>
@@ -141,13 +142,21 @@ describe(`the worker's steps decided on what the step before wrote (PostgreSQL, 
                         Effect.either<RecordedOutcome | Option.Option<StartedRun>, { readonly _tag: string }, never>(
                           target.day === undefined
                             ? worker.startNextRun(target.lease, NOW + 3)
-                            : worker.recordOutcome(
-                                target.id,
-                                target.day,
-                                outcome,
-                                NOW + 3,
-                                underLease ? target.lease : undefined
-                              )
+                            : step === "last outcome"
+                              ? Option.getOrThrow(Option.fromNullable(worker.recordOutcomeAndRelease))(
+                                  target.id,
+                                  target.day,
+                                  outcome,
+                                  NOW + 3,
+                                  target.lease
+                                )
+                              : worker.recordOutcome(
+                                  target.id,
+                                  target.day,
+                                  outcome,
+                                  NOW + 3,
+                                  underLease ? target.lease : undefined
+                                )
                         )
                       ),
                       context
@@ -155,6 +164,9 @@ describe(`the worker's steps decided on what the step before wrote (PostgreSQL, 
                   const answered = yield* take(remembered, starter)
                   const answeredOnRead = yield* take(read, stranger)
                   expect(comparable(answered)).toEqual(comparable(answeredOnRead))
+                  if (step === "last outcome" && between === "nothing") {
+                    expect(answered).toEqual(Either.right(expect.objectContaining({ counted: true, released: true })))
+                  }
                   expect(yield* Effect.provide(stored(remembered.id), starter)).toEqual(
                     yield* Effect.provide(stored(read.id), starter)
                   )
@@ -164,6 +176,13 @@ describe(`the worker's steps decided on what the step before wrote (PostgreSQL, 
                       SELECT type, sequence FROM ${sql(schema)}.backfill_events
                       WHERE backfill_id = ${String(id)}::bigint ORDER BY sequence`
                   expect(yield* events(remembered.id)).toEqual(yield* events(read.id))
+                  // The lease, and the transfer's running days (each backfill has a transfer of its own).
+                  const held = (id: BackfillId) =>
+                    sql<{ readonly free: boolean; readonly running: number }>`
+                      SELECT b.lease_worker IS NULL AS free, l.running FROM ${sql(schema)}.backfills b
+                      JOIN ${sql(schema)}.backfill_transfer_load l ON l.transfer_id = b.transfer_id
+                      WHERE b.id = ${String(id)}::bigint`
+                  expect(yield* held(remembered.id)).toEqual(yield* held(read.id))
                 })
               ).pipe(Effect.provide(Layer.succeedContext(database.client))),
             60_000
