@@ -16,6 +16,7 @@ import type { ClaimCaps } from "../../domain/turns.js"
 import { nextPendingDaySql } from "./leases.js"
 import { type Remembered, startKey } from "./remembered.js"
 import { backfillFromRow } from "./rows.js"
+import { runningDaysGivenBack } from "./runningDays.js"
 import { sqlStatusList } from "./statusSql.js"
 import type { BackfillTables } from "./tables.js"
 
@@ -64,15 +65,8 @@ export const makeClaimSteps = (tables: BackfillTables, remembered: Remembered) =
       FROM stale WHERE b.id = stale.id
       RETURNING b.team_id, b.transfer_id
     ),
-    transfers AS (
-      UPDATE ${transferLoad} l SET running = greatest(l.running - s.n, 0)
-      FROM (SELECT transfer_id, count(*)::int AS n FROM swept GROUP BY transfer_id) s
-      WHERE l.transfer_id = s.transfer_id
-      RETURNING l.transfer_id
-    )
-    UPDATE ${teamLoad} t SET running = greatest(t.running - s.n, 0)
-    FROM (SELECT team_id, count(*)::int AS n FROM swept GROUP BY team_id) s
-    WHERE t.team_id = s.team_id AND EXISTS (SELECT 1 FROM transfers)`
+    ${runningDaysGivenBack(tables, "swept")}
+    SELECT count(*) FROM given_back_team`
 
   const claimOnce = (workerId: WorkerId, nowMillis: number, leaseMillis: number, teamCap: number | null) =>
     sql<ClaimRow>`
@@ -206,12 +200,7 @@ export const makeClaimSteps = (tables: BackfillTables, remembered: Remembered) =
             AND lease_worker IS NOT NULL
           RETURNING team_id, transfer_id
         ),
-        transfer AS (
-          UPDATE ${transferLoad} l SET running = greatest(l.running - 1, 0)
-          FROM released r WHERE l.transfer_id = r.transfer_id
-          RETURNING r.team_id
-        )
-        UPDATE ${teamLoad} t SET running = greatest(t.running - 1, 0)
-        FROM transfer WHERE t.team_id = transfer.team_id`)
+        ${runningDaysGivenBack(tables, "released")}
+        SELECT count(*) FROM given_back_team`)
   }
 }

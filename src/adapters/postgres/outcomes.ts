@@ -20,22 +20,22 @@ import { insertEvents, SAVED_FOR_EVENTS } from "./events.js"
 import { decidedOnSnapshot } from "./optimistic.js"
 import { type OutcomeSnapshot, outcomeKey, type Remembered } from "./remembered.js"
 import { backfillFromRow } from "./rows.js"
+import { runningDaysGivenBack } from "./runningDays.js"
 import { type BackfillTables, fencedBy, orNull } from "./tables.js"
 
 /**
  * The worker port's `recordOutcome` on PostgreSQL, the worker's hot path: decided on one
  * snapshot and written only if the backfill has not changed since, decided again on a
  * race, and settled under the row lock after `attempts` races. With `release`, the write
- * also gives the lease up when its fence is still the backfill's (`recordOutcomeAndRelease`):
- * the same statements as `releaseLease`'s, locking the transfer's row before the team's.
+ * also gives the lease up when its fence is still the backfill's (`recordOutcomeAndRelease`),
+ * its running day back as `releaseLease` gives it (`runningDaysGivenBack`). The write
+ * under the row lock does not release: its caller then releases as after `recordOutcome`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeRecordOutcome = (tables: BackfillTables, attempts: number, remembered: Remembered) => {
   const { sql, backfills, runs, columns } = tables
-  const teamLoad = sql.literal(`${tables.schema}.backfill_team_load`)
-  const transferLoad = sql.literal(`${tables.schema}.backfill_transfer_load`)
 
   /** `DayRuns.reported`'s times: started when handed out, or now for a day reported while pending. */
   const reportedAt = (now: EpochSeconds) =>
@@ -104,15 +104,8 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
           RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
         ),
         announced AS (${insertEvents(tables, "saved", reported, now)}),
-        transfer_slot AS (
-          UPDATE ${transferLoad} l SET running = greatest(l.running - 1, 0)
-          FROM unchanged u WHERE u.releases AND l.transfer_id = u.transfer_id AND EXISTS (SELECT 1 FROM saved)
-          RETURNING u.team_id
-        ),
-        team_slot AS (
-          UPDATE ${teamLoad} t SET running = greatest(t.running - 1, 0)
-          FROM transfer_slot s WHERE t.team_id = s.team_id
-        )
+        given_up AS (SELECT team_id, transfer_id FROM unchanged WHERE releases AND EXISTS (SELECT 1 FROM saved)),
+        ${runningDaysGivenBack(tables, "given_up")}
         SELECT EXISTS (SELECT 1 FROM saved) AND EXISTS (SELECT 1 FROM run) AS applied,
           EXISTS (SELECT 1 FROM saved) AND COALESCE((SELECT releases FROM unchanged), false) AS released`
       return written?.applied === true ? Option.some({ ...recorded, released: written.released }) : Option.none()
