@@ -41,13 +41,9 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
   const reportedAt = (now: EpochSeconds) =>
     sql`started_time = COALESCE(started_time, to_timestamp(${now}::bigint)), ended_time = to_timestamp(${now}::bigint)`
 
-  /** The lease columns cleared where the backfill's latest claim is still `lease`'s. */
-  const leaseGivenUp = (lease: Lease | undefined, release: boolean) => {
-    if (lease === undefined || !release) return sql``
-    const fenced = sql`lease_fence = ${lease.fence}`
-    return sql`, lease_worker = CASE WHEN ${fenced} THEN NULL ELSE lease_worker END,
-      lease_expires_at_ms = CASE WHEN ${fenced} THEN NULL ELSE lease_expires_at_ms END`
-  }
+  /** The lease columns cleared where the locked row says the lease is given up (`unchanged.releases`). */
+  const leaseGivenUp = sql`, lease_worker = CASE WHEN (SELECT releases FROM unchanged) THEN NULL ELSE lease_worker END,
+    lease_expires_at_ms = CASE WHEN (SELECT releases FROM unchanged) THEN NULL ELSE lease_expires_at_ms END`
 
   /**
    * The outcome decided on `snapshot` and written only if the backfill's version is still
@@ -78,8 +74,9 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
       const next = recorded.backfill
       const error = next.errorReport.find((entry) => entry.day === day)?.error ?? null
       const reported = changeEvents(current, next, { day: reportedDay(day, outcome) })
+      const giving = release ? lease : undefined
       const releases =
-        release && lease !== undefined ? sql`lease_worker IS NOT NULL AND lease_fence = ${lease.fence}` : sql`false`
+        giving === undefined ? sql`false` : sql`lease_worker IS NOT NULL AND lease_fence = ${giving.fence}`
       const [written] = yield* sql<{ readonly applied: boolean; readonly released: boolean }>`
         WITH unchanged AS (
           SELECT id, team_id, transfer_id, ${releases} AS releases FROM ${backfills}
@@ -99,7 +96,7 @@ export const makeRecordOutcome = (tables: BackfillTables, attempts: number, reme
             runs_completed = ${next.runs.completed},
             runs_failed = ${next.runs.failed},
             version = version + 1,
-            event_sequence = event_sequence + ${reported.length}${leaseGivenUp(lease, release)}
+            event_sequence = event_sequence + ${reported.length}${giving === undefined ? sql`` : leaseGivenUp}
           WHERE id = ${id}::bigint AND EXISTS (SELECT 1 FROM unchanged)
           RETURNING ${sql.literal(SAVED_FOR_EVENTS)}
         ),
