@@ -13,6 +13,16 @@ import type { Tester } from "../steps.js"
 import * as steps from "../steps.js"
 import { OTHER_TEAM, OTHER_TRANSFER, range, T0, TEAM, USER } from "../world.js"
 
+/** Each cause's message and code, outermost first: "Failed to execute statement" alone hides why. */
+const causeChain = (cause: unknown): string => {
+  const links: Array<string> = []
+  for (let link = cause; typeof link === "object" && link !== null; link = (link as { cause?: unknown }).cause) {
+    const { message, code } = link as { readonly message?: unknown; readonly code?: unknown }
+    links.push(`${String(message)}${code === undefined ? "" : ` (${String(code)})`}`)
+  }
+  return links.join(" ← ")
+}
+
 export const insertsTests = (test: Tester<BackfillRepository>) =>
   describe("inserts", () => {
     test("store what they return, with increasing ids, readable by the owning team only", () =>
@@ -80,7 +90,7 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
               stored.push(outcome.right)
             } else {
               // What else refused it, told in full: a flaky refusal under load must say why.
-              expect(outcome.left._tag, "cause" in outcome.left ? String(outcome.left.cause) : "").toBe(
+              expect(outcome.left._tag, "cause" in outcome.left ? causeChain(outcome.left.cause) : "").toBe(
                 "ActiveRangeOverlap"
               )
               if (outcome.left._tag === "ActiveRangeOverlap") {
