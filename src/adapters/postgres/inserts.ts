@@ -22,9 +22,10 @@ const ACTIVE_STATUSES_SQL = sqlStatusList(ACTIVE_STATUSES)
 const EXCLUSION_VIOLATION = "23P01"
 
 /**
- * A deadlock the server settled by rolling one statement back, whole: it is simply tried
- * again. The overlap rule's own deadlock cannot happen (see `insertOnce`); this is the
- * last guard for what a host's triggers or another schema's statements might add.
+ * A deadlock the server settled by rolling the statement back, whole: it is simply tried
+ * again. None is known to remain: the overlap rule's own is avoided (`insertOnce`), and
+ * a team's or transfer's first row of running days is only ever waited for by inserts
+ * that wait for nothing else. A host's triggers or an enclosing transaction could add one.
  */
 const DEADLOCK_DETECTED = "40P01"
 
