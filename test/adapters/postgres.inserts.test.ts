@@ -65,36 +65,46 @@ describe.skipIf(database.kind !== "server")(
   "inserts into one transfer take turns (needs a PostgreSQL server: PGlite serves one connection at a time, so every insert waits for an open transaction)",
   () => {
     it.live(
-      "an insert waits for another insert into its transfer until that one commits, not for other transfers'",
+      "an insert waits for its transfer's turn before writing its row, until the insert before commits; other transfers' do not wait",
       () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           const schema = yield* freshSchema
           const repository = layerPostgresBackfillRepository({ schema, deadline: DEADLINE })
+          const insert = (start: number, end: number, transfer = 1n) =>
+            Effect.provide(steps.insert(day(start), day(end), { transferId: TransferId.make(transfer) }), repository)
           // The team's and the transfer's rows of running days, committed: the first insert of
           // a team or transfer holds its row until it commits.
-          yield* Effect.provide(steps.insert(day(20), day(25)), repository)
+          yield* insert(20, 25)
           const inserted = yield* Deferred.make<void>()
           const commit = yield* Deferred.make<void>()
-          const first = yield* steps
-            .insert(day(1), day(5))
-            .pipe(
-              Effect.zipLeft(Deferred.succeed(inserted, undefined)),
-              Effect.zipLeft(Deferred.await(commit)),
-              sql.withTransaction,
-              Effect.provide(repository),
-              Effect.fork
-            )
+          const first = yield* insert(1, 5).pipe(
+            Effect.zipLeft(Deferred.succeed(inserted, undefined)),
+            Effect.zipLeft(Deferred.await(commit)),
+            sql.withTransaction,
+            Effect.fork
+          )
           yield* Deferred.await(inserted)
-          const sameTransfer = yield* Effect.fork(Effect.provide(steps.insert(day(10), day(12)), repository))
-          yield* Effect.provide(steps.insert(day(1), day(5), { transferId: TransferId.make(2n) }), repository)
-          // Not a bound on anything: without the turns it would have long finished.
-          yield* Effect.sleep(Duration.seconds(1))
-          const waitedForTheCommit = Option.isNone(yield* Fiber.poll(sameTransfer))
-          yield* Deferred.succeed(commit, undefined)
+          const waiting = yield* Effect.gen(function* () {
+            const apart = yield* Effect.fork(insert(10, 12))
+            const overlapping = yield* Effect.fork(Effect.flip(insert(3, 4)))
+            yield* insert(1, 5, 2n)
+            // Not a bound on anything: without the turns the insert apart would have long finished.
+            yield* Effect.sleep(Duration.seconds(1))
+            // Waiting on the turn (an advisory lock), not on the first insert's row: the
+            // overlapping insert has not written its own to the overlap rule's index yet.
+            const waits = yield* sql<{ readonly wait_event: string | null }>`
+              SELECT wait_event FROM pg_stat_activity
+              WHERE state = 'active' AND query LIKE ${`%INSERT INTO "${schema}".backfills%`}
+                AND pid <> pg_backend_pid()`
+            return { apart, overlapping, finished: Option.isSome(yield* Fiber.poll(apart)), waits }
+          }).pipe(Effect.ensuring(Deferred.succeed(commit, undefined)))
           const stored = yield* Fiber.join(first)
-          expect((yield* Fiber.join(sameTransfer)).id > stored.id).toBe(true)
-          expect(waitedForTheCommit).toBe(true)
+          const [apart, refused] = [yield* Fiber.join(waiting.apart), yield* Fiber.join(waiting.overlapping)]
+          expect(waiting.finished).toBe(false)
+          expect(waiting.waits.map((wait) => wait.wait_event)).toEqual(["advisory", "advisory"])
+          expect(apart.range.start).toBe(day(10))
+          expect(refused._tag === "ActiveRangeOverlap" && refused.conflicting.id).toBe(stored.id)
         }).pipe(Effect.scoped, Effect.provide(Layer.succeedContext(database.client))),
       60_000
     )

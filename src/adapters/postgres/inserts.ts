@@ -23,9 +23,11 @@ const EXCLUSION_VIOLATION = "23P01"
 
 /**
  * A deadlock the server settled by rolling the statement back, whole: it is simply tried
- * again. None is known to remain: the overlap rule's own is avoided (`insertOnce`), and
- * a team's or transfer's first row of running days is only ever waited for by inserts
- * that wait for nothing else. A host's triggers or an enclosing transaction could add one.
+ * again. Inserts no longer deadlock with each other (`insertOnce`), but one still can with
+ * an update of an overlapping active backfill that changes an indexed column (a claim, a
+ * start, a release): the update writes a new entry to the exclusion index and checks it,
+ * and each can find the other's entry in flight. The insert would be refused anyway; tried
+ * again, it names the backfill in the way.
  */
 const DEADLOCK_DETECTED = "40P01"
 
@@ -105,7 +107,11 @@ export const makeInsert = (tables: BackfillTables) => {
       ? sql.withTransaction(insertOnce(teamId, backfill, processing))
       : insertOnce(teamId, backfill, processing)
     ).pipe(
-      Effect.map((rows): Backfill => ({ id: BackfillId.make(BigInt(rows[0]?.id ?? "0")), ...backfill })),
+      Effect.flatMap(([row]) =>
+        row === undefined
+          ? Effect.dieMessage("An insert of a backfill returned no row")
+          : Effect.succeed<Backfill>({ id: BackfillId.make(BigInt(row.id)), ...backfill })
+      ),
       Effect.catchIf(
         (error) => sqlState(error) === EXCLUSION_VIOLATION,
         () =>

@@ -16,7 +16,11 @@ import { OTHER_TEAM, OTHER_TRANSFER, range, T0, TEAM, USER } from "../world.js"
 /** Each cause's message and code, outermost first: "Failed to execute statement" alone hides why. */
 const causeChain = (cause: unknown): string => {
   const links: Array<string> = []
-  for (let link = cause; typeof link === "object" && link !== null; link = (link as { cause?: unknown }).cause) {
+  for (
+    let link = cause;
+    typeof link === "object" && link !== null && links.length < 10;
+    link = (link as { cause?: unknown }).cause
+  ) {
     const { message, code } = link as { readonly message?: unknown; readonly code?: unknown }
     links.push(`${String(message)}${code === undefined ? "" : ` (${String(code)})`}`)
   }
