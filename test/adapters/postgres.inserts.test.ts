@@ -14,6 +14,7 @@ import { afterAll } from "vitest"
 import { layerPostgresBackfillRepository } from "../../src/adapters/postgres/repository.js"
 import { TransferId } from "../../src/domain/ids.js"
 import * as steps from "../../src/testing/conformance/steps.js"
+import { overlappingJanuaryRanges } from "../../src/testing/conformance/world.js"
 import { freshSchema, openTestDatabase } from "../support/database.js"
 
 const database = await openTestDatabase({ sessionSettings: { deadlock_timeout: "10min" } })
@@ -28,10 +29,7 @@ const day = (n: number) => `2024-01-${String(n).padStart(2, "0")}`
 
 /** Overlapping ranges in January, on one transfer. */
 const round = () =>
-  Array.from({ length: INSERTS_PER_ROUND }, (_, index) => {
-    const start = 1 + ((index * 7) % 25)
-    return Effect.either(steps.insert(day(start), day(Math.min(28, start + (index % 4)))))
-  })
+  overlappingJanuaryRanges(INSERTS_PER_ROUND).map(([start, end]) => Effect.either(steps.insert(start, end)))
 
 describe(`overlapping inserts into one transfer on PostgreSQL (${database.kind})`, () => {
   it.effect(

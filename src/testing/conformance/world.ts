@@ -22,6 +22,15 @@ export const range = (start: string, end: string): DateRange =>
 
 export const day = (text: string) => text as CalendarDate
 
+/** `count` ranges of one to four days in January 2024, most overlapping others: inserts that race. */
+export const overlappingJanuaryRanges = (count: number): ReadonlyArray<readonly [string, string]> =>
+  Array.from({ length: count }, (_, index) => {
+    const start = 1 + ((index * 7) % 25)
+    const end = Math.min(28, start + (index % 4))
+    const pad = (n: number) => String(n).padStart(2, "0")
+    return [`2024-01-${pad(start)}`, `2024-01-${pad(end)}`] as const
+  })
+
 export const worker = (name: string) => WorkerId.make(name)
 
 /** A caller of every team the suite uses, allowed to write: the evidence the API port asks for. */

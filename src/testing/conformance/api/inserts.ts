@@ -11,7 +11,7 @@ import { epochSecondsFromMillis } from "../../../domain/time.js"
 import type { BackfillRepository } from "../../../ports/backfillRepository.js"
 import type { Tester } from "../steps.js"
 import * as steps from "../steps.js"
-import { OTHER_TEAM, OTHER_TRANSFER, range, T0, TEAM, USER } from "../world.js"
+import { OTHER_TEAM, OTHER_TRANSFER, overlappingJanuaryRanges, range, T0, TEAM, USER } from "../world.js"
 
 /** Each cause's message and code, outermost first: "Failed to execute statement" alone hides why. */
 const causeChain = (cause: unknown): string => {
@@ -77,12 +77,7 @@ export const insertsTests = (test: Tester<BackfillRepository>) =>
       "check and insert atomically: concurrent overlapping inserts store pairwise disjoint ranges",
       () =>
         Effect.gen(function* () {
-          const ranges = Array.from({ length: 60 }, (_, index) => {
-            const start = 1 + ((index * 7) % 25)
-            const end = Math.min(28, start + (index % 4))
-            const pad = (n: number) => String(n).padStart(2, "0")
-            return [`2024-01-${pad(start)}`, `2024-01-${pad(end)}`] as const
-          })
+          const ranges = overlappingJanuaryRanges(60)
           const outcomes = yield* Effect.all(
             ranges.map(([start, end]) => Effect.either(steps.insert(start, end))),
             { concurrency: "unbounded" }
