@@ -9,6 +9,7 @@
 import { Clock, Effect, FiberRef, Metric, Random, Tracer } from "effect"
 import { requestDuration } from "../metrics/instruments.js"
 import { labelledWith } from "../metrics/labelled.js"
+import { inSpan } from "../operations/spans.js"
 import type { IncomingApiRequest } from "./dispatch.js"
 import type { PathMatch } from "./pathMatch.js"
 import { withRequestAnnotations } from "./requestLogs.js"
@@ -95,19 +96,14 @@ export const observeRequest = <Response extends HttpResponse, R>(
   return Effect.flatMap(FiberRef.get(FiberRef.currentTracerEnabled), (tracing) => {
     if (!tracing) return Effect.flatMap(randomSpanId, (spanId) => observed(spanId, undefined, noStatus))
     const parent = parentFromTraceparent(request.header("traceparent"))
-    return Effect.useSpan(
+    return inSpan(
       route === undefined ? method : `${method} ${route}`,
       {
         kind: "server",
-        captureStackTrace: false,
-        ...(parent === undefined ? {} : { parent }),
+        parent,
         attributes: { "http.request.method": method, ...(route === undefined ? {} : { "http.route": route }) }
       },
-      (span) =>
-        Effect.withParentSpan(
-          observed(span.spanId, span.traceId, (status) => span.attribute("http.response.status_code", status)),
-          span
-        )
+      (span) => observed(span.spanId, span.traceId, (status) => span.attribute("http.response.status_code", status))
     )
   })
 }
