@@ -5,7 +5,7 @@
  * than the rest of a schedule on the in-memory ports (bench 1).
  *
  * A span opens here as `Effect.withSpan` opens one, and a tracer sees the same spans
- * (test/operations/spans.test.ts compares the two), at about half the cost (bench 1b):
+ * (test/operations/spans.test.ts compares the two), for about 40 % less (bench 1b):
  * the span becomes the parent of what runs inside with one change of the fiber's context
  * each way, where `withSpan` scopes that change in a region of its own inside the
  * region that ends the span.
