@@ -116,3 +116,177 @@ describe("a Promise store", () => {
     }
   })
 })
+
+/** A day of January 2024 at 09:00 UTC, in epoch milliseconds, and as the wire prints it. */
+const at = (day: number) => Date.UTC(2024, 0, day, 9)
+const printed = (day: number) => `2024-01-${String(day).padStart(2, "0")}T09:00:00Z`
+
+describe("a Promise store that keeps runs", () => {
+  it("is told how a backfill is to be processed when that is not the default, and nothing more when it is", async () => {
+    const store = makePlainPromiseStore()
+    const calls: Array<ReadonlyArray<unknown>> = []
+    const api = createPromiseApi({
+      authenticate: async (token) => (token === "demo-admin" ? admin : null),
+      findTeamTransfer: async (_, id) =>
+        id === "456790" ? { id, teamId: "1", limits: { maxRunningDays: 3 } } : { id, teamId: "1" },
+      cursorSecret: "a cursor secret of thirty-two bytes or more",
+      idempotencyKeyLifetimeMillis: 60_000,
+      repository: {
+        ...store,
+        insertUnlessOverlapping: (...args) => {
+          calls.push(args.slice(2))
+          return store.insertUnlessOverlapping(...args)
+        }
+      }
+    })
+    const schedule = (transferId: string, body: object, idempotencyKey?: string) =>
+      api.scheduleBackfill({
+        ...caller,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        path: { team_id: "1", transfer_id: transferId },
+        body: JSON.stringify(body)
+      })
+    const january = (first: number) => ({
+      range_start: `2024-01-${String(first).padStart(2, "0")}`,
+      range_end: `2024-01-${String(first + 1).padStart(2, "0")}`
+    })
+    const answers = [
+      await schedule("456789", january(1)),
+      await schedule("456789", { ...january(3), order: "newest_first" }),
+      await schedule("456789", { ...january(5), order: "oldest_first" }),
+      await schedule("456790", january(1)),
+      await schedule("456791", { ...january(1), order: "oldest_first" }, '"processing-0001"')
+    ]
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200])
+    expect(calls).toEqual([
+      [],
+      [],
+      [undefined, { order: "oldest_first", transferMaxRunningDays: null }],
+      [undefined, { order: "newest_first", transferMaxRunningDays: 3 }],
+      [
+        expect.objectContaining({ key: "processing-0001", userId: "789" }),
+        { order: "oldest_first", transferMaxRunningDays: null }
+      ]
+    ])
+    await api.dispose()
+  })
+
+  it("writes the retry the library decided: the failed days queued again, the backfill scheduled again", async () => {
+    const { recorded, written } = recording()
+    const api = apiOver(recorded)
+    await api.scheduleBackfill({
+      ...caller,
+      path: { team_id: "1", transfer_id: "456789" },
+      body: '{"range_start":"2024-01-01","range_end":"2024-01-03"}'
+    })
+    // The host's own worker ran the days, the first completed and the other two failed,
+    // and wrote so through the store (which keeps no runs: no day is queued again here).
+    await recorded.change("1", "1", (current) => ({
+      backfill: {
+        ...current,
+        status: "FAILED",
+        startTimeMillis: at(4),
+        endTimeMillis: at(5),
+        runs: { total: 3, created: 3, completed: 1, failed: 2 },
+        errorReport: [
+          { day: "2024-01-02", error: "quota exceeded" },
+          { day: "2024-01-03", error: "source offline" }
+        ]
+      },
+      runs: { retryDays: [] }
+    }))
+    written.length = 0
+    const retried = await api.retryBackfill({ ...caller, path: backfill, body: '{"days":["2024-01-03"]}' })
+    const data = (JSON.parse(retried.body) as { data: Record<string, unknown> }).data
+    expect([retried.status, data.status, data.end_time, data.transfer_runs_failed, data.error_report]).toEqual([
+      200,
+      "SCHEDULED",
+      null,
+      1,
+      [{ transfer_run_date: "2024-01-02", error: "quota exceeded" }]
+    ])
+    expect(written).toHaveLength(1)
+    const [retry] = written as [PlainChange]
+    expect(retry.runs).toEqual({ retryDays: ["2024-01-03"] })
+    expect(retry.backfill).toMatchObject({
+      status: "SCHEDULED",
+      endTimeMillis: null,
+      runs: { total: 3, created: 3, completed: 1, failed: 1 },
+      errorReport: [{ day: "2024-01-02", error: "quota exceeded" }]
+    })
+    // No days named: every day still failed.
+    const rest = await api.retryBackfill({ ...caller, path: backfill })
+    expect(rest.status).toBe(200)
+    expect((written[1] as PlainChange).runs).toEqual({ retryDays: ["2024-01-02"] })
+    await api.dispose()
+  })
+
+  it("lists the runs it answers, asked for the page the caller wants, and a run it answers wrongly is a bare 500", async () => {
+    const store = makePlainPromiseStore()
+    const pages: Array<unknown> = []
+    let runs: ReadonlyArray<unknown> = [
+      {
+        day: "2024-01-02",
+        state: "failed",
+        attempts: 2,
+        startedTimeMillis: at(4),
+        endedTimeMillis: at(4) + 61_500,
+        error: "quota exceeded"
+      },
+      { day: "2024-01-01", state: "dropped", attempts: 1, startedTimeMillis: null, endedTimeMillis: at(5), error: null }
+    ]
+    const api = apiOver(
+      {
+        ...store,
+        runsOf: async (_, __, page) => {
+          pages.push(page)
+          return runs as never
+        }
+      },
+      true
+    )
+    await api.scheduleBackfill({
+      ...caller,
+      path: { team_id: "1", transfer_id: "456789" },
+      body: '{"range_start":"2024-01-01","range_end":"2024-01-03"}'
+    })
+    const listed = await api.listBackfillRuns({
+      ...caller,
+      path: backfill,
+      query: { status: "failed,cancelled", limit: "5" }
+    })
+    expect([listed.status, (JSON.parse(listed.body) as { data: unknown }).data]).toEqual([
+      200,
+      [
+        {
+          transfer_run_date: "2024-01-02",
+          status: "failed",
+          attempts: 2,
+          started_time: printed(4),
+          ended_time: "2024-01-04T09:01:01Z",
+          error: "quota exceeded"
+        },
+        {
+          transfer_run_date: "2024-01-01",
+          status: "cancelled",
+          attempts: 1,
+          started_time: null,
+          ended_time: printed(5),
+          error: null
+        }
+      ]
+    ])
+    expect(pages).toEqual([{ states: ["failed", "dropped"], beforeDay: null, limit: 6 }])
+    for (const broken of [
+      { day: "2024-01-32", state: "pending", attempts: 1, startedTimeMillis: null, endedTimeMillis: null, error: null },
+      { day: "2024-01-01", state: "queued", attempts: 1, startedTimeMillis: null, endedTimeMillis: null, error: null },
+      { day: "2024-01-01", state: "pending", attempts: 0, startedTimeMillis: null, endedTimeMillis: null, error: null },
+      { day: "2024-01-01", state: "failed", attempts: 1, startedTimeMillis: 1.5, endedTimeMillis: null, error: "x" }
+    ]) {
+      runs = [broken]
+      const answer = await api.listBackfillRuns({ ...caller, path: backfill, query: {} })
+      expect([answer.status, JSON.parse(answer.body).error.message]).toEqual([500, "An unexpected error occurred."])
+    }
+    await api.dispose()
+  })
+})
