@@ -4,7 +4,7 @@
  * steps, so a change and its events are one step, as in a transaction.
  */
 import { Option } from "effect"
-import { type BackfillEvent, type EventDetails, eventId } from "../../domain/events.js"
+import type { BackfillEvent, EventDetails } from "../../domain/events.js"
 import type { BackfillId, TeamId } from "../../domain/ids.js"
 import type { EpochSeconds } from "../../domain/time.js"
 import type { FailedDelivery, HeldEvents, HoldLimits } from "../../ports/backfillOutbox.js"
@@ -72,14 +72,6 @@ export class MemoryOutbox {
   after(id: BackfillId, afterSequence: number, limit: number): ReadonlyArray<BackfillEvent> {
     const entries = this.byBackfill.get(id) ?? []
     return entries.slice(Math.max(afterSequence, 0), Math.max(afterSequence, 0) + limit).map((entry) => entry.event)
-  }
-
-  /** Where every event stands, for tests and operators: by event id. */
-  states(): ReadonlyMap<string, OutboxEntry["state"]> {
-    const states = new Map<string, OutboxEntry["state"]>()
-    for (const entries of this.byBackfill.values())
-      for (const entry of entries) states.set(eventId(entry.event), entry.state)
-    return states
   }
 
   hold(relayId: string, nowMillis: number, holdMillis: number, limits: HoldLimits): ReadonlyArray<HeldEvents> {
