@@ -121,6 +121,41 @@ describe("a Promise store", () => {
 const at = (day: number) => Date.UTC(2024, 0, day, 9)
 const printed = (day: number) => `2024-01-${String(day).padStart(2, "0")}T09:00:00Z`
 
+describe("a Promise store's ids", () => {
+  it("are read exactly in every form a store may give, and one that may have lost digits is a bare 500", async () => {
+    const store = makePlainPromiseStore()
+    let id: unknown = "1"
+    const api = apiOver(
+      {
+        ...store,
+        findForTeam: async (teamId, backfillId) => {
+          const found = await store.findForTeam(teamId, backfillId)
+          return found === null || found === undefined ? found : ({ ...found, id } as PlainBackfill)
+        }
+      },
+      true
+    )
+    await api.scheduleBackfill({
+      ...caller,
+      path: { team_id: "1", transfer_id: "456789" },
+      body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
+    })
+    const answered = async (given: unknown) => {
+      id = given
+      const answer = await api.getBackfill({ ...caller, path: backfill })
+      // The id as the body spells it, digit for digit: JSON.parse would round a large one.
+      return answer.status === 200 ? /"transfer_backfill_id":(\d+)/.exec(answer.body)?.[1] : answer.status
+    }
+    expect(await answered("9223372036854775807")).toBe("9223372036854775807")
+    expect(await answered(9223372036854775806n)).toBe("9223372036854775806")
+    expect(await answered(Number.MAX_SAFE_INTEGER)).toBe("9007199254740991")
+    for (const lossy of [2 ** 60, 1.5, "007", "1e3", "9223372036854775808", "", -1]) {
+      expect([lossy, await answered(lossy)]).toEqual([lossy, 500])
+    }
+    await api.dispose()
+  })
+})
+
 describe("a Promise store that keeps runs", () => {
   it("is told how a backfill is to be processed when that is not the default, and nothing more when it is", async () => {
     const store = makePlainPromiseStore()
