@@ -1,12 +1,13 @@
 /**
  * The JetStream sink on the NATS server (`NATS_URL`, which .ci/run sets): a redelivered
- * event collapses into the message already stored, and a relay killed at random points
- * leaves the stream with every event exactly once, in order per backfill.
+ * event collapses into the message already stored, a relay killed at random points
+ * leaves the stream with every event exactly once, in order per backfill, and a publish
+ * no stream takes or acknowledges in time fails as one to try again.
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Effect, FastCheck as fc, Layer, TestClock, TestContext } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
 import { ensureEventStream, makeJetStreamSink } from "../../src/adapters/nats/index.js"
 import type { BackfillEvent } from "../../src/domain/events.js"
@@ -17,6 +18,17 @@ import * as steps from "../../src/testing/conformance/steps.js"
 
 const natsUrl = process.env.NATS_URL ?? ""
 const run = `${process.pid}-${Date.now()}`
+
+const event: BackfillEvent = {
+  type: "backfill.created",
+  status: "CREATED",
+  runs: { total: 1, created: 0, completed: 0, failed: 0 },
+  backfillId: 8n as BackfillEvent["backfillId"],
+  teamId: 1n as BackfillEvent["teamId"],
+  transferId: 456789n as BackfillEvent["transferId"],
+  sequence: 1,
+  time: 1706778000 as BackfillEvent["time"]
+}
 
 describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/run sets)", () => {
   let nats: NatsConnection
@@ -56,16 +68,6 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
   it("stores a redelivered event once, and the stream survives being ensured again", async () => {
     const { sink, stored, stream } = await freshStream("dedup")
     await ensureEventStream(await jetstreamManager(nats), { name: stream })
-    const event: BackfillEvent = {
-      type: "backfill.created",
-      status: "CREATED",
-      runs: { total: 1, created: 0, completed: 0, failed: 0 },
-      backfillId: 8n as BackfillEvent["backfillId"],
-      teamId: 1n as BackfillEvent["teamId"],
-      transferId: 456789n as BackfillEvent["transferId"],
-      sequence: 1,
-      time: 1706778000 as BackfillEvent["time"]
-    }
     await Effect.runPromise(sink.deliver(event))
     await Effect.runPromise(sink.deliver(event))
     const messages = await stored()
@@ -102,5 +104,37 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
       }),
       { numRuns: 6 }
     )
+  }, 60_000)
+
+  it("fails a publish no stream takes, and one the stream does not acknowledge within the timeout, as retryable", async () => {
+    const nobody = makeJetStreamSink({ jetstream: jetstream(nats), subject: () => `test.unstreamed.${run}` })
+    expect(await Effect.runPromise(Effect.flip(nobody.deliver(event)))).toMatchObject({
+      _tag: "EventDeliveryFailed",
+      retryable: true,
+      reason: expect.stringMatching(/^publish failed: /)
+    })
+    // A plain subscriber where a stream should be: the publish is heard, never acknowledged.
+    const silent = `test.silent.${run}`
+    let heard = 0
+    const listener = nats.subscribe(silent, {
+      callback: () => {
+        heard += 1
+      }
+    })
+    try {
+      const timeout = 300
+      const unacknowledged = makeJetStreamSink({ jetstream: jetstream(nats), subject: () => silent, timeout })
+      const started = performance.now()
+      const failure = await Effect.runPromise(Effect.flip(unacknowledged.deliver(event)))
+      expect(failure).toMatchObject({ _tag: "EventDeliveryFailed", retryable: true, reason: "publish failed: timeout" })
+      // Waited out the timeout given, not the default's 5 s (which would show it ignored).
+      const waited = performance.now() - started
+      expect(waited).toBeGreaterThanOrEqual(timeout - 5)
+      expect(waited).toBeLessThan(4_500)
+      // Heard, so the publish did reach a listener: not acknowledged, rather than unheard.
+      await vi.waitFor(() => expect(heard).toBe(1), { timeout: 30_000 })
+    } finally {
+      listener.unsubscribe()
+    }
   }, 60_000)
 })
