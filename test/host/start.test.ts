@@ -3,6 +3,7 @@
  * it, serves requests, works through backfills, and exits 0 on SIGTERM and SIGINT.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -82,4 +83,28 @@ describe("npm start", () => {
     second.child.kill("SIGTERM")
     expect(await second.exited).toBe(0)
   }, 120_000)
+
+  it.each(["PORT", "ADMIN_PORT"] as const)(
+    "says which port it cannot listen on and exits non-zero when %s is taken",
+    async (variable) => {
+      const taken = createServer()
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+      try {
+        const { port } = taken.address() as AddressInfo
+        const host = startHostProcess({
+          DATABASE_URL: undefined,
+          REDIS_URL: undefined,
+          PORT: "0",
+          ADMIN_PORT: "0",
+          [variable]: String(port)
+        })
+        expect(await host.exited).not.toBe(0)
+        expect(host.output()).toContain(`Cannot listen on 127.0.0.1:${port}`)
+        expect(host.output()).not.toContain("listening on")
+      } finally {
+        await new Promise((resolve) => taken.close(resolve))
+      }
+    },
+    120_000
+  )
 })
