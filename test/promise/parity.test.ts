@@ -160,6 +160,9 @@ describe("a Promise host on PostgreSQL", () => {
       execute: async (run) => {
         executed.push(run)
         if (run.day === "2024-01-02") throw new Error("the source answered 500")
+        // A rejection that is not an Error, and an Error that says nothing.
+        if (run.day === "2024-01-01") throw "quota exceeded"
+        if (run.day === "2024-01-04") throw new Error("")
       }
     })
     const api = createPromiseApi({ layer: db.layer, cursorSecret: SECRET })
@@ -171,7 +174,7 @@ describe("a Promise host on PostgreSQL", () => {
       const created = await api.scheduleBackfill({
         ...schedule,
         authorization: "Bearer pg-token",
-        body: range("2024-01-01", "2024-01-03")
+        body: range("2024-01-01", "2024-01-04")
       })
       expect(created.status).toBe(200)
       expect(worker.health()).toEqual({ running: false, lastSuccessMillis: null, consecutiveFailures: 0 })
@@ -181,15 +184,19 @@ describe("a Promise host on PostgreSQL", () => {
           (await api.getBackfill({ authorization: "Bearer pg-token", path: { team_id: "1", backfill_id: "1" } })).body
         ).data
       const done = await untilSettled(read, ["FAILED", "COMPLETED"])
-      expect([done.status, done.transfer_runs_completed, done.transfer_runs_failed]).toEqual(["FAILED", 2, 1])
-      expect(done.error_report).toEqual([{ transfer_run_date: "2024-01-02", error: "the source answered 500" }])
-      expect(executed.map(({ day }) => day)).toEqual(["2024-01-03", "2024-01-02", "2024-01-01"])
-      expect(executed[0]).toEqual({
+      expect([done.status, done.transfer_runs_completed, done.transfer_runs_failed]).toEqual(["FAILED", 1, 3])
+      expect(done.error_report).toEqual([
+        { transfer_run_date: "2024-01-01", error: "quota exceeded" },
+        { transfer_run_date: "2024-01-02", error: "the source answered 500" },
+        { transfer_run_date: "2024-01-04", error: "The transfer run failed." }
+      ])
+      expect(executed.map(({ day }) => day)).toEqual(["2024-01-04", "2024-01-03", "2024-01-02", "2024-01-01"])
+      expect(executed[1]).toEqual({
         backfillId: "1",
         transferId: "456789",
         day: "2024-01-03",
         rangeStart: "2024-01-01",
-        rangeEnd: "2024-01-03"
+        rangeEnd: "2024-01-04"
       })
       expect(worker.health()).toMatchObject({ running: true, consecutiveFailures: 0 })
       expect(worker.health().lastSuccessMillis).not.toBeNull()
