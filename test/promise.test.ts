@@ -185,6 +185,11 @@ describe("the Promise facade's options", () => {
     ["a port that is no function", { authenticate: "yes" }, /authenticate must be a function/],
     ["no authenticate function", { authenticate: undefined }, /authenticate and findTeamTransfer must be functions/],
     [
+      "no findTeamTransfer function",
+      { findTeamTransfer: undefined },
+      /authenticate and findTeamTransfer must be functions/
+    ],
+    [
       "a key lifetime of 0",
       { idempotencyKeyLifetimeMillis: 0 },
       /idempotencyKeyLifetimeMillis must be a positive integer/
@@ -201,6 +206,19 @@ describe("the Promise facade's options", () => {
     const create = () => createPromiseApi({ ...options, ...change } as never)
     expect(create).toThrow(PromiseApiOptionsError)
     expect(create).toThrow(message)
+    // Named as a host's logs show it.
+    expect(create).toThrow(expect.objectContaining({ name: "PromiseApiOptionsError" }))
+  })
+
+  it("takes a cursor secret of exactly 32 bytes, counted in UTF-8", async () => {
+    for (const cursorSecret of ["x".repeat(32), "é".repeat(16)]) {
+      const api = createPromiseApi({ ...options, cursorSecret })
+      await api.dispose()
+    }
+    // Sixteen characters, but only 31 bytes.
+    expect(() => createPromiseApi({ ...options, cursorSecret: `${"é".repeat(15)}x` })).toThrow(
+      /cursorSecret must be at least 32 bytes/
+    )
   })
 
   it("takes the ports as Effect layers, e.g. PostgreSQL's, and releases them on dispose", async () => {

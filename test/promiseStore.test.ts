@@ -117,6 +117,44 @@ describe("a Promise store", () => {
   })
 })
 
+describe("a Promise store's answers to a key", () => {
+  it("are the key's: in flight a 409, reused a 422, for a create and for a change alike; a change of nothing a 404", async () => {
+    const store = makePlainPromiseStore()
+    const seeder = apiOver(store)
+    await seeder.scheduleBackfill({
+      ...caller,
+      path: { team_id: "1", transfer_id: "456789" },
+      body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
+    })
+    await seeder.dispose()
+    for (const [answer, status, code] of [
+      ["in-flight", 409, "CONFLICT_ERROR"],
+      ["reused", 422, "DUPLICATION_FAILED"]
+    ] as const) {
+      const api = apiOver({
+        ...store,
+        insertUnlessOverlapping: async () => ({ idempotencyKey: answer }),
+        change: async () => ({ idempotencyKey: answer })
+      })
+      const keyed = { ...caller, idempotencyKey: '"key-0001"' }
+      const created = await api.scheduleBackfill({
+        ...keyed,
+        path: { team_id: "1", transfer_id: "456789" },
+        body: '{"range_start":"2024-02-01","range_end":"2024-02-02"}'
+      })
+      const cancelled = await api.cancelBackfill({ ...keyed, path: backfill, body: cancelBody })
+      for (const refused of [created, cancelled]) {
+        expect([refused.status, JSON.parse(refused.body).error.code]).toEqual([status, code])
+      }
+      await api.dispose()
+    }
+    // "None" may be answered with undefined as with null.
+    const forgetful = apiOver({ ...store, change: async () => undefined as never })
+    expect((await forgetful.cancelBackfill({ ...caller, path: backfill, body: cancelBody })).status).toBe(404)
+    await forgetful.dispose()
+  })
+})
+
 /** A day of January 2024 at 09:00 UTC, in epoch milliseconds, and as the wire prints it. */
 const at = (day: number) => Date.UTC(2024, 0, day, 9)
 const printed = (day: number) => `2024-01-${String(day).padStart(2, "0")}T09:00:00Z`
@@ -149,8 +187,9 @@ describe("a Promise store's ids", () => {
     expect(await answered("9223372036854775807")).toBe("9223372036854775807")
     expect(await answered(9223372036854775806n)).toBe("9223372036854775806")
     expect(await answered(Number.MAX_SAFE_INTEGER)).toBe("9007199254740991")
-    for (const lossy of [2 ** 60, 1.5, "007", "1e3", "9223372036854775808", "", -1]) {
-      expect([lossy, await answered(lossy)]).toEqual([lossy, 500])
+    // Lossy, out of range, or not plainly the digits: "1 " would read as 1 to BigInt.
+    for (const refused of [2 ** 60, 1.5, "007", "1e3", "9223372036854775808", "", -1, "1 ", " 1", "0x1"]) {
+      expect([refused, await answered(refused)]).toEqual([refused, 500])
     }
     await api.dispose()
   })
