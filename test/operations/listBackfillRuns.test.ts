@@ -166,9 +166,15 @@ describe("the ledger", () => {
             query: { limit: "1" }
           })
         )).nextCursor ?? ""
+      const pendingCursor = (yield* runs(id, { status: "pending", limit: "2" })).nextCursor ?? ""
+      expect(pendingCursor).not.toBe("")
+      // The most a page holds is a page like any other.
+      expect((yield* runs(id, { limit: "100" })).status).toBe(200)
       const answers = [
         yield* runs(String(other), { limit: "2", cursor }),
         yield* runs(id, { status: "failed", limit: "2", cursor }),
+        // As many statuses as the cursor's filter, but others.
+        yield* runs(id, { status: "completed", limit: "2", cursor: pendingCursor }),
         yield* runs(id, { cursor: `${cursor.slice(0, -2)}AA` }),
         yield* runs(id, { status: "dropped" }),
         yield* runs(id, { limit: "0" }),
@@ -177,6 +183,7 @@ describe("the ledger", () => {
         yield* runs(id, { cursor: listingCursor })
       ].map((response) => [response.status, response.error.description])
       expect(answers).toEqual([
+        [400, "Query parameter cursor belongs to another listing; repeat the first page's status filter."],
         [400, "Query parameter cursor belongs to another listing; repeat the first page's status filter."],
         [400, "Query parameter cursor belongs to another listing; repeat the first page's status filter."],
         [400, "Query parameter cursor is not a cursor this service issued."],
