@@ -105,13 +105,16 @@ export type RequestBody = string | Uint8Array | unknown
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true })
 
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff
+
+/** Bytes of `text` in UTF-8 as `TextEncoder` writes it: a surrogate without its pair is U+FFFD, 3 bytes. */
 const utf8ByteLength = (text: string): number => {
   let bytes = 0
   for (let index = 0; index < text.length; index++) {
     const unit = text.charCodeAt(index)
     if (unit < 0x80) bytes += 1
     else if (unit < 0x800) bytes += 2
-    else if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+    else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
       bytes += 4
       index += 1
     } else bytes += 3

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option, Schema } from "effect"
+import { Either, FastCheck as fc, Option, Schema } from "effect"
 import { BadRequest } from "../../src/domain/errors.js"
 import { TeamId } from "../../src/domain/ids.js"
 import type { GetBackfillRequest } from "../../src/http/endpoints.js"
@@ -81,6 +81,19 @@ describe("JSON bodies", () => {
       "The request body must be UTF-8 encoded JSON."
     )
   })
+
+  it.prop(
+    "count a text body's bytes as UTF-8 encodes it, lone surrogates and all: the limit's last byte taken, one more refused",
+    [fc.string16bits({ maxLength: 40 })],
+    ([text]) => {
+      const encoded = new TextEncoder().encode(text).byteLength
+      const padded = (bytes: number) => `${" ".repeat(Math.max(bytes - encoded, 0))}${text}`
+      const tooLarge = `The request body must not exceed ${MAX_BODY_BYTES} bytes.`
+      expect(descriptionOf(parseJsonBody(padded(MAX_BODY_BYTES)))).not.toBe(tooLarge)
+      expect(descriptionOf(parseJsonBody(padded(MAX_BODY_BYTES + 1)))).toBe(tooLarge)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 
   it("accept exactly 16 KiB and refuse one byte more, counting UTF-8 bytes", () => {
     const padded = (bytes: number) => `"${"a".repeat(bytes - 2)}"`
