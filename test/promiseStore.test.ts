@@ -35,6 +35,19 @@ const caller = { authorization: "Bearer demo-admin" }
 const backfill = { team_id: "1", backfill_id: "1" }
 const cancelBody = '{"status":"CANCELLED"}'
 
+/** A plain store holding backfill 1 of team 1 (2024-01-01 to 2024-01-02), created through the API. */
+const seededStore = async () => {
+  const store = makePlainPromiseStore()
+  const seeder = apiOver(store)
+  await seeder.scheduleBackfill({
+    ...caller,
+    path: { team_id: "1", transfer_id: "456789" },
+    body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
+  })
+  await seeder.dispose()
+  return store
+}
+
 /** A plain store that remembers every change it was asked to write. */
 const recording = () => {
   const store = makePlainPromiseStore()
@@ -88,14 +101,7 @@ describe("a Promise store", () => {
     expect((await missing.cancelBackfill({ ...caller, path: backfill, body: cancelBody })).status).toBe(404)
     await missing.dispose()
 
-    const seeded = makePlainPromiseStore()
-    const seeder = apiOver(seeded)
-    await seeder.scheduleBackfill({
-      ...caller,
-      path: { team_id: "1", transfer_id: "456789" },
-      body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
-    })
-    await seeder.dispose()
+    const seeded = await seededStore()
     const cases: ReadonlyArray<PromiseBackfillRepository["change"]> = [
       // Hands the library a backfill that is not one.
       (teamId, id, decide) => seeded.change(teamId, id, (current) => decide({ ...current, status: "LOST" } as never)),
@@ -119,14 +125,7 @@ describe("a Promise store", () => {
 
 describe("a Promise store's answers to a key", () => {
   it("are the key's: in flight a 409, reused a 422, for a create and for a change alike; a change of nothing a 404", async () => {
-    const store = makePlainPromiseStore()
-    const seeder = apiOver(store)
-    await seeder.scheduleBackfill({
-      ...caller,
-      path: { team_id: "1", transfer_id: "456789" },
-      body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
-    })
-    await seeder.dispose()
+    const store = await seededStore()
     for (const [answer, status, code] of [
       ["in-flight", 409, "CONFLICT_ERROR"],
       ["reused", 422, "DUPLICATION_FAILED"]
@@ -161,7 +160,7 @@ const printed = (day: number) => `2024-01-${String(day).padStart(2, "0")}T09:00:
 
 describe("a Promise store's ids", () => {
   it("are read exactly in every form a store may give, and one that may have lost digits is a bare 500", async () => {
-    const store = makePlainPromiseStore()
+    const store = await seededStore()
     let id: unknown = "1"
     const api = apiOver(
       {
@@ -173,11 +172,6 @@ describe("a Promise store's ids", () => {
       },
       true
     )
-    await api.scheduleBackfill({
-      ...caller,
-      path: { team_id: "1", transfer_id: "456789" },
-      body: '{"range_start":"2024-01-01","range_end":"2024-01-02"}'
-    })
     const answered = async (given: unknown) => {
       id = given
       const answer = await api.getBackfill({ ...caller, path: backfill })
