@@ -12,14 +12,15 @@ import { startHostProcess } from "./hostProcess.js"
 const scratch = mkdtempSync(join(tmpdir(), "transfer-backfills-start-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-/** On its embedded database: what a fresh machine has. */
-const start = (snapshot = "off") =>
+/** On its embedded database: what a fresh machine has; `env` on top. */
+const start = (snapshot = "off", env: Readonly<Record<string, string>> = {}) =>
   startHostProcess({
     DATABASE_URL: undefined,
     REDIS_URL: undefined,
     PORT: "0",
     WORKER_DAY_MS: "5",
-    EMBEDDED_DATABASE_SNAPSHOT: snapshot
+    EMBEDDED_DATABASE_SNAPSHOT: snapshot,
+    ...env
   })
 
 const scheduleSeed = (url: string) =>
@@ -91,13 +92,7 @@ describe("npm start", () => {
       await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
       try {
         const { port } = taken.address() as AddressInfo
-        const host = startHostProcess({
-          DATABASE_URL: undefined,
-          REDIS_URL: undefined,
-          PORT: "0",
-          ADMIN_PORT: "0",
-          [variable]: String(port)
-        })
+        const host = start("off", { [variable]: String(port) })
         await expect(host.listening).rejects.toThrow(`Cannot listen on 127.0.0.1:${port}`)
         expect(await host.exited).not.toBe(0)
       } finally {
