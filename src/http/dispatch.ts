@@ -5,7 +5,7 @@
  * on. The standard handlers, the Effect router and the reference host all answer through
  * it, so they answer alike.
  */
-import { Effect } from "effect"
+import { absurd, Effect } from "effect"
 import { BadRequest } from "../domain/errors.js"
 import type { ApiServices } from "./endpoint.js"
 import { type HttpError, MethodNotAllowed, RouteNotFound } from "./errors.js"
@@ -90,7 +90,7 @@ export const bodyCollector = () => {
  * @category routing
  */
 export const refusal = (error: HttpError, requestId: string | undefined): Effect.Effect<HttpResponse> =>
-  respond(Effect.fail(error), () => ({ data: null }), requestId)
+  respond(Effect.fail(error), absurd, requestId)
 
 /**
  * The answer to a request whose path is already matched (hosts that look at the match
