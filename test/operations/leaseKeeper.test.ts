@@ -14,12 +14,17 @@ import { world } from "./world.js"
 const LEASE = Duration.seconds(40)
 const RENEWAL = Duration.seconds(10)
 
+/** A backfill scheduled, claimed by worker w1, and its lease held. */
+const claimedAndHeld = Effect.gen(function* () {
+  yield* schedule("2024-01-01", "2024-01-02")
+  const lease = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("w1"), LEASE))
+  return { lease, held: yield* holdLease(lease, LEASE) }
+})
+
 describe("holdLease", () => {
   it.scoped("renews the lease every quarter of its duration while the day runs", () =>
     Effect.gen(function* () {
-      yield* schedule("2024-01-01", "2024-01-02")
-      const lease = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("w1"), LEASE))
-      const held = yield* holdLease(lease, LEASE)
+      const { lease, held } = yield* claimedAndHeld
       yield* TestClock.adjust(RENEWAL)
       yield* TestClock.adjust(RENEWAL)
       expect((yield* held.current).expiresAtMillis).toBe(lease.expiresAtMillis + 20_000)
@@ -29,9 +34,7 @@ describe("holdLease", () => {
 
   it.scoped("interrupts the day in progress when another worker took the lease, and fails it with LeaseLost", () =>
     Effect.gen(function* () {
-      yield* schedule("2024-01-01", "2024-01-02")
-      const lease = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("w1"), LEASE))
-      const held = yield* holdLease(lease, LEASE)
+      const { lease, held } = yield* claimedAndHeld
       const interrupted = yield* Ref.make(false)
       const day = yield* Effect.fork(
         held.runDay(
@@ -54,9 +57,7 @@ describe("holdLease", () => {
 
   it.scoped("takes a day that failed on its own as that failure, not as a lost lease", () =>
     Effect.gen(function* () {
-      yield* schedule("2024-01-01", "2024-01-02")
-      const lease = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("w1"), LEASE))
-      const held = yield* holdLease(lease, LEASE)
+      const { held } = yield* claimedAndHeld
       expect(yield* Effect.flip(held.runDay(Effect.fail("the day's own failure"), Duration.seconds(1)))).toBe(
         "the day's own failure"
       )
