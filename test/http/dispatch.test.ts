@@ -10,7 +10,8 @@ import { bodyCollector, bodyCutOff, dispatch, type IncomingApiRequest } from "..
 import { MAX_REQUEST_HEADERS } from "../../src/http/headerLimit.js"
 import { MAX_BODY_BYTES } from "../../src/http/request.js"
 import { call, scheduleSeedBackfill } from "../operations/http.js"
-import { bearer, world } from "../operations/world.js"
+import { world } from "../operations/world.js"
+import { incomingRequest } from "../support/incoming.js"
 
 const NEVER_READ: IncomingApiRequest["body"] = Effect.die("a route without a body read one")
 
@@ -18,20 +19,13 @@ const incoming = (
   method: string,
   target: string,
   options: { readonly headers?: Readonly<Record<string, string>>; readonly body?: IncomingApiRequest["body"] } = {}
-): IncomingApiRequest => {
-  const headers: Record<string, string> = {
-    authorization: bearer("admin"),
-    "x-request-id": "dispatch-request-0001",
-    ...options.headers
-  }
-  return {
+) =>
+  incomingRequest(
     method,
     target,
-    header: (name) => headers[name],
-    headerCount: Object.keys(headers).length,
-    body: options.body ?? NEVER_READ
-  }
-}
+    { "x-request-id": "dispatch-request-0001", ...options.headers },
+    options.body ?? NEVER_READ
+  )
 
 const bodyOf = (text: string) => Effect.succeed(new TextEncoder().encode(text))
 

@@ -9,29 +9,18 @@ import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, HashMap, Layer, Logger, Metric } from "effect"
-import { dispatch, type IncomingApiRequest } from "../../src/http/dispatch.js"
+import { dispatch } from "../../src/http/dispatch.js"
 import { parentFromTraceparent } from "../../src/http/observe.js"
 import { requestDuration } from "../../src/metrics/instruments.js"
 import { scheduleSeedBackfill } from "../operations/http.js"
-import { bearer, unavailableRepository, world } from "../operations/world.js"
+import { unavailableRepository, world } from "../operations/world.js"
+import { incomingRequest } from "../support/incoming.js"
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 const CALLER_SPAN = "00f067aa0ba902b7"
 
-const incoming = (
-  target: string,
-  headers: Readonly<Record<string, string>> = {},
-  method = "GET"
-): IncomingApiRequest => {
-  const all: Record<string, string> = { authorization: bearer("admin"), ...headers }
-  return {
-    method,
-    target,
-    header: (name) => all[name],
-    headerCount: Object.keys(all).length,
-    body: Effect.sync(() => undefined)
-  }
-}
+const incoming = (target: string, headers: Readonly<Record<string, string>> = {}, method = "GET") =>
+  incomingRequest(method, target, headers)
 
 const answered = (metric: typeof requestDuration, tags: Readonly<Record<string, string>>) =>
   Effect.map(
