@@ -4,8 +4,9 @@ import { packageAliases } from "./vitest.config.js"
 
 /**
  * The tests that specify how a request reaches its endpoint, for StrykerJS
- * (`stryker.http.json`): the HTTP adapter's own tests, the standard handlers', the golden
- * responses and the reference host's hostile requests.
+ * (`stryker.http.json`): the HTTP adapter's own tests, the standard handlers', the two
+ * listings' (their queries and cursors), the golden responses and the reference host's
+ * hostile requests.
  */
 export default defineConfig({
   resolve: { alias: packageAliases },
@@ -14,6 +15,8 @@ export default defineConfig({
       "test/http/**/*.test.ts",
       "test/handlers/**/*.test.ts",
       "test/golden/**/*.test.ts",
+      "test/operations/listIncompleteBackfills.test.ts",
+      "test/operations/listBackfillRuns.test.ts",
       "test/host/hardening.test.ts"
     ],
     reporters: ["default", new UnloadableFileAsFailedTest()],

@@ -5,10 +5,14 @@ import { TeamId } from "../../src/domain/ids.js"
 import type { GetBackfillRequest } from "../../src/http/endpoints.js"
 import {
   bearerToken,
+  decodeIdempotencyKeyHeader,
   decodeObjectBody,
   decodePathParam,
   MAX_BODY_BYTES,
-  parseJsonBody
+  parseJsonBody,
+  querySingle,
+  queryValues,
+  refuseUnknownQueryParams
 } from "../../src/http/request.js"
 
 const descriptionOf = <A>(result: Either.Either<A, BadRequest>): string | undefined =>
@@ -36,6 +40,7 @@ describe("bearer tokens", () => {
     "Bearer two tokens",
     "Bearer =abc",
     "Token abc",
+    "NotBearer abc",
     "Bearer a\u00e9"
   ])("find none in %j", (header) => {
     expect(bearerToken(header)).toBeUndefined()
@@ -63,6 +68,24 @@ describe("path parameters", () => {
   })
 })
 
+/**
+ * Any UTF-16 text, with the code units where UTF-8's byte count changes (1 to 2 to 3 bytes,
+ * and both ends of each surrogate range) drawn often, not left to chance.
+ */
+const utf16Text = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        ...[0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xffff].map((unit) =>
+          String.fromCharCode(unit)
+        )
+      ),
+      fc.string16bits({ maxLength: 4 })
+    ),
+    { maxLength: 20 }
+  )
+  .map((parts) => parts.join(""))
+
 describe("JSON bodies", () => {
   it("read text, bytes and values a framework already parsed", () => {
     expect(parseJsonBody('{"a":1}')).toEqual(Either.right({ a: 1 }))
@@ -84,7 +107,7 @@ describe("JSON bodies", () => {
 
   it.prop(
     "count a text body's bytes as UTF-8 encodes it, lone surrogates and all: the limit's last byte taken, one more refused",
-    [fc.string16bits({ maxLength: 40 })],
+    [utf16Text],
     ([text]) => {
       const encoded = new TextEncoder().encode(text).byteLength
       const padded = (bytes: number) => `${" ".repeat(Math.max(bytes - encoded, 0))}${text}`
@@ -137,6 +160,78 @@ describe("JSON bodies", () => {
     ]
   ])("refuse %s: %s", (body, description) => {
     expect(decode(body)).toEqual(Either.left(new BadRequest({ description })))
+  })
+})
+
+describe("object bodies behind a refinement or a transformation", () => {
+  const fields = { a: "must be a string", b: "must be a string" }
+  const refined = decodeObjectBody(
+    Schema.Struct({ a: Schema.String, b: Schema.String }).pipe(Schema.filter(({ a, b }) => a !== b)),
+    fields
+  )
+  const renamed = decodeObjectBody(
+    Schema.transform(Schema.Struct({ a: Schema.String, b: Schema.String }), Schema.Struct({ first: Schema.String }), {
+      strict: true,
+      decode: ({ a }) => ({ first: a }),
+      encode: ({ first }) => ({ a: first, b: first })
+    }),
+    fields,
+    ["b"]
+  )
+
+  it("still name the field that is missing, wrong or not allowed", () => {
+    expect(descriptionOf(refined('{"a":"x"}'))).toBe("Field b is required.")
+    expect(descriptionOf(refined('{"a":"x","b":2}'))).toBe("Field b must be a string.")
+    expect(descriptionOf(renamed('{"b":"y"}'))).toBe("Field a is required.")
+    expect(descriptionOf(renamed('{"a":"x","b":"y","c":1}'))).toBe(
+      'Field "c" is not allowed; the body must be a JSON object with a.'
+    )
+  })
+
+  it("speak of the whole body when the refinement refuses it, leaving the optional fields out", () => {
+    expect(descriptionOf(refined('{"a":"x","b":"x"}'))).toBe("The request body must be a JSON object with a and b.")
+    expect(renamed('{"a":"x","b":"y"}')).toEqual(Either.right({ first: "x" }))
+  })
+})
+
+describe("query parameters", () => {
+  it("split comma-separated and repeated values, dropping empty ones", () => {
+    expect(queryValues({ status: "a,b" }, "status")).toEqual(["a", "b"])
+    expect(queryValues({ status: ["a", "b,c"] }, "status")).toEqual(["a", "b", "c"])
+    expect(queryValues({ status: ",a,,b," }, "status")).toEqual(["a", "b"])
+    expect(queryValues({ status: "" }, "status")).toEqual([])
+    expect(queryValues({ other: "a" }, "status")).toEqual([])
+  })
+
+  it("take a parameter given once, as text or as a one-value list, and refuse it given twice", () => {
+    expect(querySingle({ limit: "5" }, "limit")).toEqual(Either.right("5"))
+    expect(querySingle({ limit: ["5"] }, "limit")).toEqual(Either.right("5"))
+    expect(querySingle({ limit: [] }, "limit")).toEqual(Either.right(undefined))
+    expect(querySingle({}, "limit")).toEqual(Either.right(undefined))
+    expect(descriptionOf(querySingle({ limit: ["5", "6"] }, "limit"))).toBe(
+      "Query parameter limit must be given at most once."
+    )
+  })
+
+  it("refuse the first parameter not allowed, ignoring names a router left without a value", () => {
+    const allowed = ["status", "limit"]
+    expect(refuseUnknownQueryParams({ limit: "1", sort: undefined }, allowed)).toEqual(Either.void)
+    expect(descriptionOf(refuseUnknownQueryParams({ limit: "1", sort: "id", page: "2" }, allowed))).toBe(
+      'Query parameter "sort" is not supported; use status, limit.'
+    )
+  })
+})
+
+describe("Idempotency-Key headers", () => {
+  it("read no key without the header, a quoted or bare key, and refuse anything else", () => {
+    expect(decodeIdempotencyKeyHeader(undefined)).toEqual(Either.right(undefined))
+    expect(decodeIdempotencyKeyHeader('"key-1"')).toEqual(Either.right("key-1"))
+    expect(decodeIdempotencyKeyHeader("key-1")).toEqual(Either.right("key-1"))
+    for (const header of ["", '""', "two words", "x".repeat(256)]) {
+      expect(descriptionOf(decodeIdempotencyKeyHeader(header))).toBe(
+        'Header Idempotency-Key must be a string of 1 to 255 visible ASCII characters, quoted ("…") or bare.'
+      )
+    }
   })
 })
 

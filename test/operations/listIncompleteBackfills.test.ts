@@ -158,6 +158,9 @@ describe("list incomplete backfills", () => {
     ["a limit of 0", { limit: "0" }, /^Query parameter limit must be an integer between 1 and 100; got "0"/],
     ["a limit of 101", { limit: "101" }, /^Query parameter limit/],
     ["a limit that is no number", { limit: "ten" }, /^Query parameter limit/],
+    ["a limit with a leading zero", { limit: "0100" }, /^Query parameter limit/],
+    ["a limit with a sign", { limit: "+5" }, /^Query parameter limit/],
+    ["a limit in exponent form", { limit: "1e2" }, /^Query parameter limit/],
     ["a repeated limit", { limit: ["1", "2"] }, /^Query parameter limit must be given at most once/],
     ["an unknown parameter", { sort: "asc" }, /^Query parameter "sort" is not supported/],
     ["a cursor this service did not sign", { cursor: "eyJ0IjoiMSJ9.AAAA" }, /^Query parameter cursor is not a cursor/]
@@ -180,6 +183,17 @@ describe("list incomplete backfills", () => {
       }
       const otherFilter = yield* list({ cursor, status: "COMPLETED" })
       expect(otherFilter.error.description).toMatch(/^Query parameter cursor belongs to another listing/)
+      const oneStatus = (yield* list({ limit: "1", status: "CREATED" })).nextCursor as string
+      const twoStatuses = (yield* list({ limit: "1", status: "CREATED,SCHEDULED" })).nextCursor as string
+      for (const [issued, status] of [
+        [oneStatus, "CREATED,SCHEDULED"],
+        [twoStatuses, "CREATED"],
+        [twoStatuses, "CREATED,RUNNING"]
+      ] as const) {
+        expect((yield* list({ cursor: issued, status })).error.description).toMatch(
+          /^Query parameter cursor belongs to another listing/
+        )
+      }
       const otherTeam = yield* list({ cursor }, { team: "2", authorization: bearer("bothTeams") })
       expect(otherTeam.error.description).toMatch(/^Query parameter cursor belongs to another listing/)
       expect((yield* list({ cursor })).status).toBe(200)
