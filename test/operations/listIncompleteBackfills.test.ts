@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { Temporal } from "temporal-polyfill"
 import type { Backfill } from "../../src/domain/backfill.js"
 import type { BackfillStatus } from "../../src/domain/status.js"
 import { handleListIncompleteBackfills, handleScheduleBackfill } from "../../src/http/endpoints.js"
@@ -104,6 +105,29 @@ describe("list incomplete backfills", () => {
       expect(response.headers.link).toBeUndefined()
       expect(Object.keys(response.meta)).toEqual(["request_id"])
     }).pipe(Effect.provide(seeded))
+  )
+
+  it.effect("links the next page of a query that named no limit without naming one, the default's 100", () =>
+    Effect.gen(function* () {
+      const first = yield* list()
+      expect([ids(first.data).length, first.headers.link]).toEqual([100, `<?cursor=${first.nextCursor}>; rel="next"`])
+      expect(ids((yield* list({ cursor: first.nextCursor as string })).data)).toEqual([1])
+    }).pipe(
+      Effect.provide(
+        world({
+          seed: Array.from({ length: 101 }, (_, index) => {
+            const day = Temporal.PlainDate.from("2023-01-01").add({ days: index }).toString()
+            const backfill = backfillInStatus("CREATED", {
+              id: BigInt(index + 1),
+              transferId: SEED_TRANSFER,
+              start: day,
+              end: day
+            })
+            return { teamId: TEAM_1, backfill }
+          })
+        })
+      )
+    )
   )
 
   it.effect("answers an empty page for a team without backfills", () =>
