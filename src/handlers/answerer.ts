@@ -8,7 +8,8 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServiceUnavailable } from "../domain/errors.js"
 import { type DispatchOptions, dispatch, type IncomingApiRequest } from "../http/dispatch.js"
 import type { ApiServices } from "../http/endpoint.js"
-import { type HttpResponse, respond } from "../http/response.js"
+import { refusal } from "../http/refusal.js"
+import type { HttpResponse } from "../http/response.js"
 
 /**
  * Answers requests until disposed.
@@ -50,7 +51,7 @@ export const makeRebuildingRunner = <R>(layer: Layer.Layer<R, unknown>, logging:
       return current.runPromise(effect).catch(async (cause: unknown) => {
         if (runtime === current) runtime = ManagedRuntime.make(layer)
         void current.dispose().catch(() => undefined)
-        const unavailable = respond(Effect.fail(new ServiceUnavailable({ cause })), () => ({ data: null }), requestId)
+        const unavailable = refusal(new ServiceUnavailable({ cause }), requestId)
         return unanswered(await Effect.runPromise(Effect.provide(unavailable, logging)))
       })
     },

@@ -13,7 +13,7 @@ import { type BackfillEvent, encodeEvent } from "../domain/events.js"
 import { resolveRequestId } from "../domain/requestId.js"
 import { authenticate, backfillIdOf, teamIdOf } from "../http/caller.js"
 import { stringifyJson } from "../http/json.js"
-import { respond } from "../http/response.js"
+import { refusal } from "../http/refusal.js"
 import { requireAccess } from "../operations/access.js"
 import { getBackfill } from "../operations/getBackfill.js"
 import { BackfillOutbox } from "../ports/backfillOutbox.js"
@@ -70,7 +70,7 @@ export const answerEventStream = (
       })
     )
     if (opened._tag === "Left") {
-      return yield* respond(Effect.fail(opened.left), () => ({ data: null }), request.header("x-request-id"))
+      return yield* refusal(opened.left, request.header("x-request-id"))
     }
     const { access, backfillId, after } = opened.right
     const outbox = yield* BackfillOutbox

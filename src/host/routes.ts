@@ -3,11 +3,12 @@
  * target, headers, body stream), and its own `GET /openapi.json`.
  */
 import { Effect, Option } from "effect"
-import { answerMatched, refusal } from "../http/dispatch.js"
+import { answerMatched } from "../http/dispatch.js"
 import { type HttpError, MethodNotAllowed } from "../http/errors.js"
 import { stringifyJson } from "../http/json.js"
 import type { PageCursors } from "../http/pageCursor.js"
 import type { PathMatch } from "../http/pathMatch.js"
+import { refusal } from "../http/refusal.js"
 import type { HttpResponse } from "../http/response.js"
 import { openApiDocument } from "../httpApi/api.js"
 import type { Authenticator } from "../ports/authenticator.js"

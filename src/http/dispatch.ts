@@ -5,15 +5,16 @@
  * on. The standard handlers, the Effect router and the reference host all answer through
  * it, so they answer alike.
  */
-import { absurd, Effect } from "effect"
+import { Effect } from "effect"
 import { BadRequest } from "../domain/errors.js"
 import type { ApiServices } from "./endpoint.js"
-import { type HttpError, MethodNotAllowed, RouteNotFound } from "./errors.js"
+import { MethodNotAllowed, RouteNotFound } from "./errors.js"
 import { MAX_REQUEST_HEADERS, tooManyHeaders } from "./headerLimit.js"
 import { observeRequest } from "./observe.js"
 import { matchPath, type PathMatch, queryOf, routeFor, splitTarget } from "./pathMatch.js"
+import { refusal } from "./refusal.js"
 import { bodyTooLarge, MAX_BODY_BYTES } from "./request.js"
-import { type HttpResponse, respond } from "./response.js"
+import type { HttpResponse } from "./response.js"
 
 /**
  * A request as a transport has it, before anything is read.
@@ -82,15 +83,6 @@ export const bodyCollector = () => {
     }
   }
 }
-
-/**
- * The envelope for a request refused before any endpoint ran.
- *
- * @since 0.2.0
- * @category routing
- */
-export const refusal = (error: HttpError, requestId: string | undefined): Effect.Effect<HttpResponse> =>
-  respond(Effect.fail(error), absurd, requestId)
 
 /**
  * The answer to a request whose path is already matched (hosts that look at the match

@@ -7,9 +7,10 @@
  * `maxHeaderSize`) and answers a request over this one with `tooManyHeadersResponse`
  * never loses a header silently.
  */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import { BadRequest } from "../domain/errors.js"
-import { type HttpResponse, respond } from "./response.js"
+import { refusal } from "./refusal.js"
+import type { HttpResponse } from "./response.js"
 
 /**
  * The most headers a request may carry (each occurrence of a repeated header counts), as
@@ -60,4 +61,4 @@ export const exceedsHeaderLimit = (rawHeaderEntries: number, limit: number = MAX
 export const tooManyHeadersResponse = (
   requestId?: string | undefined,
   limit: number = MAX_REQUEST_HEADERS
-): Effect.Effect<HttpResponse> => respond(Effect.fail(tooManyHeaders(limit)), () => ({ data: null }), requestId)
+): Effect.Effect<HttpResponse> => refusal(tooManyHeaders(limit), requestId)

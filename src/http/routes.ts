@@ -4,12 +4,13 @@
  * parameter, the syntax those routers share) and the handler that answers it; and the
  * answers for a request no route takes, as SPEC's envelopes.
  */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import type { ApiMethod, ApiServices } from "./endpoint.js"
 import { type AnyEndpoint, ENDPOINTS } from "./endpoints.js"
 import { MethodNotAllowed, RouteNotFound } from "./errors.js"
+import { refusal } from "./refusal.js"
 import type { PathParams, QueryParams, RequestBody } from "./request.js"
-import { type HttpResponse, respond } from "./response.js"
+import type { HttpResponse } from "./response.js"
 
 /**
  * A request as any router has it; each handler reads the parts its endpoint has.
@@ -134,8 +135,6 @@ export const API_PATHS: ReadonlyArray<{
   return { path, methods: [first as ApiMethod, ...rest] }
 })
 
-const noData = () => ({ data: null })
-
 /**
  * The answer to a path no route has: SPEC's 404 envelope.
  *
@@ -143,7 +142,7 @@ const noData = () => ({ data: null })
  * @category routing
  */
 export const routeNotFoundResponse = (requestId?: string | undefined): Effect.Effect<HttpResponse> =>
-  respond(Effect.fail(new RouteNotFound()), noData, requestId)
+  refusal(new RouteNotFound(), requestId)
 
 /**
  * The answer to a known path asked with another method: 405 with `Allow` naming the path's
@@ -165,4 +164,4 @@ export const routeNotFoundResponse = (requestId?: string | undefined): Effect.Ef
 export const methodNotAllowedResponse = (
   allowed: readonly [ApiMethod, ...Array<ApiMethod>],
   requestId?: string | undefined
-): Effect.Effect<HttpResponse> => respond(Effect.fail(new MethodNotAllowed({ allowed })), noData, requestId)
+): Effect.Effect<HttpResponse> => refusal(new MethodNotAllowed({ allowed }), requestId)
