@@ -31,6 +31,15 @@ const durations = (metric: typeof requestDuration, tags: Readonly<Record<string,
 const answered = (metric: typeof requestDuration, tags: Readonly<Record<string, string>>) =>
   Effect.map(durations(metric, tags), (state) => state.count)
 
+/** A logger that keeps each log line's annotations, and what it kept. */
+const annotationsLogger = () => {
+  const written: Array<Record<string, string>> = []
+  const capture = Logger.make(({ annotations }) => {
+    written.push(Object.fromEntries(HashMap.toEntries(annotations)) as Record<string, string>)
+  })
+  return { written, capture }
+}
+
 describe("parentFromTraceparent", () => {
   it("reads a W3C traceparent of version 00, sampled or not", () => {
     expect(parentFromTraceparent(`00-${TRACE_ID}-${CALLER_SPAN}-01`)).toMatchObject({
@@ -104,10 +113,7 @@ describe("dispatch observes each request", () => {
   )
 
   it.effect("annotates the logs a request writes with its request id, span, team and backfill", () => {
-    const written: Array<Record<string, string>> = []
-    const capture = Logger.make(({ annotations }) => {
-      written.push(Object.fromEntries(HashMap.toEntries(annotations)) as Record<string, string>)
-    })
+    const { written, capture } = annotationsLogger()
     return Effect.gen(function* () {
       const answer = yield* dispatch(incoming("/teams/1/backfills/7", { "x-request-id": "observe-request-0001" }))
       expect(answer.status).toBe(503)
@@ -131,10 +137,7 @@ describe("dispatch observes each request", () => {
   })
 
   it.effect("adds the trace to the logs' annotations when tracing is on, and only the ids the path names", () => {
-    const written: Array<Record<string, string>> = []
-    const capture = Logger.make(({ annotations }) => {
-      written.push(Object.fromEntries(HashMap.toEntries(annotations)) as Record<string, string>)
-    })
+    const { written, capture } = annotationsLogger()
     return Effect.gen(function* () {
       const answer = yield* dispatch(
         incoming("/teams/1/backfills", {
