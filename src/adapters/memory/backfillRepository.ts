@@ -154,7 +154,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
 
   releaseLease: (lease) =>
     read(() => {
-      Either.map(store.held(lease), (stored) => store.running.release(stored, lease))
+      store.running.release(lease)
     }),
 
   startNextRun: (lease, nowMillis) =>
@@ -191,12 +191,7 @@ const makeWorkerRepository = (store: MemoryStore): WorkerRepository["Type"] => (
     atomically(() =>
       Either.map(recordNow(store, id, day, outcome, nowMillis, lease), (recorded) => ({
         ...recorded,
-        released:
-          recorded.counted &&
-          Either.match(store.held(lease), {
-            onLeft: () => false,
-            onRight: (stored) => store.running.release(stored, lease)
-          })
+        released: recorded.counted && store.running.release(lease)
       }))
     ),
 

@@ -5,7 +5,7 @@
  * lease holds one running day of its team and transfer until it is released, or swept
  * once it has expired on a backfill no worker will claim again.
  */
-import { Option } from "effect"
+import { Either, Option } from "effect"
 import type { TeamId, TransferId } from "../../domain/ids.js"
 import { DayRuns, isLeaseLive, type Lease, type WorkerId } from "../../domain/runs.js"
 import { hasWork } from "../../domain/status.js"
@@ -73,10 +73,14 @@ export class RunningDays {
    * Gives a lease's running day back: `false` when the lease was already released or
    * taken over, which gives nothing.
    */
-  release(stored: Stored, lease: Lease): boolean {
-    if (!Option.exists(stored.lease, (current) => current.fence === lease.fence)) return false
-    this.free(stored)
-    return true
+  release(lease: Lease): boolean {
+    return Either.match(this.store.held(lease), {
+      onLeft: () => false,
+      onRight: (stored) => {
+        this.free(stored)
+        return true
+      }
+    })
   }
 
   private claimable(stored: Stored, nowMillis: number, caps: ClaimCaps): boolean {
