@@ -14,10 +14,12 @@ import { describe } from "@effect/vitest"
 import type { Layer } from "effect"
 import type { BackfillRepository } from "../ports/backfillRepository.js"
 import type { OutboxRepositories } from "./conformance/outbox/steps.js"
-import { API_PARTS, OUTBOX_PARTS, WORKER_PARTS } from "./conformance/parts.js"
+import { API_PARTS, OUTBOX_PARTS, STATISTICS_PARTS, WORKER_PARTS } from "./conformance/parts.js"
+import type { StatisticsRepositories } from "./conformance/statistics/counts.js"
 import { type Repositories, type Tester, tester } from "./conformance/steps.js"
 
 export type { OutboxRepositories } from "./conformance/outbox/steps.js"
+export type { StatisticsRepositories } from "./conformance/statistics/counts.js"
 export type { Repositories } from "./conformance/steps.js"
 
 /** A suite of `parts` under the port's name, each test on a fresh store of the layer given. */
@@ -108,3 +110,27 @@ export const backfillOutboxConformance: <E>(name: string, layer: Layer.Layer<Out
   "BackfillOutbox",
   OUTBOX_PARTS
 )
+
+/**
+ * The statistics half: the counts `BackfillStatistics` gives the gauges (backfills with
+ * work by status across every team, their days waiting, a live lease as its backfill's
+ * one running day, no ended backfill), on a layer with both repository ports and
+ * `BackfillStatistics` over the same data. The counts read the Clock's time, so the suite
+ * leases at the time it runs.
+ *
+ * @example
+ * ```ts
+ * // test/repository.test.ts
+ * import type { Layer } from "effect"
+ * import { backfillStatisticsConformance, type StatisticsRepositories } from "transfer-backfills/testing/conformance"
+ *
+ * declare const layerMyRepository: Layer.Layer<StatisticsRepositories> // builds a fresh, empty store each time
+ *
+ * backfillStatisticsConformance("my SQL repository", layerMyRepository)
+ * ```
+ *
+ * @since 0.3.0
+ * @category conformance
+ */
+export const backfillStatisticsConformance: <E>(name: string, layer: Layer.Layer<StatisticsRepositories, E>) => void =
+  suite("BackfillStatistics", STATISTICS_PARTS)

@@ -2,6 +2,7 @@ import { afterAll } from "vitest"
 import {
   backfillOutboxConformance,
   backfillRepositoryConformance,
+  backfillStatisticsConformance,
   workerRepositoryConformance
 } from "../../src/testing/conformance.js"
 import { freshRepository, openTestDatabase } from "../support/database.js"
@@ -12,6 +13,7 @@ afterAll(() => database.close())
 backfillRepositoryConformance(`the PostgreSQL repository (${database.kind})`, freshRepository(database))
 workerRepositoryConformance(`the PostgreSQL repository (${database.kind})`, freshRepository(database))
 backfillOutboxConformance(`the PostgreSQL repository (${database.kind})`, freshRepository(database))
+backfillStatisticsConformance(`the PostgreSQL repository (${database.kind})`, freshRepository(database))
 
 // Every optimistic race settled by the locking transaction at once.
 workerRepositoryConformance(

@@ -170,6 +170,10 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
     })
   },
   {
+    bug: "listForTeam answers one backfill more than its limit",
+    api: (api) => ({ listForTeam: (access, query) => api.listForTeam(access, { ...query, limit: query.limit + 1 }) })
+  },
+  {
     bug: "runsOf ignores the states asked for",
     api: (api) => ({
       runsOf: (access, id, query) => api.runsOf(access, id, { ...query, states: RunState.literals })

@@ -12,6 +12,7 @@ import { teamsTests } from "./api/teams.js"
 import { deliveryTests } from "./outbox/delivery.js"
 import { eventsTests } from "./outbox/events.js"
 import type { OutboxRepositories } from "./outbox/steps.js"
+import { countsTests, type StatisticsRepositories } from "./statistics/counts.js"
 import type { Repositories, Tester } from "./steps.js"
 import { apiViewTests } from "./worker/apiView.js"
 import { leasesTests } from "./worker/leases.js"
@@ -43,3 +44,5 @@ export const WORKER_PARTS: ReadonlyArray<(test: Tester<Repositories>) => void> =
 ]
 
 export const OUTBOX_PARTS: ReadonlyArray<(test: Tester<OutboxRepositories>) => void> = [eventsTests, deliveryTests]
+
+export const STATISTICS_PARTS: ReadonlyArray<(test: Tester<StatisticsRepositories>) => void> = [countsTests]

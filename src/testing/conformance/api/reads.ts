@@ -56,16 +56,17 @@ export const readsTests = (test: Tester<BackfillRepository>) =>
         if (cancelledId === undefined) return
         yield* repo.cancel(cancelledId, { time: epochSecondsFromMillis(T0), userId: USER })
         const active = ACTIVE_STATUSES
-        const seen: Array<BackfillId> = []
+        const pages: Array<ReadonlyArray<BackfillId>> = []
         let before = Option.none<BackfillId>()
         for (let pageNumber = 0; pageNumber < 10; pageNumber++) {
           const page = yield* repo.listForTeam(TEAM, { statuses: active, before, limit: 3 })
           if (pageNumber === 1) yield* steps.insert("2024-03-01", "2024-03-01")
           if (page.length === 0) break
-          seen.push(...page.map((backfill) => backfill.id))
+          pages.push(page.map((backfill) => backfill.id))
           before = Option.some((page.at(-1) as Backfill).id)
         }
-        expect(seen).toEqual(ids.slice(1).reverse())
+        const newestFirst = ids.slice(1).reverse()
+        expect(pages).toEqual([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6)])
         const onlyCancelled = yield* repo.listForTeam(TEAM, {
           statuses: ["CANCELLED"],
           before: Option.none(),

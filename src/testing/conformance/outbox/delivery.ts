@@ -36,6 +36,20 @@ export const deliveryTests = (test: Tester<OutboxRepositories>) =>
         expect((yield* hold("relay-2")).map((held) => held.backfillId)).toEqual([second.id, first.id])
       }))
 
+    test("hands out a backfill still pending by its next event, behind older events of others", () =>
+      Effect.gen(function* () {
+        const first = yield* steps.insert("2024-01-01", "2024-01-02")
+        const second = yield* steps.insert("2024-02-01", "2024-02-02")
+        yield* steps.materialiseAll(first.id)
+        yield* hold("relay-1", T0, { backfills: 1, eventsPerBackfill: 1 })
+        // The first backfill's next event was appended after the second's first.
+        yield* delivered("relay-1", first.id, 1)
+        expect(yield* hold("relay-2")).toEqual([
+          { backfillId: second.id, sequences: [1], failedAttempts: [0] },
+          { backfillId: first.id, sequences: [2], failedAttempts: [0] }
+        ])
+      }))
+
     test("holds a backfill for one relay until it is done or its hold lapses", () =>
       Effect.gen(function* () {
         const backfill = yield* steps.insert("2024-01-01", "2024-01-02")
@@ -84,6 +98,7 @@ export const deliveryTests = (test: Tester<OutboxRepositories>) =>
         expect((yield* hold("relay-2", T0 + HOLD_MS)).map((held) => held.sequences)).toEqual([[1, 2]])
         // relay-1 learns late that its delivery failed, and gives the event up: relay-2 holds it now.
         yield* failedAt("relay-1", backfill.id, 1, null, T0 + HOLD_MS)
+        expect(yield* hold("relay-3", T0 + HOLD_MS)).toEqual([])
         expect(yield* hold("relay-3", T0 + 2 * HOLD_MS)).toEqual([
           { backfillId: backfill.id, sequences: [1, 2], failedAttempts: [0, 0] }
         ])
@@ -91,6 +106,20 @@ export const deliveryTests = (test: Tester<OutboxRepositories>) =>
         yield* failedAt("relay-3", backfill.id, 1, T0 + 5 * HOLD_MS, T0 + 4 * HOLD_MS)
         expect(yield* hold("relay-4", T0 + 5 * HOLD_MS)).toEqual([
           { backfillId: backfill.id, sequences: [1, 2], failedAttempts: [1, 0] }
+        ])
+      }))
+
+    test("a late failure counts nothing once another relay has settled the backfill", () =>
+      Effect.gen(function* () {
+        const backfill = yield* steps.insert("2024-01-01", "2024-01-02")
+        yield* steps.materialiseAll(backfill.id)
+        yield* hold("relay-1")
+        yield* hold("relay-2", T0 + HOLD_MS)
+        yield* delivered("relay-2", backfill.id, 1, T0 + HOLD_MS)
+        // Nobody holds the backfill now; relay-1's hold ended when relay-2 took it.
+        yield* failedAt("relay-1", backfill.id, 2, null, T0 + HOLD_MS)
+        expect(yield* hold("relay-3", T0 + HOLD_MS)).toEqual([
+          { backfillId: backfill.id, sequences: [2], failedAttempts: [0] }
         ])
       }))
 

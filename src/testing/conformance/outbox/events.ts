@@ -3,8 +3,8 @@
  * from 1 without gaps, in the change's own atomic step.
  */
 import { describe, expect } from "@effect/vitest"
-import { Effect } from "effect"
-import type { BackfillEvent } from "../../../domain/events.js"
+import { Effect, Schema } from "effect"
+import { BackfillEvent } from "../../../domain/events.js"
 import type { BackfillId } from "../../../domain/ids.js"
 import { completed, failed } from "../../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../../domain/time.js"
@@ -51,8 +51,10 @@ export const eventsTests = (test: Tester<OutboxRepositories>) =>
         expect(events[8]?.retriedDays).toEqual(["2024-01-01"])
         expect(events[4]?.time).toBe(epochSecondsFromMillis(T0 + 2000))
         expect(events[9]?.time).toBe(epochSecondsFromMillis(T0 + 5000))
-        for (const event of events)
+        for (const event of events) {
           expect(event).toMatchObject({ backfillId: backfill.id, teamId: TEAM, transferId: backfill.transferId })
+          expect(() => Schema.validateSync(BackfillEvent)(event)).not.toThrow()
+        }
       }))
 
     test("a pending day reported while its backfill is SCHEDULED starts and ends it in order", () =>

@@ -6,6 +6,7 @@ import { Effect, Option } from "effect"
 import type { CalendarDate } from "../../../domain/calendarDate.js"
 import { completed, failed, type RunState } from "../../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../../domain/time.js"
+import { withKeyReplay } from "../../../ports/keyReplay.js"
 import type { Repositories, Tester } from "../steps.js"
 import * as steps from "../steps.js"
 import { day, keyed, LEASE_MS, T0, TEAM, USER } from "../world.js"
@@ -160,8 +161,10 @@ export const ledgerTests = (test: Tester<Repositories>) =>
         yield* steps.report(backfill.id, "2024-01-01", failed("a"))
         yield* steps.report(backfill.id, "2024-01-02")
         const key = keyed("retry-1", `POST /teams/1/backfills/${backfill.id}/retry {}`)
-        const retried = yield* repo.retry(backfill.id, null, TEAM, key)
-        expect(yield* repo.retry(backfill.id, null, TEAM, key)).toEqual(retried)
+        const [retried, retryReplayed] = yield* withKeyReplay(repo.retry(backfill.id, null, TEAM, key))
+        const [again, againReplayed] = yield* withKeyReplay(repo.retry(backfill.id, null, TEAM, key))
+        expect(again).toEqual(retried)
+        expect([retryReplayed, againReplayed]).toEqual([false, true])
         expect(yield* steps.errorTag(repo.retry(backfill.id))).toBe("NoFailedDays")
         expect(steps.ledgerOf(yield* repo.runsOf(backfill.id))).toEqual([
           "2024-01-02 completed 1",

@@ -97,6 +97,46 @@ export const turnsTests = (test: Tester<Repositories>) =>
         )
       }))
 
+    test("go first to a team never served, among teams with as few running days", () =>
+      Effect.gen(function* () {
+        const served = yield* queued(TEAM)
+        const neverServed = yield* queued(OTHER_TEAM)
+        const lease = Option.getOrThrow(yield* claimWith("w1"))
+        expect(lease.backfillId).toBe(served.id)
+        yield* Effect.flatMap(steps.repository, (repo) => repo.releaseLease(lease))
+        expect(Option.map(yield* claimWith("w2", undefined, T0 + 1), (next) => next.backfillId)).toEqual(
+          Option.some(neverServed.id)
+        )
+      }))
+
+    test("pass an expired lease on at a team's cap, its running day counted once", () =>
+      Effect.gen(function* () {
+        const first = yield* queued(TEAM)
+        const second = yield* queued(TEAM)
+        const expired = T0 + LEASE_MS + 1
+        yield* claimWith("crashed", 1)
+        // The team is at its cap of one, with that one day: the next holder takes it over.
+        expect(Option.map(yield* claimWith("w2", 1, expired), (lease) => lease.backfillId)).toEqual(
+          Option.some(first.id)
+        )
+        expect(Option.map(yield* claimWith("w3", 2, expired), (lease) => lease.backfillId)).toEqual(
+          Option.some(second.id)
+        )
+        expect(yield* claimWith("w4", 2, expired)).toEqual(Option.none())
+      }))
+
+    test("give a transfer back one running day per release, not more", () =>
+      Effect.gen(function* () {
+        const transferId = TransferId.make(9_998n)
+        for (const day of ["2024-01-01", "2024-01-02", "2024-01-03"])
+          yield* queued(TEAM, { day, transferCap: 2, transferId })
+        const held = Option.getOrThrow(yield* claimWith("w1"))
+        yield* claimWith("w2")
+        yield* Effect.flatMap(steps.repository, (repo) => repo.releaseLease(held))
+        expect(Option.isSome(yield* claimWith("w3", undefined, T0 + 1))).toBe(true)
+        expect(yield* claimWith("w4", undefined, T0 + 2)).toEqual(Option.none())
+      }))
+
     test("run and list an oldest_first backfill's days earliest first, page after page", () =>
       Effect.gen(function* () {
         const backfill = yield* ordered("oldest_first")
