@@ -9,7 +9,12 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Effect, FastCheck as fc, Layer, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
-import { ensureEventStream, makeJetStreamSink } from "../../src/adapters/nats/index.js"
+import {
+  DEFAULT_EVENT_STREAM,
+  ensureEventStream,
+  layerJetStreamSink,
+  makeJetStreamSink
+} from "../../src/adapters/nats/index.js"
 import type { BackfillEvent } from "../../src/domain/events.js"
 import { relayEventsOnce } from "../../src/operations/eventRelay.js"
 import { EventSink } from "../../src/ports/eventSink.js"
@@ -17,7 +22,7 @@ import { eventsOf } from "../../src/testing/conformance/outbox/events.js"
 import * as steps from "../../src/testing/conformance/steps.js"
 
 const natsUrl = process.env.NATS_URL ?? ""
-const run = `${process.pid}-${Date.now()}`
+const run = `${process.pid}_${Date.now()}`
 
 const event: BackfillEvent = {
   type: "backfill.created",
@@ -38,7 +43,11 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
   })
   afterAll(async () => {
     const manager = await jetstreamManager(nats)
-    for (const name of streams) await manager.streams.delete(name)
+    // By subject too: a stream of this run under a name not asked for (as a broken
+    // ensureEventStream would make it) must not be left to break the next run.
+    for await (const { config } of manager.streams.list())
+      if (streams.includes(config.name) || config.subjects?.some((subject) => subject.includes(run)))
+        await manager.streams.delete(config.name)
     await nats.close()
   })
 
@@ -73,6 +82,30 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
     const messages = await stored()
     expect(messages.map((message) => message.event.event_id)).toEqual(["8-1"])
     expect(messages[0]?.subject).toMatch(/\.1\.8$/)
+  })
+
+  it("by default, publishes to backfills.events.<team>.<backfill> of the stream ensured without options", async () => {
+    const manager = await jetstreamManager(nats)
+    const existed = await manager.streams.info(DEFAULT_EVENT_STREAM).then(
+      () => true,
+      () => false
+    )
+    await ensureEventStream(manager)
+    if (!existed) streams.push(DEFAULT_EVENT_STREAM)
+    const { config } = await manager.streams.info(DEFAULT_EVENT_STREAM)
+    expect(config.subjects).toEqual(["backfills.events.>"])
+    // Only a stream this test made has the defaults' window for certain: 15 minutes, in nanoseconds.
+    if (!existed) expect(config.duplicate_window).toBe(15 * 60 * 1_000_000_000)
+    const ours = { ...event, backfillId: BigInt(Date.now()) as BackfillEvent["backfillId"] }
+    await Effect.runPromise(
+      Effect.provide(
+        Effect.flatMap(EventSink, (sink) => sink.deliver(ours)),
+        layerJetStreamSink({ jetstream: jetstream(nats) })
+      )
+    )
+    const subject = `backfills.events.1.${ours.backfillId}`
+    const message = await manager.streams.getMessage(DEFAULT_EVENT_STREAM, { last_by_subj: subject })
+    expect(message?.json<{ event_id: string }>().event_id).toBe(`${ours.backfillId}-1`)
   })
 
   it("keeps every event once, in order per backfill, however often the relay is killed", async () => {

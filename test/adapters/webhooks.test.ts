@@ -8,10 +8,10 @@ import { createHmac } from "node:crypto"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
-import { makeWebhookSink, signWebhook, verifyWebhook } from "../../src/adapters/webhooks/index.js"
+import { layerWebhookSink, makeWebhookSink, signWebhook, verifyWebhook } from "../../src/adapters/webhooks/index.js"
 import { type BackfillEvent, encodeEvent } from "../../src/domain/events.js"
 import { BackfillId, TeamId, TransferId } from "../../src/domain/ids.js"
 import { stringifyJson } from "../../src/http/json.js"
@@ -67,11 +67,12 @@ const EVENT: BackfillEvent = {
   time: 1706778000 as BackfillEvent["time"]
 }
 
-const sinkTo = (timeout = Duration.seconds(5)) =>
-  makeWebhookSink({
-    endpointOf: (teamId) => (teamId === TEAM ? Option.some({ url, secret: SECRET }) : Option.none()),
-    timeout
-  })
+const endpoints = (timeout: Duration.Duration) => ({
+  endpointOf: (teamId: TeamId) => (teamId === TEAM ? Option.some({ url, secret: SECRET }) : Option.none()),
+  timeout
+})
+
+const sinkTo = (timeout = Duration.seconds(5)) => makeWebhookSink(endpoints(timeout))
 
 const fresh = (respond: typeof answer) => {
   deliveries.length = 0
@@ -82,7 +83,9 @@ describe("the webhook sink", () => {
   it.live("posts the event's JSON, signed over its id, timestamp and body", () =>
     Effect.gen(function* () {
       fresh(() => 204)
+      const before = yield* Clock.currentTimeMillis
       yield* sinkTo().deliver(EVENT)
+      const after = yield* Clock.currentTimeMillis
       const [delivery] = deliveries
       expect(delivery?.body).toBe(stringifyJson(encodeEvent(EVENT)))
       expect(JSON.parse(delivery?.body ?? "")).toMatchObject({
@@ -98,6 +101,9 @@ describe("the webhook sink", () => {
         signature: String(delivery?.headers["webhook-signature"])
       }
       expect(headers.id).toBe("8-5")
+      // Whole seconds of the Clock's time at the POST.
+      expect(Number(headers.timestamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000))
+      expect(Number(headers.timestamp)).toBeLessThanOrEqual(Math.floor(after / 1000))
       expect(delivery?.headers["content-type"]).toBe("application/json")
       const key = Buffer.from(SECRET.slice("whsec_".length), "base64")
       const expected = createHmac("sha256", key)
@@ -113,6 +119,21 @@ describe("the webhook sink", () => {
       expect(verifyWebhook(SECRET, rotated, delivery?.body ?? "", now)).toBe(true)
     })
   )
+
+  it("verifies a timestamp of whole seconds in digits only, within its tolerance on either side", () => {
+    const sent = 1_700_000_000
+    const body = "{}"
+    const headers = { id: "8-5", timestamp: String(sent), signature: signWebhook(SECRET, "8-5", sent, body) }
+    const verified = (timestamp: string, now = sent, tolerance?: number) =>
+      verifyWebhook(SECRET, { ...headers, timestamp }, body, now, tolerance)
+    expect(verified(String(sent))).toBe(true)
+    // Each reads as the same number, and would match the signature if read so.
+    for (const spelling of ["17e8", "+1700000000", "1700000000.0", " 1700000000", "1700000000 "])
+      expect(verified(spelling)).toBe(false)
+    expect([verified(String(sent), sent + 300), verified(String(sent), sent - 300)]).toEqual([true, true])
+    expect([verified(String(sent), sent + 301), verified(String(sent), sent - 301)]).toEqual([false, false])
+    expect([verified(String(sent), sent + 10, 10), verified(String(sent), sent + 11, 10)]).toEqual([true, false])
+  })
 
   it("signs with a plain secret's own bytes", () => {
     const expected = createHmac("sha256", "plain").update("a.1.{}").digest("base64")
@@ -134,7 +155,20 @@ describe("the webhook sink", () => {
       const nobody = makeWebhookSink({
         endpointOf: () => Option.some({ url: "http://127.0.0.1:9/hooks", secret: SECRET })
       })
-      expect(yield* Effect.flip(nobody.deliver(EVENT))).toMatchObject({ retryable: true })
+      expect(yield* Effect.flip(nobody.deliver(EVENT))).toMatchObject({
+        reason: expect.stringMatching(/^POST failed: ./),
+        retryable: true
+      })
+    })
+  )
+
+  it.live("delivers on any 2xx answer", () =>
+    Effect.gen(function* () {
+      for (const status of [200, 202, 204, 299]) {
+        fresh(() => status)
+        yield* sinkTo().deliver(EVENT)
+        expect(deliveries.length).toBe(1)
+      }
     })
   )
 
@@ -168,10 +202,9 @@ describe("the webhook sink", () => {
       yield* repository.cancel(backfill.id, { time: backfill.createdTime, userId: backfill.createdUserId })
       fresh((delivery) => (JSON.parse(delivery.body).type === "backfill.created" ? 400 : 204))
       // A backoff no test waits out: only an event dead at once lets the next one go.
-      const relay = Effect.provideService(
+      const relay = Effect.provide(
         relayEventsOnce({ relayId: "relay-1", backoff: Duration.hours(1) }),
-        EventSink,
-        sinkTo()
+        layerWebhookSink(endpoints(Duration.seconds(5)))
       )
       expect(yield* relay).toEqual({ held: 1, delivered: 0 })
       expect(yield* relay).toEqual({ held: 1, delivered: 1 })
