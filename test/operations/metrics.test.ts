@@ -1,11 +1,12 @@
 /**
  * The library's metrics count what happened, on the in-memory store and on PostgreSQL:
- * each change once however often its idempotency key is replayed, each day's outcome and
- * duration, each backfill's end and its wait for its first day (once, not again after a
+ * each change once however often its idempotency key is replayed, each day's outcome (once,
+ * however often it is reported) and duration, each backfill's end (a cancelled one's once,
+ * whatever days report after it) and its wait for its first day (once, not again after a
  * retry), lost leases, failed worker steps, and the gauges read from the store.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Metric, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, Metric, Option, TestClock } from "effect"
 import { afterAll } from "vitest"
 import { layerStaticTokens } from "../../src/adapters/memory/authenticator.js"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
@@ -214,6 +215,26 @@ describe("worker metrics", () => {
         )
       )
     )
+  )
+
+  it.effect("count a day reported twice once, and a cancelled backfill's late last day without ending it again", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(SEED_NOW)
+      const id = yield* schedule("2024-01-01", "2024-01-02")
+      const lease = Option.getOrThrow(yield* Worker.claimBackfill(WorkerId.make("w1"), Duration.seconds(30)))
+      yield* Worker.materialiseRuns(lease.backfillId)
+      const first = Option.getOrThrow(yield* Worker.startNextRun(lease))
+      // A host's own loop that reports again after losing the first answer.
+      const reportedTwice = yield* changedBy(
+        Effect.repeatN(Worker.recordRunOutcome(lease.backfillId, first.day, completed, lease), 1)
+      )
+      expect(reportedTwice).toMatchObject({ completedDays: 1, completedBackfills: 0 })
+      const last = Option.getOrThrow(yield* Worker.startNextRun(lease))
+      const cancelledMeanwhile = yield* changedBy(
+        Effect.zipRight(cancel(id), Worker.recordRunOutcome(lease.backfillId, last.day, completed, lease))
+      )
+      expect(cancelledMeanwhile).toMatchObject({ completedDays: 1, cancelledBackfills: 1, completedBackfills: 0 })
+    }).pipe(Effect.provide(servicesOn(layerMemoryBackfillRepository())))
   )
 
   it.effect("count the loop's failed steps by the error's tag", () =>
