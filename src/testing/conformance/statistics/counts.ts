@@ -4,12 +4,12 @@
  */
 import { describe, expect } from "@effect/vitest"
 import { Clock, Effect, Option } from "effect"
-import { completed, failed } from "../../../domain/runs.js"
+import { completed, failed, type RunOutcome } from "../../../domain/runs.js"
 import { epochSecondsFromMillis } from "../../../domain/time.js"
 import { type BackfillCounts, BackfillStatistics } from "../../../ports/backfillStatistics.js"
 import type { Repositories, Tester } from "../steps.js"
 import * as steps from "../steps.js"
-import { LEASE_MS, OTHER_TEAM, OTHER_TRANSFER, USER, worker } from "../world.js"
+import { LEASE_MS, OTHER_TEAM, OTHER_TRANSFER, USER } from "../world.js"
 
 /**
  * What the statistics suite needs of a store: both repository ports and
@@ -31,21 +31,19 @@ const counted = (created: number, scheduled: number, running: number, pendingDay
 
 /**
  * Inserts a backfill, creates its runs and leases it at `nowMillis` (the store's counts
- * read the Clock's time, so a lease is live or not by it), then reports `outcomes` of its
+ * read the Clock's time, so a lease is live or not by it), then reports `outcomes` for its
  * newest days and starts the next, leaving the lease held.
  */
-const worked = (start: string, end: string, nowMillis: number, outcomes: ReadonlyArray<"completed" | "failed">) =>
+const worked = (start: string, end: string, nowMillis: number, outcomes: ReadonlyArray<RunOutcome>) =>
   Effect.gen(function* () {
-    const repo = yield* steps.repository
     const backfill = yield* steps.insert(start, end)
     yield* steps.materialiseAll(backfill.id)
-    const lease = Option.getOrThrow(yield* repo.claim(worker(`worker-${backfill.id}`), nowMillis, LEASE_MS))
+    const lease = yield* steps.claimed(`worker-${backfill.id}`, nowMillis)
     for (const outcome of outcomes) {
-      const { day } = Option.getOrThrow(yield* repo.startNextRun(lease, nowMillis))
-      const reported = outcome === "completed" ? completed : failed("no data")
-      yield* repo.recordOutcome(backfill.id, day, reported, nowMillis, lease)
+      const { day } = Option.getOrThrow(yield* steps.startNext(lease, nowMillis))
+      yield* steps.report(backfill.id, day, outcome, nowMillis)
     }
-    yield* repo.startNextRun(lease, nowMillis)
+    yield* steps.startNext(lease, nowMillis)
     return lease
   })
 
@@ -60,12 +58,12 @@ export const countsTests = (test: Tester<StatisticsRepositories>) =>
       Effect.gen(function* () {
         const repo = yield* steps.repository
         const now = yield* Clock.currentTimeMillis
-        const ended = yield* worked("2023-01-01", "2023-01-01", now, ["completed"])
+        const ended = yield* worked("2023-01-01", "2023-01-01", now, [completed])
         yield* repo.releaseLease(ended)
-        const failedOne = yield* worked("2023-02-01", "2023-02-01", now, ["failed"])
+        const failedOne = yield* worked("2023-02-01", "2023-02-01", now, [failed("no data")])
         yield* repo.releaseLease(failedOne)
         // Four days: one completed, one failed, one running under the live lease, one waiting.
-        yield* worked("2024-03-01", "2024-03-04", now, ["completed", "failed"])
+        yield* worked("2024-03-01", "2024-03-04", now, [completed, failed("no data")])
         const cancelled = yield* steps.insert("2024-04-01", "2024-04-02")
         yield* repo.cancel(cancelled.id, { time: epochSecondsFromMillis(now), userId: USER })
         yield* steps.insert("2024-01-01", "2024-01-03")
@@ -80,7 +78,7 @@ export const countsTests = (test: Tester<StatisticsRepositories>) =>
     test("count a running day only while its lease is live: a crashed worker's day waits again", () =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        yield* worked("2024-03-01", "2024-03-03", now - 2 * LEASE_MS, ["completed"])
+        yield* worked("2024-03-01", "2024-03-03", now - 2 * LEASE_MS, [completed])
         expect(yield* counts).toEqual(counted(0, 0, 1, 2, 0))
       }))
   })
