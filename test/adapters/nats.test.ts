@@ -10,7 +10,7 @@ import { Effect, FastCheck as fc, Layer, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { layerMemoryBackfillRepository } from "../../src/adapters/memory/backfillRepository.js"
 import {
-  DEFAULT_EVENT_STREAM,
+  defaultEventSubject,
   ensureEventStream,
   layerJetStreamSink,
   makeJetStreamSink
@@ -35,6 +35,10 @@ const event: BackfillEvent = {
   time: 1706778000 as BackfillEvent["time"]
 }
 
+it("names an event's subject by its team and backfill, by default", () => {
+  expect(defaultEventSubject(event)).toBe("backfills.events.1.8")
+})
+
 describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/run sets)", () => {
   let nats: NatsConnection
   const streams: Array<string> = []
@@ -57,10 +61,11 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
     const prefix = `test.${stream}`
     await ensureEventStream(await jetstreamManager(nats), { name: stream, subjects: [`${prefix}.>`] })
     streams.push(stream)
-    const sink = makeJetStreamSink({
+    const options = {
       jetstream: jetstream(nats),
-      subject: (event) => `${prefix}.${event.teamId}.${event.backfillId}`
-    })
+      subject: (event: BackfillEvent) => `${prefix}.${event.teamId}.${event.backfillId}`
+    }
+    const sink = makeJetStreamSink(options)
     const stored = async () => {
       const manager = await jetstreamManager(nats)
       const { state } = await manager.streams.info(stream)
@@ -71,41 +76,23 @@ describe.runIf(natsUrl !== "")("the JetStream sink (needs NATS_URL, which .ci/ru
       }
       return messages
     }
-    return { stream, sink, stored }
+    return { stream, options, sink, stored }
   }
 
   it("stores a redelivered event once, and the stream survives being ensured again", async () => {
-    const { sink, stored, stream } = await freshStream("dedup")
+    const { options, sink, stored, stream } = await freshStream("dedup")
     await ensureEventStream(await jetstreamManager(nats), { name: stream })
     await Effect.runPromise(sink.deliver(event))
-    await Effect.runPromise(sink.deliver(event))
+    // Again through the layer a host provides.
+    await Effect.runPromise(
+      Effect.provide(
+        Effect.flatMap(EventSink, (layered) => layered.deliver(event)),
+        layerJetStreamSink(options)
+      )
+    )
     const messages = await stored()
     expect(messages.map((message) => message.event.event_id)).toEqual(["8-1"])
     expect(messages[0]?.subject).toMatch(/\.1\.8$/)
-  })
-
-  it("by default, publishes to backfills.events.<team>.<backfill> of the stream ensured without options", async () => {
-    const manager = await jetstreamManager(nats)
-    const existed = await manager.streams.info(DEFAULT_EVENT_STREAM).then(
-      () => true,
-      () => false
-    )
-    await ensureEventStream(manager)
-    if (!existed) streams.push(DEFAULT_EVENT_STREAM)
-    const { config } = await manager.streams.info(DEFAULT_EVENT_STREAM)
-    expect(config.subjects).toEqual(["backfills.events.>"])
-    // Only a stream this test made has the defaults' window for certain: 15 minutes, in nanoseconds.
-    if (!existed) expect(config.duplicate_window).toBe(15 * 60 * 1_000_000_000)
-    const ours = { ...event, backfillId: BigInt(Date.now()) as BackfillEvent["backfillId"] }
-    await Effect.runPromise(
-      Effect.provide(
-        Effect.flatMap(EventSink, (sink) => sink.deliver(ours)),
-        layerJetStreamSink({ jetstream: jetstream(nats) })
-      )
-    )
-    const subject = `backfills.events.1.${ours.backfillId}`
-    const message = await manager.streams.getMessage(DEFAULT_EVENT_STREAM, { last_by_subj: subject })
-    expect(message?.json<{ event_id: string }>().event_id).toBe(`${ours.backfillId}-1`)
   })
 
   it("keeps every event once, in order per backfill, however often the relay is killed", async () => {

@@ -90,5 +90,8 @@ describe.runIf(natsUrl !== "")("the host's relay to NATS (needs NATS_URL, which 
       else await new Promise((resolve) => setTimeout(resolve, 200))
     }
     expect(published).toMatchObject({ type: "backfill.created", sequence: 1, transfer_backfill_id: id })
+    // The stream the host ensured, with ensureEventStream's defaults: the window in nanoseconds.
+    const { config } = await manager.streams.info(DEFAULT_EVENT_STREAM)
+    expect([config.subjects, config.duplicate_window]).toEqual([["backfills.events.>"], 15 * 60 * 1_000_000_000])
   }, 90_000)
 })
