@@ -13,6 +13,7 @@ import { Effect, HashMap, Layer, Logger, Metric, TestClock } from "effect"
 import { dispatch } from "../../src/http/dispatch.js"
 import { observeRequest, parentFromTraceparent } from "../../src/http/observe.js"
 import { matchPath } from "../../src/http/pathMatch.js"
+import { logForRequest, withRequestAnnotations } from "../../src/http/requestLogs.js"
 import { requestDuration } from "../../src/metrics/instruments.js"
 import { scheduleSeedBackfill } from "../operations/http.js"
 import { unavailableRepository, world } from "../operations/world.js"
@@ -134,6 +135,14 @@ describe("dispatch observes each request", () => {
         )
       )
     )
+  })
+
+  it.effect("annotates a log written without a request id with the request's annotations alone", () => {
+    const { written, capture } = annotationsLogger()
+    return Effect.gen(function* () {
+      yield* withRequestAnnotations({ team_id: "1" })(logForRequest(Effect.logWarning("written by an operation")))
+      expect(written).toStrictEqual([{ team_id: "1" }])
+    }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
   })
 
   it.effect("adds the trace to the logs' annotations when tracing is on, and only the ids the path names", () => {

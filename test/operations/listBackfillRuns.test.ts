@@ -128,6 +128,26 @@ describe("the ledger", () => {
     }).pipe(Effect.provide(world()))
   )
 
+  it.effect("shows a day a worker is running as running, started and not ended, and filters by it", () =>
+    Effect.gen(function* () {
+      const id = yield* scheduleSeedBackfill("2024-01-01", "2024-01-02")
+      const worker = yield* WorkerRepository
+      yield* worker.materialiseRuns(id, 100)
+      const lease = Option.getOrThrow(yield* worker.claim(WorkerId.make("w"), SEED_NOW, 600_000))
+      yield* worker.startNextRun(lease, SEED_NOW + 1000)
+      expect((yield* runs(String(id), { status: "running" })).data).toEqual([
+        {
+          transfer_run_date: "2024-01-02",
+          status: "running",
+          attempts: 1,
+          started_time: "2024-02-01T09:00:01Z",
+          ended_time: null,
+          error: null
+        }
+      ])
+    }).pipe(Effect.provide(world()))
+  )
+
   it.effect("shows cancelled runs as cancelled, and filters by it", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(SEED_NOW)

@@ -258,6 +258,7 @@ describe("schedule", () => {
         '{"range_start":20240101,"range_end":"2024-01-31"}',
         "Field range_start must be a string."
       ],
+      ["null for range_end", '{"range_start":"2024-01-01","range_end":null}', "Field range_end must be a string."],
       [
         "an unknown field",
         '{"range_start":"2024-01-01","range_end":"2024-01-31","priority":1}',
